@@ -1,0 +1,88 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { configVariable, defineConfig } from "hardhat/config";
+import type { HttpNetworkUserConfig, NetworkUserConfig } from "hardhat/types/config";
+
+import { chainSettings, edrHardfork, evmTargetFor, selectedNetwork, type ChainSettings } from "./config/networks.js";
+
+// Deployment settings may live in a local .env (see .env.example); real environment variables win.
+if (existsSync(".env")) process.loadEnvFile(".env");
+
+const require = createRequire(import.meta.url);
+
+/** The one compiler this project uses, from the npm package `solc`: nothing is downloaded. */
+const SOLC_VERSION = "0.8.30";
+const SOLC_PATH = require.resolve("solc/soljson.js");
+
+const chains = chainSettings();
+const evmVersion = evmTargetFor(selectedNetwork());
+
+function gasPrice(chain: ChainSettings): NetworkUserConfig["gasPrice"] {
+  if (chain.gasPrice === "zero") return 0n;
+  return chain.gasPrice;
+}
+
+function jsonRpcNetwork(chain: ChainSettings, url: HttpNetworkUserConfig["url"], accounts: HttpNetworkUserConfig["accounts"]): HttpNetworkUserConfig {
+  return {
+    type: "http",
+    chainType: "l1",
+    url,
+    chainId: chain.chainId === 0 ? undefined : chain.chainId,
+    gasPrice: gasPrice(chain),
+    accounts,
+  };
+}
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers],
+  solidity: {
+    profiles: {
+      default: {
+        version: SOLC_VERSION,
+        path: SOLC_PATH,
+        settings: { evmVersion },
+      },
+      production: {
+        version: SOLC_VERSION,
+        path: SOLC_PATH,
+        settings: { evmVersion, optimizer: { enabled: true, runs: 200 } },
+      },
+    },
+  },
+  networks: {
+    hardhat: {
+      type: "edr-simulated",
+      chainType: "l1",
+      chainId: chains.hardhat.chainId,
+      hardfork: edrHardfork(chains.hardhat.evmTarget),
+    },
+    poaSim: {
+      type: "edr-simulated",
+      chainType: "l1",
+      chainId: chains.poaSim.chainId,
+      hardfork: edrHardfork(chains.poaSim.evmTarget),
+      gasPrice: 0n,
+      initialBaseFeePerGas: 0n,
+    },
+    localhost: jsonRpcNetwork(
+      chains.localhost,
+      process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545",
+      process.env.LOCALHOST_DEPLOYER_KEY ? [configVariable("LOCALHOST_DEPLOYER_KEY")] : "remote",
+    ),
+    poa: jsonRpcNetwork(chains.poa, configVariable("POA_RPC_URL"), [configVariable("POA_DEPLOYER_KEY")]),
+  },
+  test: {
+    solidity: {
+      fuzz: { runs: 256 },
+      invariant: { runs: 64, depth: 64, failOnRevert: false },
+    },
+  },
+  ignition: {
+    requiredConfirmations: chains[selectedNetwork()]?.confirmations ?? 1,
+  },
+  typechain: {
+    outDir: "typechain-types",
+  },
+});
