@@ -5,7 +5,14 @@ import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-et
 import { configVariable, defineConfig } from "hardhat/config";
 import type { HttpNetworkUserConfig, NetworkUserConfig } from "hardhat/types/config";
 
-import { chainSettings, edrHardfork, evmTargetFor, selectedNetwork, type ChainSettings } from "./config/networks.js";
+import {
+  chainSettings,
+  edrHardfork,
+  evmTargetFor,
+  isNetworkName,
+  selectedNetwork,
+  type ChainSettings,
+} from "./config/networks.js";
 
 // Deployment settings may live in a local .env (see .env.example); real environment variables win.
 if (existsSync(".env")) process.loadEnvFile(".env");
@@ -17,14 +24,19 @@ const SOLC_VERSION = "0.8.30";
 const SOLC_PATH = require.resolve("solc/soljson.js");
 
 const chains = chainSettings();
-const evmVersion = evmTargetFor(selectedNetwork());
+const network = selectedNetwork();
+const evmVersion = evmTargetFor(network);
 
 function gasPrice(chain: ChainSettings): NetworkUserConfig["gasPrice"] {
   if (chain.gasPrice === "zero") return 0n;
   return chain.gasPrice;
 }
 
-function jsonRpcNetwork(chain: ChainSettings, url: HttpNetworkUserConfig["url"], accounts: HttpNetworkUserConfig["accounts"]): HttpNetworkUserConfig {
+function jsonRpcNetwork(
+  chain: ChainSettings,
+  url: HttpNetworkUserConfig["url"],
+  accounts: HttpNetworkUserConfig["accounts"],
+): HttpNetworkUserConfig {
   return {
     type: "http",
     chainType: "l1",
@@ -80,7 +92,7 @@ export default defineConfig({
     },
   },
   ignition: {
-    requiredConfirmations: chains[selectedNetwork()]?.confirmations ?? 1,
+    requiredConfirmations: isNetworkName(network) ? chains[network].confirmations : 1,
   },
   typechain: {
     outDir: "typechain-types",

@@ -30,11 +30,19 @@ export const DEFAULT_EVM_TARGET: EvmTarget = "prague";
 
 type Env = Record<string, string | undefined>;
 
+/** The networks configured in hardhat.config.ts. */
+export const NETWORK_NAMES = ["hardhat", "poaSim", "localhost", "poa"] as const;
+export type NetworkName = (typeof NETWORK_NAMES)[number];
+
+export function isNetworkName(name: string): name is NetworkName {
+  return (NETWORK_NAMES as readonly string[]).includes(name);
+}
+
 /**
  * Reads the settings of every network this project knows, from defaults and the environment.
  * Every variable read here is listed, with a comment, in `.env.example`.
  */
-export function chainSettings(env: Env = process.env): Record<string, ChainSettings> {
+export function chainSettings(env: Env = process.env): Record<NetworkName, ChainSettings> {
   return {
     // The embedded default: Hardhat's in-process network.
     hardhat: {
@@ -76,9 +84,9 @@ export function chainSettings(env: Env = process.env): Record<string, ChainSetti
  * line, else `HARDHAT_NETWORK`, else the in-process `hardhat` network.
  */
 export function selectedNetwork(argv: readonly string[] = process.argv, env: Env = process.env): string {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--network" && i + 1 < argv.length) return argv[i + 1];
+  for (const [i, arg] of argv.entries()) {
+    const next = argv[i + 1];
+    if (arg === "--network" && next !== undefined) return next;
     if (arg.startsWith("--network=")) return arg.slice("--network=".length);
   }
   return env.HARDHAT_NETWORK ?? "hardhat";
@@ -87,7 +95,7 @@ export function selectedNetwork(argv: readonly string[] = process.argv, env: Env
 /** The EVM target to compile for: `EVM_TARGET` if set, else the selected network's own target. */
 export function evmTargetFor(network: string, env: Env = process.env): EvmTarget {
   if (env.EVM_TARGET !== undefined && env.EVM_TARGET !== "") return parseEvmTarget("EVM_TARGET", env.EVM_TARGET);
-  return chainSettings(env)[network]?.evmTarget ?? DEFAULT_EVM_TARGET;
+  return isNetworkName(network) ? chainSettings(env)[network].evmTarget : DEFAULT_EVM_TARGET;
 }
 
 /** The name Hardhat's in-process network (EDR) uses for the hardfork that a compiler EVM target means. */
@@ -97,14 +105,18 @@ export function edrHardfork(target: EvmTarget): string {
 
 export function parseEvmTarget(source: string, value: string): EvmTarget {
   if ((EVM_TARGETS as readonly string[]).includes(value)) return value as EvmTarget;
-  throw new Error(`${source}="${value}" is not an EVM target this project builds for; use one of ${EVM_TARGETS.join(", ")}.`);
+  throw new Error(
+    `${source}="${value}" is not an EVM target this project builds for; use one of ${EVM_TARGETS.join(", ")}.`,
+  );
 }
 
 export function parseGasPrice(source: string, value: string): GasPricePolicy {
   if (value === "zero" || value === "0") return "zero";
   if (value === "auto") return "auto";
   if (/^[0-9]+$/.test(value)) return BigInt(value);
-  throw new Error(`${source}="${value}" is not a gas price policy; use "zero" (free-gas PoA), "auto" (ask the node) or a price in wei.`);
+  throw new Error(
+    `${source}="${value}" is not a gas price policy; use "zero" (free-gas PoA), "auto" (ask the node) or a price in wei.`,
+  );
 }
 
 function readEvmTarget(env: Env, name: string, fallback: EvmTarget): EvmTarget {

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+
+import {AccountStanding} from "../types/Membership.sol";
+
+/// @title ISettlementToken
+/// @notice The euro-backed settlement token (6 decimals, 1 token = 1 euro held in reserve). Only
+/// accounts of members in good standing and the consortium's own contracts hold or move it; the
+/// supply changes only through the FiatGateway.
+/// @dev Each account's standing is kept next to its balance, in the same storage word, and is
+/// written only by the Consortium, so a transfer's membership checks cost no extra storage read.
+interface ISettlementToken is IERC20Metadata, IERC20Permit {
+    /*//////////////////////////////////////////////////////////////
+                                 EVENTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Emitted when the Consortium changes what an account may do with the token.
+    event StandingChanged(address indexed account, AccountStanding standing);
+
+    /// @notice Emitted when operators bind the FiatGateway, the only minter and burner.
+    event GatewayBound(address indexed gateway);
+
+    /*//////////////////////////////////////////////////////////////
+                                 ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Only the Consortium sets account standing.
+    error SettlementTokenNotConsortium(address caller);
+
+    /// @notice Only the FiatGateway mints and burns.
+    error SettlementTokenNotGateway(address caller);
+
+    /// @notice The gateway is already bound.
+    error SettlementTokenGatewayAlreadyBound(address gateway);
+
+    /// @notice The gateway must be a nonzero address.
+    error SettlementTokenInvalidGateway(address gateway);
+
+    /// @notice `account` is not an account of a member in good standing, nor a consortium contract.
+    error SettlementTokenNotMember(address account);
+
+    /// @notice `account` belongs to a suspended member: it may receive but not send.
+    error SettlementTokenSenderFrozen(address account);
+
+    /// @notice `account` is a consortium contract; it takes only tokens it pulls itself (use its functions).
+    error SettlementTokenUnsolicitedTransfer(address account);
+
+    /// @notice New tokens go to members' accounts only.
+    error SettlementTokenMintToContract(address account);
+
+    /// @notice Minting `amount` would take the supply above the largest supply the token keeps.
+    error SettlementTokenSupplyOverflow(uint256 supply, uint256 amount);
+
+    /// @notice `account` still holds `balance`; move or redeem it before it leaves.
+    error SettlementTokenBalanceNotEmpty(address account, uint256 balance);
+
+    /*//////////////////////////////////////////////////////////////
+                            READ-ONLY FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The Consortium that decides who may hold the token.
+    function consortium() external view returns (address);
+
+    /// @notice The FiatGateway (0 until bound).
+    function gateway() external view returns (address);
+
+    /// @notice What `account` may do with the token.
+    function standingOf(address account) external view returns (AccountStanding);
+
+    /// @notice The largest total supply the token keeps (balances are stored in 128 bits).
+    function MAX_SUPPLY() external view returns (uint256);
+
+    /*//////////////////////////////////////////////////////////////
+                          STATE-CHANGING FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Sets what `account` may do with the token.
+    /// Requirements:
+    /// - The caller is the Consortium.
+    /// - Setting `None` only for an account that holds no tokens, so that no token is ever locked.
+    function setStanding(address account, AccountStanding standing) external;
+
+    /// @notice Binds the FiatGateway, once.
+    /// Requirements:
+    /// - The caller is an operator in good standing; no gateway is bound yet; `gateway_` is nonzero.
+    function bindGateway(address gateway_) external;
+
+    /// @notice Creates `amount` tokens for `to`.
+    /// Requirements:
+    /// - The caller is the gateway; the token is not paused; `to` is a member's account that may receive.
+    function mint(address to, uint256 amount) external;
+
+    /// @notice Destroys `amount` of the gateway's own tokens (a paid redemption).
+    /// Requirements:
+    /// - The caller is the gateway; the token is not paused.
+    function burn(uint256 amount) external;
+
+    /// @notice Stops all transfers, mints and burns.
+    /// Requirements:
+    /// - The caller is an operator in good standing; the token is not paused.
+    function pause() external;
+
+    /// @notice Resumes transfers, mints and burns.
+    /// Requirements:
+    /// - The caller is an operator in good standing; the token is paused.
+    function unpause() external;
+}

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+
+import {IConsortium} from "../interfaces/IConsortium.sol";
+import {ISettlementToken} from "../interfaces/ISettlementToken.sol";
+import {AccountStanding, Role} from "../types/Membership.sol";
+
+/// @title SettlementToken
+/// @notice The euro-backed settlement token of the consortium: ERC-20, EIP-2612 permit, pausable,
+/// 6 decimals, held and moved only by members in good standing and the consortium's contracts.
+/// @dev Balances live in one word per account together with the account's standing (bits 128..135),
+/// as USDC v2.2 keeps its blacklist flag, so the sender and receiver checks read nothing a plain
+/// ERC-20 transfer would not read anyway. OpenZeppelin's ERC20 keeps allowances, metadata, the
+/// transfer functions and their errors; only `_update`, `balanceOf` and `totalSupply` are ours.
+contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
+    /// @inheritdoc ISettlementToken
+    uint256 public constant MAX_SUPPLY = type(uint128).max;
+
+    uint256 private constant _BALANCE_MASK = type(uint128).max;
+    uint256 private constant _STANDING_SHIFT = 128;
+
+    IConsortium private immutable _consortium;
+
+    /// @dev Declared first so that it shares a slot with Pausable's flag: a mint reads both at once.
+    address private _gateway;
+    uint128 private _supply;
+    mapping(address account => uint256 word) private _wallets;
+
+    /// @notice Deploys the token for `consortium_`; the gateway is bound afterwards by an operator.
+    /// @param consortium_ The Consortium that decides who may hold the token.
+    /// @param name_ Token name, also the EIP-712 domain name of permits.
+    /// @param symbol_ Token symbol.
+    constructor(
+        IConsortium consortium_,
+        string memory name_,
+        string memory symbol_
+    ) ERC20(name_, symbol_) ERC20Permit(name_) {
+        _consortium = consortium_;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                            READ-ONLY FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Euro cents have two decimals; six leave room for sub-cent metering prices.
+    function decimals() public pure override(ERC20, IERC20Metadata) returns (uint8) {
+        return 6;
+    }
+
+    /// @inheritdoc IERC20
+    function totalSupply() public view override(ERC20, IERC20) returns (uint256) {
+        return _supply;
+    }
+
+    /// @inheritdoc IERC20
+    function balanceOf(address account) public view override(ERC20, IERC20) returns (uint256) {
+        return _wallets[account] & _BALANCE_MASK;
+    }
+
+    /// @inheritdoc IERC20Permit
+    function nonces(address owner) public view override(ERC20Permit, IERC20Permit) returns (uint256) {
+        return super.nonces(owner);
+    }
+
+    /// @inheritdoc ISettlementToken
+    function standingOf(address account) public view returns (AccountStanding) {
+        return AccountStanding(_wallets[account] >> _STANDING_SHIFT);
+    }
+
+    /// @inheritdoc ISettlementToken
+    function consortium() external view returns (address) {
+        return address(_consortium);
+    }
+
+    /// @inheritdoc ISettlementToken
+    function gateway() external view returns (address) {
+        return _gateway;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                          STATE-CHANGING FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ISettlementToken
+    function setStanding(address account, AccountStanding standing) external {
+        if (msg.sender != address(_consortium)) revert SettlementTokenNotConsortium(msg.sender);
+        uint256 balance = _wallets[account] & _BALANCE_MASK;
+        if (standing == AccountStanding.None && balance != 0) revert SettlementTokenBalanceNotEmpty(account, balance);
+        _wallets[account] = (uint256(standing) << _STANDING_SHIFT) | balance;
+        emit StandingChanged(account, standing);
+    }
+
+    /// @inheritdoc ISettlementToken
+    function bindGateway(address gateway_) external {
+        _consortium.requireRole(msg.sender, Role.Operator);
+        if (_gateway != address(0)) revert SettlementTokenGatewayAlreadyBound(_gateway);
+        if (gateway_ == address(0)) revert SettlementTokenInvalidGateway(gateway_);
+        _gateway = gateway_;
+        emit GatewayBound(gateway_);
+    }
+
+    /// @inheritdoc ISettlementToken
+    function mint(address to, uint256 amount) external {
+        if (msg.sender != _gateway) revert SettlementTokenNotGateway(msg.sender);
+        if (standingOf(to) == AccountStanding.System) revert SettlementTokenMintToContract(to);
+        _mint(to, amount);
+    }
+
+    /// @inheritdoc ISettlementToken
+    function burn(uint256 amount) external {
+        if (msg.sender != _gateway) revert SettlementTokenNotGateway(msg.sender);
+        _burn(msg.sender, amount);
+    }
+
+    /// @inheritdoc ISettlementToken
+    function pause() external {
+        _consortium.requireRole(msg.sender, Role.Operator);
+        _pause();
+    }
+
+    /// @inheritdoc ISettlementToken
+    function unpause() external {
+        _consortium.requireRole(msg.sender, Role.Operator);
+        _unpause();
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                     INTERNAL STATE-CHANGING FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Every balance change passes here: transfers, mints (`from` = 0) and burns (`to` = 0).
+    function _update(address from, address to, uint256 value) internal override {
+        _requireNotPaused();
+        if (from == address(0)) {
+            uint256 supply = _supply;
+            if (value > MAX_SUPPLY - supply) revert SettlementTokenSupplyOverflow(supply, value);
+            // Cannot overflow: checked against MAX_SUPPLY just above.
+            unchecked {
+                _supply = uint128(supply + value);
+            }
+        } else {
+            uint256 word = _wallets[from];
+            AccountStanding standing = AccountStanding(word >> _STANDING_SHIFT);
+            if (standing == AccountStanding.None) revert SettlementTokenNotMember(from);
+            if (standing == AccountStanding.Frozen) revert SettlementTokenSenderFrozen(from);
+            uint256 balance = word & _BALANCE_MASK;
+            if (balance < value) revert ERC20InsufficientBalance(from, balance, value);
+            // Cannot underflow: value <= balance, so only the balance bits change.
+            unchecked {
+                _wallets[from] = word - value;
+            }
+        }
+        if (to == address(0)) {
+            // Cannot underflow: value <= balance of `from` <= supply.
+            unchecked {
+                _supply -= uint128(value);
+            }
+        } else {
+            uint256 word = _wallets[to];
+            AccountStanding standing = AccountStanding(word >> _STANDING_SHIFT);
+            if (standing != AccountStanding.Member) {
+                if (standing == AccountStanding.None) revert SettlementTokenNotMember(to);
+                if (standing == AccountStanding.System && to != _msgSender()) {
+                    revert SettlementTokenUnsolicitedTransfer(to);
+                }
+            }
+            // Cannot overflow into the standing bits: balance + value <= supply <= MAX_SUPPLY.
+            unchecked {
+                _wallets[to] = word + value;
+            }
+        }
+        emit Transfer(from, to, value);
+    }
+}

@@ -1,0 +1,110 @@
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { NetworkConnection } from "hardhat/types/network";
+
+import SettlementLayer from "../../ignition/modules/SettlementLayer.js";
+import { parseEuro } from "../../src/sdk/money.js";
+import { Role, roleMask } from "../../src/sdk/membership.js";
+import { referenceHash } from "../../src/sdk/references.js";
+import type { Consortium, FiatGateway, SettlementToken } from "../../typechain-types/index.js";
+
+export const AGREEMENT_V1 = referenceHash("Capacity consortium framework agreement v1 (development)");
+export const FOUNDER_METADATA = referenceHash("Founding member record (development)");
+export const NOTICE_PERIOD = 90n * 24n * 60n * 60n;
+export const RESERVE = parseEuro("1000000");
+export const MINTER_ALLOWANCE = parseEuro("500000");
+
+export interface Actors {
+  operator: HardhatEthersSigner;
+  provider: HardhatEthersSigner;
+  consumer: HardhatEthersSigner;
+  licensor: HardhatEthersSigner;
+  auditor: HardhatEthersSigner;
+  outsider: HardhatEthersSigner;
+  minter: HardhatEthersSigner;
+  masterMinter: HardhatEthersSigner;
+  issuerAdmin: HardhatEthersSigner;
+  /** Spare keys for members' extra accounts and new members. */
+  spare: HardhatEthersSigner[];
+}
+
+export interface SettlementLayerFixture extends Actors {
+  consortium: Consortium;
+  token: SettlementToken;
+  gateway: FiatGateway;
+  memberIds: { operator: bigint; provider: bigint; consumer: bigint; licensor: bigint; auditor: bigint };
+}
+
+type Connection = NetworkConnection;
+
+/** Names the test accounts by the part they play. */
+export async function actors(connection: Connection): Promise<Actors> {
+  const signers = await connection.ethers.getSigners();
+  const take = (index: number): HardhatEthersSigner => {
+    const signer = signers[index];
+    if (signer === undefined) throw new Error(`The test network has no account #${index}; configure more accounts.`);
+    return signer;
+  };
+  return {
+    operator: take(0),
+    provider: take(1),
+    consumer: take(2),
+    licensor: take(3),
+    auditor: take(4),
+    outsider: take(5),
+    minter: take(6),
+    masterMinter: take(7),
+    issuerAdmin: take(8),
+    spare: signers.slice(9),
+  };
+}
+
+/**
+ * Deploys the settlement layer with the project's own Ignition module, admits one member per role
+ * (each accepts the agreement), configures a minter and attests a reserve. No tokens exist yet.
+ */
+export function settlementLayerFixture(connection: Connection): () => Promise<SettlementLayerFixture> {
+  const { ethers, ignition } = connection;
+  return async function deploySettlementLayer(): Promise<SettlementLayerFixture> {
+    const who = await actors(connection);
+    const deployed = await ignition.deploy(SettlementLayer, {
+      parameters: {
+        SettlementLayer: {
+          founderMetadata: FOUNDER_METADATA,
+          agreementHash: AGREEMENT_V1,
+          noticePeriod: Number(NOTICE_PERIOD),
+          gatewayAdmin: who.issuerAdmin.address,
+          masterMinter: who.masterMinter.address,
+        },
+      },
+      defaultSender: who.operator.address,
+    });
+    const consortium = await ethers.getContractAt("Consortium", await deployed.consortium.getAddress());
+    const token = await ethers.getContractAt("SettlementToken", await deployed.token.getAddress());
+    const gateway = await ethers.getContractAt("FiatGateway", await deployed.gateway.getAddress());
+
+    const admit = async (signer: HardhatEthersSigner, role: Role): Promise<bigint> => {
+      await consortium
+        .connect(who.operator)
+        .admit([signer.address], roleMask(role), referenceHash(`member ${signer.address}`));
+      await consortium.connect(signer).acceptAgreement(AGREEMENT_V1);
+      return consortium.memberCount();
+    };
+    const memberIds = {
+      operator: 1n,
+      provider: await admit(who.provider, Role.Provider),
+      consumer: await admit(who.consumer, Role.Consumer),
+      licensor: await admit(who.licensor, Role.Licensor),
+      auditor: await admit(who.auditor, Role.Auditor),
+    };
+    await gateway.connect(who.masterMinter).configureMinter(who.minter.address, MINTER_ALLOWANCE);
+    const latest = await ethers.provider.getBlock("latest");
+    await gateway.connect(who.auditor).attestReserve(RESERVE, latest!.timestamp, referenceHash("reserve report 1"));
+
+    return { ...who, consortium, token, gateway, memberIds };
+  };
+}
+
+/** Mints `amount` to `to` against a fresh bank reference named after `label`. */
+export async function mintTo(f: SettlementLayerFixture, to: string, amount: bigint, label = `deposit ${to} ${amount}`) {
+  await f.gateway.connect(f.minter).mint(to, amount, referenceHash(label));
+}
