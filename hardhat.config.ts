@@ -64,11 +64,11 @@ export default defineConfig({
     },
   },
   networks: {
-    hardhat: {
+    default: {
       type: "edr-simulated",
       chainType: "l1",
-      chainId: chains.hardhat.chainId,
-      hardfork: edrHardfork(chains.hardhat.evmTarget),
+      chainId: chains.default.chainId,
+      hardfork: edrHardfork(chains.default.evmTarget),
     },
     poaSim: {
       type: "edr-simulated",

@@ -31,7 +31,7 @@ export const DEFAULT_EVM_TARGET: EvmTarget = "prague";
 type Env = Record<string, string | undefined>;
 
 /** The networks configured in hardhat.config.ts. */
-export const NETWORK_NAMES = ["hardhat", "poaSim", "localhost", "poa"] as const;
+export const NETWORK_NAMES = ["default", "poaSim", "localhost", "poa"] as const;
 export type NetworkName = (typeof NETWORK_NAMES)[number];
 
 export function isNetworkName(name: string): name is NetworkName {
@@ -45,7 +45,7 @@ export function isNetworkName(name: string): name is NetworkName {
 export function chainSettings(env: Env = process.env): Record<NetworkName, ChainSettings> {
   return {
     // The embedded default: Hardhat's in-process network.
-    hardhat: {
+    default: {
       kind: "in-process",
       chainId: 31337,
       evmTarget: DEFAULT_EVM_TARGET,
@@ -81,7 +81,7 @@ export function chainSettings(env: Env = process.env): Record<NetworkName, Chain
 
 /**
  * The network a Hardhat command runs on: `--network <name>` / `--network=<name>` on the command
- * line, else `HARDHAT_NETWORK`, else the in-process `hardhat` network.
+ * line, else `HARDHAT_NETWORK`, else Hardhat's in-process `default` network.
  */
 export function selectedNetwork(argv: readonly string[] = process.argv, env: Env = process.env): string {
   for (const [i, arg] of argv.entries()) {
@@ -89,7 +89,7 @@ export function selectedNetwork(argv: readonly string[] = process.argv, env: Env
     if (arg === "--network" && next !== undefined) return next;
     if (arg.startsWith("--network=")) return arg.slice("--network=".length);
   }
-  return env.HARDHAT_NETWORK ?? "hardhat";
+  return env.HARDHAT_NETWORK ?? "default";
 }
 
 /** The EVM target to compile for: `EVM_TARGET` if set, else the selected network's own target. */

@@ -1,0 +1,102 @@
+/** Deploys the settlement layer with its Ignition module and the parameters file of the selected network. */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+
+import type { DeploymentParameters } from "@nomicfoundation/ignition-core";
+import type { NetworkConnection } from "hardhat/types/network";
+import { getAddress, type Address } from "viem";
+
+import SettlementLayerModule from "../../ignition/modules/SettlementLayer.js";
+import type { SettlementAddresses } from "../../src/sdk/transact.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const ZERO_HASH = `0x${"0".repeat(64)}`;
+const ZERO_ADDRESS = `0x${"0".repeat(40)}`;
+
+export interface Deployment {
+  addresses: SettlementAddresses;
+  /** A block at or before the deployment, to read its events from. */
+  fromBlock: bigint;
+  deploymentId: string;
+  parametersFile: string;
+}
+
+export function parametersFileFor(networkName: string): string {
+  return `${ROOT}ignition/parameters/${networkName}.json`;
+}
+
+type Parameters = Record<string, Record<string, unknown>>;
+
+/**
+ * Checks a parameters file before anything is sent: every hash a real deployment needs is set, every
+ * address is well formed. Returns the problems found, each with what to do about it.
+ */
+export function parameterProblems(parameters: Parameters, file: string): string[] {
+  const own = parameters.SettlementLayer;
+  if (own === undefined) return [`${file} has no "SettlementLayer" section.`];
+  const problems: string[] = [];
+  for (const key of ["agreementHash", "founderMetadata"]) {
+    const value = own[key];
+    if (typeof value !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(value) || value === ZERO_HASH) {
+      problems.push(
+        `${file}: SettlementLayer.${key} must be a nonzero 32-byte hash (0x + 64 hex digits); ` +
+          `use the keccak-256 of the document (npm run hash -- <file>).`,
+      );
+    }
+  }
+  for (const key of ["gatewayAdmin", "masterMinter"]) {
+    const value = own[key];
+    if (value === undefined) continue;
+    if (typeof value !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(value) || value === ZERO_ADDRESS) {
+      problems.push(
+        `${file}: SettlementLayer.${key} must be a nonzero address, or be left out to default to the deployer.`,
+      );
+    }
+  }
+  const notice = own.noticePeriod;
+  if (notice !== undefined && (typeof notice !== "number" || !Number.isInteger(notice) || notice < 0)) {
+    problems.push(`${file}: SettlementLayer.noticePeriod must be a whole number of seconds.`);
+  }
+  return problems;
+}
+
+export async function readParameters(file: string): Promise<Parameters> {
+  if (!existsSync(file)) {
+    throw new Error(`No Ignition parameters for this network: create ${file} (see ignition/parameters/default.json).`);
+  }
+  const parameters = JSON.parse(await readFile(file, "utf8")) as Parameters;
+  const problems = parameterProblems(parameters, file);
+  if (problems.length > 0) throw new Error(`Cannot deploy with these parameters:\n- ${problems.join("\n- ")}`);
+  return parameters;
+}
+
+/**
+ * Deploys (or, with the same deploymentId on a persistent chain, resumes) the settlement layer.
+ * Ignition keeps a journal per deployment id, so a deployment that stopped half way picks up where it stopped.
+ */
+export async function deploySettlementLayer(
+  connection: NetworkConnection,
+  options: { deploymentId: string; parametersFile?: string },
+): Promise<Deployment> {
+  const parametersFile = options.parametersFile ?? parametersFileFor(connection.networkName);
+  const parameters = await readParameters(parametersFile);
+  const fromBlock = BigInt(await connection.ethers.provider.getBlockNumber());
+  const deployed = await connection.ignition.deploy(SettlementLayerModule, {
+    parameters: parameters as DeploymentParameters,
+    deploymentId: options.deploymentId,
+    displayUi: false,
+  });
+  const address = async (contract: { getAddress(): Promise<string> }): Promise<Address> =>
+    getAddress(await contract.getAddress());
+  return {
+    addresses: {
+      consortium: await address(deployed.consortium),
+      token: await address(deployed.token),
+      gateway: await address(deployed.gateway),
+    },
+    fromBlock,
+    deploymentId: options.deploymentId,
+    parametersFile,
+  };
+}
