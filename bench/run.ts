@@ -1,0 +1,58 @@
+/**
+ * Benchmarks: gas of the everyday transactions, measured on real transactions on the in-process network
+ * with the production build profile, each beside its baseline measured in the same run. Writes
+ * bench/results.json (shape: ../shared/BENCH.md) and prints the same figures as a table.
+ *
+ *   npm run bench
+ */
+import { writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+
+import hre, { network } from "hardhat";
+
+import { renderTable } from "../src/format/table.js";
+import { measureSettlementGas } from "./settlement-gas.js";
+
+const connection = await network.create();
+const profile = hre.globalOptions.buildProfile ?? "default";
+const solidity = hre.config.solidity.profiles[profile];
+const compiler = solidity?.compilers[0];
+if (compiler === undefined) throw new Error(`Build profile "${profile}" has no compiler configured.`);
+const settings = compiler.settings as { evmVersion?: string; optimizer?: { enabled?: boolean; runs?: number } };
+
+const gas = await measureSettlementGas(connection);
+
+const results = {
+  meta: {
+    date: new Date().toISOString(),
+    node: process.version,
+    solc: compiler.version,
+    evm: settings.evmVersion ?? "default",
+    optimizerRuns: settings.optimizer?.enabled === true ? (settings.optimizer.runs ?? 200) : 0,
+    buildProfile: profile,
+    network: connection.networkName,
+  },
+  gas,
+  throughput: {},
+  latencyMs: {},
+  scaling: {},
+};
+
+const file = fileURLToPath(new URL("results.json", import.meta.url));
+await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+
+console.log(
+  renderTable(
+    [
+      { header: "gas", value: (row: [string, number]) => row[0] },
+      { header: "used", value: (row: [string, number]) => row[1].toLocaleString("en-US"), align: "right" },
+    ],
+    Object.entries(gas),
+    `Gas (solc ${compiler.version}, evm ${results.meta.evm}, optimizer runs ${results.meta.optimizerRuns})`,
+  ),
+);
+const overhead = gas["token.transfer"]! - gas["oz.transfer"]!;
+console.log(
+  `\nSettlementToken transfer costs ${overhead.toLocaleString("en-US")} gas more than a plain OpenZeppelin ERC-20 transfer.`,
+);
+console.log(`Wrote ${file}`);

@@ -1,0 +1,46 @@
+/**
+ * Deploys the settlement layer to the selected network with Ignition and prints the addresses.
+ *
+ *   npm run deploy -- --network localhost
+ *   npm run deploy -- --network poa
+ *
+ * Parameters come from ignition/parameters/<network>.json and are checked before anything is sent.
+ * The deployment id defaults to settlement-<chain id> (override with DEPLOYMENT_ID); running the same
+ * command again after an interruption resumes the deployment from Ignition's journal instead of
+ * starting over.
+ */
+import { network } from "hardhat";
+
+import { chainSettings, isNetworkName } from "../config/networks.js";
+import { renderTable } from "../src/format/table.js";
+import { viemChain } from "./lib/chain.js";
+import { deploySettlementLayer } from "./lib/deploy.js";
+
+const connection = await network.create();
+const chain = await viemChain(connection);
+const name = connection.networkName;
+const expected = isNetworkName(name) ? chainSettings()[name].chainId : 0;
+if (expected !== 0 && expected !== chain.chainId) {
+  throw new Error(
+    `Network "${name}" is configured for chain id ${expected}, but its node reports ${chain.chainId}. ` +
+      `Fix the chain id in your .env (see .env.example) or point the RPC URL at the right chain.`,
+  );
+}
+const deploymentId = process.env.DEPLOYMENT_ID || `settlement-${chain.chainId}`;
+console.log(
+  `Deploying the settlement layer to "${name}" (chain id ${chain.chainId}) as deployment "${deploymentId}"...`,
+);
+const deployment = await deploySettlementLayer(connection, { deploymentId });
+console.log(
+  renderTable(
+    [
+      { header: "contract", value: (row: [string, string]) => row[0] },
+      { header: "address", value: (row: [string, string]) => row[1] },
+    ],
+    Object.entries(deployment.addresses),
+  ),
+);
+console.log(`\nParameters: ${deployment.parametersFile}`);
+if (connection.networkConfig.type === "http") {
+  console.log(`Ignition journal and addresses: ignition/deployments/${deploymentId}/`);
+}
