@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
@@ -15,7 +16,8 @@ import {
 } from "./config/networks.js";
 
 // Deployment settings may live in a local .env (see .env.example); real environment variables win.
-if (existsSync(".env")) process.loadEnvFile(".env");
+const envFile = fileURLToPath(new URL(".env", import.meta.url));
+if (existsSync(envFile)) process.loadEnvFile(envFile);
 
 const require = createRequire(import.meta.url);
 

@@ -20,6 +20,12 @@ const connection = await network.create();
 const chain = await viemChain(connection);
 const name = connection.networkName;
 const expected = isNetworkName(name) ? chainSettings()[name].chainId : 0;
+if (expected === 0 && connection.networkConfig.type === "http") {
+  throw new Error(
+    `Set the chain id of network "${name}" (POA_CHAIN_ID for poa, see .env.example) so that a deployment ` +
+      `can never go to the wrong chain; its node reports ${chain.chainId}.`,
+  );
+}
 if (expected !== 0 && expected !== chain.chainId) {
   throw new Error(
     `Network "${name}" is configured for chain id ${expected}, but its node reports ${chain.chainId}. ` +

@@ -25,7 +25,8 @@ export interface ViemChain extends ChainContext {
 }
 
 export async function viemChain(connection: NetworkConnection): Promise<ViemChain> {
-  const transport = custom(connection.provider as unknown as EIP1193Provider);
+  // No retries here: a refused call must surface at once; Hardhat's own provider handles the transport.
+  const transport = custom(connection.provider as unknown as EIP1193Provider, { retryCount: 0 });
   const [chainIdHex, rawAccounts] = await Promise.all([
     connection.provider.request({ method: "eth_chainId" }) as Promise<string>,
     connection.provider.request({ method: "eth_accounts" }) as Promise<string[]>,

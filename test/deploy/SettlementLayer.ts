@@ -1,0 +1,61 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import { deploySettlementLayer, parametersFileFor, readParameters } from "../../scripts/lib/deploy.js";
+import { AccountStanding, MemberStatus, Role, roleMask } from "../../src/sdk/membership.js";
+
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+
+async function deployWithDefaults() {
+  const deployment = await deploySettlementLayer(connection, { deploymentId: "test" });
+  const [deployer] = await ethers.getSigners();
+  return {
+    deployment,
+    deployer: deployer!,
+    consortium: await ethers.getContractAt("Consortium", deployment.addresses.consortium),
+    token: await ethers.getContractAt("SettlementToken", deployment.addresses.token),
+    gateway: await ethers.getContractAt("FiatGateway", deployment.addresses.gateway),
+  };
+}
+
+describe("ignition/modules/SettlementLayer", function () {
+  it("deploys the three contracts with the network's parameters", async function () {
+    const { deployment, consortium, token } = await networkHelpers.loadFixture(deployWithDefaults);
+    const parameters = (await readParameters(parametersFileFor("default"))).SettlementLayer!;
+    expect(deployment.parametersFile).to.equal(parametersFileFor("default"));
+    expect(await consortium.currentAgreement()).to.deep.equal([1n, parameters.agreementHash]);
+    expect(await consortium.noticePeriod()).to.equal(BigInt(parameters.noticePeriod as number));
+    expect(await token.name()).to.equal(parameters.tokenName);
+    expect(await token.symbol()).to.equal(parameters.tokenSymbol);
+    expect(await token.decimals()).to.equal(6n);
+  });
+
+  it("makes the deployer the founding member and only operator", async function () {
+    const { deployer, consortium } = await networkHelpers.loadFixture(deployWithDefaults);
+    const parameters = (await readParameters(parametersFileFor("default"))).SettlementLayer!;
+    expect(await consortium.memberOf(deployer.address)).to.deep.equal([1n, true]);
+    const founder = await consortium.getMember(1n);
+    expect(founder.status).to.equal(BigInt(MemberStatus.Active));
+    expect(founder.roles).to.equal(BigInt(roleMask(Role.Operator)));
+    expect(founder.agreementVersion).to.equal(1n);
+    expect(founder.metadataHash).to.equal(parameters.founderMetadata);
+    expect(await consortium.operatorCount()).to.equal(1n);
+  });
+
+  it("wires token, gateway and consortium together", async function () {
+    const { deployer, consortium, token, gateway } = await networkHelpers.loadFixture(deployWithDefaults);
+    expect(await consortium.token()).to.equal(await token.getAddress());
+    expect(await token.consortium()).to.equal(await consortium.getAddress());
+    expect(await token.gateway()).to.equal(await gateway.getAddress());
+    expect(await consortium.registeredContracts()).to.deep.equal([await gateway.getAddress()]);
+    expect(await token.standingOf(await gateway.getAddress())).to.equal(BigInt(AccountStanding.System));
+    expect(await token.standingOf(deployer.address)).to.equal(BigInt(AccountStanding.Member));
+  });
+
+  it("gives the gateway's admin and master minter roles to the deployer by default", async function () {
+    const { deployer, gateway } = await networkHelpers.loadFixture(deployWithDefaults);
+    expect(await gateway.hasRole(await gateway.DEFAULT_ADMIN_ROLE(), deployer.address)).to.equal(true);
+    expect(await gateway.hasRole(await gateway.MASTER_MINTER_ROLE(), deployer.address)).to.equal(true);
+  });
+});
