@@ -1,6 +1,6 @@
 /**
  * Writes src/generated/abis.ts: the ABIs of the deployable contracts as `as const` literals, so the
- * off-chain code (viem) is fully typed and runs without Hardhat. Run by `npm run build`; a test checks
+ * off-chain code (viem) is fully typed and runs without Hardhat. Run by `npm run abis`; a test checks
  * that the committed file matches the compiled contracts.
  */
 import { writeFile } from "node:fs/promises";

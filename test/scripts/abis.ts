@@ -8,10 +8,10 @@ import { renderAbiModule } from "../../src/sdk/abi-module.js";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 describe("src/generated/abis.ts", function () {
-  it("matches the compiled contracts (run npm run build after changing a contract)", async function () {
+  it("matches the compiled contracts (run npm run abis after changing a contract)", async function () {
     const committed = await readFile(`${root}src/generated/abis.ts`, "utf8");
     const fresh = await renderAbiModule(root);
-    expect(committed === fresh, "src/generated/abis.ts is stale: run `npm run build` and commit it").to.equal(true);
+    expect(committed === fresh, "src/generated/abis.ts is stale: run `npm run abis` and commit it").to.equal(true);
   });
 
   it("lists every custom error once, including those that bubble up from other contracts", async function () {
