@@ -4,6 +4,9 @@
  * bench/results.json (shape: ../shared/BENCH.md) and prints the same figures as a table.
  *
  *   npm run bench
+ *
+ * Gas figures are deterministic, so the committed results.json doubles as a gas snapshot: CI measures
+ * again and bench/compare-gas.ts fails on any difference.
  */
 import { writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -38,7 +41,8 @@ const results = {
   scaling: {},
 };
 
-const file = fileURLToPath(new URL("results.json", import.meta.url));
+// BENCH_OUT lets CI write a fresh measurement beside the committed snapshot and compare the two.
+const file = process.env.BENCH_OUT || fileURLToPath(new URL("results.json", import.meta.url));
 await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
 
 console.log(
