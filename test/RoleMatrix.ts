@@ -1,0 +1,471 @@
+/**
+ * The role matrix: every state-changing function of Consortium, SettlementToken and FiatGateway, called
+ * by every part a caller can play: the five member roles, an outsider, and the issuer's keys (master
+ * minter, minter, admin), which are not consortium members. Each cell is asserted: the call succeeds
+ * with its event, or reverts with the specific custom error and arguments. The test names are the matrix.
+ */
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { expect } from "chai";
+import type { BaseContract, ContractTransactionResponse } from "ethers";
+import { network } from "hardhat";
+
+import { Role, roleMask } from "../src/sdk/membership.js";
+import { parseEuro } from "../src/sdk/money.js";
+import { referenceHash } from "../src/sdk/references.js";
+import { permitTypes } from "../src/sdk/typed-data.js";
+import {
+  AGREEMENT_V1,
+  FOUNDER_METADATA,
+  NOTICE_PERIOD,
+  mintTo,
+  settlementLayerFixture,
+  type SettlementLayerFixture,
+} from "./helpers/fixtures.js";
+
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const layer = settlementLayerFixture(connection);
+
+const CALLERS = [
+  "operator",
+  "provider",
+  "consumer",
+  "licensor",
+  "auditor",
+  "outsider",
+  "masterMinter",
+  "minter",
+  "issuerAdmin",
+] as const;
+type Caller = (typeof CALLERS)[number];
+const MEMBER_ROLE: Partial<Record<Caller, Role>> = {
+  operator: Role.Operator,
+  provider: Role.Provider,
+  consumer: Role.Consumer,
+  licensor: Role.Licensor,
+  auditor: Role.Auditor,
+};
+const ROLE_NAME = ["Operator", "Provider", "Consumer", "Licensor", "Auditor"];
+const AGREEMENT_V2 = referenceHash("framework agreement v2");
+
+/** Every member caller holds 100 EUR; the consumer approved the gateway and every caller for 10 EUR. */
+async function matrixFixture() {
+  const f = await layer();
+  for (const caller of CALLERS) {
+    if (MEMBER_ROLE[caller] !== undefined) await mintTo(f, f[caller].address, parseEuro("100"));
+  }
+  for (const caller of CALLERS) await f.token.connect(f.consumer).approve(f[caller].address, parseEuro("10"));
+  return f;
+}
+
+type Outcome =
+  { ok: true; event: [BaseContract, string] } | { contract: BaseContract; error: string; args: readonly unknown[] };
+
+interface Row {
+  fn: string;
+  /** State the call needs, prepared for the given caller. */
+  setup?: (f: SettlementLayerFixture, caller: Caller) => Promise<Context>;
+  call: (
+    f: SettlementLayerFixture,
+    signer: HardhatEthersSigner,
+    ctx: Context,
+    caller: Caller,
+  ) => Promise<ContractTransactionResponse>;
+  expect: (f: SettlementLayerFixture, caller: Caller, ctx: Context) => Promise<Outcome> | Outcome;
+}
+type Context = Record<string, unknown>;
+
+const memberId = (f: SettlementLayerFixture, caller: Caller): bigint | undefined =>
+  MEMBER_ROLE[caller] === undefined ? undefined : f.memberIds[caller as keyof SettlementLayerFixture["memberIds"]];
+
+/** What a Consortium role check answers for `caller`. */
+function roleCheck(f: SettlementLayerFixture, caller: Caller, role: Role, ok: Outcome): Outcome {
+  const id = memberId(f, caller);
+  if (id === undefined) return { contract: f.consortium, error: "ConsortiumNotMember", args: [f[caller].address] };
+  if (MEMBER_ROLE[caller] !== role) return { contract: f.consortium, error: "ConsortiumMissingRole", args: [id, role] };
+  return ok;
+}
+
+function memberCheck(f: SettlementLayerFixture, caller: Caller, ok: Outcome): Outcome {
+  return memberId(f, caller) === undefined
+    ? { contract: f.consortium, error: "ConsortiumNotMember", args: [f[caller].address] }
+    : ok;
+}
+
+async function freshConsortiumAndToken(f: SettlementLayerFixture): Promise<Context> {
+  const consortium = await ethers.deployContract("Consortium", [
+    [f.operator.address],
+    FOUNDER_METADATA,
+    AGREEMENT_V1,
+    NOTICE_PERIOD,
+  ]);
+  const token = await ethers.deployContract("SettlementToken", [await consortium.getAddress(), "T", "T"]);
+  return { consortium, token };
+}
+
+async function signPermit(f: SettlementLayerFixture, owner: HardhatEthersSigner, spender: string, value: bigint) {
+  const deadline = BigInt(await networkHelpers.time.latest()) + 3600n;
+  const domain = {
+    name: await f.token.name(),
+    version: "1",
+    chainId: (await ethers.provider.getNetwork()).chainId,
+    verifyingContract: await f.token.getAddress(),
+  };
+  const message = { owner: owner.address, spender, value, nonce: await f.token.nonces(owner.address), deadline };
+  const types = { Permit: permitTypes.Permit.map((field) => ({ ...field })) };
+  const sig = ethers.Signature.from(await owner.signTypedData(domain, types, message));
+  return { ...message, v: sig.v, r: sig.r, s: sig.s };
+}
+
+const ROWS: Row[] = [
+  // ------------------------------------------------------------------ Consortium: operators
+  {
+    fn: "Consortium.admit",
+    call: (f, s) => f.consortium.connect(s).admit([f.spare[0]!.address], roleMask(Role.Consumer), FOUNDER_METADATA),
+    expect: (f, c) => roleCheck(f, c, Role.Operator, { ok: true, event: [f.consortium, "MemberAdmitted"] }),
+  },
+  {
+    fn: "Consortium.suspend",
+    call: (f, s) => f.consortium.connect(s).suspend(f.memberIds.licensor, ethers.ZeroHash),
+    expect: (f, c) => roleCheck(f, c, Role.Operator, { ok: true, event: [f.consortium, "MemberSuspended"] }),
+  },
+  {
+    fn: "Consortium.reinstate",
+    setup: async (f) => {
+      await f.consortium.connect(f.operator).suspend(f.memberIds.licensor, ethers.ZeroHash);
+      return {};
+    },
+    call: (f, s) => f.consortium.connect(s).reinstate(f.memberIds.licensor),
+    expect: (f, c) =>
+      // The suspended licensor itself is no longer in good standing.
+      c === "licensor"
+        ? { contract: f.consortium, error: "ConsortiumMemberSuspended", args: [f.memberIds.licensor] }
+        : roleCheck(f, c, Role.Operator, { ok: true, event: [f.consortium, "MemberReinstated"] }),
+  },
+  {
+    fn: "Consortium.grantMemberRole",
+    call: (f, s) => f.consortium.connect(s).grantMemberRole(f.memberIds.licensor, Role.Provider),
+    expect: (f, c) => roleCheck(f, c, Role.Operator, { ok: true, event: [f.consortium, "MemberRoleGranted"] }),
+  },
+  {
+    fn: "Consortium.revokeMemberRole",
+    call: (f, s) => f.consortium.connect(s).revokeMemberRole(f.memberIds.licensor, Role.Licensor),
+    expect: (f, c) => roleCheck(f, c, Role.Operator, { ok: true, event: [f.consortium, "MemberRoleRevoked"] }),
+  },
+  {
+    fn: "Consortium.publishAgreement",
+    call: (f, s) => f.consortium.connect(s).publishAgreement(AGREEMENT_V2),
+    expect: (f, c) => roleCheck(f, c, Role.Operator, { ok: true, event: [f.consortium, "AgreementPublished"] }),
+  },
+  {
+    fn: "Consortium.setNoticePeriod",
+    call: (f, s) => f.consortium.connect(s).setNoticePeriod(3600),
+    expect: (f, c) => roleCheck(f, c, Role.Operator, { ok: true, event: [f.consortium, "NoticePeriodChanged"] }),
+  },
+  {
+    fn: "Consortium.registerContract",
+    setup: async () => ({ mock: await ethers.deployContract("MockObligations") }),
+    call: async (f, s, ctx) => f.consortium.connect(s).registerContract(await (ctx.mock as BaseContract).getAddress()),
+    expect: (f, c) => roleCheck(f, c, Role.Operator, { ok: true, event: [f.consortium, "ContractRegistered"] }),
+  },
+  {
+    fn: "Consortium.bindToken",
+    setup: (f) => freshConsortiumAndToken(f),
+    call: async (_f, s, ctx) => {
+      const consortium = ctx.consortium as SettlementLayerFixture["consortium"];
+      return consortium.connect(s).bindToken(await (ctx.token as BaseContract).getAddress());
+    },
+    // On the fresh Consortium only the founder (our operator) is a member.
+    expect: (f, c, ctx) =>
+      c === "operator"
+        ? { ok: true, event: [ctx.consortium as BaseContract, "TokenBound"] }
+        : { contract: f.consortium, error: "ConsortiumNotMember", args: [f[c].address] },
+  },
+  // ------------------------------------------------------------------ Consortium: members themselves
+  {
+    fn: "Consortium.addAccount",
+    call: (f, s) => f.consortium.connect(s).addAccount(f.spare[0]!.address),
+    expect: (f, c) => memberCheck(f, c, { ok: true, event: [f.consortium, "AccountAdded"] }),
+  },
+  {
+    fn: "Consortium.removeAccount",
+    setup: async (f, c) => {
+      if (memberId(f, c) !== undefined) await f.consortium.connect(f[c]).addAccount(f.spare[0]!.address);
+      return {};
+    },
+    call: (f, s) => f.consortium.connect(s).removeAccount(f.spare[0]!.address),
+    expect: (f, c) => memberCheck(f, c, { ok: true, event: [f.consortium, "AccountRemoved"] }),
+  },
+  {
+    fn: "Consortium.updateMetadata",
+    call: (f, s) => f.consortium.connect(s).updateMetadata(FOUNDER_METADATA),
+    expect: (f, c) => memberCheck(f, c, { ok: true, event: [f.consortium, "MetadataUpdated"] }),
+  },
+  {
+    fn: "Consortium.acceptAgreement",
+    setup: async (f) => {
+      await f.consortium.connect(f.operator).publishAgreement(AGREEMENT_V2);
+      return {};
+    },
+    call: (f, s) => f.consortium.connect(s).acceptAgreement(AGREEMENT_V2),
+    expect: (f, c) => memberCheck(f, c, { ok: true, event: [f.consortium, "AgreementAccepted"] }),
+  },
+  {
+    fn: "Consortium.requestExit",
+    call: (f, s) => f.consortium.connect(s).requestExit(),
+    expect: (f, c) => memberCheck(f, c, { ok: true, event: [f.consortium, "ExitRequested"] }),
+  },
+  {
+    fn: "Consortium.cancelExit",
+    setup: async (f, c) => {
+      if (memberId(f, c) !== undefined) await f.consortium.connect(f[c]).requestExit();
+      return {};
+    },
+    call: (f, s) => f.consortium.connect(s).cancelExit(),
+    expect: (f, c) => memberCheck(f, c, { ok: true, event: [f.consortium, "ExitCancelled"] }),
+  },
+  {
+    fn: "Consortium.completeExit",
+    setup: async (f) => {
+      const leaver = f.spare[1]!;
+      await f.consortium.connect(f.operator).admit([leaver.address], roleMask(Role.Consumer), FOUNDER_METADATA);
+      await f.consortium.connect(leaver).requestExit();
+      await networkHelpers.time.increase(NOTICE_PERIOD);
+      return { leaverId: await f.consortium.memberCount() };
+    },
+    call: (f, s, ctx) => f.consortium.connect(s).completeExit(ctx.leaverId as bigint),
+    // Anyone may complete an exit whose conditions hold.
+    expect: (f) => ({ ok: true, event: [f.consortium, "MemberExited"] }),
+  },
+  // ------------------------------------------------------------------ SettlementToken
+  {
+    fn: "SettlementToken.transfer",
+    call: (f, s) => f.token.connect(s).transfer(f.provider.address, 1n),
+    expect: (f, c) =>
+      memberId(f, c) === undefined
+        ? { contract: f.token, error: "SettlementTokenNotMember", args: [f[c].address] }
+        : { ok: true, event: [f.token, "Transfer"] },
+  },
+  {
+    fn: "SettlementToken.transferFrom",
+    call: (f, s) => f.token.connect(s).transferFrom(f.consumer.address, f.provider.address, 1n),
+    // The spender need not be a member: only the holder and the recipient must be.
+    expect: (f) => ({ ok: true, event: [f.token, "Transfer"] }),
+  },
+  {
+    fn: "SettlementToken.approve",
+    call: (f, s) => f.token.connect(s).approve(f.provider.address, 1n),
+    expect: (f) => ({ ok: true, event: [f.token, "Approval"] }),
+  },
+  {
+    fn: "SettlementToken.permit",
+    setup: async (f) => ({ permit: await signPermit(f, f.consumer, f.provider.address, 5n) }),
+    call: (f, s, ctx) => {
+      const p = ctx.permit as Awaited<ReturnType<typeof signPermit>>;
+      return f.token.connect(s).permit(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s);
+    },
+    // Anyone may submit a permit the owner signed.
+    expect: (f) => ({ ok: true, event: [f.token, "Approval"] }),
+  },
+  {
+    fn: "SettlementToken.mint",
+    call: (f, s) => f.token.connect(s).mint(f.consumer.address, 1n),
+    expect: (f, c) => ({ contract: f.token, error: "SettlementTokenNotGateway", args: [f[c].address] }),
+  },
+  {
+    fn: "SettlementToken.burn",
+    call: (f, s) => f.token.connect(s).burn(1n),
+    expect: (f, c) => ({ contract: f.token, error: "SettlementTokenNotGateway", args: [f[c].address] }),
+  },
+  {
+    fn: "SettlementToken.pause",
+    call: (f, s) => f.token.connect(s).pause(),
+    expect: (f, c) => roleCheck(f, c, Role.Operator, { ok: true, event: [f.token, "Paused"] }),
+  },
+  {
+    fn: "SettlementToken.unpause",
+    setup: async (f) => {
+      await f.token.connect(f.operator).pause();
+      return {};
+    },
+    call: (f, s) => f.token.connect(s).unpause(),
+    expect: (f, c) => roleCheck(f, c, Role.Operator, { ok: true, event: [f.token, "Unpaused"] }),
+  },
+  {
+    fn: "SettlementToken.bindGateway",
+    setup: async (f) => ({
+      fresh: await ethers.deployContract("SettlementToken", [await f.consortium.getAddress(), "T", "T"]),
+    }),
+    call: (f, s, ctx) => (ctx.fresh as SettlementLayerFixture["token"]).connect(s).bindGateway(f.minter.address),
+    expect: (f, c, ctx) =>
+      roleCheck(f, c, Role.Operator, { ok: true, event: [ctx.fresh as BaseContract, "GatewayBound"] }),
+  },
+  {
+    fn: "SettlementToken.setStanding",
+    call: (f, s) => f.token.connect(s).setStanding(f.outsider.address, 2),
+    expect: (f, c) => ({ contract: f.token, error: "SettlementTokenNotConsortium", args: [f[c].address] }),
+  },
+  // ------------------------------------------------------------------ FiatGateway
+  {
+    fn: "FiatGateway.configureMinter",
+    call: (f, s) => f.gateway.connect(s).configureMinter(f.outsider.address, 1n),
+    expect: async (f, c) =>
+      c === "masterMinter"
+        ? { ok: true, event: [f.gateway, "MinterConfigured"] }
+        : {
+            contract: f.gateway,
+            error: "AccessControlUnauthorizedAccount",
+            args: [f[c].address, await f.gateway.MASTER_MINTER_ROLE()],
+          },
+  },
+  {
+    fn: "FiatGateway.removeMinter",
+    call: (f, s) => f.gateway.connect(s).removeMinter(f.minter.address),
+    expect: async (f, c) =>
+      c === "masterMinter"
+        ? { ok: true, event: [f.gateway, "MinterRemoved"] }
+        : {
+            contract: f.gateway,
+            error: "AccessControlUnauthorizedAccount",
+            args: [f[c].address, await f.gateway.MASTER_MINTER_ROLE()],
+          },
+  },
+  {
+    fn: "FiatGateway.mint",
+    call: (f, s) => f.gateway.connect(s).mint(f.consumer.address, 1n, referenceHash("matrix deposit")),
+    expect: (f, c) =>
+      c === "minter"
+        ? { ok: true, event: [f.gateway, "Minted"] }
+        : { contract: f.gateway, error: "FiatGatewayNotMinter", args: [f[c].address] },
+  },
+  {
+    fn: "FiatGateway.attestReserve",
+    call: async (f, s) =>
+      f.gateway.connect(s).attestReserve(parseEuro("2000000"), await networkHelpers.time.latest(), referenceHash("r")),
+    expect: (f, c) => roleCheck(f, c, Role.Auditor, { ok: true, event: [f.gateway, "ReserveAttested"] }),
+  },
+  {
+    fn: "FiatGateway.requestRedemption",
+    setup: async (f, c) => {
+      await f.token.connect(f[c]).approve(await f.gateway.getAddress(), 1n);
+      return {};
+    },
+    call: (f, s) => f.gateway.connect(s).requestRedemption(1n, referenceHash("payout")),
+    expect: (f, c) => memberCheck(f, c, { ok: true, event: [f.gateway, "RedemptionRequested"] }),
+  },
+  {
+    fn: "FiatGateway.requestRedemptionWithPermit",
+    setup: async (f, c) => ({ permit: await signPermit(f, f[c], await f.gateway.getAddress(), 1n) }),
+    call: (f, s, ctx) => {
+      const p = ctx.permit as Awaited<ReturnType<typeof signPermit>>;
+      return f.gateway.connect(s).requestRedemptionWithPermit(1n, referenceHash("payout"), p.deadline, p.v, p.r, p.s);
+    },
+    expect: (f, c) => memberCheck(f, c, { ok: true, event: [f.gateway, "RedemptionRequested"] }),
+  },
+  {
+    fn: "FiatGateway.markRedemptionPaid",
+    setup: async (f) => {
+      await f.token.connect(f.consumer).approve(await f.gateway.getAddress(), 3n);
+      await f.gateway.connect(f.consumer).requestRedemption(3n, referenceHash("payout"));
+      return {};
+    },
+    call: (f, s) => f.gateway.connect(s).markRedemptionPaid(1n, referenceHash("bank tx")),
+    expect: (f, c) => roleCheck(f, c, Role.Operator, { ok: true, event: [f.gateway, "RedemptionPaid"] }),
+  },
+  {
+    fn: "FiatGateway.rejectRedemption",
+    setup: async (f) => {
+      await f.token.connect(f.consumer).approve(await f.gateway.getAddress(), 3n);
+      await f.gateway.connect(f.consumer).requestRedemption(3n, referenceHash("payout"));
+      return {};
+    },
+    call: (f, s) => f.gateway.connect(s).rejectRedemption(1n, referenceHash("reason")),
+    expect: (f, c) => roleCheck(f, c, Role.Operator, { ok: true, event: [f.gateway, "RedemptionRejected"] }),
+  },
+  {
+    fn: "FiatGateway.grantRole",
+    call: async (f, s) => f.gateway.connect(s).grantRole(await f.gateway.MASTER_MINTER_ROLE(), f.outsider.address),
+    expect: async (f, c) =>
+      c === "issuerAdmin"
+        ? { ok: true, event: [f.gateway, "RoleGranted"] }
+        : {
+            contract: f.gateway,
+            error: "AccessControlUnauthorizedAccount",
+            args: [f[c].address, await f.gateway.DEFAULT_ADMIN_ROLE()],
+          },
+  },
+  {
+    fn: "FiatGateway.revokeRole",
+    call: async (f, s) => f.gateway.connect(s).revokeRole(await f.gateway.MASTER_MINTER_ROLE(), f.masterMinter.address),
+    expect: async (f, c) =>
+      c === "issuerAdmin"
+        ? { ok: true, event: [f.gateway, "RoleRevoked"] }
+        : {
+            contract: f.gateway,
+            error: "AccessControlUnauthorizedAccount",
+            args: [f[c].address, await f.gateway.DEFAULT_ADMIN_ROLE()],
+          },
+  },
+  {
+    fn: "FiatGateway.renounceRole",
+    setup: async (f, c) => {
+      await f.gateway.connect(f.issuerAdmin).grantRole(await f.gateway.MASTER_MINTER_ROLE(), f[c].address);
+      return {};
+    },
+    call: async (f, s) => f.gateway.connect(s).renounceRole(await f.gateway.MASTER_MINTER_ROLE(), s.address),
+    // Anyone may give up a role it holds, and only its own.
+    expect: (f) => ({ ok: true, event: [f.gateway, "RoleRevoked"] }),
+  },
+];
+
+function describeOutcome(outcome: Outcome): string {
+  if ("ok" in outcome) return `succeeds with ${outcome.event[1]}`;
+  const shown = outcome.args.map((arg) =>
+    typeof arg === "number" && outcome.error.includes("Role") ? (ROLE_NAME[arg] ?? arg) : arg,
+  );
+  return `reverts with ${outcome.error}(${shown
+    .map(String)
+    .map((a) => (a.length > 12 ? `${a.slice(0, 8)}…` : a))
+    .join(", ")})`;
+}
+
+describe("role matrix", function () {
+  for (const row of ROWS) {
+    describe(row.fn, function () {
+      for (const caller of CALLERS) {
+        it(`× ${caller}`, async function () {
+          const f = await networkHelpers.loadFixture(matrixFixture);
+          const ctx = (await row.setup?.(f, caller)) ?? {};
+          const outcome = await row.expect(f, caller, ctx);
+          this.test!.title = `× ${caller}: ${describeOutcome(outcome)}`;
+          const tx = row.call(f, f[caller], ctx, caller);
+          if ("ok" in outcome) {
+            await expect(tx).to.emit(outcome.event[0], outcome.event[1]);
+          } else {
+            await expect(tx)
+              .to.be.revertedWithCustomError(outcome.contract, outcome.error)
+              .withArgs(...outcome.args);
+          }
+        });
+      }
+    });
+  }
+
+  it("covers every state-changing function of the three contracts", async function () {
+    const f = await networkHelpers.loadFixture(matrixFixture);
+    const covered = new Set(ROWS.map((row) => row.fn));
+    for (const [name, contract] of [
+      ["Consortium", f.consortium],
+      ["SettlementToken", f.token],
+      ["FiatGateway", f.gateway],
+    ] as const) {
+      contract.interface.forEachFunction((fn) => {
+        if (fn.stateMutability === "nonpayable" || fn.stateMutability === "payable") {
+          expect(covered.has(`${name}.${fn.name}`), `${name}.${fn.name} is missing from the role matrix`).to.equal(
+            true,
+          );
+        }
+      });
+    }
+  });
+});
