@@ -8,8 +8,4 @@ contract PlainERC20 is ERC20 {
     constructor(string memory name_, string memory symbol_, address holder, uint256 supply) ERC20(name_, symbol_) {
         _mint(holder, supply);
     }
-
-    function decimals() public pure override returns (uint8) {
-        return 6;
-    }
 }

@@ -22,7 +22,12 @@ export function renderTable<Row>(columns: readonly Column<Row>[], rows: readonly
   const out: string[] = [];
   if (title !== undefined) out.push(title);
   out.push(line(columns.map((column) => column.header)));
-  out.push(widths.map((width) => "-".repeat(width)).join("  ").trimEnd());
+  out.push(
+    widths
+      .map((width) => "-".repeat(width))
+      .join("  ")
+      .trimEnd(),
+  );
   for (const row of cells) out.push(line(row));
   if (rows.length === 0) out.push("(none)");
   return out.join("\n");
