@@ -221,6 +221,8 @@ contract Consortium is IConsortium {
     function bindToken(address token_) external {
         _requireRole(msg.sender, Role.Operator);
         if (address(_token) != address(0)) revert ConsortiumTokenAlreadyBound(address(_token));
+        uint64 owner = _accountRecords[token_].memberId;
+        if (owner != 0) revert ConsortiumAccountTaken(token_, owner);
         if (token_.code.length == 0 || ISettlementToken(token_).consortium() != address(this)) {
             revert ConsortiumInvalidToken(token_);
         }
@@ -338,6 +340,12 @@ contract Consortium is IConsortium {
         if (member.status == MemberStatus.None) revert ConsortiumUnknownMember(memberId);
     }
 
+    /// @dev Addresses that can never act for a member: tokens sent there could never move again.
+    function _isSystemAddress(address account) internal view returns (bool) {
+        return
+            account == address(0) || account == address(this) || account == address(_token) || _isRegistered[account];
+    }
+
     function _standingFor(MemberStatus status) internal pure returns (AccountStanding) {
         if (status == MemberStatus.Active) return AccountStanding.Member;
         if (status == MemberStatus.Suspended) return AccountStanding.Frozen;
@@ -374,7 +382,7 @@ contract Consortium is IConsortium {
     }
 
     function _addAccount(uint64 memberId, address account) internal {
-        if (account == address(0) || _isRegistered[account]) revert ConsortiumInvalidAccount(account);
+        if (_isSystemAddress(account)) revert ConsortiumInvalidAccount(account);
         uint64 owner = _accountRecords[account].memberId;
         if (owner != 0) revert ConsortiumAccountTaken(account, owner);
         EnumerableSet.AddressSet storage accounts = _accounts[memberId];

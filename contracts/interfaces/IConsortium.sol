@@ -94,7 +94,8 @@ interface IConsortium {
     /// @notice No member has this id.
     error ConsortiumUnknownMember(uint64 memberId);
 
-    /// @notice An account must be a nonzero address that is not one of the consortium's contracts.
+    /// @notice An account must be a nonzero address that is not one of the consortium's contracts
+    /// (this Consortium, its token, a registered contract).
     error ConsortiumInvalidAccount(address account);
 
     /// @notice `account` already belongs, or belonged, to `memberId`; accounts are never reassigned.
@@ -228,7 +229,8 @@ interface IConsortium {
     /// @dev The member still has to accept the current framework agreement before starting business.
     /// Requirements:
     /// - The caller is an operator in good standing.
-    /// - `accounts` holds 1 to {MAX_ACCOUNTS} distinct addresses that never belonged to a member.
+    /// - `accounts` holds 1 to {MAX_ACCOUNTS} distinct addresses that never belonged to a member and are
+    ///   not the consortium's contracts.
     /// - `roles` names only known roles.
     /// @param accounts The accounts (keys) that act for the company.
     /// @param roles Bitmap of `Role`.
@@ -277,7 +279,8 @@ interface IConsortium {
     /// @notice Binds the settlement token, whose account standing this contract keeps from now on.
     /// @dev Pushes the standing of every account and registered contract known so far.
     /// Requirements:
-    /// - The caller is an operator in good standing; no token is bound yet.
+    /// - The caller is an operator in good standing; no token is bound yet; `token_` is a settlement token
+    ///   governed by this Consortium and no member's account.
     function bindToken(address token_) external;
 
     /*//////////////////////////////////////////////////////////////
@@ -287,7 +290,8 @@ interface IConsortium {
     /// @notice Adds an account to the caller's member (key rotation, a new department, a multisig).
     /// Requirements:
     /// - The caller is an active account of a member that has not exited.
-    /// - `account` never belonged to a member and is not a registered contract; the member has room.
+    /// - `account` never belonged to a member and is not one of the consortium's contracts (this Consortium,
+    ///   the token, a registered contract); the member has room.
     function addAccount(address account) external;
 
     /// @notice Removes one of the caller's member's accounts.

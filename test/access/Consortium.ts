@@ -450,6 +450,14 @@ describe("Consortium", function () {
       expect(await token.standingOf(await obligations.getAddress())).to.equal(BigInt(AccountStanding.System));
     });
 
+    it("reverts with ConsortiumAccountTaken for a token already used as a member's account", async function () {
+      const { consortium, token, operator } = await networkHelpers.loadFixture(unbound);
+      await consortium.connect(operator).addAccount(await token.getAddress());
+      await expect(consortium.connect(operator).bindToken(await token.getAddress()))
+        .to.be.revertedWithCustomError(consortium, "ConsortiumAccountTaken")
+        .withArgs(await token.getAddress(), 1n);
+    });
+
     it("reverts with ConsortiumTokenAlreadyBound the second time", async function () {
       const { consortium, token, operator } = await networkHelpers.loadFixture(layer);
       await expect(consortium.connect(operator).bindToken(await token.getAddress()))
@@ -514,6 +522,15 @@ describe("Consortium", function () {
         .withArgs(memberIds.provider, max);
     });
 
+    it("reverts with ConsortiumInvalidAccount for the Consortium itself or its token", async function () {
+      const { consortium, token, provider } = await networkHelpers.loadFixture(layer);
+      for (const address of [await consortium.getAddress(), await token.getAddress()]) {
+        await expect(consortium.connect(provider).addAccount(address))
+          .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidAccount")
+          .withArgs(address);
+      }
+    });
+
     it("reverts with ConsortiumInvalidAccount for the zero address or a registered contract", async function () {
       const { consortium, gateway, provider } = await networkHelpers.loadFixture(layer);
       await expect(consortium.connect(provider).addAccount(ethers.ZeroAddress))
@@ -563,7 +580,9 @@ describe("Consortium", function () {
   describe("exit", function () {
     it("requests, waits out the notice period and completes; accounts lose their standing", async function () {
       const { consortium, token, provider, outsider, memberIds } = await networkHelpers.loadFixture(layer);
-      const effectiveAt = BigInt(await networkHelpers.time.latest()) + 1n + NOTICE_PERIOD;
+      const requestedAt = (await networkHelpers.time.latest()) + 10;
+      await networkHelpers.time.setNextBlockTimestamp(requestedAt);
+      const effectiveAt = BigInt(requestedAt) + NOTICE_PERIOD;
       await expect(consortium.connect(provider).requestExit())
         .to.emit(consortium, "ExitRequested")
         .withArgs(memberIds.provider, effectiveAt);
