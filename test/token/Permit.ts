@@ -1,192 +1,333 @@
-/*
-SettlementToken EIP-2612 permit
-├── a valid permit sets the allowance, emits Approval and bumps the nonce
-├── rejected: wrong chain id, wrong contract, another signer (ERC2612InvalidSigner)
-├── rejected: expired deadline (ERC2612ExpiredSignature)
-├── rejected: the same permit twice (nonce reused -> ERC2612InvalidSigner)
-├── rejected: the high-s twin of a valid signature (ECDSAInvalidSignatureS)
-└── FiatGateway.requestRedemptionWithPermit: one transaction; still works if someone front-ran the permit
-*/
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
+import { TypedDataEncoder, ZeroHash } from "ethers";
 import { network } from "hardhat";
 
 import { parseEuro } from "../../src/sdk/money.js";
 import { referenceHash } from "../../src/sdk/references.js";
-import { permitTypes } from "../../src/sdk/typed-data.js";
-import { mintTo, settlementLayerFixture } from "../helpers/fixtures.js";
+import { settlementLayerFixture, type SettlementLayerFixture } from "../helpers/fixtures.js";
+import { funder } from "../helpers/funding.js";
+import { highSTwin, permitDomain, recoveredSigner, signPermit } from "../helpers/permit.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
-const layer = settlementLayerFixture(connection);
+const { time } = networkHelpers;
+const deploySettlementLayer = settlementLayerFixture(connection);
 
-/** secp256k1 group order: a signature (r, s) has the twin (r, n - s) with the other parity. */
-const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+const BALANCE = parseEuro("1000");
+const VALUE = parseEuro("250");
+const PAYOUT = referenceHash("payout instructions of the consumer");
 
-interface PermitValue {
-  owner: string;
-  spender: string;
-  value: bigint;
-  nonce: bigint;
+interface PermitFixture extends SettlementLayerFixture {
+  gatewayAddress: string;
+  /** A deadline an hour after the fixture's last block. */
   deadline: bigint;
 }
 
-async function funded() {
-  const f = await layer();
-  await mintTo(f, f.consumer.address, parseEuro("1000"));
-  const chainId = (await ethers.provider.getNetwork()).chainId;
-  const domain = { name: await f.token.name(), version: "1", chainId, verifyingContract: await f.token.getAddress() };
-  const deadline = BigInt(await networkHelpers.time.latest()) + 3600n;
-  const value: PermitValue = {
-    owner: f.consumer.address,
-    spender: f.provider.address,
-    value: parseEuro("50"),
-    nonce: 0n,
-    deadline,
+/** The settlement layer with BALANCE minted to the consumer, who signs the permits. */
+async function deployPermitFixture(): Promise<PermitFixture> {
+  const f = await networkHelpers.loadFixture(deploySettlementLayer);
+  await funder(f)(f.consumer.address, BALANCE);
+  return {
+    ...f,
+    gatewayAddress: await f.gateway.getAddress(),
+    deadline: BigInt(await time.latest()) + 3600n,
   };
-  return { ...f, domain, value };
 }
 
-async function sign(signer: HardhatEthersSigner, domain: object, value: PermitValue) {
-  const mutableTypes = { Permit: permitTypes.Permit.map((field) => ({ ...field })) };
-  return ethers.Signature.from(await signer.signTypedData(domain, mutableTypes, value));
+async function permitFixture(): Promise<PermitFixture> {
+  return networkHelpers.loadFixture(deployPermitFixture);
 }
 
-describe("SettlementToken permit (EIP-2612)", function () {
-  it("sets the allowance, emits Approval and bumps the nonce", async function () {
-    const { token, consumer, provider, domain, value } = await networkHelpers.loadFixture(funded);
-    const sig = await sign(consumer, domain, value);
-    await expect(token.permit(value.owner, value.spender, value.value, value.deadline, sig.v, sig.r, sig.s))
-      .to.emit(token, "Approval")
-      .withArgs(consumer.address, provider.address, value.value);
-    expect(await token.allowance(consumer.address, provider.address)).to.equal(value.value);
-    expect(await token.nonces(consumer.address)).to.equal(1n);
-    expect(await token.DOMAIN_SEPARATOR()).to.equal(ethers.TypedDataEncoder.hashDomain(domain));
-  });
-
-  describe("rejected", function () {
-    it("signed for another chain id: ERC2612InvalidSigner", async function () {
-      const { token, consumer, domain, value } = await networkHelpers.loadFixture(funded);
-      const sig = await sign(consumer, { ...domain, chainId: 1n }, value);
-      const recovered = ethers.verifyTypedData(domain, { Permit: [...permitTypes.Permit] }, value, sig);
-      expect(recovered).to.not.equal(consumer.address);
-      await expect(token.permit(value.owner, value.spender, value.value, value.deadline, sig.v, sig.r, sig.s))
-        .to.be.revertedWithCustomError(token, "ERC2612InvalidSigner")
-        .withArgs(recovered, consumer.address);
-    });
-
-    it("signed for another deployment of the token: ERC2612InvalidSigner", async function () {
-      const { token, consortium, consumer, domain, value } = await networkHelpers.loadFixture(funded);
-      const other = await ethers.deployContract("SettlementToken", [
-        await consortium.getAddress(),
-        domain.name,
-        "CEUR",
-      ]);
-      const sig = await sign(consumer, { ...domain, verifyingContract: await other.getAddress() }, value);
-      const recovered = ethers.verifyTypedData(domain, { Permit: [...permitTypes.Permit] }, value, sig);
-      await expect(token.permit(value.owner, value.spender, value.value, value.deadline, sig.v, sig.r, sig.s))
-        .to.be.revertedWithCustomError(token, "ERC2612InvalidSigner")
-        .withArgs(recovered, consumer.address);
-    });
-
-    it("signed by someone other than the owner: ERC2612InvalidSigner", async function () {
-      const { token, consumer, outsider, domain, value } = await networkHelpers.loadFixture(funded);
-      const sig = await sign(outsider, domain, value);
-      await expect(token.permit(value.owner, value.spender, value.value, value.deadline, sig.v, sig.r, sig.s))
-        .to.be.revertedWithCustomError(token, "ERC2612InvalidSigner")
-        .withArgs(outsider.address, consumer.address);
-    });
-
-    it("past its deadline: ERC2612ExpiredSignature", async function () {
-      const { token, consumer, domain, value } = await networkHelpers.loadFixture(funded);
-      const expired = { ...value, deadline: BigInt(await networkHelpers.time.latest()) - 1n };
-      const sig = await sign(consumer, domain, expired);
-      await expect(token.permit(expired.owner, expired.spender, expired.value, expired.deadline, sig.v, sig.r, sig.s))
-        .to.be.revertedWithCustomError(token, "ERC2612ExpiredSignature")
-        .withArgs(expired.deadline);
-    });
-
-    it("used a second time (nonce reused): ERC2612InvalidSigner", async function () {
-      const { token, consumer, domain, value } = await networkHelpers.loadFixture(funded);
-      const sig = await sign(consumer, domain, value);
-      await token.permit(value.owner, value.spender, value.value, value.deadline, sig.v, sig.r, sig.s);
-      const recovered = ethers.verifyTypedData(
-        domain,
-        { Permit: [...permitTypes.Permit] },
-        { ...value, nonce: 1n },
-        sig,
-      );
-      await expect(token.permit(value.owner, value.spender, value.value, value.deadline, sig.v, sig.r, sig.s))
-        .to.be.revertedWithCustomError(token, "ERC2612InvalidSigner")
-        .withArgs(recovered, consumer.address);
-    });
-
-    it("the high-s twin of a valid signature: ECDSAInvalidSignatureS", async function () {
-      const { token, domain, consumer, value } = await networkHelpers.loadFixture(funded);
-      const sig = await sign(consumer, domain, value);
-      const twinS = ethers.toBeHex(SECP256K1_N - BigInt(sig.s), 32);
-      const twinV = sig.v === 27 ? 28 : 27;
-      await expect(token.permit(value.owner, value.spender, value.value, value.deadline, twinV, sig.r, twinS))
-        .to.be.revertedWithCustomError(token, "ECDSAInvalidSignatureS")
-        .withArgs(twinS);
-      // The original low-s signature still works: nothing was consumed.
-      await token.permit(value.owner, value.spender, value.value, value.deadline, sig.v, sig.r, sig.s);
+describe("Permit (EIP-2612)", function () {
+  describe("EIP-712 domain", function () {
+    it("is the token's name, version 1, this chain and this contract", async function () {
+      const { token } = await permitFixture();
+      const domain = await permitDomain(token);
+      const { chainId } = await ethers.provider.getNetwork();
+      expect(domain.name).to.equal("Capacity Euro");
+      expect(domain.version).to.equal("1");
+      expect(domain.chainId).to.equal(chainId);
+      expect(domain.verifyingContract).to.equal(await token.getAddress());
+      expect(await token.DOMAIN_SEPARATOR()).to.equal(TypedDataEncoder.hashDomain(domain));
     });
   });
 
-  describe("FiatGateway.requestRedemptionWithPermit", function () {
-    async function gatewayPermit() {
-      const f = await funded();
-      const value = { ...f.value, spender: await f.gateway.getAddress(), value: parseEuro("200") };
-      return { ...f, gatewayValue: value, sig: await sign(f.consumer, f.domain, value) };
-    }
+  describe("permit", function () {
+    describe("when the owner signed it for this token and chain", function () {
+      it("sets the allowance, emits Approval and bumps the nonce", async function () {
+        const { token, consumer, provider, deadline } = await permitFixture();
+        expect(await token.nonces(consumer.address)).to.equal(0n);
+        const { v, r, s } = await signPermit(token, consumer, provider.address, VALUE, deadline);
+        await expect(token.connect(provider).permit(consumer.address, provider.address, VALUE, deadline, v, r, s))
+          .to.emit(token, "Approval")
+          .withArgs(consumer.address, provider.address, VALUE);
+        expect(await token.allowance(consumer.address, provider.address)).to.equal(VALUE);
+        expect(await token.nonces(consumer.address)).to.equal(1n);
+      });
 
-    it("locks the tokens in one transaction", async function () {
-      const {
-        gateway,
-        token,
-        consumer,
-        memberIds,
-        gatewayValue: v,
-        sig,
-      } = await networkHelpers.loadFixture(gatewayPermit);
-      const payout = referenceHash("payout");
-      await expect(
-        gateway.connect(consumer).requestRedemptionWithPermit(v.value, payout, v.deadline, sig.v, sig.r, sig.s),
-      )
-        .to.emit(gateway, "RedemptionRequested")
-        .withArgs(1n, memberIds.consumer, consumer.address, v.value, payout);
-      expect(await token.balanceOf(await gateway.getAddress())).to.equal(v.value);
-      expect(await token.allowance(consumer.address, await gateway.getAddress())).to.equal(0n);
+      it("may be submitted by anyone, even a key that is no member's", async function () {
+        const { token, consumer, provider, outsider, deadline } = await permitFixture();
+        const { v, r, s } = await signPermit(token, consumer, provider.address, VALUE, deadline);
+        await token.connect(outsider).permit(consumer.address, provider.address, VALUE, deadline, v, r, s);
+        expect(await token.allowance(consumer.address, provider.address)).to.equal(VALUE);
+      });
+
+      it("is valid until the deadline itself", async function () {
+        const { token, consumer, provider, deadline } = await permitFixture();
+        const { v, r, s } = await signPermit(token, consumer, provider.address, VALUE, deadline);
+        await time.setNextBlockTimestamp(deadline);
+        await token.connect(provider).permit(consumer.address, provider.address, VALUE, deadline, v, r, s);
+        expect(await token.allowance(consumer.address, provider.address)).to.equal(VALUE);
+      });
+
+      it("takes effect while the token is paused (approvals are not transfers)", async function () {
+        const { token, operator, consumer, provider, deadline } = await permitFixture();
+        await token.connect(operator).pause();
+        const { v, r, s } = await signPermit(token, consumer, provider.address, VALUE, deadline);
+        await token.connect(provider).permit(consumer.address, provider.address, VALUE, deadline, v, r, s);
+        expect(await token.allowance(consumer.address, provider.address)).to.equal(VALUE);
+      });
+
+      it("lets the spender move the tokens", async function () {
+        const { token, consumer, provider, deadline } = await permitFixture();
+        const { v, r, s } = await signPermit(token, consumer, provider.address, VALUE, deadline);
+        await token.connect(provider).permit(consumer.address, provider.address, VALUE, deadline, v, r, s);
+        await expect(
+          token.connect(provider).transferFrom(consumer.address, provider.address, VALUE),
+        ).to.changeTokenBalances(ethers, token, [consumer, provider], [-VALUE, VALUE]);
+      });
     });
 
-    it("still goes through when someone submitted the same permit first", async function () {
-      const {
-        gateway,
-        token,
-        consumer,
-        outsider,
-        gatewayValue: v,
-        sig,
-      } = await networkHelpers.loadFixture(gatewayPermit);
-      await token.connect(outsider).permit(v.owner, v.spender, v.value, v.deadline, sig.v, sig.r, sig.s);
-      await expect(
-        gateway
-          .connect(consumer)
-          .requestRedemptionWithPermit(v.value, referenceHash("p"), v.deadline, sig.v, sig.r, sig.s),
-      ).to.emit(gateway, "RedemptionRequested");
-      expect(await gateway.pendingTotal()).to.equal(v.value);
+    describe("when it was signed for another chain", function () {
+      it("reverts with ERC2612InvalidSigner", async function () {
+        const { token, consumer, provider, deadline } = await permitFixture();
+        const { chainId } = await ethers.provider.getNetwork();
+        const permit = await signPermit(token, consumer, provider.address, VALUE, deadline, {
+          domain: { chainId: chainId + 1n },
+        });
+        const recovered = await recoveredSigner(token, permit, { nonce: 0n });
+        expect(recovered).to.not.equal(consumer.address);
+        await expect(
+          token
+            .connect(provider)
+            .permit(consumer.address, provider.address, VALUE, deadline, permit.v, permit.r, permit.s),
+        )
+          .to.be.revertedWithCustomError(token, "ERC2612InvalidSigner")
+          .withArgs(recovered, consumer.address);
+      });
     });
 
-    it("fails with the allowance error when the permit is invalid and nothing was approved", async function () {
-      const { gateway, token, consumer, gatewayValue: v, sig } = await networkHelpers.loadFixture(gatewayPermit);
-      await expect(
-        gateway
-          .connect(consumer)
-          .requestRedemptionWithPermit(v.value + 1n, referenceHash("p"), v.deadline, sig.v, sig.r, sig.s),
-      )
-        .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
-        .withArgs(await gateway.getAddress(), 0n, v.value + 1n);
+    describe("when it was signed for another contract", function () {
+      async function secondToken() {
+        const f = await permitFixture();
+        const other = await ethers.deployContract("SettlementToken", [f.consortium, "Capacity Euro", "CEUR"]);
+        return { ...f, other };
+      }
+
+      it("reverts with ERC2612InvalidSigner", async function () {
+        const { token, other, consumer, provider, deadline } = await secondToken();
+        const permit = await signPermit(other, consumer, provider.address, VALUE, deadline);
+        expect(permit.domain.verifyingContract).to.equal(await other.getAddress());
+        const recovered = await recoveredSigner(token, permit, { nonce: 0n });
+        expect(recovered).to.not.equal(consumer.address);
+        await expect(
+          token
+            .connect(provider)
+            .permit(consumer.address, provider.address, VALUE, deadline, permit.v, permit.r, permit.s),
+        )
+          .to.be.revertedWithCustomError(token, "ERC2612InvalidSigner")
+          .withArgs(recovered, consumer.address);
+      });
+
+      it("is valid on the contract it was signed for", async function () {
+        const { token, other, consumer, provider, deadline } = await secondToken();
+        const { v, r, s } = await signPermit(other, consumer, provider.address, VALUE, deadline);
+        await other.connect(provider).permit(consumer.address, provider.address, VALUE, deadline, v, r, s);
+        expect(await other.allowance(consumer.address, provider.address)).to.equal(VALUE);
+        expect(await token.allowance(consumer.address, provider.address)).to.equal(0n);
+      });
+    });
+
+    describe("when the deadline has passed", function () {
+      it("reverts with ERC2612ExpiredSignature", async function () {
+        const { token, consumer, provider, deadline } = await permitFixture();
+        const { v, r, s } = await signPermit(token, consumer, provider.address, VALUE, deadline);
+        await time.setNextBlockTimestamp(deadline + 1n);
+        await expect(token.connect(provider).permit(consumer.address, provider.address, VALUE, deadline, v, r, s))
+          .to.be.revertedWithCustomError(token, "ERC2612ExpiredSignature")
+          .withArgs(deadline);
+      });
+    });
+
+    describe("when its nonce was used already (replay)", function () {
+      it("reverts with ERC2612InvalidSigner", async function () {
+        const { token, consumer, provider, deadline } = await permitFixture();
+        const permit = await signPermit(token, consumer, provider.address, VALUE, deadline);
+        const submit = () =>
+          token
+            .connect(provider)
+            .permit(consumer.address, provider.address, VALUE, deadline, permit.v, permit.r, permit.s);
+        await submit();
+        await token.connect(provider).transferFrom(consumer.address, provider.address, VALUE);
+        await expect(submit())
+          .to.be.revertedWithCustomError(token, "ERC2612InvalidSigner")
+          .withArgs(await recoveredSigner(token, permit, { nonce: 1n }), consumer.address);
+        expect(await token.allowance(consumer.address, provider.address)).to.equal(0n);
+      });
+    });
+
+    describe("when its nonce is ahead of the owner's", function () {
+      it("reverts with ERC2612InvalidSigner", async function () {
+        const { token, consumer, provider, deadline } = await permitFixture();
+        const permit = await signPermit(token, consumer, provider.address, VALUE, deadline, { nonce: 1n });
+        await expect(
+          token
+            .connect(provider)
+            .permit(consumer.address, provider.address, VALUE, deadline, permit.v, permit.r, permit.s),
+        )
+          .to.be.revertedWithCustomError(token, "ERC2612InvalidSigner")
+          .withArgs(await recoveredSigner(token, permit, { nonce: 0n }), consumer.address);
+      });
+    });
+
+    describe("when the value differs from the one signed", function () {
+      it("reverts with ERC2612InvalidSigner", async function () {
+        const { token, consumer, provider, deadline } = await permitFixture();
+        const permit = await signPermit(token, consumer, provider.address, VALUE, deadline);
+        const recovered = await recoveredSigner(token, permit, { value: VALUE + 1n });
+        await expect(
+          token
+            .connect(provider)
+            .permit(consumer.address, provider.address, VALUE + 1n, deadline, permit.v, permit.r, permit.s),
+        )
+          .to.be.revertedWithCustomError(token, "ERC2612InvalidSigner")
+          .withArgs(recovered, consumer.address);
+      });
+    });
+
+    describe("when the signature is the high-s twin of a valid one", function () {
+      it("reverts with ECDSAInvalidSignatureS", async function () {
+        const { token, consumer, provider, deadline } = await permitFixture();
+        const permit = await signPermit(token, consumer, provider.address, VALUE, deadline);
+        const twin = highSTwin(permit);
+        expect(BigInt(twin.s)).to.be.greaterThan(BigInt(permit.s));
+        await expect(
+          token.connect(provider).permit(consumer.address, provider.address, VALUE, deadline, twin.v, twin.r, twin.s),
+        )
+          .to.be.revertedWithCustomError(token, "ECDSAInvalidSignatureS")
+          .withArgs(twin.s);
+      });
+
+      it("leaves the original signature usable", async function () {
+        const { token, consumer, provider, deadline } = await permitFixture();
+        const permit = await signPermit(token, consumer, provider.address, VALUE, deadline);
+        const twin = highSTwin(permit);
+        await expect(
+          token.connect(provider).permit(consumer.address, provider.address, VALUE, deadline, twin.v, twin.r, twin.s),
+        ).to.be.revertedWithCustomError(token, "ECDSAInvalidSignatureS");
+        expect(await token.nonces(consumer.address)).to.equal(0n);
+        await token
+          .connect(provider)
+          .permit(consumer.address, provider.address, VALUE, deadline, permit.v, permit.r, permit.s);
+        expect(await token.allowance(consumer.address, provider.address)).to.equal(VALUE);
+      });
+    });
+
+    describe("when the signature recovers no address", function () {
+      it("reverts with ECDSAInvalidSignature", async function () {
+        const { token, consumer, provider, deadline } = await permitFixture();
+        await expect(
+          token.connect(provider).permit(consumer.address, provider.address, VALUE, deadline, 27, ZeroHash, ZeroHash),
+        ).to.be.revertedWithCustomError(token, "ECDSAInvalidSignature");
+      });
+    });
+
+    describe("when someone other than the owner signed it", function () {
+      it("reverts with ERC2612InvalidSigner naming the signer and the owner", async function () {
+        const { token, consumer, provider, outsider, deadline } = await permitFixture();
+        const { v, r, s } = await signPermit(token, consumer, provider.address, VALUE, deadline, { signer: outsider });
+        await expect(token.connect(provider).permit(consumer.address, provider.address, VALUE, deadline, v, r, s))
+          .to.be.revertedWithCustomError(token, "ERC2612InvalidSigner")
+          .withArgs(outsider.address, consumer.address);
+      });
+    });
+  });
+
+  describe("requestRedemptionWithPermit", function () {
+    describe("when the permit is valid", function () {
+      it("approves, locks the tokens and requests the redemption in one transaction", async function () {
+        const { token, gateway, consumer, memberIds, gatewayAddress, deadline } = await permitFixture();
+        const { v, r, s } = await signPermit(token, consumer, gatewayAddress, VALUE, deadline);
+        const tx = gateway.connect(consumer).requestRedemptionWithPermit(VALUE, PAYOUT, deadline, v, r, s);
+        await expect(tx).to.emit(token, "Approval").withArgs(consumer.address, gatewayAddress, VALUE);
+        await expect(tx)
+          .to.emit(gateway, "RedemptionRequested")
+          .withArgs(1n, memberIds.consumer, consumer.address, VALUE, PAYOUT);
+        await expect(tx).to.changeTokenBalances(ethers, token, [consumer, gatewayAddress], [-VALUE, VALUE]);
+        expect(await token.nonces(consumer.address)).to.equal(1n);
+        expect(await token.allowance(consumer.address, gatewayAddress)).to.equal(0n);
+        expect(await gateway.pendingTotal()).to.equal(VALUE);
+      });
+
+      it("returns the new redemption's id", async function () {
+        const { token, gateway, consumer, gatewayAddress, deadline } = await permitFixture();
+        const { v, r, s } = await signPermit(token, consumer, gatewayAddress, VALUE, deadline);
+        expect(
+          await gateway.connect(consumer).requestRedemptionWithPermit.staticCall(VALUE, PAYOUT, deadline, v, r, s),
+        ).to.equal(1n);
+      });
+    });
+
+    describe("when someone front-ran the same permit", function () {
+      it("still requests the redemption with the allowance the permit set", async function () {
+        const { token, gateway, consumer, outsider, memberIds, gatewayAddress, deadline } = await permitFixture();
+        const { v, r, s } = await signPermit(token, consumer, gatewayAddress, VALUE, deadline);
+        await token.connect(outsider).permit(consumer.address, gatewayAddress, VALUE, deadline, v, r, s);
+        expect(await token.nonces(consumer.address)).to.equal(1n);
+        const tx = gateway.connect(consumer).requestRedemptionWithPermit(VALUE, PAYOUT, deadline, v, r, s);
+        await expect(tx)
+          .to.emit(gateway, "RedemptionRequested")
+          .withArgs(1n, memberIds.consumer, consumer.address, VALUE, PAYOUT);
+        await expect(tx).to.changeTokenBalances(ethers, token, [consumer, gatewayAddress], [-VALUE, VALUE]);
+        expect(await token.nonces(consumer.address)).to.equal(1n);
+      });
+    });
+
+    describe("when the permit is invalid and nothing was approved", function () {
+      it("reverts with ERC20InsufficientAllowance", async function () {
+        const { token, gateway, consumer, outsider, gatewayAddress, deadline } = await permitFixture();
+        const { v, r, s } = await signPermit(token, consumer, gatewayAddress, VALUE, deadline, { signer: outsider });
+        await expect(gateway.connect(consumer).requestRedemptionWithPermit(VALUE, PAYOUT, deadline, v, r, s))
+          .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
+          .withArgs(gatewayAddress, 0n, VALUE);
+      });
+    });
+
+    describe("when the permit expired but an earlier approval covers the amount", function () {
+      it("requests the redemption with the approval", async function () {
+        const { token, gateway, consumer, gatewayAddress, deadline } = await permitFixture();
+        const { v, r, s } = await signPermit(token, consumer, gatewayAddress, VALUE, deadline);
+        await token.connect(consumer).approve(gatewayAddress, VALUE);
+        await time.setNextBlockTimestamp(deadline + 1n);
+        await expect(
+          gateway.connect(consumer).requestRedemptionWithPermit(VALUE, PAYOUT, deadline, v, r, s),
+        ).to.changeTokenBalances(ethers, token, [consumer, gatewayAddress], [-VALUE, VALUE]);
+        expect(await token.nonces(consumer.address)).to.equal(0n);
+      });
+    });
+
+    describe("when the requesting member is suspended", function () {
+      it("reverts with ConsortiumMemberSuspended and leaves the permit unused", async function () {
+        const { token, consortium, gateway, operator, consumer, memberIds, gatewayAddress, deadline } =
+          await permitFixture();
+        const { v, r, s } = await signPermit(token, consumer, gatewayAddress, VALUE, deadline);
+        await consortium.connect(operator).suspend(memberIds.consumer, referenceHash("suspension"));
+        await expect(gateway.connect(consumer).requestRedemptionWithPermit(VALUE, PAYOUT, deadline, v, r, s))
+          .to.be.revertedWithCustomError(consortium, "ConsortiumMemberSuspended")
+          .withArgs(memberIds.consumer);
+        expect(await token.nonces(consumer.address)).to.equal(0n);
+        expect(await token.allowance(consumer.address, gatewayAddress)).to.equal(0n);
+      });
     });
   });
 });

@@ -1,374 +1,741 @@
-/*
-SettlementToken
-├── metadata: name, symbol, 6 decimals, MAX_SUPPLY, consortium, gateway
-├── transfer
-│   ├── between members: balances move, Transfer
-│   ├── to a non-member: SettlementTokenNotMember(to)
-│   ├── from a non-member: SettlementTokenNotMember(from)
-│   ├── more than the balance: ERC20InsufficientBalance
-│   ├── to the zero address: ERC20InvalidReceiver
-│   ├── from a suspended member: SettlementTokenSenderFrozen; it still receives; reinstated it sends again
-│   └── to a consortium contract: SettlementTokenUnsolicitedTransfer (direct and via transferFrom)
-├── approve / transferFrom: Approval, allowance spent, ERC20InsufficientAllowance
-├── mint / burn
-│   ├── by anyone but the gateway: SettlementTokenNotGateway
-│   ├── mint to a consortium contract: SettlementTokenMintToContract
-│   └── above MAX_SUPPLY: SettlementTokenSupplyOverflow
-├── setStanding
-│   ├── by anyone but the Consortium: SettlementTokenNotConsortium
-│   ├── None for an account holding tokens: SettlementTokenBalanceNotEmpty
-│   └── pushed by the Consortium: StandingChanged
-├── bindGateway: GatewayBound; again: SettlementTokenGatewayAlreadyBound; zero: SettlementTokenInvalidGateway;
-│   by a non-operator: the Consortium's ConsortiumMissingRole / ConsortiumNotMember
-└── pause / unpause: operators only; paused => no transfer, mint or burn (EnforcedPause); ExpectedPause
-*/
 import { expect } from "chai";
+import { ZeroAddress } from "ethers";
 import { network } from "hardhat";
 
-import { AccountStanding, Role } from "../../src/sdk/membership.js";
 import { parseEuro } from "../../src/sdk/money.js";
+import { AccountStanding, Role, roleMask } from "../../src/sdk/membership.js";
 import { referenceHash } from "../../src/sdk/references.js";
-import { directGatewayFixture, mintTo, settlementLayerFixture } from "../helpers/fixtures.js";
+import {
+  actors,
+  AGREEMENT_V1,
+  FOUNDER_METADATA,
+  NOTICE_PERIOD,
+  settlementLayerFixture,
+  type SettlementLayerFixture,
+} from "../helpers/fixtures.js";
+import { funder } from "../helpers/funding.js";
+import { shouldBehaveLikeMemberOnlyToken } from "../helpers/memberOnlyToken.js";
+import { spareKey } from "../helpers/signers.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
-const layer = settlementLayerFixture(connection);
-const direct = directGatewayFixture(connection);
+const deploySettlementLayer = settlementLayerFixture(connection);
 
-async function funded() {
-  const f = await layer();
-  await mintTo(f, f.consumer.address, parseEuro("1000"));
-  await mintTo(f, f.provider.address, parseEuro("10"));
+const MAX_SUPPLY = 2n ** 128n - 1n;
+const BALANCE = parseEuro("1000");
+
+interface FundedFixture extends SettlementLayerFixture {
+  fund: (to: string, amount: bigint) => Promise<void>;
+}
+
+/** The settlement layer with BALANCE minted to the consumer and to the provider. */
+async function deployFunded(): Promise<FundedFixture> {
+  const f = await networkHelpers.loadFixture(deploySettlementLayer);
+  const fund = funder(f);
+  await fund(f.consumer.address, BALANCE);
+  await fund(f.provider.address, BALANCE);
+  return { ...f, fund };
+}
+
+async function funded(): Promise<FundedFixture> {
+  return networkHelpers.loadFixture(deployFunded);
+}
+
+/**
+ * A Consortium and a token wired by hand, without a FiatGateway: `gatewayKey` is a plain test account
+ * that an operator can bind as gateway, so that tests call `mint` and `burn` directly.
+ */
+async function deployHandWired() {
+  const who = await actors(connection);
+  const gatewayKey = spareKey(who, 0);
+  const consortium = await ethers.deployContract(
+    "Consortium",
+    [[who.operator.address], FOUNDER_METADATA, AGREEMENT_V1, NOTICE_PERIOD],
+    who.operator,
+  );
+  const token = await ethers.deployContract(
+    "SettlementToken",
+    [await consortium.getAddress(), "Capacity Euro", "CEUR"],
+    who.operator,
+  );
+  await consortium.connect(who.operator).bindToken(await token.getAddress());
+  await consortium
+    .connect(who.operator)
+    .admit([who.provider.address], roleMask(Role.Provider), referenceHash("provider record"));
+  return { ...who, consortium, token, gatewayKey };
+}
+
+async function handWired() {
+  return networkHelpers.loadFixture(deployHandWired);
+}
+
+async function deployHandWiredWithGateway() {
+  const f = await networkHelpers.loadFixture(deployHandWired);
+  await f.token.connect(f.operator).bindGateway(f.gatewayKey.address);
   return f;
+}
+
+async function handWiredWithGateway() {
+  return networkHelpers.loadFixture(deployHandWiredWithGateway);
 }
 
 describe("SettlementToken", function () {
   describe("metadata", function () {
-    it("has the deployment's name and symbol, 6 decimals and a 128-bit supply cap", async function () {
-      const { token, consortium, gateway } = await networkHelpers.loadFixture(layer);
+    it("has the configured name and symbol", async function () {
+      const { token } = await networkHelpers.loadFixture(deploySettlementLayer);
       expect(await token.name()).to.equal("Capacity Euro");
       expect(await token.symbol()).to.equal("CEUR");
+    });
+
+    it("counts in millionths of a euro (6 decimals)", async function () {
+      const { token } = await networkHelpers.loadFixture(deploySettlementLayer);
       expect(await token.decimals()).to.equal(6n);
-      expect(await token.MAX_SUPPLY()).to.equal(2n ** 128n - 1n);
+    });
+
+    it("keeps at most 2^128 - 1 units", async function () {
+      const { token } = await networkHelpers.loadFixture(deploySettlementLayer);
+      expect(await token.MAX_SUPPLY()).to.equal(MAX_SUPPLY);
+    });
+
+    it("names its Consortium and its gateway", async function () {
+      const { token, consortium, gateway } = await networkHelpers.loadFixture(deploySettlementLayer);
       expect(await token.consortium()).to.equal(await consortium.getAddress());
       expect(await token.gateway()).to.equal(await gateway.getAddress());
+      expect(await consortium.token()).to.equal(await token.getAddress());
+    });
+
+    it("starts with no supply", async function () {
+      const { token, consumer } = await networkHelpers.loadFixture(deploySettlementLayer);
       expect(await token.totalSupply()).to.equal(0n);
+      expect(await token.balanceOf(consumer.address)).to.equal(0n);
+    });
+
+    describe("when no gateway is bound yet", function () {
+      it("reports the zero address as gateway", async function () {
+        const { token } = await handWired();
+        expect(await token.gateway()).to.equal(ZeroAddress);
+      });
     });
   });
 
+  describe("standingOf", function () {
+    it("is Member for the accounts of active members", async function () {
+      const { token, operator, provider, consumer, licensor, auditor } =
+        await networkHelpers.loadFixture(deploySettlementLayer);
+      for (const account of [operator, provider, consumer, licensor, auditor]) {
+        expect(await token.standingOf(account.address)).to.equal(AccountStanding.Member);
+      }
+    });
+
+    it("is System for the registered gateway", async function () {
+      const { token, gateway } = await networkHelpers.loadFixture(deploySettlementLayer);
+      expect(await token.standingOf(await gateway.getAddress())).to.equal(AccountStanding.System);
+    });
+
+    it("is None for keys that never belonged to a member", async function () {
+      const { token, outsider, minter } = await networkHelpers.loadFixture(deploySettlementLayer);
+      expect(await token.standingOf(outsider.address)).to.equal(AccountStanding.None);
+      expect(await token.standingOf(minter.address)).to.equal(AccountStanding.None);
+    });
+  });
+
+  shouldBehaveLikeMemberOnlyToken(async () => {
+    const f = await networkHelpers.loadFixture(deploySettlementLayer);
+    return {
+      ethers,
+      token: f.token,
+      consortium: f.consortium,
+      operator: f.operator,
+      holder: f.consumer,
+      recipient: f.provider,
+      outsider: f.outsider,
+      spareKey: spareKey(f, 0),
+      registeredContract: await f.gateway.getAddress(),
+      fund: funder(f),
+    };
+  });
+
   describe("transfer", function () {
-    describe("between members", function () {
-      it("moves the balance and emits Transfer", async function () {
-        const { token, consumer, provider } = await networkHelpers.loadFixture(funded);
-        await expect(token.connect(consumer).transfer(provider.address, parseEuro("250")))
-          .to.emit(token, "Transfer")
-          .withArgs(consumer.address, provider.address, parseEuro("250"));
-        expect(await token.balanceOf(consumer.address)).to.equal(parseEuro("750"));
-        expect(await token.balanceOf(provider.address)).to.equal(parseEuro("260"));
-        expect(await token.totalSupply()).to.equal(parseEuro("1010"));
-      });
-
-      it("allows a transfer to oneself", async function () {
-        const { token, consumer } = await networkHelpers.loadFixture(funded);
-        await token.connect(consumer).transfer(consumer.address, parseEuro("1"));
-        expect(await token.balanceOf(consumer.address)).to.equal(parseEuro("1000"));
-      });
-    });
-
-    describe("when the recipient is not a member", function () {
-      it("reverts with SettlementTokenNotMember naming the recipient", async function () {
-        const { token, consumer, outsider } = await networkHelpers.loadFixture(funded);
-        await expect(token.connect(consumer).transfer(outsider.address, 1n))
-          .to.be.revertedWithCustomError(token, "SettlementTokenNotMember")
-          .withArgs(outsider.address);
-      });
-    });
-
-    describe("when the sender is not a member", function () {
-      it("reverts with SettlementTokenNotMember naming the sender", async function () {
-        const { token, provider, outsider } = await networkHelpers.loadFixture(funded);
-        await expect(token.connect(outsider).transfer(provider.address, 0n))
-          .to.be.revertedWithCustomError(token, "SettlementTokenNotMember")
-          .withArgs(outsider.address);
-      });
-    });
-
     describe("when the amount exceeds the balance", function () {
       it("reverts with ERC20InsufficientBalance", async function () {
-        const { token, provider, consumer } = await networkHelpers.loadFixture(funded);
-        await expect(token.connect(provider).transfer(consumer.address, parseEuro("10") + 1n))
+        const { token, consumer, provider } = await funded();
+        await expect(token.connect(consumer).transfer(provider.address, BALANCE + 1n))
           .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance")
-          .withArgs(provider.address, parseEuro("10"), parseEuro("10") + 1n);
+          .withArgs(consumer.address, BALANCE, BALANCE + 1n);
       });
     });
 
     describe("when the recipient is the zero address", function () {
       it("reverts with ERC20InvalidReceiver", async function () {
-        const { token, consumer } = await networkHelpers.loadFixture(funded);
-        await expect(token.connect(consumer).transfer(ethers.ZeroAddress, 1n))
+        const { token, consumer } = await funded();
+        await expect(token.connect(consumer).transfer(ZeroAddress, 1n))
           .to.be.revertedWithCustomError(token, "ERC20InvalidReceiver")
-          .withArgs(ethers.ZeroAddress);
+          .withArgs(ZeroAddress);
       });
     });
 
-    describe("when the sender's member is suspended", function () {
-      async function suspendedConsumer() {
-        const f = await funded();
-        await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, referenceHash("decision"));
-        return f;
-      }
-
-      it("reverts with SettlementTokenSenderFrozen", async function () {
-        const { token, consumer, provider } = await networkHelpers.loadFixture(suspendedConsumer);
-        await expect(token.connect(consumer).transfer(provider.address, 1n))
-          .to.be.revertedWithCustomError(token, "SettlementTokenSenderFrozen")
-          .withArgs(consumer.address);
+    describe("when the whole balance moves", function () {
+      it("returns true, empties the sender and keeps both standings", async function () {
+        const { token, consumer, provider } = await funded();
+        expect(await token.connect(consumer).transfer.staticCall(provider.address, BALANCE)).to.equal(true);
+        await token.connect(consumer).transfer(provider.address, BALANCE);
+        expect(await token.balanceOf(consumer.address)).to.equal(0n);
+        expect(await token.balanceOf(provider.address)).to.equal(2n * BALANCE);
+        expect(await token.standingOf(consumer.address)).to.equal(AccountStanding.Member);
+        expect(await token.standingOf(provider.address)).to.equal(AccountStanding.Member);
+        expect(await token.totalSupply()).to.equal(2n * BALANCE);
       });
+    });
 
-      it("still receives, so payouts and refunds owed to it never fail", async function () {
-        const { token, consumer, provider } = await networkHelpers.loadFixture(suspendedConsumer);
-        await token.connect(provider).transfer(consumer.address, parseEuro("5"));
-        expect(await token.balanceOf(consumer.address)).to.equal(parseEuro("1005"));
+    describe("when the amount is zero", function () {
+      it("emits Transfer and changes nothing", async function () {
+        const { token, consumer, provider } = await funded();
+        await expect(token.connect(consumer).transfer(provider.address, 0n))
+          .to.emit(token, "Transfer")
+          .withArgs(consumer.address, provider.address, 0n);
+        expect(await token.balanceOf(consumer.address)).to.equal(BALANCE);
       });
+    });
 
-      it("sends again once reinstated", async function () {
-        const { token, consortium, operator, consumer, provider, memberIds } =
-          await networkHelpers.loadFixture(suspendedConsumer);
-        await consortium.connect(operator).reinstate(memberIds.consumer);
-        await expect(token.connect(consumer).transfer(provider.address, 1n)).to.emit(token, "Transfer");
+    describe("when the sender is also the recipient", function () {
+      it("emits Transfer and keeps the balance and the standing", async function () {
+        const { token, consumer } = await funded();
+        await expect(token.connect(consumer).transfer(consumer.address, BALANCE))
+          .to.emit(token, "Transfer")
+          .withArgs(consumer.address, consumer.address, BALANCE);
+        expect(await token.balanceOf(consumer.address)).to.equal(BALANCE);
+        expect(await token.standingOf(consumer.address)).to.equal(AccountStanding.Member);
+        expect(await token.totalSupply()).to.equal(2n * BALANCE);
+      });
+    });
+
+    describe("when the recipient's member has exited", function () {
+      it("reverts with SettlementTokenNotMember naming the former account", async function () {
+        const { token, consortium, consumer, licensor, memberIds } = await funded();
+        await consortium.connect(licensor).requestExit();
+        await networkHelpers.time.increase(NOTICE_PERIOD);
+        await expect(consortium.completeExit(memberIds.licensor))
+          .to.emit(token, "StandingChanged")
+          .withArgs(licensor.address, AccountStanding.None);
+        await expect(token.connect(consumer).transfer(licensor.address, 1n))
+          .to.be.revertedWithCustomError(token, "SettlementTokenNotMember")
+          .withArgs(licensor.address);
+      });
+    });
+  });
+
+  describe("approve and allowance", function () {
+    it("sets the allowance and emits Approval", async function () {
+      const { token, consumer, provider } = await funded();
+      await expect(token.connect(consumer).approve(provider.address, 300n))
+        .to.emit(token, "Approval")
+        .withArgs(consumer.address, provider.address, 300n);
+      expect(await token.allowance(consumer.address, provider.address)).to.equal(300n);
+    });
+
+    it("replaces, not adds to, an earlier allowance", async function () {
+      const { token, consumer, provider } = await funded();
+      await token.connect(consumer).approve(provider.address, 300n);
+      await token.connect(consumer).approve(provider.address, 100n);
+      expect(await token.allowance(consumer.address, provider.address)).to.equal(100n);
+    });
+
+    describe("when the spender is the zero address", function () {
+      it("reverts with ERC20InvalidSpender", async function () {
+        const { token, consumer } = await funded();
+        await expect(token.connect(consumer).approve(ZeroAddress, 1n))
+          .to.be.revertedWithCustomError(token, "ERC20InvalidSpender")
+          .withArgs(ZeroAddress);
+      });
+    });
+  });
+
+  describe("transferFrom", function () {
+    it("moves the tokens, emits Transfer and spends the allowance", async function () {
+      const { token, consumer, provider, licensor } = await funded();
+      await token.connect(consumer).approve(provider.address, 300n);
+      const tx = token.connect(provider).transferFrom(consumer.address, licensor.address, 200n);
+      await expect(tx).to.emit(token, "Transfer").withArgs(consumer.address, licensor.address, 200n);
+      await expect(tx).to.changeTokenBalances(ethers, token, [consumer, licensor, provider], [-200n, 200n, 0n]);
+      expect(await token.allowance(consumer.address, provider.address)).to.equal(100n);
+    });
+
+    describe("when the allowance is unlimited", function () {
+      it("does not spend it", async function () {
+        const { token, consumer, provider } = await funded();
+        await token.connect(consumer).approve(provider.address, ethers.MaxUint256);
+        await token.connect(provider).transferFrom(consumer.address, provider.address, 200n);
+        expect(await token.allowance(consumer.address, provider.address)).to.equal(ethers.MaxUint256);
+      });
+    });
+
+    describe("when the amount exceeds the allowance", function () {
+      it("reverts with ERC20InsufficientAllowance", async function () {
+        const { token, consumer, provider } = await funded();
+        await token.connect(consumer).approve(provider.address, 300n);
+        await expect(token.connect(provider).transferFrom(consumer.address, provider.address, 301n))
+          .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
+          .withArgs(provider.address, 300n, 301n);
+      });
+    });
+
+    describe("when the amount exceeds the holder's balance", function () {
+      it("reverts with ERC20InsufficientBalance", async function () {
+        const { token, consumer, provider } = await funded();
+        await token.connect(consumer).approve(provider.address, ethers.MaxUint256);
+        await expect(token.connect(provider).transferFrom(consumer.address, provider.address, BALANCE + 1n))
+          .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance")
+          .withArgs(consumer.address, BALANCE, BALANCE + 1n);
+      });
+    });
+
+    describe("when the holder is the zero address", function () {
+      // OpenZeppelin spends the (zero) allowance first, which names the zero address as approver.
+      it("reverts with ERC20InvalidApprover", async function () {
+        const { token, consumer, provider } = await funded();
+        await expect(token.connect(provider).transferFrom(ZeroAddress, consumer.address, 0n))
+          .to.be.revertedWithCustomError(token, "ERC20InvalidApprover")
+          .withArgs(ZeroAddress);
+      });
+    });
+
+    describe("when the spender is not a member's account", function () {
+      // Only holder and recipient are checked, as in ERC-20: the allowance is the holder's decision.
+      it("moves a member's tokens to another member", async function () {
+        const { token, consumer, provider, outsider } = await funded();
+        await token.connect(consumer).approve(outsider.address, 200n);
+        await expect(
+          token.connect(outsider).transferFrom(consumer.address, provider.address, 200n),
+        ).to.changeTokenBalances(ethers, token, [consumer, provider, outsider], [-200n, 200n, 0n]);
+      });
+    });
+  });
+
+  describe("when a registered contract pulls tokens itself", function () {
+    it("receives them (the gateway locking a redemption)", async function () {
+      const { token, gateway, consumer } = await funded();
+      const gatewayAddress = await gateway.getAddress();
+      await token.connect(consumer).approve(gatewayAddress, 400n);
+      const tx = gateway.connect(consumer).requestRedemption(400n, referenceHash("payout instructions"));
+      await expect(tx).to.emit(token, "Transfer").withArgs(consumer.address, gatewayAddress, 400n);
+      await expect(tx).to.changeTokenBalances(ethers, token, [consumer, gatewayAddress], [-400n, 400n]);
+    });
+
+    it("sends them back out (the gateway refunding a rejected redemption)", async function () {
+      const { token, gateway, operator, consumer } = await funded();
+      const gatewayAddress = await gateway.getAddress();
+      await token.connect(consumer).approve(gatewayAddress, 400n);
+      await gateway.connect(consumer).requestRedemption(400n, referenceHash("payout instructions"));
+      const tx = gateway.connect(operator).rejectRedemption(1n, referenceHash("rejected"));
+      await expect(tx).to.emit(token, "Transfer").withArgs(gatewayAddress, consumer.address, 400n);
+      await expect(tx).to.changeTokenBalances(ethers, token, [gatewayAddress, consumer], [-400n, 400n]);
+    });
+  });
+
+  describe("mint", function () {
+    describe("when the caller is not the gateway", function () {
+      it("reverts with SettlementTokenNotGateway", async function () {
+        const { token, operator, consumer } = await funded();
+        await expect(token.connect(operator).mint(consumer.address, 1n))
+          .to.be.revertedWithCustomError(token, "SettlementTokenNotGateway")
+          .withArgs(operator.address);
       });
     });
 
     describe("when the recipient is a consortium contract", function () {
-      it("reverts with SettlementTokenUnsolicitedTransfer on a direct transfer", async function () {
-        const { token, gateway, consumer } = await networkHelpers.loadFixture(funded);
-        await expect(token.connect(consumer).transfer(await gateway.getAddress(), 1n))
-          .to.be.revertedWithCustomError(token, "SettlementTokenUnsolicitedTransfer")
-          .withArgs(await gateway.getAddress());
+      it("reverts with SettlementTokenMintToContract", async function () {
+        const { token, gateway, minter } = await funded();
+        const gatewayAddress = await gateway.getAddress();
+        await expect(gateway.connect(minter).mint(gatewayAddress, 1n, referenceHash("deposit to a contract")))
+          .to.be.revertedWithCustomError(token, "SettlementTokenMintToContract")
+          .withArgs(gatewayAddress);
+      });
+    });
+
+    describe("when the recipient is not a member's account", function () {
+      it("reverts with SettlementTokenNotMember", async function () {
+        const { token, gateway, minter, outsider } = await funded();
+        await expect(gateway.connect(minter).mint(outsider.address, 1n, referenceHash("deposit to an outsider")))
+          .to.be.revertedWithCustomError(token, "SettlementTokenNotMember")
+          .withArgs(outsider.address);
+      });
+    });
+
+    describe("when the recipient is the zero address", function () {
+      it("reverts with ERC20InvalidReceiver", async function () {
+        const { token, gateway, minter } = await funded();
+        await expect(gateway.connect(minter).mint(ZeroAddress, 1n, referenceHash("deposit to nobody")))
+          .to.be.revertedWithCustomError(token, "ERC20InvalidReceiver")
+          .withArgs(ZeroAddress);
+      });
+    });
+
+    describe("when the recipient's member is suspended", function () {
+      it("credits the frozen account", async function () {
+        const { token, consortium, gateway, operator, minter, consumer, memberIds } = await funded();
+        await consortium.connect(operator).suspend(memberIds.consumer, referenceHash("suspension"));
+        await expect(
+          gateway.connect(minter).mint(consumer.address, 5n, referenceHash("deposit while suspended")),
+        ).to.changeTokenBalance(ethers, token, consumer, 5n);
+      });
+    });
+
+    describe("when the gateway mints to a member's account", function () {
+      it("credits it, raises the supply and emits Transfer from the zero address", async function () {
+        const { token, gateway, minter, licensor } = await funded();
+        const tx = gateway.connect(minter).mint(licensor.address, 70n, referenceHash("licensor deposit"));
+        await expect(tx).to.emit(token, "Transfer").withArgs(ZeroAddress, licensor.address, 70n);
+        await expect(tx).to.changeTokenBalance(ethers, token, licensor, 70n);
+        expect(await token.totalSupply()).to.equal(2n * BALANCE + 70n);
+      });
+    });
+
+    describe("when the supply would pass MAX_SUPPLY", function () {
+      it("mints up to MAX_SUPPLY without touching the account's standing", async function () {
+        const { token, gatewayKey, provider } = await handWiredWithGateway();
+        await token.connect(gatewayKey).mint(provider.address, MAX_SUPPLY);
+        expect(await token.totalSupply()).to.equal(MAX_SUPPLY);
+        expect(await token.balanceOf(provider.address)).to.equal(MAX_SUPPLY);
+        expect(await token.standingOf(provider.address)).to.equal(AccountStanding.Member);
       });
 
-      it("reverts with SettlementTokenUnsolicitedTransfer when a third party pushes it there", async function () {
-        const { token, gateway, consumer, provider } = await networkHelpers.loadFixture(funded);
-        await token.connect(consumer).approve(provider.address, 1n);
-        await expect(token.connect(provider).transferFrom(consumer.address, await gateway.getAddress(), 1n))
-          .to.be.revertedWithCustomError(token, "SettlementTokenUnsolicitedTransfer")
-          .withArgs(await gateway.getAddress());
+      it("moves a balance of MAX_SUPPLY whole without touching either standing", async function () {
+        const { token, gatewayKey, provider, operator } = await handWiredWithGateway();
+        await token.connect(gatewayKey).mint(provider.address, MAX_SUPPLY);
+        await token.connect(provider).transfer(operator.address, MAX_SUPPLY);
+        expect(await token.balanceOf(operator.address)).to.equal(MAX_SUPPLY);
+        expect(await token.balanceOf(provider.address)).to.equal(0n);
+        expect(await token.standingOf(operator.address)).to.equal(AccountStanding.Member);
+        expect(await token.standingOf(provider.address)).to.equal(AccountStanding.Member);
       });
 
-      it("accepts what the contract pulls itself", async function () {
-        const { token, gateway, consumer } = await networkHelpers.loadFixture(funded);
-        await token.connect(consumer).approve(await gateway.getAddress(), parseEuro("3"));
-        await gateway.connect(consumer).requestRedemption(parseEuro("3"), referenceHash("payout"));
-        expect(await token.balanceOf(await gateway.getAddress())).to.equal(parseEuro("3"));
+      it("reverts with SettlementTokenSupplyOverflow when the supply is full", async function () {
+        const { token, gatewayKey, provider } = await handWiredWithGateway();
+        await token.connect(gatewayKey).mint(provider.address, MAX_SUPPLY);
+        await expect(token.connect(gatewayKey).mint(provider.address, 1n))
+          .to.be.revertedWithCustomError(token, "SettlementTokenSupplyOverflow")
+          .withArgs(MAX_SUPPLY, 1n);
+      });
+
+      it("reverts with SettlementTokenSupplyOverflow one unit past the limit", async function () {
+        const { token, gatewayKey, provider } = await handWiredWithGateway();
+        await token.connect(gatewayKey).mint(provider.address, 5n);
+        await expect(token.connect(gatewayKey).mint(provider.address, MAX_SUPPLY - 4n))
+          .to.be.revertedWithCustomError(token, "SettlementTokenSupplyOverflow")
+          .withArgs(5n, MAX_SUPPLY - 4n);
+        await token.connect(gatewayKey).mint(provider.address, MAX_SUPPLY - 5n);
+        expect(await token.totalSupply()).to.equal(MAX_SUPPLY);
+      });
+
+      it("reverts with SettlementTokenSupplyOverflow for an amount above 128 bits", async function () {
+        const { token, gatewayKey, provider } = await handWiredWithGateway();
+        await expect(token.connect(gatewayKey).mint(provider.address, MAX_SUPPLY + 1n))
+          .to.be.revertedWithCustomError(token, "SettlementTokenSupplyOverflow")
+          .withArgs(0n, MAX_SUPPLY + 1n);
       });
     });
   });
 
-  describe("approve and transferFrom", function () {
-    it("emits Approval and spends the allowance", async function () {
-      const { token, consumer, provider } = await networkHelpers.loadFixture(funded);
-      await expect(token.connect(consumer).approve(provider.address, parseEuro("100")))
-        .to.emit(token, "Approval")
-        .withArgs(consumer.address, provider.address, parseEuro("100"));
-      await token.connect(provider).transferFrom(consumer.address, provider.address, parseEuro("40"));
-      expect(await token.allowance(consumer.address, provider.address)).to.equal(parseEuro("60"));
-      expect(await token.balanceOf(provider.address)).to.equal(parseEuro("50"));
+  describe("burn", function () {
+    describe("when the caller is not the gateway", function () {
+      it("reverts with SettlementTokenNotGateway", async function () {
+        const { token, consumer } = await funded();
+        await expect(token.connect(consumer).burn(1n))
+          .to.be.revertedWithCustomError(token, "SettlementTokenNotGateway")
+          .withArgs(consumer.address);
+      });
     });
 
-    it("reverts with ERC20InsufficientAllowance beyond the allowance", async function () {
-      const { token, consumer, provider } = await networkHelpers.loadFixture(funded);
-      await token.connect(consumer).approve(provider.address, 5n);
-      await expect(token.connect(provider).transferFrom(consumer.address, provider.address, 6n))
-        .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
-        .withArgs(provider.address, 5n, 6n);
+    describe("when the gateway burns a paid redemption", function () {
+      it("destroys its own tokens, lowers the supply and emits Transfer to the zero address", async function () {
+        const { token, gateway, operator, consumer } = await funded();
+        const gatewayAddress = await gateway.getAddress();
+        await token.connect(consumer).approve(gatewayAddress, 400n);
+        await gateway.connect(consumer).requestRedemption(400n, referenceHash("payout instructions"));
+        const tx = gateway.connect(operator).markRedemptionPaid(1n, referenceHash("bank tx"));
+        await expect(tx).to.emit(token, "Transfer").withArgs(gatewayAddress, ZeroAddress, 400n);
+        await expect(tx).to.changeTokenBalance(ethers, token, gatewayAddress, -400n);
+        expect(await token.totalSupply()).to.equal(2n * BALANCE - 400n);
+      });
     });
 
-    it("still refuses a suspended owner's tokens to an approved spender", async function () {
-      const { token, consortium, operator, consumer, provider, memberIds } = await networkHelpers.loadFixture(funded);
-      await token.connect(consumer).approve(provider.address, 5n);
-      await consortium.connect(operator).suspend(memberIds.consumer, referenceHash("decision"));
-      await expect(token.connect(provider).transferFrom(consumer.address, provider.address, 5n))
-        .to.be.revertedWithCustomError(token, "SettlementTokenSenderFrozen")
-        .withArgs(consumer.address);
-    });
-  });
-
-  describe("mint and burn", function () {
-    it("reverts with SettlementTokenNotGateway for anyone but the gateway", async function () {
-      const { token, operator, minter } = await networkHelpers.loadFixture(funded);
-      await expect(token.connect(minter).mint(operator.address, 1n))
-        .to.be.revertedWithCustomError(token, "SettlementTokenNotGateway")
-        .withArgs(minter.address);
-      await expect(token.connect(operator).burn(1n))
-        .to.be.revertedWithCustomError(token, "SettlementTokenNotGateway")
-        .withArgs(operator.address);
-    });
-
-    it("mints to members with a Transfer from the zero address", async function () {
-      const { token, minter, consumer } = await networkHelpers.loadFixture(direct);
-      await expect(token.connect(minter).mint(consumer.address, 500n))
-        .to.emit(token, "Transfer")
-        .withArgs(ethers.ZeroAddress, consumer.address, 500n);
-      expect(await token.totalSupply()).to.equal(500n);
-    });
-
-    it("mints to a suspended member's account, which may receive", async function () {
-      const { token, consortium, operator, minter, consumer } = await networkHelpers.loadFixture(direct);
-      await consortium.connect(operator).suspend(3n, referenceHash("decision"));
-      await token.connect(minter).mint(consumer.address, 7n);
-      expect(await token.balanceOf(consumer.address)).to.equal(7n);
-    });
-
-    it("reverts with SettlementTokenMintToContract when minting to a consortium contract", async function () {
-      const { token, minter, obligations } = await networkHelpers.loadFixture(direct);
-      await expect(token.connect(minter).mint(await obligations.getAddress(), 1n))
-        .to.be.revertedWithCustomError(token, "SettlementTokenMintToContract")
-        .withArgs(await obligations.getAddress());
-    });
-
-    it("reverts with SettlementTokenNotMember when minting to a non-member", async function () {
-      const { token, minter, outsider } = await networkHelpers.loadFixture(direct);
-      await expect(token.connect(minter).mint(outsider.address, 1n))
-        .to.be.revertedWithCustomError(token, "SettlementTokenNotMember")
-        .withArgs(outsider.address);
-    });
-
-    it("reverts with SettlementTokenSupplyOverflow above MAX_SUPPLY", async function () {
-      const { token, minter, consumer, provider } = await networkHelpers.loadFixture(direct);
-      const max = await token.MAX_SUPPLY();
-      await token.connect(minter).mint(consumer.address, max);
-      expect(await token.balanceOf(consumer.address)).to.equal(max);
-      await expect(token.connect(minter).mint(provider.address, 1n))
-        .to.be.revertedWithCustomError(token, "SettlementTokenSupplyOverflow")
-        .withArgs(max, 1n);
-      await token.connect(consumer).transfer(provider.address, max);
-      expect(await token.balanceOf(provider.address)).to.equal(max);
-      expect(await token.standingOf(provider.address)).to.equal(BigInt(AccountStanding.Member));
+    describe("when a bound gateway holds fewer tokens than it burns", function () {
+      it("reverts with ERC20InsufficientBalance", async function () {
+        const { token, consortium, operator, gatewayKey } = await handWiredWithGateway();
+        await consortium
+          .connect(operator)
+          .admit([gatewayKey.address], roleMask(Role.Consumer), referenceHash("gateway key as member"));
+        await token.connect(gatewayKey).mint(gatewayKey.address, 10n);
+        await expect(token.connect(gatewayKey).burn(11n))
+          .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance")
+          .withArgs(gatewayKey.address, 10n, 11n);
+        await token.connect(gatewayKey).burn(10n);
+        expect(await token.totalSupply()).to.equal(0n);
+      });
     });
   });
 
   describe("setStanding", function () {
-    it("reverts with SettlementTokenNotConsortium for anyone but the Consortium", async function () {
-      const { token, operator, outsider } = await networkHelpers.loadFixture(layer);
-      await expect(token.connect(operator).setStanding(outsider.address, AccountStanding.Member))
-        .to.be.revertedWithCustomError(token, "SettlementTokenNotConsortium")
-        .withArgs(operator.address);
+    describe("when the caller is not the Consortium", function () {
+      it("reverts with SettlementTokenNotConsortium", async function () {
+        const { token, operator, outsider } = await funded();
+        await expect(token.connect(operator).setStanding(outsider.address, AccountStanding.Member))
+          .to.be.revertedWithCustomError(token, "SettlementTokenNotConsortium")
+          .withArgs(operator.address);
+      });
     });
 
-    it("reverts with SettlementTokenBalanceNotEmpty when clearing an account that holds tokens", async function () {
-      const { token, consortium, consumer, spare } = await networkHelpers.loadFixture(funded);
-      await consortium.connect(consumer).addAccount(spare[0]!.address);
-      await expect(consortium.connect(spare[0]!).removeAccount(consumer.address))
-        .to.be.revertedWithCustomError(token, "SettlementTokenBalanceNotEmpty")
-        .withArgs(consumer.address, parseEuro("1000"));
+    describe("when the Consortium clears an account that holds tokens", function () {
+      it("reverts removeAccount with SettlementTokenBalanceNotEmpty", async function () {
+        const f = await funded();
+        const { token, consortium, consumer, fund } = f;
+        const second = spareKey(f, 0);
+        await consortium.connect(consumer).addAccount(second.address);
+        await fund(second.address, 42n);
+        await expect(consortium.connect(consumer).removeAccount(second.address))
+          .to.be.revertedWithCustomError(token, "SettlementTokenBalanceNotEmpty")
+          .withArgs(second.address, 42n);
+      });
+
+      it("reverts completeExit with SettlementTokenBalanceNotEmpty", async function () {
+        const { token, consortium, consumer, memberIds } = await funded();
+        await consortium.connect(consumer).requestExit();
+        await networkHelpers.time.increase(NOTICE_PERIOD);
+        await expect(consortium.completeExit(memberIds.consumer))
+          .to.be.revertedWithCustomError(token, "SettlementTokenBalanceNotEmpty")
+          .withArgs(consumer.address, BALANCE);
+      });
     });
 
-    it("emits StandingChanged for every change the Consortium pushes", async function () {
-      const { token, consortium, operator, spare, memberIds } = await networkHelpers.loadFixture(layer);
-      const newcomer = spare[0]!;
-      await expect(consortium.connect(operator).admit([newcomer.address], 0, referenceHash("m")))
-        .to.emit(token, "StandingChanged")
-        .withArgs(newcomer.address, AccountStanding.Member);
-      const provider = (await consortium.accountsOf(memberIds.provider))[0]!;
-      await expect(consortium.connect(operator).suspend(memberIds.provider, referenceHash("d")))
-        .to.emit(token, "StandingChanged")
-        .withArgs(provider, AccountStanding.Frozen);
-      expect(await token.standingOf(provider)).to.equal(BigInt(AccountStanding.Frozen));
+    describe("when the Consortium clears an empty account", function () {
+      it("sets None and emits StandingChanged", async function () {
+        const f = await funded();
+        const { token, consortium, consumer } = f;
+        const second = spareKey(f, 0);
+        await consortium.connect(consumer).addAccount(second.address);
+        await expect(consortium.connect(consumer).removeAccount(second.address))
+          .to.emit(token, "StandingChanged")
+          .withArgs(second.address, AccountStanding.None);
+        expect(await token.standingOf(second.address)).to.equal(AccountStanding.None);
+      });
+    });
+
+    describe("when the Consortium admits a member", function () {
+      it("sets Member for each account and emits StandingChanged", async function () {
+        const f = await funded();
+        const { token, consortium, operator } = f;
+        const [first, second] = [spareKey(f, 0), spareKey(f, 1)];
+        const tx = consortium
+          .connect(operator)
+          .admit([first.address, second.address], roleMask(Role.Provider), referenceHash("new member"));
+        await expect(tx).to.emit(token, "StandingChanged").withArgs(first.address, AccountStanding.Member);
+        await expect(tx).to.emit(token, "StandingChanged").withArgs(second.address, AccountStanding.Member);
+        expect(await token.standingOf(second.address)).to.equal(AccountStanding.Member);
+      });
+    });
+
+    describe("when the Consortium registers a contract", function () {
+      it("sets System and emits StandingChanged", async function () {
+        const { token, consortium, operator } = await funded();
+        const registry = await ethers.deployContract("MockObligations");
+        const address = await registry.getAddress();
+        await expect(consortium.connect(operator).registerContract(address))
+          .to.emit(token, "StandingChanged")
+          .withArgs(address, AccountStanding.System);
+        expect(await token.standingOf(address)).to.equal(AccountStanding.System);
+      });
+    });
+
+    describe("when the Consortium suspends and reinstates a member holding tokens", function () {
+      it("keeps the balance next to the changing standing", async function () {
+        const { token, consortium, operator, consumer, memberIds } = await funded();
+        await consortium.connect(operator).suspend(memberIds.consumer, referenceHash("suspension"));
+        expect(await token.standingOf(consumer.address)).to.equal(AccountStanding.Frozen);
+        expect(await token.balanceOf(consumer.address)).to.equal(BALANCE);
+        await consortium.connect(operator).reinstate(memberIds.consumer);
+        expect(await token.standingOf(consumer.address)).to.equal(AccountStanding.Member);
+        expect(await token.balanceOf(consumer.address)).to.equal(BALANCE);
+        expect(await token.totalSupply()).to.equal(2n * BALANCE);
+      });
     });
   });
 
   describe("bindGateway", function () {
-    async function unbound() {
-      const f = await layer();
-      const token = await ethers.deployContract("SettlementToken", [await f.consortium.getAddress(), "T", "T"]);
-      return { ...f, fresh: token };
-    }
-
-    it("binds once and emits GatewayBound", async function () {
-      const { fresh, operator, minter } = await networkHelpers.loadFixture(unbound);
-      await expect(fresh.connect(operator).bindGateway(minter.address))
-        .to.emit(fresh, "GatewayBound")
-        .withArgs(minter.address);
-      expect(await fresh.gateway()).to.equal(minter.address);
+    describe("when a gateway is already bound", function () {
+      it("reverts with SettlementTokenGatewayAlreadyBound naming it", async function () {
+        const { token, gateway, operator, outsider } = await funded();
+        await expect(token.connect(operator).bindGateway(outsider.address))
+          .to.be.revertedWithCustomError(token, "SettlementTokenGatewayAlreadyBound")
+          .withArgs(await gateway.getAddress());
+      });
     });
 
-    it("reverts with SettlementTokenGatewayAlreadyBound the second time", async function () {
-      const { token, gateway, operator, minter } = await networkHelpers.loadFixture(layer);
-      await expect(token.connect(operator).bindGateway(minter.address))
-        .to.be.revertedWithCustomError(token, "SettlementTokenGatewayAlreadyBound")
-        .withArgs(await gateway.getAddress());
+    describe("when the caller is a member without the operator role", function () {
+      it("reverts with ConsortiumMissingRole", async function () {
+        const { token, consortium, provider } = await handWired();
+        const [providerId] = await consortium.memberOf(provider.address);
+        expect(providerId).to.equal(2n);
+        await expect(token.connect(provider).bindGateway(provider.address))
+          .to.be.revertedWithCustomError(consortium, "ConsortiumMissingRole")
+          .withArgs(providerId, Role.Operator);
+      });
     });
 
-    it("reverts with SettlementTokenInvalidGateway for the zero address", async function () {
-      const { fresh, operator } = await networkHelpers.loadFixture(unbound);
-      await expect(fresh.connect(operator).bindGateway(ethers.ZeroAddress))
-        .to.be.revertedWithCustomError(fresh, "SettlementTokenInvalidGateway")
-        .withArgs(ethers.ZeroAddress);
+    describe("when the caller is not a member", function () {
+      it("reverts with ConsortiumNotMember", async function () {
+        const { token, consortium, outsider } = await handWired();
+        await expect(token.connect(outsider).bindGateway(outsider.address))
+          .to.be.revertedWithCustomError(consortium, "ConsortiumNotMember")
+          .withArgs(outsider.address);
+      });
     });
 
-    it("refuses callers that are not operators with the Consortium's error", async function () {
-      const { fresh, consortium, provider, outsider, memberIds } = await networkHelpers.loadFixture(unbound);
-      await expect(fresh.connect(provider).bindGateway(provider.address))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumMissingRole")
-        .withArgs(memberIds.provider, Role.Operator);
-      await expect(fresh.connect(outsider).bindGateway(outsider.address))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumNotMember")
-        .withArgs(outsider.address);
+    describe("when the gateway is the zero address", function () {
+      it("reverts with SettlementTokenInvalidGateway", async function () {
+        const { token, operator } = await handWired();
+        await expect(token.connect(operator).bindGateway(ZeroAddress))
+          .to.be.revertedWithCustomError(token, "SettlementTokenInvalidGateway")
+          .withArgs(ZeroAddress);
+      });
+    });
+
+    describe("when an operator binds a gateway", function () {
+      it("binds it once and emits GatewayBound", async function () {
+        const { token, operator, gatewayKey, outsider } = await handWired();
+        await expect(token.connect(operator).bindGateway(gatewayKey.address))
+          .to.emit(token, "GatewayBound")
+          .withArgs(gatewayKey.address);
+        expect(await token.gateway()).to.equal(gatewayKey.address);
+        await expect(token.connect(operator).bindGateway(outsider.address))
+          .to.be.revertedWithCustomError(token, "SettlementTokenGatewayAlreadyBound")
+          .withArgs(gatewayKey.address);
+      });
     });
   });
 
   describe("pause and unpause", function () {
-    async function paused() {
-      const f = await funded();
-      await f.token.connect(f.operator).pause();
-      return f;
-    }
+    describe("when the caller is a member without the operator role", function () {
+      it("reverts pause with ConsortiumMissingRole", async function () {
+        const { token, consortium, provider, memberIds } = await funded();
+        await expect(token.connect(provider).pause())
+          .to.be.revertedWithCustomError(consortium, "ConsortiumMissingRole")
+          .withArgs(memberIds.provider, Role.Operator);
+      });
 
-    it("lets operators pause and unpause, with events", async function () {
-      const { token, operator } = await networkHelpers.loadFixture(funded);
-      await expect(token.connect(operator).pause()).to.emit(token, "Paused").withArgs(operator.address);
-      expect(await token.paused()).to.equal(true);
-      await expect(token.connect(operator).unpause()).to.emit(token, "Unpaused").withArgs(operator.address);
+      it("reverts unpause with ConsortiumMissingRole", async function () {
+        const { token, consortium, operator, provider, memberIds } = await funded();
+        await token.connect(operator).pause();
+        await expect(token.connect(provider).unpause())
+          .to.be.revertedWithCustomError(consortium, "ConsortiumMissingRole")
+          .withArgs(memberIds.provider, Role.Operator);
+      });
     });
 
-    it("refuses members without the operator role", async function () {
-      const { token, consortium, auditor, memberIds } = await networkHelpers.loadFixture(funded);
-      await expect(token.connect(auditor).pause())
-        .to.be.revertedWithCustomError(consortium, "ConsortiumMissingRole")
-        .withArgs(memberIds.auditor, Role.Operator);
+    describe("when the caller is not a member", function () {
+      it("reverts pause and unpause with ConsortiumNotMember", async function () {
+        const { token, consortium, operator, outsider } = await funded();
+        await expect(token.connect(outsider).pause())
+          .to.be.revertedWithCustomError(consortium, "ConsortiumNotMember")
+          .withArgs(outsider.address);
+        await token.connect(operator).pause();
+        await expect(token.connect(outsider).unpause())
+          .to.be.revertedWithCustomError(consortium, "ConsortiumNotMember")
+          .withArgs(outsider.address);
+      });
     });
 
-    describe("when paused", function () {
-      it("reverts transfers, mints and burns with EnforcedPause", async function () {
-        const f = await networkHelpers.loadFixture(paused);
-        await expect(f.token.connect(f.consumer).transfer(f.provider.address, 1n)).to.be.revertedWithCustomError(
-          f.token,
+    describe("when the token is not paused", function () {
+      it("pauses and emits Paused", async function () {
+        const { token, operator } = await funded();
+        expect(await token.paused()).to.equal(false);
+        await expect(token.connect(operator).pause()).to.emit(token, "Paused").withArgs(operator.address);
+        expect(await token.paused()).to.equal(true);
+      });
+
+      it("reverts unpause with ExpectedPause", async function () {
+        const { token, operator } = await funded();
+        await expect(token.connect(operator).unpause()).to.be.revertedWithCustomError(token, "ExpectedPause");
+      });
+    });
+
+    describe("when the token is paused", function () {
+      async function paused() {
+        const f = await funded();
+        const gatewayAddress = await f.gateway.getAddress();
+        await f.token.connect(f.consumer).approve(gatewayAddress, ethers.MaxUint256);
+        await f.gateway.connect(f.consumer).requestRedemption(100n, referenceHash("payout before the pause"));
+        await f.token.connect(f.consumer).approve(f.provider.address, ethers.MaxUint256);
+        await f.token.connect(f.operator).pause();
+        return f;
+      }
+
+      it("reverts transfer with EnforcedPause", async function () {
+        const { token, consumer, provider } = await paused();
+        await expect(token.connect(consumer).transfer(provider.address, 1n)).to.be.revertedWithCustomError(
+          token,
           "EnforcedPause",
         );
-        await expect(
-          f.gateway.connect(f.minter).mint(f.consumer.address, 1n, referenceHash("while paused")),
-        ).to.be.revertedWithCustomError(f.token, "EnforcedPause");
       });
 
-      it("reverts pausing again with EnforcedPause", async function () {
-        const { token, operator } = await networkHelpers.loadFixture(paused);
+      it("reverts transferFrom with EnforcedPause", async function () {
+        const { token, consumer, provider } = await paused();
+        await expect(
+          token.connect(provider).transferFrom(consumer.address, provider.address, 1n),
+        ).to.be.revertedWithCustomError(token, "EnforcedPause");
+      });
+
+      it("reverts mint with EnforcedPause", async function () {
+        const { token, gateway, minter, consumer } = await paused();
+        await expect(
+          gateway.connect(minter).mint(consumer.address, 1n, referenceHash("deposit while paused")),
+        ).to.be.revertedWithCustomError(token, "EnforcedPause");
+      });
+
+      it("reverts burn with EnforcedPause", async function () {
+        const { token, gateway, operator } = await paused();
+        await expect(
+          gateway.connect(operator).markRedemptionPaid(1n, referenceHash("bank tx while paused")),
+        ).to.be.revertedWithCustomError(token, "EnforcedPause");
+      });
+
+      it("reverts a redemption request and a refund with EnforcedPause", async function () {
+        const { token, gateway, operator, consumer } = await paused();
+        await expect(
+          gateway.connect(consumer).requestRedemption(1n, referenceHash("payout while paused")),
+        ).to.be.revertedWithCustomError(token, "EnforcedPause");
+        await expect(
+          gateway.connect(operator).rejectRedemption(1n, referenceHash("rejected while paused")),
+        ).to.be.revertedWithCustomError(token, "EnforcedPause");
+      });
+
+      it("reverts pause with EnforcedPause", async function () {
+        const { token, operator } = await paused();
         await expect(token.connect(operator).pause()).to.be.revertedWithCustomError(token, "EnforcedPause");
       });
-    });
 
-    it("reverts unpausing an unpaused token with ExpectedPause", async function () {
-      const { token, operator } = await networkHelpers.loadFixture(funded);
-      await expect(token.connect(operator).unpause()).to.be.revertedWithCustomError(token, "ExpectedPause");
-    });
+      it("still takes approvals and standing changes", async function () {
+        const { token, consortium, operator, consumer, licensor, memberIds } = await paused();
+        await expect(token.connect(consumer).approve(licensor.address, 5n))
+          .to.emit(token, "Approval")
+          .withArgs(consumer.address, licensor.address, 5n);
+        await expect(consortium.connect(operator).suspend(memberIds.licensor, referenceHash("suspension")))
+          .to.emit(token, "StandingChanged")
+          .withArgs(licensor.address, AccountStanding.Frozen);
+      });
 
-    it("blocks burning a paid redemption while paused", async function () {
-      const f = await networkHelpers.loadFixture(funded);
-      await f.token.connect(f.consumer).approve(await f.gateway.getAddress(), 10n);
-      await f.gateway.connect(f.consumer).requestRedemption(10n, referenceHash("payout"));
-      await f.token.connect(f.operator).pause();
-      await expect(
-        f.gateway.connect(f.operator).markRedemptionPaid(1n, referenceHash("bank tx")),
-      ).to.be.revertedWithCustomError(f.token, "EnforcedPause");
+      describe("when an operator unpauses", function () {
+        it("emits Unpaused and transfers resume", async function () {
+          const { token, operator, consumer, provider } = await paused();
+          await expect(token.connect(operator).unpause()).to.emit(token, "Unpaused").withArgs(operator.address);
+          expect(await token.paused()).to.equal(false);
+          await expect(token.connect(consumer).transfer(provider.address, 1n)).to.changeTokenBalances(
+            ethers,
+            token,
+            [consumer, provider],
+            [-1n, 1n],
+          );
+        });
+      });
     });
   });
 });
