@@ -12,7 +12,6 @@ import { network } from "hardhat";
 import { Role, roleMask } from "../src/sdk/membership.js";
 import { parseEuro } from "../src/sdk/money.js";
 import { referenceHash } from "../src/sdk/references.js";
-import { permitTypes } from "../src/sdk/typed-data.js";
 import {
   AGREEMENT_V1,
   FOUNDER_METADATA,
@@ -21,6 +20,7 @@ import {
   settlementLayerFixture,
   type SettlementLayerFixture,
 } from "./helpers/fixtures.js";
+import { signPermit, type SignedPermit } from "./helpers/permit.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -103,18 +103,9 @@ async function freshConsortiumAndToken(f: SettlementLayerFixture): Promise<Conte
   return { consortium, token };
 }
 
-async function signPermit(f: SettlementLayerFixture, owner: HardhatEthersSigner, spender: string, value: bigint) {
-  const deadline = BigInt(await networkHelpers.time.latest()) + 3600n;
-  const domain = {
-    name: await f.token.name(),
-    version: "1",
-    chainId: (await ethers.provider.getNetwork()).chainId,
-    verifyingContract: await f.token.getAddress(),
-  };
-  const message = { owner: owner.address, spender, value, nonce: await f.token.nonces(owner.address), deadline };
-  const types = { Permit: permitTypes.Permit.map((field) => ({ ...field })) };
-  const sig = ethers.Signature.from(await owner.signTypedData(domain, types, message));
-  return { ...message, v: sig.v, r: sig.r, s: sig.s };
+/** A permit signed by `owner` for `spender`, valid for an hour. */
+async function permitFor(f: SettlementLayerFixture, owner: HardhatEthersSigner, spender: string, value: bigint) {
+  return signPermit(f.token, owner, spender, value, BigInt(await networkHelpers.time.latest()) + 3600n);
 }
 
 const ROWS: Row[] = [
@@ -259,10 +250,11 @@ const ROWS: Row[] = [
   },
   {
     fn: "SettlementToken.permit",
-    setup: async (f) => ({ permit: await signPermit(f, f.consumer, f.provider.address, 5n) }),
+    setup: async (f) => ({ permit: await permitFor(f, f.consumer, f.provider.address, 5n) }),
     call: (f, s, ctx) => {
-      const p = ctx.permit as Awaited<ReturnType<typeof signPermit>>;
-      return f.token.connect(s).permit(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s);
+      const p = ctx.permit as SignedPermit;
+      const m = p.message;
+      return f.token.connect(s).permit(m.owner, m.spender, m.value, m.deadline, p.v, p.r, p.s);
     },
     // Anyone may submit a permit the owner signed.
     expect: (f) => ({ ok: true, event: [f.token, "Approval"] }),
@@ -355,10 +347,12 @@ const ROWS: Row[] = [
   },
   {
     fn: "FiatGateway.requestRedemptionWithPermit",
-    setup: async (f, c) => ({ permit: await signPermit(f, f[c], await f.gateway.getAddress(), 1n) }),
+    setup: async (f, c) => ({ permit: await permitFor(f, f[c], await f.gateway.getAddress(), 1n) }),
     call: (f, s, ctx) => {
-      const p = ctx.permit as Awaited<ReturnType<typeof signPermit>>;
-      return f.gateway.connect(s).requestRedemptionWithPermit(1n, referenceHash("payout"), p.deadline, p.v, p.r, p.s);
+      const p = ctx.permit as SignedPermit;
+      return f.gateway
+        .connect(s)
+        .requestRedemptionWithPermit(1n, referenceHash("payout"), p.message.deadline, p.v, p.r, p.s);
     },
     expect: (f, c) => memberCheck(f, c, { ok: true, event: [f.gateway, "RedemptionRequested"] }),
   },

@@ -5,7 +5,7 @@ import SettlementLayer from "../../ignition/modules/SettlementLayer.js";
 import { parseEuro } from "../../src/sdk/money.js";
 import { Role, roleMask } from "../../src/sdk/membership.js";
 import { referenceHash } from "../../src/sdk/references.js";
-import type { Consortium, FiatGateway, MockObligations, SettlementToken } from "../../typechain-types/index.js";
+import type { Consortium, FiatGateway, SettlementToken } from "../../typechain-types/index.js";
 
 export const AGREEMENT_V1 = referenceHash("Capacity consortium framework agreement v1 (development)");
 export const FOUNDER_METADATA = referenceHash("Founding member record (development)");
@@ -107,38 +107,4 @@ export function settlementLayerFixture(connection: Connection): () => Promise<Se
 /** Mints `amount` to `to` against a fresh bank reference named after `label`. */
 export async function mintTo(f: SettlementLayerFixture, to: string, amount: bigint, label = `deposit ${to} ${amount}`) {
   await f.gateway.connect(f.minter).mint(to, amount, referenceHash(label));
-}
-
-export interface DirectGatewayFixture extends Actors {
-  consortium: Consortium;
-  token: SettlementToken;
-  /** Registered with the Consortium: an account with System standing. */
-  obligations: MockObligations;
-}
-
-/**
- * A second wiring in which a test account (`minter`) is bound as the token's gateway, so that tests can
- * call `mint` and `burn` directly: the real gateway caps a single mint at 2^96 - 1 and the reserve caps
- * the rest, which keeps MAX_SUPPLY out of reach. Provider and consumer are members; a MockObligations
- * is registered as a consortium contract.
- */
-export function directGatewayFixture(connection: Connection): () => Promise<DirectGatewayFixture> {
-  const { ethers } = connection;
-  return async function deployWithDirectGateway(): Promise<DirectGatewayFixture> {
-    const who = await actors(connection);
-    const consortium = await ethers.deployContract("Consortium", [
-      [who.operator.address],
-      FOUNDER_METADATA,
-      AGREEMENT_V1,
-      NOTICE_PERIOD,
-    ]);
-    const token = await ethers.deployContract("SettlementToken", [await consortium.getAddress(), "Raw Euro", "REUR"]);
-    const obligations = await ethers.deployContract("MockObligations");
-    await consortium.connect(who.operator).bindToken(await token.getAddress());
-    await token.connect(who.operator).bindGateway(who.minter.address);
-    await consortium.connect(who.operator).registerContract(await obligations.getAddress());
-    await consortium.connect(who.operator).admit([who.provider.address], roleMask(Role.Provider), FOUNDER_METADATA);
-    await consortium.connect(who.operator).admit([who.consumer.address], roleMask(Role.Consumer), FOUNDER_METADATA);
-    return { ...who, consortium, token, obligations };
-  };
 }

@@ -1,18 +1,11 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { Signature, toBeHex, verifyTypedData, type TypedDataDomain } from "ethers";
 
+import { permitTypes } from "../../src/sdk/typed-data.js";
 import type { SettlementToken } from "../../typechain-types/index.js";
 
-/** EIP-2612's `Permit` struct, as OpenZeppelin's ERC20Permit hashes it. */
-export const PERMIT_TYPES = {
-  Permit: [
-    { name: "owner", type: "address" },
-    { name: "spender", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
+/** EIP-2612's `Permit` struct from src/sdk/typed-data.ts, as the mutable object ethers' signer expects. */
+export const PERMIT_TYPES = { Permit: permitTypes.Permit.map((field) => ({ ...field })) };
 
 /** Order of the secp256k1 group; `s` above half of it is the malleable twin OpenZeppelin's ECDSA refuses. */
 export const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
