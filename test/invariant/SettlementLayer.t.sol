@@ -12,6 +12,9 @@ import {AccountStanding} from "../../contracts/types/Membership.sol";
 import {SettlementLayerHandler} from "./SettlementLayerHandler.sol";
 
 /// @notice Laws of the settlement layer that hold after any sequence of the handler's actions.
+/// @dev The fuzzer finds the handler's functions through its artifact, and Hardhat writes artifacts only for
+/// the test files it builds: run the whole suite (`npx hardhat test solidity`) or name both files
+/// (`npx hardhat test solidity test/invariant/SettlementLayer.t.sol test/invariant/SettlementLayerHandler.sol`).
 contract SettlementLayerInvariantTest is Test {
     SettlementLayerHandler internal handler;
     Consortium internal consortium;
@@ -24,7 +27,7 @@ contract SettlementLayerInvariantTest is Test {
         token = handler.token();
         gateway = handler.gateway();
 
-        bytes4[] memory selectors = new bytes4[](23);
+        bytes4[] memory selectors = new bytes4[](24);
         selectors[0] = SettlementLayerHandler.mint.selector;
         selectors[1] = SettlementLayerHandler.configureMinter.selector;
         selectors[2] = SettlementLayerHandler.removeMinter.selector;
@@ -48,6 +51,7 @@ contract SettlementLayerInvariantTest is Test {
         selectors[20] = SettlementLayerHandler.requestExit.selector;
         selectors[21] = SettlementLayerHandler.completeExit.selector;
         selectors[22] = SettlementLayerHandler.warp.selector;
+        selectors[23] = SettlementLayerHandler.setNoticePeriod.selector;
         targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
         excludeContract(address(consortium));

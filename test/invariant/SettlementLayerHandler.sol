@@ -495,6 +495,20 @@ contract SettlementLayerHandler is CommonBase, StdUtils {
         } catch {}
     }
 
+    /// @notice An operator shortens or lengthens the notice period for exits requested from now on (one time in
+    /// sixteen beyond the maximum).
+    function setNoticePeriod(uint256 callerSeed, uint256 periodSeed) external {
+        address caller = _withRole(callerSeed, Role.Operator);
+        uint256 period =
+            _mode(periodSeed, 16) == 0
+                ? _bound(periodSeed, uint256(consortium.MAX_NOTICE_PERIOD()) + 1, type(uint40).max)
+                : _bound(periodSeed, 0, MAX_WARP);
+        vm.prank(caller);
+        try consortium.setNoticePeriod(uint40(period)) {
+            _succeeded();
+        } catch {}
+    }
+
     /// @notice An account asks for its member to leave.
     function requestExit(uint256 callerSeed) external {
         address caller = _account(callerSeed);
