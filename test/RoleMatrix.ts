@@ -240,8 +240,11 @@ const ROWS: Row[] = [
   {
     fn: "SettlementToken.transferFrom",
     call: (f, s) => f.token.connect(s).transferFrom(f.consumer.address, f.provider.address, 1n),
-    // The spender need not be a member: only the holder and the recipient must be.
-    expect: (f) => ({ ok: true, event: [f.token, "Transfer"] }),
+    // The spender moves money too, so it must be a member in good standing.
+    expect: (f, c) =>
+      memberId(f, c) === undefined
+        ? { contract: f.token, error: "SettlementTokenNotMember", args: [f[c].address] }
+        : { ok: true, event: [f.token, "Transfer"] },
   },
   {
     fn: "SettlementToken.approve",

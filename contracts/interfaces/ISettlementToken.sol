@@ -8,8 +8,8 @@ import {AccountStanding} from "../types/Membership.sol";
 
 /// @title ISettlementToken
 /// @notice The euro-backed settlement token (6 decimals, 1 token = 1 euro held in reserve). Only
-/// accounts of members in good standing and the consortium's own contracts hold or move it; the
-/// supply changes only through the FiatGateway.
+/// accounts of members in good standing and the consortium's own contracts hold or move it (as holder,
+/// recipient or spender of an allowance); the supply changes only through the FiatGateway.
 /// @dev Each account's standing is kept next to its balance, in the same storage word, and is
 /// written only by the Consortium, so a transfer's membership checks cost no extra storage read.
 interface ISettlementToken is IERC20Metadata, IERC20Permit {
@@ -42,7 +42,7 @@ interface ISettlementToken is IERC20Metadata, IERC20Permit {
     /// @notice `account` is not an account of a member in good standing, nor a consortium contract.
     error SettlementTokenNotMember(address account);
 
-    /// @notice `account` belongs to a suspended member: it may receive but not send.
+    /// @notice `account` belongs to a suspended member: it may receive but not send, nor spend an allowance.
     error SettlementTokenSenderFrozen(address account);
 
     /// @notice `account` is a consortium contract; it takes only tokens it pulls itself (use its functions).

@@ -88,6 +88,14 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
                           STATE-CHANGING FUNCTIONS
     //////////////////////////////////////////////////////////////*/
 
+    /// @notice Moves `value` of `from`'s tokens to `to` within the caller's allowance.
+    /// @dev The spender moves money too, so it must be allowed to send: a member in good standing or a
+    /// consortium contract, never an outsider or a suspended member, whatever the holder approved.
+    function transferFrom(address from, address to, uint256 value) public override(ERC20, IERC20) returns (bool) {
+        _requireMaySend(_msgSender(), AccountStanding(_wallets[_msgSender()] >> _STANDING_SHIFT));
+        return super.transferFrom(from, to, value);
+    }
+
     /// @inheritdoc ISettlementToken
     function setStanding(address account, AccountStanding standing) external {
         if (msg.sender != address(_consortium)) revert SettlementTokenNotConsortium(msg.sender);
@@ -147,9 +155,7 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
             }
         } else {
             uint256 word = _wallets[from];
-            AccountStanding standing = AccountStanding(word >> _STANDING_SHIFT);
-            if (standing == AccountStanding.None) revert SettlementTokenNotMember(from);
-            if (standing == AccountStanding.Frozen) revert SettlementTokenSenderFrozen(from);
+            _requireMaySend(from, AccountStanding(word >> _STANDING_SHIFT));
             uint256 balance = word & _BALANCE_MASK;
             if (balance < value) revert ERC20InsufficientBalance(from, balance, value);
             // Cannot underflow: value <= balance, so only the balance bits change.
@@ -177,5 +183,14 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
             }
         }
         emit Transfer(from, to, value);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                           PRIVATE FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    function _requireMaySend(address account, AccountStanding standing) private pure {
+        if (standing == AccountStanding.None) revert SettlementTokenNotMember(account);
+        if (standing == AccountStanding.Frozen) revert SettlementTokenSenderFrozen(account);
     }
 }

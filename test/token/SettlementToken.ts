@@ -300,13 +300,24 @@ describe("SettlementToken", function () {
     });
 
     describe("when the spender is not a member's account", function () {
-      // Only holder and recipient are checked, as in ERC-20: the allowance is the holder's decision.
-      it("moves a member's tokens to another member", async function () {
+      // The spender moves money too: an approval cannot let an outsider move members' tokens.
+      it("reverts with SettlementTokenNotMember naming the spender", async function () {
         const { token, consumer, provider, outsider } = await funded();
         await token.connect(consumer).approve(outsider.address, 200n);
-        await expect(
-          token.connect(outsider).transferFrom(consumer.address, provider.address, 200n),
-        ).to.changeTokenBalances(ethers, token, [consumer, provider, outsider], [-200n, 200n, 0n]);
+        await expect(token.connect(outsider).transferFrom(consumer.address, provider.address, 200n))
+          .to.be.revertedWithCustomError(token, "SettlementTokenNotMember")
+          .withArgs(outsider.address);
+      });
+    });
+
+    describe("when the spender's member is suspended", function () {
+      it("reverts with SettlementTokenSenderFrozen naming the spender", async function () {
+        const { token, consortium, operator, consumer, provider, memberIds } = await funded();
+        await token.connect(consumer).approve(provider.address, 200n);
+        await consortium.connect(operator).suspend(memberIds.provider, referenceHash("decision"));
+        await expect(token.connect(provider).transferFrom(consumer.address, provider.address, 200n))
+          .to.be.revertedWithCustomError(token, "SettlementTokenSenderFrozen")
+          .withArgs(provider.address);
       });
     });
   });
