@@ -186,7 +186,7 @@ interface IFiatGateway is IObligations {
     /// @notice Mints `amount` to `to` against the bank deposit identified by `bankRef`.
     /// Requirements:
     /// - The caller is a minter with at least `amount` allowance left.
-    /// - `bankRef` is nonzero and has never minted; `amount` is positive.
+    /// - `bankRef` is nonzero and has never minted; `amount` is positive and below 2^96 (one record slot).
     /// - The supply after minting stays within the attested reserve.
     /// - `to` is a member's account that may receive; the token is not paused.
     function mint(address to, uint256 amount, bytes32 bankRef) external;
