@@ -92,7 +92,7 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     /// @dev The spender moves money too, so it must be allowed to send: a member in good standing or a
     /// consortium contract, never an outsider or a suspended member, whatever the holder approved.
     function transferFrom(address from, address to, uint256 value) public override(ERC20, IERC20) returns (bool) {
-        _requireMaySend(_msgSender(), AccountStanding(_wallets[_msgSender()] >> _STANDING_SHIFT));
+        _requireMaySend(_msgSender(), standingOf(_msgSender()));
         return super.transferFrom(from, to, value);
     }
 
