@@ -82,7 +82,7 @@ export default defineConfig({
     },
     localhost: jsonRpcNetwork(
       chains.localhost,
-      process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545",
+      process.env.LOCALHOST_RPC_URL || "http://127.0.0.1:8545",
       process.env.LOCALHOST_DEPLOYER_KEY ? [configVariable("LOCALHOST_DEPLOYER_KEY")] : "remote",
     ),
     poa: jsonRpcNetwork(chains.poa, configVariable("POA_RPC_URL"), [configVariable("POA_DEPLOYER_KEY")]),

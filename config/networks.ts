@@ -89,7 +89,7 @@ export function selectedNetwork(argv: readonly string[] = process.argv, env: Env
     if (arg === "--network" && next !== undefined) return next;
     if (arg.startsWith("--network=")) return arg.slice("--network=".length);
   }
-  return env.HARDHAT_NETWORK ?? "default";
+  return env.HARDHAT_NETWORK || "default";
 }
 
 /** The EVM target to compile for: `EVM_TARGET` if set, else the selected network's own target. */
