@@ -223,7 +223,10 @@ contract Consortium is IConsortium {
         if (address(_token) != address(0)) revert ConsortiumTokenAlreadyBound(address(_token));
         uint64 owner = _accountRecords[token_].memberId;
         if (owner != 0) revert ConsortiumAccountTaken(token_, owner);
-        if (token_.code.length == 0 || ISettlementToken(token_).consortium() != address(this)) {
+        if (token_.code.length == 0) revert ConsortiumInvalidToken(token_);
+        try ISettlementToken(token_).consortium() returns (address governor) {
+            if (governor != address(this)) revert ConsortiumInvalidToken(token_);
+        } catch {
             revert ConsortiumInvalidToken(token_);
         }
         _token = ISettlementToken(token_);

@@ -1,736 +1,2101 @@
 /*
-Consortium
-├── constructor: founder = member 1, operator, agreement v1 published and accepted, notice period set;
-│   reverts: no founder accounts (ConsortiumNoAccounts), zero agreement (ConsortiumInvalidAgreement),
-│   notice period too long (ConsortiumNoticePeriodTooLong)
-├── admit (operator): MemberAdmitted, AccountAdded, standing Member
-│   ├── unknown role bits: ConsortiumUnknownRoles; no accounts: ConsortiumNoAccounts
-│   ├── more than MAX_ACCOUNTS: ConsortiumTooManyAccounts
-│   ├── zero address or a registered contract: ConsortiumInvalidAccount
-│   └── an account of any member, or twice in the list: ConsortiumAccountTaken
-├── suspend / reinstate (operator): MemberSuspended / MemberReinstated, standing Frozen / Member
-│   ├── suspend a member that is not active: ConsortiumMemberNotActive; reinstate one that is not suspended:
-│   │   ConsortiumMemberNotSuspended; unknown id: ConsortiumUnknownMember
-│   └── the last operator: ConsortiumLastOperator
-├── grantMemberRole / revokeMemberRole (operator): MemberRoleGranted / MemberRoleRevoked
-│   ├── already held: ConsortiumRoleAlreadyHeld; not held: ConsortiumMissingRole; exited: ConsortiumMemberExited
-│   └── revoking the last operator: ConsortiumLastOperator
-├── publishAgreement (operator): AgreementPublished; zero or unchanged: ConsortiumInvalidAgreement
-├── acceptAgreement (member): AgreementAccepted; wrong hash: ConsortiumAgreementMismatch;
-│   twice: ConsortiumAgreementAlreadyAccepted; a new version gates requireNewBusiness
-├── setNoticePeriod (operator): NoticePeriodChanged; too long: ConsortiumNoticePeriodTooLong
-├── registerContract (operator): ContractRegistered, standing System
-│   ├── no IObligations: ConsortiumNotObligationsContract; twice: ConsortiumContractAlreadyRegistered
-│   ├── a member's account: ConsortiumAccountTaken; more than MAX_CONTRACTS: ConsortiumTooManyContracts
-├── bindToken (operator): TokenBound and pushes every known standing; twice: ConsortiumTokenAlreadyBound;
-│   a token of another Consortium or no contract: ConsortiumInvalidToken
-├── addAccount / removeAccount (member): AccountAdded / AccountRemoved
-│   ├── not its own account: ConsortiumNotOwnAccount; the last one: ConsortiumLastAccount
-│   └── a removed account is refused everywhere: ConsortiumAccountRemoved
-├── updateMetadata (member): MetadataUpdated
-├── requestExit / cancelExit / completeExit: ExitRequested / ExitCancelled / MemberExited
-│   ├── twice: ConsortiumExitPending; cancel or complete without request: ConsortiumExitNotRequested
-│   ├── too early: ConsortiumNoticePeriodRunning; open obligations: ConsortiumOpenObligations
-│   ├── tokens left: SettlementTokenBalanceNotEmpty; the last operator: ConsortiumLastOperator
-│   └── after exit: standing None, ConsortiumMemberExited everywhere
-└── queries: memberOf, getMember, accountsOf, memberCount, operatorCount, hasRole, requireMember,
-    requireRole, requireNewBusiness, currentAgreement, agreementHash, noticePeriod, registeredContracts, token
+Consortium.tree — the branches, written down first; one `it` per leaf.
+
+constructor
+├── when the founder list is empty ─────────────────────── it reverts with ConsortiumNoAccounts
+├── when the founder list is longer than MAX_ACCOUNTS ──── it reverts with ConsortiumTooManyAccounts
+├── when the notice period is longer than MAX_NOTICE_PERIOD  it reverts with ConsortiumNoticePeriodTooLong
+├── when the agreement hash is zero ────────────────────── it reverts with ConsortiumInvalidAgreement
+└── when the parameters are valid
+    ├── it admits the founder as member 1, active, with the Operator role only and all its accounts
+    ├── it publishes agreement v1 and records the founder's acceptance
+    ├── it sets the notice period
+    ├── it starts with no token and no registered contract
+    └── it emits AgreementPublished, NoticePeriodChanged, MemberAdmitted, AccountAdded, AgreementAccepted
+admit
+├── when the caller is not an operator in good standing ── it reverts with ConsortiumMissingRole / ConsortiumNotMember
+├── when roles has bits that name no role ──────────────── it reverts with ConsortiumUnknownRoles
+├── when no account is given ───────────────────────────── it reverts with ConsortiumNoAccounts
+├── when more than MAX_ACCOUNTS accounts are given ─────── it reverts with ConsortiumTooManyAccounts
+├── when an account is the zero address ────────────────── it reverts with ConsortiumInvalidAccount
+├── when an account is a registered contract ───────────── it reverts with ConsortiumInvalidAccount
+├── when an account appears twice ──────────────────────── it reverts with ConsortiumAccountTaken (the new id)
+├── when an account belongs to another member ──────────── it reverts with ConsortiumAccountTaken (the owner)
+├── when an account was removed from another member ───── it reverts with ConsortiumAccountTaken (the owner)
+└── when the input is valid
+    ├── it stores the member (roles bitmap, metadata, admission time, no agreement accepted, no exit)
+    ├── it accepts exactly MAX_ACCOUNTS accounts
+    ├── it emits MemberAdmitted and one AccountAdded per account
+    ├── it gives every account the Member standing on the token
+    ├── when the roles include Operator ── it counts one more operator, who can act as operator at once
+    └── it requires the new member to accept the agreement before new business
+suspend
+├── when the caller is not an operator ─────────────────── it reverts with ConsortiumMissingRole
+├── when the member does not exist ─────────────────────── it reverts with ConsortiumUnknownMember
+├── when the member is already suspended ───────────────── it reverts with ConsortiumMemberNotActive
+├── when the member has exited ─────────────────────────── it reverts with ConsortiumMemberNotActive
+├── when the member is the last operator ───────────────── it reverts with ConsortiumLastOperator
+└── when the member is active
+    ├── it marks the member suspended and emits MemberSuspended
+    ├── it freezes every account of the member on the token
+    ├── its accounts can still receive tokens but cannot send
+    ├── its accounts fail requireMember with ConsortiumMemberSuspended and hasRole is false
+    └── when the member is one of two operators ── it counts one operator less; the member cannot act as operator
+reinstate
+├── when the caller is not an operator ─────────────────── it reverts with ConsortiumMissingRole
+├── when the member does not exist ─────────────────────── it reverts with ConsortiumUnknownMember
+├── when the member is active ──────────────────────────── it reverts with ConsortiumMemberNotSuspended
+├── when the member has exited ─────────────────────────── it reverts with ConsortiumMemberNotSuspended
+└── when the member is suspended
+    ├── it marks the member active, emits MemberReinstated and gives every account the Member standing back
+    └── when the member holds the Operator role ── it counts the operator again
+grantMemberRole
+├── when the caller is not an operator ─────────────────── it reverts with ConsortiumMissingRole
+├── when the member does not exist ─────────────────────── it reverts with ConsortiumUnknownMember
+├── when the member has exited ─────────────────────────── it reverts with ConsortiumMemberExited
+├── when the member already holds the role ─────────────── it reverts with ConsortiumRoleAlreadyHeld
+└── when the member lacks the role
+    ├── it adds the role, emits MemberRoleGranted and leaves the token standing alone
+    ├── when the role is Operator and the member is active ── it counts one more operator
+    └── when the role is Operator and the member is suspended ── it counts the operator only once reinstated
+revokeMemberRole
+├── when the caller is not an operator ─────────────────── it reverts with ConsortiumMissingRole
+├── when the member does not exist ─────────────────────── it reverts with ConsortiumUnknownMember
+├── when the member lacks the role ─────────────────────── it reverts with ConsortiumMissingRole
+├── when the role is Operator of the last operator ─────── it reverts with ConsortiumLastOperator
+└── when the member holds the role
+    ├── it removes the role and emits MemberRoleRevoked; requireRole then reverts with ConsortiumMissingRole
+    ├── when the role is Operator of one of two operators ── it counts one operator less
+    └── when the role is Operator of a suspended member ── it leaves the operator count alone
+publishAgreement
+├── when the caller is not an operator ─────────────────── it reverts with ConsortiumMissingRole
+├── when the hash is zero ──────────────────────────────── it reverts with ConsortiumInvalidAgreement
+├── when the hash is the current one ───────────────────── it reverts with ConsortiumInvalidAgreement
+└── when the hash is new
+    ├── it publishes the next version, emits AgreementPublished and keeps the earlier versions readable
+    ├── it makes requireNewBusiness revert with ConsortiumAgreementNotAccepted until the member accepts
+    └── when the hash is an earlier version's ── it publishes it again as a new version
+acceptAgreement
+├── when the caller is not an active account of a member ── it reverts with ConsortiumNotMember / ConsortiumAccountRemoved / ConsortiumMemberExited
+├── when the hash is not the current agreement ─────────── it reverts with ConsortiumAgreementMismatch
+├── when the hash is an earlier version's ──────────────── it reverts with ConsortiumAgreementMismatch
+├── when the member already accepted the current version ── it reverts with ConsortiumAgreementAlreadyAccepted
+└── when the member accepts the current version
+    ├── it records the version and emits AgreementAccepted naming the accepting account
+    └── when the member is suspended ── it still records the acceptance (self-service)
+setNoticePeriod
+├── when the caller is not an operator ─────────────────── it reverts with ConsortiumMissingRole
+├── when the period is longer than MAX_NOTICE_PERIOD ───── it reverts with ConsortiumNoticePeriodTooLong
+└── when the period is at most MAX_NOTICE_PERIOD
+    ├── it sets the period and emits NoticePeriodChanged (MAX_NOTICE_PERIOD and zero included)
+    └── it applies to exit requests made from then on only
+registerContract
+├── when the caller is not an operator ─────────────────── it reverts with ConsortiumMissingRole
+├── when the contract is already registered ────────────── it reverts with ConsortiumContractAlreadyRegistered
+├── when MAX_CONTRACTS are registered ──────────────────── it reverts with ConsortiumTooManyContracts
+├── when the address is a member's account ─────────────── it reverts with ConsortiumAccountTaken
+├── when the contract does not implement IObligations ──── it reverts with ConsortiumNotObligationsContract (PlainERC20)
+├── when the address has no code ───────────────────────── it reverts with ConsortiumNotObligationsContract
+└── when the contract implements IObligations
+    ├── it lists the contract, emits ContractRegistered and gives it the System standing
+    └── its obligations then block exits (see completeExit)
+bindToken
+├── when the caller is not an operator ─────────────────── it reverts with ConsortiumMissingRole
+├── when a token is already bound ──────────────────────── it reverts with ConsortiumTokenAlreadyBound
+├── when no token is bound
+│   ├── when the address has no code ───────────────────── it reverts with ConsortiumInvalidToken
+│   ├── when the token names another Consortium ────────── it reverts with ConsortiumInvalidToken
+│   ├── when the contract has no consortium() ──────────── it reverts with ConsortiumInvalidToken
+│   ├── when the token is already a member's account ───── it reverts with ConsortiumAccountTaken
+│   ├── when members changed before binding ────────────── the token heard nothing (no standing pushed)
+│   └── when the token names this Consortium
+│       ├── it binds the token and emits TokenBound
+│       └── it pushes the standing of every active account (Member / Frozen / None) and registered contract (System)
+addAccount
+├── when the caller is not a member's account ──────────── it reverts with ConsortiumNotMember
+├── when the caller's account was removed ──────────────── it reverts with ConsortiumAccountRemoved
+├── when the caller's member has exited ────────────────── it reverts with ConsortiumMemberExited
+├── when the account is the zero address ───────────────── it reverts with ConsortiumInvalidAccount
+├── when the account is a registered contract ──────────── it reverts with ConsortiumInvalidAccount
+├── when the account is this Consortium or its token ───── it reverts with ConsortiumInvalidAccount
+├── when the account belongs to another member ─────────── it reverts with ConsortiumAccountTaken
+├── when the account was removed from the caller's member ── it reverts with ConsortiumAccountTaken
+├── when the member has MAX_ACCOUNTS accounts ──────────── it reverts with ConsortiumTooManyAccounts
+└── when the account is new
+    ├── it adds the account, emits AccountAdded and gives it the Member standing; the account can act
+    ├── when the member is suspended ── it adds the account with the Frozen standing
+    └── key rotation: the new key removes the old one, which requireMember then refuses
+removeAccount
+├── when the caller is not a member's account ──────────── it reverts with ConsortiumNotMember
+├── when the caller's member has exited ────────────────── it reverts with ConsortiumMemberExited
+├── when the account belongs to another member ─────────── it reverts with ConsortiumNotOwnAccount
+├── when the account never belonged to a member ────────── it reverts with ConsortiumNotOwnAccount
+├── when the account was already removed ───────────────── it reverts with ConsortiumNotOwnAccount
+├── when the account is the member's last ──────────────── it reverts with ConsortiumLastAccount
+├── when the account holds tokens ──────────────────────── it reverts with SettlementTokenBalanceNotEmpty (from the token)
+└── when the account is another active account of the member, holding nothing
+    ├── it removes it, emits AccountRemoved and clears its standing on the token
+    ├── requireMember then reverts with ConsortiumAccountRemoved and hasRole is false
+    └── when the caller removes its own account ── it is allowed while another account remains
+updateMetadata
+├── when the caller is not a member's account ──────────── it reverts with ConsortiumNotMember
+├── when the caller's member has exited ────────────────── it reverts with ConsortiumMemberExited
+└── when the caller acts for a member ──────────────────── it stores the hash and emits MetadataUpdated (suspended too)
+requestExit
+├── when the caller is not a member's account ──────────── it reverts with ConsortiumNotMember
+├── when the caller's member has exited ────────────────── it reverts with ConsortiumMemberExited
+├── when an exit is already requested ──────────────────── it reverts with ConsortiumExitPending
+└── when no exit is requested
+    ├── it records effectiveAt = now + notice period and emits ExitRequested
+    ├── requireNewBusiness then reverts with ConsortiumExitPending, requireRole still passes
+    └── when the member is suspended ── it records the request (self-service)
+cancelExit
+├── when the caller is not a member's account ──────────── it reverts with ConsortiumNotMember
+├── when no exit is requested ──────────────────────────── it reverts with ConsortiumExitNotRequested
+└── when an exit is requested ──────────────────────────── it clears it, emits ExitCancelled; new business is allowed again
+completeExit
+├── when the member does not exist ─────────────────────── it reverts with ConsortiumUnknownMember
+├── when the member has already exited ─────────────────── it reverts with ConsortiumMemberExited
+├── when no exit is requested ──────────────────────────── it reverts with ConsortiumExitNotRequested
+├── when the notice period is running ──────────────────── it reverts with ConsortiumNoticePeriodRunning
+├── when a registered contract reports open obligations ── it reverts with ConsortiumOpenObligations (mock, count)
+├── when the member has pending redemptions ────────────── it reverts with ConsortiumOpenObligations (gateway, count)
+├── when an account of the member holds tokens ─────────── it reverts with SettlementTokenBalanceNotEmpty (from the token)
+├── when the member is the last operator ───────────────── it reverts with ConsortiumLastOperator
+└── when the conditions hold
+    ├── anyone completes it, at effectiveAt exactly; it emits MemberExited
+    ├── every account of the member gets the None standing
+    ├── the exited member cannot act any more and operators cannot suspend, reinstate or grant it roles
+    ├── when the member was one of two operators ── it counts one operator less
+    └── when the obligations have been settled ── the exit completes
+views
+├── memberOf / getMember / accountsOf ── known, removed and unknown accounts and ids
+├── memberCount / operatorCount
+├── hasRole ── true for an active account holding the role; false for a missing role, a suspended
+│   member, a removed account, an exited member and a non-member
+├── requireMember ── the member id, or ConsortiumNotMember / ConsortiumAccountRemoved /
+│   ConsortiumMemberSuspended / ConsortiumMemberExited
+├── requireRole ── the member id, or ConsortiumMissingRole (after the requireMember checks)
+├── requireNewBusiness ── the member id, or ConsortiumMissingRole / ConsortiumMemberSuspended /
+│   ConsortiumAgreementNotAccepted / ConsortiumExitPending
+└── currentAgreement / agreementHash / noticePeriod / registeredContracts / token / limits
 */
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
+import { ZeroAddress, ZeroHash } from "ethers";
 import { network } from "hardhat";
 
 import { AccountStanding, MemberStatus, Role, roleMask } from "../../src/sdk/membership.js";
 import { parseEuro } from "../../src/sdk/money.js";
 import { referenceHash } from "../../src/sdk/references.js";
 import {
+  admitCast,
+  deployUnboundLayer,
+  derivedAddress,
+  derivedAddresses,
+  minedAt,
+  standingChanges,
+} from "../helpers/consortium.js";
+import {
   AGREEMENT_V1,
   FOUNDER_METADATA,
   NOTICE_PERIOD,
-  actors,
   mintTo,
   settlementLayerFixture,
+  type SettlementLayerFixture,
 } from "../helpers/fixtures.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
-const layer = settlementLayerFixture(connection);
+const { loadFixture, time } = networkHelpers;
+const fixture = settlementLayerFixture(connection);
 
-const AGREEMENT_V2 = referenceHash("framework agreement v2");
-const META = referenceHash("company record");
+const AGREEMENT_V2 = referenceHash("Capacity consortium framework agreement v2 (development)");
+const NEW_MEMBER_METADATA = referenceHash("New member record");
+const UPDATED_METADATA = referenceHash("Updated member record");
+const REASON = referenceHash("Suspension decision 2025-01");
+const PAYOUT_REF = referenceHash("payout instructions IBAN DE00 0000");
+const BANK_TX_REF = referenceHash("bank transaction 4711");
+const AMOUNT = parseEuro("250");
+/** The id the next admitted member gets: the fixture admits members 1 to 5. */
+const NEXT_ID = 6n;
 
-async function withObligations() {
-  const f = await layer();
-  const obligations = await ethers.deployContract("MockObligations");
-  await f.consortium.connect(f.operator).registerContract(await obligations.getAddress());
-  return { ...f, obligations };
+function spareSigner(f: SettlementLayerFixture, index: number): HardhatEthersSigner {
+  const signer = f.spare[index];
+  if (signer === undefined)
+    throw new Error(`The test network has no spare account #${index}; configure more accounts.`);
+  return signer;
+}
+
+/** Admits a new member (id NEXT_ID and up) with the given accounts and roles; returns its id. */
+async function admitMember(
+  f: SettlementLayerFixture,
+  accounts: string[],
+  roles: number = roleMask(Role.Consumer),
+): Promise<bigint> {
+  await f.consortium.connect(f.operator).admit(accounts, roles, NEW_MEMBER_METADATA);
+  return f.consortium.memberCount();
+}
+
+/** Admits a second operator on spare account #0; returns its id. */
+async function admitSecondOperator(f: SettlementLayerFixture): Promise<bigint> {
+  const id = await admitMember(f, [spareSigner(f, 0).address], roleMask(Role.Operator));
+  await f.consortium.connect(spareSigner(f, 0)).acceptAgreement(AGREEMENT_V1);
+  return id;
+}
+
+/** Requests the exit of `signer`'s member and lets the notice period pass; returns effectiveAt. */
+async function requestExitAndWait(f: SettlementLayerFixture, signer: HardhatEthersSigner): Promise<bigint> {
+  await f.consortium.connect(signer).requestExit();
+  const [id] = await f.consortium.memberOf(signer.address);
+  const effectiveAt = (await f.consortium.getMember(id)).exitEffectiveAt;
+  await time.increaseTo(effectiveAt);
+  return effectiveAt;
+}
+
+/** Admits a member on spare account #1 and lets it leave; returns its id. */
+async function exitedMember(f: SettlementLayerFixture): Promise<bigint> {
+  const signer = spareSigner(f, 1);
+  const id = await admitMember(f, [signer.address]);
+  await requestExitAndWait(f, signer);
+  await f.consortium.completeExit(id);
+  return id;
 }
 
 describe("Consortium", function () {
   describe("constructor", function () {
-    it("admits the founder as member 1 and only operator, with agreement v1 accepted", async function () {
-      const { consortium, operator } = await networkHelpers.loadFixture(layer);
-      const founder = await consortium.getMember(1n);
-      expect(founder.status).to.equal(BigInt(MemberStatus.Active));
-      expect(founder.roles).to.equal(BigInt(roleMask(Role.Operator)));
-      expect(founder.agreementVersion).to.equal(1n);
-      expect(founder.metadataHash).to.equal(FOUNDER_METADATA);
-      expect(founder.exitEffectiveAt).to.equal(0n);
-      expect(await consortium.accountsOf(1n)).to.deep.equal([operator.address]);
-      expect(await consortium.currentAgreement()).to.deep.equal([1n, AGREEMENT_V1]);
-      expect(await consortium.agreementHash(1n)).to.equal(AGREEMENT_V1);
-      expect(await consortium.agreementHash(2n)).to.equal(ethers.ZeroHash);
-      expect(await consortium.noticePeriod()).to.equal(NOTICE_PERIOD);
+    const deploy = (founders: string[], agreement: string = AGREEMENT_V1, noticePeriod: bigint = NOTICE_PERIOD) =>
+      ethers.deployContract("Consortium", [founders, FOUNDER_METADATA, agreement, noticePeriod]);
+
+    describe("when the founder list is empty", function () {
+      it("reverts with ConsortiumNoAccounts", async function () {
+        const factory = await ethers.getContractFactory("Consortium");
+        await expect(deploy([])).to.be.revertedWithCustomError(factory, "ConsortiumNoAccounts").withArgs();
+      });
     });
 
-    it("emits the founding events", async function () {
-      const { operator } = await actors(connection);
-      const consortium = await ethers.deployContract("Consortium", [
-        [operator.address],
-        FOUNDER_METADATA,
-        AGREEMENT_V1,
-        NOTICE_PERIOD,
-      ]);
-      const tx = consortium.deploymentTransaction()!;
-      await expect(tx).to.emit(consortium, "AgreementPublished").withArgs(1n, AGREEMENT_V1);
-      await expect(tx).to.emit(consortium, "NoticePeriodChanged").withArgs(NOTICE_PERIOD);
-      await expect(tx)
-        .to.emit(consortium, "MemberAdmitted")
-        .withArgs(1n, roleMask(Role.Operator), FOUNDER_METADATA, [operator.address]);
-      await expect(tx).to.emit(consortium, "AccountAdded").withArgs(1n, operator.address);
-      await expect(tx).to.emit(consortium, "AgreementAccepted").withArgs(1n, 1n, AGREEMENT_V1, operator.address);
+    describe("when the founder list is longer than MAX_ACCOUNTS", function () {
+      it("reverts with ConsortiumTooManyAccounts", async function () {
+        const f = await loadFixture(fixture);
+        const max = await f.consortium.MAX_ACCOUNTS();
+        await expect(deploy(derivedAddresses("founder", Number(max) + 1)))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumTooManyAccounts")
+          .withArgs(1n, max);
+      });
     });
 
-    it("reverts without founder accounts, with a zero agreement or a too long notice period", async function () {
-      const { consortium, operator } = await networkHelpers.loadFixture(layer);
-      const deploy = (accounts: string[], agreement: string, notice: bigint) =>
-        ethers.deployContract("Consortium", [accounts, FOUNDER_METADATA, agreement, notice]);
-      await expect(deploy([], AGREEMENT_V1, NOTICE_PERIOD)).to.be.revertedWithCustomError(
-        consortium,
-        "ConsortiumNoAccounts",
-      );
-      await expect(deploy([operator.address], ethers.ZeroHash, NOTICE_PERIOD))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidAgreement")
-        .withArgs(ethers.ZeroHash);
-      const max = await consortium.MAX_NOTICE_PERIOD();
-      await expect(deploy([operator.address], AGREEMENT_V1, max + 1n))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumNoticePeriodTooLong")
-        .withArgs(max + 1n, max);
+    describe("when the notice period is longer than MAX_NOTICE_PERIOD", function () {
+      it("reverts with ConsortiumNoticePeriodTooLong", async function () {
+        const f = await loadFixture(fixture);
+        const max = await f.consortium.MAX_NOTICE_PERIOD();
+        await expect(deploy([f.operator.address], AGREEMENT_V1, max + 1n))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNoticePeriodTooLong")
+          .withArgs(max + 1n, max);
+      });
+    });
+
+    describe("when the agreement hash is zero", function () {
+      it("reverts with ConsortiumInvalidAgreement", async function () {
+        const f = await loadFixture(fixture);
+        await expect(deploy([f.operator.address], ZeroHash))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumInvalidAgreement")
+          .withArgs(ZeroHash);
+      });
+    });
+
+    describe("when the parameters are valid", function () {
+      async function deployed() {
+        const f = await loadFixture(fixture);
+        const founders = [f.operator.address, spareSigner(f, 0).address];
+        const consortium = await deploy(founders);
+        const tx = consortium.deploymentTransaction();
+        if (tx === null) throw new Error("The Consortium was not deployed by a transaction.");
+        return { f, founders, consortium, tx };
+      }
+
+      it("admits the founder as member 1, active, with the Operator role only and all its accounts", async function () {
+        const { f, founders, consortium, tx } = await deployed();
+        const founder = await consortium.getMember(1n);
+        expect(founder.status).to.equal(MemberStatus.Active);
+        expect(founder.roles).to.equal(roleMask(Role.Operator));
+        expect(founder.metadataHash).to.equal(FOUNDER_METADATA);
+        expect(founder.admittedAt).to.equal(await minedAt(tx));
+        expect(founder.exitEffectiveAt).to.equal(0n);
+        expect(await consortium.memberCount()).to.equal(1n);
+        expect(await consortium.operatorCount()).to.equal(1n);
+        expect(await consortium.accountsOf(1n)).to.deep.equal(founders);
+        for (const account of founders) {
+          expect(await consortium.memberOf(account)).to.deep.equal([1n, true]);
+          expect(await consortium.requireRole(account, Role.Operator)).to.equal(1n);
+        }
+        expect(await consortium.hasRole(f.operator.address, Role.Provider)).to.equal(false);
+      });
+
+      it("publishes agreement v1 and records the founder's acceptance", async function () {
+        const { f, consortium } = await deployed();
+        expect(await consortium.currentAgreement()).to.deep.equal([1n, AGREEMENT_V1]);
+        expect(await consortium.agreementHash(1)).to.equal(AGREEMENT_V1);
+        expect((await consortium.getMember(1n)).agreementVersion).to.equal(1n);
+        expect(await consortium.requireNewBusiness(f.operator.address, Role.Operator)).to.equal(1n);
+      });
+
+      it("sets the notice period", async function () {
+        const { consortium } = await deployed();
+        expect(await consortium.noticePeriod()).to.equal(NOTICE_PERIOD);
+      });
+
+      it("starts with no token and no registered contract", async function () {
+        const { consortium } = await deployed();
+        expect(await consortium.token()).to.equal(ZeroAddress);
+        expect(await consortium.registeredContracts()).to.deep.equal([]);
+      });
+
+      it("emits AgreementPublished, NoticePeriodChanged, MemberAdmitted, AccountAdded and AgreementAccepted", async function () {
+        const { f, founders, consortium, tx } = await deployed();
+        await expect(tx).to.emit(consortium, "AgreementPublished").withArgs(1n, AGREEMENT_V1);
+        await expect(tx).to.emit(consortium, "NoticePeriodChanged").withArgs(NOTICE_PERIOD);
+        await expect(tx)
+          .to.emit(consortium, "MemberAdmitted")
+          .withArgs(1n, roleMask(Role.Operator), FOUNDER_METADATA, founders);
+        for (const account of founders) await expect(tx).to.emit(consortium, "AccountAdded").withArgs(1n, account);
+        await expect(tx).to.emit(consortium, "AgreementAccepted").withArgs(1n, 1n, AGREEMENT_V1, f.operator.address);
+      });
     });
   });
 
   describe("admit", function () {
-    it("admits a company with its accounts and roles", async function () {
-      const { consortium, token, operator, spare } = await networkHelpers.loadFixture(layer);
-      const [a, b] = [spare[0]!.address, spare[1]!.address];
-      const roles = roleMask(Role.Provider, Role.Licensor);
-      await expect(consortium.connect(operator).admit([a, b], roles, META))
-        .to.emit(consortium, "MemberAdmitted")
-        .withArgs(6n, roles, META, [a, b])
-        .and.to.emit(consortium, "AccountAdded")
-        .withArgs(6n, b);
-      expect(await consortium.memberCount()).to.equal(6n);
-      expect(await consortium.memberOf(a)).to.deep.equal([6n, true]);
-      expect(await consortium.accountsOf(6n)).to.deep.equal([a, b]);
-      expect(await consortium.hasRole(b, Role.Licensor)).to.equal(true);
-      expect(await consortium.hasRole(b, Role.Consumer)).to.equal(false);
-      expect(await token.standingOf(a)).to.equal(BigInt(AccountStanding.Member));
-      const member = await consortium.getMember(6n);
-      expect(member.agreementVersion).to.equal(0n);
-      expect(member.admittedAt).to.equal(BigInt(await networkHelpers.time.latest()));
+    describe("when the caller is not an operator in good standing", function () {
+      it("reverts with ConsortiumMissingRole for a member without the Operator role", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.provider).admit([derivedAddress("new")], 0, NEW_MEMBER_METADATA))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMissingRole")
+          .withArgs(f.memberIds.provider, Role.Operator);
+      });
+
+      it("reverts with ConsortiumNotMember for an outsider", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.outsider).admit([derivedAddress("new")], 0, NEW_MEMBER_METADATA))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNotMember")
+          .withArgs(f.outsider.address);
+      });
     });
 
-    it("reverts with ConsortiumUnknownRoles for bits that name no role", async function () {
-      const { consortium, operator, spare } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(operator).admit([spare[0]!.address], 0x20, META))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumUnknownRoles")
-        .withArgs(0x20);
-    });
-
-    it("reverts with ConsortiumNoAccounts for an empty list", async function () {
-      const { consortium, operator } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(operator).admit([], 0, META)).to.be.revertedWithCustomError(
-        consortium,
-        "ConsortiumNoAccounts",
-      );
-    });
-
-    it("reverts with ConsortiumTooManyAccounts above MAX_ACCOUNTS", async function () {
-      const { consortium, operator } = await networkHelpers.loadFixture(layer);
-      const max = await consortium.MAX_ACCOUNTS();
-      const many = Array.from({ length: Number(max) + 1 }, () => ethers.Wallet.createRandom().address);
-      await expect(consortium.connect(operator).admit(many, 0, META))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumTooManyAccounts")
-        .withArgs(6n, max);
-      await consortium.connect(operator).admit(many.slice(0, Number(max)), 0, META);
-    });
-
-    it("reverts with ConsortiumInvalidAccount for the zero address or a registered contract", async function () {
-      const { consortium, gateway, operator } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(operator).admit([ethers.ZeroAddress], 0, META))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidAccount")
-        .withArgs(ethers.ZeroAddress);
-      await expect(consortium.connect(operator).admit([await gateway.getAddress()], 0, META))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidAccount")
-        .withArgs(await gateway.getAddress());
-    });
-
-    it("reverts with ConsortiumAccountTaken for another member's account or a repeated one", async function () {
-      const { consortium, operator, provider, spare, memberIds } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(operator).admit([provider.address], 0, META))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumAccountTaken")
-        .withArgs(provider.address, memberIds.provider);
-      await expect(consortium.connect(operator).admit([spare[0]!.address, spare[0]!.address], 0, META))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumAccountTaken")
-        .withArgs(spare[0]!.address, 6n);
-    });
-  });
-
-  describe("suspend and reinstate", function () {
-    it("suspends: accounts frozen in the token, refused by requireMember; reinstates", async function () {
-      const { consortium, token, operator, consumer, memberIds } = await networkHelpers.loadFixture(layer);
-      const reason = referenceHash("payment default");
-      await expect(consortium.connect(operator).suspend(memberIds.consumer, reason))
-        .to.emit(consortium, "MemberSuspended")
-        .withArgs(memberIds.consumer, reason, operator.address);
-      expect((await consortium.getMember(memberIds.consumer)).status).to.equal(BigInt(MemberStatus.Suspended));
-      expect(await token.standingOf(consumer.address)).to.equal(BigInt(AccountStanding.Frozen));
-      expect(await consortium.hasRole(consumer.address, Role.Consumer)).to.equal(false);
-      await expect(consortium.requireMember(consumer.address))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumMemberSuspended")
-        .withArgs(memberIds.consumer);
-
-      await expect(consortium.connect(operator).reinstate(memberIds.consumer))
-        .to.emit(consortium, "MemberReinstated")
-        .withArgs(memberIds.consumer, operator.address);
-      expect(await token.standingOf(consumer.address)).to.equal(BigInt(AccountStanding.Member));
-      expect(await consortium.requireMember(consumer.address)).to.equal(memberIds.consumer);
-    });
-
-    it("reverts with ConsortiumMemberNotActive / ConsortiumMemberNotSuspended out of turn", async function () {
-      const { consortium, operator, memberIds } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(operator).reinstate(memberIds.consumer))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumMemberNotSuspended")
-        .withArgs(memberIds.consumer);
-      await consortium.connect(operator).suspend(memberIds.consumer, ethers.ZeroHash);
-      await expect(consortium.connect(operator).suspend(memberIds.consumer, ethers.ZeroHash))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumMemberNotActive")
-        .withArgs(memberIds.consumer);
-    });
-
-    it("reverts with ConsortiumUnknownMember for an id never issued", async function () {
-      const { consortium, operator } = await networkHelpers.loadFixture(layer);
-      for (const id of [0n, 99n]) {
-        await expect(consortium.connect(operator).suspend(id, ethers.ZeroHash))
-          .to.be.revertedWithCustomError(consortium, "ConsortiumUnknownMember")
-          .withArgs(id);
+    describe("when roles has bits that name no role", function () {
+      for (const roles of [1 << 5, 0xff]) {
+        it(`reverts with ConsortiumUnknownRoles (roles 0x${roles.toString(16)})`, async function () {
+          const f = await loadFixture(fixture);
+          await expect(f.consortium.connect(f.operator).admit([derivedAddress("new")], roles, NEW_MEMBER_METADATA))
+            .to.be.revertedWithCustomError(f.consortium, "ConsortiumUnknownRoles")
+            .withArgs(roles);
+        });
       }
     });
 
-    it("reverts with ConsortiumLastOperator when suspending the only operator", async function () {
-      const { consortium, operator } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(operator).suspend(1n, ethers.ZeroHash))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumLastOperator")
-        .withArgs(1n);
+    describe("when no account is given", function () {
+      it("reverts with ConsortiumNoAccounts", async function () {
+        const f = await loadFixture(fixture);
+        await expect(
+          f.consortium.connect(f.operator).admit([], roleMask(Role.Consumer), NEW_MEMBER_METADATA),
+        ).to.be.revertedWithCustomError(f.consortium, "ConsortiumNoAccounts");
+      });
     });
 
-    it("lets one of two operators suspend the other", async function () {
-      const { consortium, operator, memberIds } = await networkHelpers.loadFixture(layer);
-      await consortium.connect(operator).grantMemberRole(memberIds.auditor, Role.Operator);
-      expect(await consortium.operatorCount()).to.equal(2n);
-      await consortium.connect(operator).suspend(memberIds.auditor, ethers.ZeroHash);
-      expect(await consortium.operatorCount()).to.equal(1n);
-      await consortium.connect(operator).reinstate(memberIds.auditor);
-      expect(await consortium.operatorCount()).to.equal(2n);
+    describe("when more than MAX_ACCOUNTS accounts are given", function () {
+      it("reverts with ConsortiumTooManyAccounts", async function () {
+        const f = await loadFixture(fixture);
+        const max = await f.consortium.MAX_ACCOUNTS();
+        const accounts = derivedAddresses("new member", Number(max) + 1);
+        await expect(f.consortium.connect(f.operator).admit(accounts, roleMask(Role.Consumer), NEW_MEMBER_METADATA))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumTooManyAccounts")
+          .withArgs(NEXT_ID, max);
+      });
+    });
+
+    describe("when an account is the zero address", function () {
+      it("reverts with ConsortiumInvalidAccount", async function () {
+        const f = await loadFixture(fixture);
+        await expect(
+          f.consortium.connect(f.operator).admit([derivedAddress("new"), ZeroAddress], 0, NEW_MEMBER_METADATA),
+        )
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumInvalidAccount")
+          .withArgs(ZeroAddress);
+      });
+    });
+
+    describe("when an account is a registered contract", function () {
+      it("reverts with ConsortiumInvalidAccount", async function () {
+        const f = await loadFixture(fixture);
+        const gateway = await f.gateway.getAddress();
+        await expect(f.consortium.connect(f.operator).admit([gateway], 0, NEW_MEMBER_METADATA))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumInvalidAccount")
+          .withArgs(gateway);
+      });
+    });
+
+    describe("when an account appears twice", function () {
+      it("reverts with ConsortiumAccountTaken naming the new member", async function () {
+        const f = await loadFixture(fixture);
+        const account = derivedAddress("twice");
+        await expect(f.consortium.connect(f.operator).admit([account, account], 0, NEW_MEMBER_METADATA))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAccountTaken")
+          .withArgs(account, NEXT_ID);
+      });
+    });
+
+    describe("when an account belongs to another member", function () {
+      it("reverts with ConsortiumAccountTaken naming the owner", async function () {
+        const f = await loadFixture(fixture);
+        await expect(
+          f.consortium.connect(f.operator).admit([derivedAddress("new"), f.provider.address], 0, NEW_MEMBER_METADATA),
+        )
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAccountTaken")
+          .withArgs(f.provider.address, f.memberIds.provider);
+      });
+    });
+
+    describe("when an account was removed from another member", function () {
+      it("reverts with ConsortiumAccountTaken naming the former owner", async function () {
+        const f = await loadFixture(fixture);
+        const old = spareSigner(f, 0).address;
+        await f.consortium.connect(f.provider).addAccount(old);
+        await f.consortium.connect(f.provider).removeAccount(old);
+        await expect(f.consortium.connect(f.operator).admit([old], 0, NEW_MEMBER_METADATA))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAccountTaken")
+          .withArgs(old, f.memberIds.provider);
+      });
+    });
+
+    describe("when the input is valid", function () {
+      const roles = roleMask(Role.Provider, Role.Consumer);
+
+      it("returns the new id and stores the member with its roles bitmap", async function () {
+        const f = await loadFixture(fixture);
+        const accounts = derivedAddresses("new member", 2);
+        const admit = f.consortium.connect(f.operator).admit;
+        expect(await admit.staticCall(accounts, roles, NEW_MEMBER_METADATA)).to.equal(NEXT_ID);
+        const tx = await admit(accounts, roles, NEW_MEMBER_METADATA);
+        const member = await f.consortium.getMember(NEXT_ID);
+        expect(member.status).to.equal(MemberStatus.Active);
+        expect(member.roles).to.equal(roles);
+        expect(member.agreementVersion).to.equal(0n);
+        expect(member.admittedAt).to.equal(await minedAt(tx));
+        expect(member.exitEffectiveAt).to.equal(0n);
+        expect(member.metadataHash).to.equal(NEW_MEMBER_METADATA);
+        expect(await f.consortium.memberCount()).to.equal(NEXT_ID);
+        expect(await f.consortium.accountsOf(NEXT_ID)).to.deep.equal(accounts);
+        for (const account of accounts) {
+          expect(await f.consortium.memberOf(account)).to.deep.equal([NEXT_ID, true]);
+          expect(await f.consortium.hasRole(account, Role.Provider)).to.equal(true);
+          expect(await f.consortium.hasRole(account, Role.Consumer)).to.equal(true);
+          expect(await f.consortium.hasRole(account, Role.Licensor)).to.equal(false);
+        }
+        expect(await f.consortium.operatorCount()).to.equal(1n);
+      });
+
+      it("accepts exactly MAX_ACCOUNTS accounts", async function () {
+        const f = await loadFixture(fixture);
+        const max = await f.consortium.MAX_ACCOUNTS();
+        const accounts = derivedAddresses("new member", Number(max));
+        await f.consortium.connect(f.operator).admit(accounts, roles, NEW_MEMBER_METADATA);
+        expect(await f.consortium.accountsOf(NEXT_ID)).to.deep.equal(accounts);
+      });
+
+      it("emits MemberAdmitted and one AccountAdded per account", async function () {
+        const f = await loadFixture(fixture);
+        const accounts = derivedAddresses("new member", 2);
+        const tx = await f.consortium.connect(f.operator).admit(accounts, roles, NEW_MEMBER_METADATA);
+        await expect(tx)
+          .to.emit(f.consortium, "MemberAdmitted")
+          .withArgs(NEXT_ID, roles, NEW_MEMBER_METADATA, accounts);
+        for (const account of accounts) {
+          await expect(tx).to.emit(f.consortium, "AccountAdded").withArgs(NEXT_ID, account);
+        }
+      });
+
+      it("gives every account the Member standing on the token", async function () {
+        const f = await loadFixture(fixture);
+        const accounts = derivedAddresses("new member", 2);
+        const tx = await f.consortium.connect(f.operator).admit(accounts, roles, NEW_MEMBER_METADATA);
+        expect(await standingChanges(f.token, tx)).to.deep.equal(
+          accounts.map((account) => [account, BigInt(AccountStanding.Member)]),
+        );
+        for (const account of accounts) expect(await f.token.standingOf(account)).to.equal(AccountStanding.Member);
+      });
+
+      describe("when the roles include Operator", function () {
+        it("counts one more operator, who can act as operator at once", async function () {
+          const f = await loadFixture(fixture);
+          const id = await admitSecondOperator(f);
+          expect(await f.consortium.operatorCount()).to.equal(2n);
+          await expect(f.consortium.connect(spareSigner(f, 0)).publishAgreement(AGREEMENT_V2))
+            .to.emit(f.consortium, "AgreementPublished")
+            .withArgs(2n, AGREEMENT_V2);
+          expect(await f.consortium.requireRole(spareSigner(f, 0).address, Role.Operator)).to.equal(id);
+        });
+      });
+
+      it("requires the new member to accept the agreement before new business", async function () {
+        const f = await loadFixture(fixture);
+        const account = spareSigner(f, 0);
+        await f.consortium.connect(f.operator).admit([account.address], roles, NEW_MEMBER_METADATA);
+        expect(await f.consortium.requireRole(account.address, Role.Provider)).to.equal(NEXT_ID);
+        await expect(f.consortium.requireNewBusiness(account.address, Role.Provider))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAgreementNotAccepted")
+          .withArgs(NEXT_ID, 0n, 1n);
+        await f.consortium.connect(account).acceptAgreement(AGREEMENT_V1);
+        expect(await f.consortium.requireNewBusiness(account.address, Role.Provider)).to.equal(NEXT_ID);
+      });
     });
   });
 
-  describe("grantMemberRole and revokeMemberRole", function () {
-    it("grants and revokes with events", async function () {
-      const { consortium, operator, provider, memberIds } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(operator).grantMemberRole(memberIds.provider, Role.Licensor))
-        .to.emit(consortium, "MemberRoleGranted")
-        .withArgs(memberIds.provider, Role.Licensor, operator.address);
-      expect(await consortium.hasRole(provider.address, Role.Licensor)).to.equal(true);
-      await expect(consortium.connect(operator).revokeMemberRole(memberIds.provider, Role.Provider))
-        .to.emit(consortium, "MemberRoleRevoked")
-        .withArgs(memberIds.provider, Role.Provider, operator.address);
-      await expect(consortium.requireRole(provider.address, Role.Provider))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumMissingRole")
-        .withArgs(memberIds.provider, Role.Provider);
+  describe("suspend", function () {
+    describe("when the caller is not an operator", function () {
+      it("reverts with ConsortiumMissingRole", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.auditor).suspend(f.memberIds.consumer, REASON))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMissingRole")
+          .withArgs(f.memberIds.auditor, Role.Operator);
+      });
     });
 
-    it("reverts with ConsortiumRoleAlreadyHeld / ConsortiumMissingRole", async function () {
-      const { consortium, operator, memberIds } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(operator).grantMemberRole(memberIds.provider, Role.Provider))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumRoleAlreadyHeld")
-        .withArgs(memberIds.provider, Role.Provider);
-      await expect(consortium.connect(operator).revokeMemberRole(memberIds.provider, Role.Auditor))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumMissingRole")
-        .withArgs(memberIds.provider, Role.Auditor);
+    describe("when the member does not exist", function () {
+      for (const id of [0n, NEXT_ID]) {
+        it(`reverts with ConsortiumUnknownMember (id ${id})`, async function () {
+          const f = await loadFixture(fixture);
+          await expect(f.consortium.connect(f.operator).suspend(id, REASON))
+            .to.be.revertedWithCustomError(f.consortium, "ConsortiumUnknownMember")
+            .withArgs(id);
+        });
+      }
     });
 
-    it("reverts with ConsortiumLastOperator when revoking the only operator", async function () {
-      const { consortium, operator } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(operator).revokeMemberRole(1n, Role.Operator))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumLastOperator")
-        .withArgs(1n);
+    describe("when the member is already suspended", function () {
+      it("reverts with ConsortiumMemberNotActive", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
+        await expect(f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberNotActive")
+          .withArgs(f.memberIds.consumer);
+      });
     });
 
-    it("counts a suspended member granted the operator role only once reinstated", async function () {
-      const { consortium, operator, memberIds } = await networkHelpers.loadFixture(layer);
-      await consortium.connect(operator).suspend(memberIds.auditor, ethers.ZeroHash);
-      await consortium.connect(operator).grantMemberRole(memberIds.auditor, Role.Operator);
-      expect(await consortium.operatorCount()).to.equal(1n);
-      await consortium.connect(operator).reinstate(memberIds.auditor);
-      expect(await consortium.operatorCount()).to.equal(2n);
+    describe("when the member has exited", function () {
+      it("reverts with ConsortiumMemberNotActive", async function () {
+        const f = await loadFixture(fixture);
+        const id = await exitedMember(f);
+        await expect(f.consortium.connect(f.operator).suspend(id, REASON))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberNotActive")
+          .withArgs(id);
+      });
+    });
+
+    describe("when the member is the last operator", function () {
+      it("reverts with ConsortiumLastOperator", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.operator).suspend(f.memberIds.operator, REASON))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumLastOperator")
+          .withArgs(f.memberIds.operator);
+      });
+    });
+
+    describe("when the member is active", function () {
+      it("marks the member suspended and emits MemberSuspended", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON))
+          .to.emit(f.consortium, "MemberSuspended")
+          .withArgs(f.memberIds.consumer, REASON, f.operator.address);
+        expect((await f.consortium.getMember(f.memberIds.consumer)).status).to.equal(MemberStatus.Suspended);
+        expect(await f.consortium.operatorCount()).to.equal(1n);
+      });
+
+      it("freezes every account of the member on the token", async function () {
+        const f = await loadFixture(fixture);
+        const second = spareSigner(f, 0).address;
+        await f.consortium.connect(f.consumer).addAccount(second);
+        const tx = await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
+        expect(await standingChanges(f.token, tx)).to.deep.equal([
+          [f.consumer.address, BigInt(AccountStanding.Frozen)],
+          [second, BigInt(AccountStanding.Frozen)],
+        ]);
+        expect(await f.token.standingOf(f.consumer.address)).to.equal(AccountStanding.Frozen);
+        expect(await f.token.standingOf(second)).to.equal(AccountStanding.Frozen);
+      });
+
+      it("leaves its accounts able to receive tokens but not to send them", async function () {
+        const f = await loadFixture(fixture);
+        await mintTo(f, f.provider.address, AMOUNT);
+        await mintTo(f, f.consumer.address, AMOUNT);
+        await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
+        await expect(f.token.connect(f.provider).transfer(f.consumer.address, AMOUNT)).to.changeTokenBalances(
+          ethers,
+          f.token,
+          [f.provider, f.consumer],
+          [-AMOUNT, AMOUNT],
+        );
+        await mintTo(f, f.consumer.address, AMOUNT, "deposit while suspended");
+        expect(await f.token.balanceOf(f.consumer.address)).to.equal(3n * AMOUNT);
+        await expect(f.token.connect(f.consumer).transfer(f.provider.address, 1n))
+          .to.be.revertedWithCustomError(f.token, "SettlementTokenSenderFrozen")
+          .withArgs(f.consumer.address);
+      });
+
+      it("makes requireMember revert with ConsortiumMemberSuspended and hasRole return false", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
+        await expect(f.consortium.requireMember(f.consumer.address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberSuspended")
+          .withArgs(f.memberIds.consumer);
+        expect(await f.consortium.hasRole(f.consumer.address, Role.Consumer)).to.equal(false);
+      });
+
+      describe("when the member is one of two operators", function () {
+        it("counts one operator less and the member can no longer act as operator", async function () {
+          const f = await loadFixture(fixture);
+          const id = await admitSecondOperator(f);
+          await f.consortium.connect(f.operator).suspend(id, REASON);
+          expect(await f.consortium.operatorCount()).to.equal(1n);
+          await expect(f.consortium.connect(spareSigner(f, 0)).suspend(f.memberIds.consumer, REASON))
+            .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberSuspended")
+            .withArgs(id);
+          await expect(f.consortium.connect(spareSigner(f, 0)).suspend(f.memberIds.operator, REASON))
+            .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberSuspended")
+            .withArgs(id);
+        });
+
+        it("lets an operator suspend itself while another operator remains", async function () {
+          const f = await loadFixture(fixture);
+          const id = await admitSecondOperator(f);
+          await expect(f.consortium.connect(spareSigner(f, 0)).suspend(id, REASON))
+            .to.emit(f.consortium, "MemberSuspended")
+            .withArgs(id, REASON, spareSigner(f, 0).address);
+          await expect(f.consortium.connect(f.operator).suspend(f.memberIds.operator, REASON))
+            .to.be.revertedWithCustomError(f.consortium, "ConsortiumLastOperator")
+            .withArgs(f.memberIds.operator);
+        });
+      });
     });
   });
 
-  describe("framework agreement", function () {
-    it("publishes a new version; members must accept it before new business", async function () {
-      const { consortium, operator, provider, memberIds } = await networkHelpers.loadFixture(layer);
-      expect(await consortium.requireNewBusiness(provider.address, Role.Provider)).to.equal(memberIds.provider);
-      await expect(consortium.connect(operator).publishAgreement(AGREEMENT_V2))
-        .to.emit(consortium, "AgreementPublished")
-        .withArgs(2n, AGREEMENT_V2);
-      expect(await consortium.currentAgreement()).to.deep.equal([2n, AGREEMENT_V2]);
-      await expect(consortium.requireNewBusiness(provider.address, Role.Provider))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumAgreementNotAccepted")
-        .withArgs(memberIds.provider, 1n, 2n);
-      // Settling existing business still works.
-      expect(await consortium.requireRole(provider.address, Role.Provider)).to.equal(memberIds.provider);
-      await expect(consortium.connect(provider).acceptAgreement(AGREEMENT_V2))
-        .to.emit(consortium, "AgreementAccepted")
-        .withArgs(memberIds.provider, 2n, AGREEMENT_V2, provider.address);
-      expect(await consortium.requireNewBusiness(provider.address, Role.Provider)).to.equal(memberIds.provider);
+  describe("reinstate", function () {
+    describe("when the caller is not an operator", function () {
+      it("reverts with ConsortiumMissingRole", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
+        await expect(f.consortium.connect(f.licensor).reinstate(f.memberIds.consumer))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMissingRole")
+          .withArgs(f.memberIds.licensor, Role.Operator);
+      });
     });
 
-    it("reverts with ConsortiumInvalidAgreement for a zero or unchanged hash", async function () {
-      const { consortium, operator } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(operator).publishAgreement(ethers.ZeroHash))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidAgreement")
-        .withArgs(ethers.ZeroHash);
-      await expect(consortium.connect(operator).publishAgreement(AGREEMENT_V1))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidAgreement")
-        .withArgs(AGREEMENT_V1);
+    describe("when the member does not exist", function () {
+      it("reverts with ConsortiumUnknownMember", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.operator).reinstate(NEXT_ID))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumUnknownMember")
+          .withArgs(NEXT_ID);
+      });
     });
 
-    it("reverts with ConsortiumAgreementMismatch when accepting another text than the current one", async function () {
-      const { consortium, operator, provider } = await networkHelpers.loadFixture(layer);
-      await consortium.connect(operator).publishAgreement(AGREEMENT_V2);
-      await expect(consortium.connect(provider).acceptAgreement(AGREEMENT_V1))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumAgreementMismatch")
-        .withArgs(AGREEMENT_V1, AGREEMENT_V2);
+    describe("when the member is active", function () {
+      it("reverts with ConsortiumMemberNotSuspended", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.operator).reinstate(f.memberIds.consumer))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberNotSuspended")
+          .withArgs(f.memberIds.consumer);
+      });
     });
 
-    it("reverts with ConsortiumAgreementAlreadyAccepted the second time", async function () {
-      const { consortium, provider, memberIds } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(provider).acceptAgreement(AGREEMENT_V1))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumAgreementAlreadyAccepted")
-        .withArgs(memberIds.provider, 1n);
+    describe("when the member has exited", function () {
+      it("reverts with ConsortiumMemberNotSuspended", async function () {
+        const f = await loadFixture(fixture);
+        const id = await exitedMember(f);
+        await expect(f.consortium.connect(f.operator).reinstate(id))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberNotSuspended")
+          .withArgs(id);
+      });
     });
 
-    it("lets a newly admitted member start business only after accepting", async function () {
-      const { consortium, operator, spare } = await networkHelpers.loadFixture(layer);
-      const newcomer = spare[0]!;
-      await consortium.connect(operator).admit([newcomer.address], roleMask(Role.Consumer), META);
-      await expect(consortium.requireNewBusiness(newcomer.address, Role.Consumer))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumAgreementNotAccepted")
-        .withArgs(6n, 0n, 1n);
-      await consortium.connect(newcomer).acceptAgreement(AGREEMENT_V1);
-      expect(await consortium.requireNewBusiness(newcomer.address, Role.Consumer)).to.equal(6n);
+    describe("when the member is suspended", function () {
+      it("marks the member active, emits MemberReinstated and gives every account the Member standing back", async function () {
+        const f = await loadFixture(fixture);
+        const second = spareSigner(f, 0).address;
+        await f.consortium.connect(f.consumer).addAccount(second);
+        await mintTo(f, f.consumer.address, AMOUNT);
+        await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
+        const tx = await f.consortium.connect(f.operator).reinstate(f.memberIds.consumer);
+        await expect(tx).to.emit(f.consortium, "MemberReinstated").withArgs(f.memberIds.consumer, f.operator.address);
+        expect(await standingChanges(f.token, tx)).to.deep.equal([
+          [f.consumer.address, BigInt(AccountStanding.Member)],
+          [second, BigInt(AccountStanding.Member)],
+        ]);
+        expect((await f.consortium.getMember(f.memberIds.consumer)).status).to.equal(MemberStatus.Active);
+        expect(await f.consortium.requireMember(f.consumer.address)).to.equal(f.memberIds.consumer);
+        await expect(f.token.connect(f.consumer).transfer(f.provider.address, AMOUNT)).to.changeTokenBalance(
+          ethers,
+          f.token,
+          f.consumer,
+          -AMOUNT,
+        );
+      });
+
+      describe("when the member holds the Operator role", function () {
+        it("counts the operator again", async function () {
+          const f = await loadFixture(fixture);
+          const id = await admitSecondOperator(f);
+          await f.consortium.connect(f.operator).suspend(id, REASON);
+          await f.consortium.connect(f.operator).reinstate(id);
+          expect(await f.consortium.operatorCount()).to.equal(2n);
+          expect(await f.consortium.hasRole(spareSigner(f, 0).address, Role.Operator)).to.equal(true);
+        });
+      });
+    });
+  });
+
+  describe("grantMemberRole", function () {
+    describe("when the caller is not an operator", function () {
+      it("reverts with ConsortiumMissingRole", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.provider).grantMemberRole(f.memberIds.provider, Role.Operator))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMissingRole")
+          .withArgs(f.memberIds.provider, Role.Operator);
+      });
+    });
+
+    describe("when the member does not exist", function () {
+      it("reverts with ConsortiumUnknownMember", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.operator).grantMemberRole(NEXT_ID, Role.Provider))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumUnknownMember")
+          .withArgs(NEXT_ID);
+      });
+    });
+
+    describe("when the member has exited", function () {
+      it("reverts with ConsortiumMemberExited", async function () {
+        const f = await loadFixture(fixture);
+        const id = await exitedMember(f);
+        await expect(f.consortium.connect(f.operator).grantMemberRole(id, Role.Provider))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberExited")
+          .withArgs(id);
+      });
+    });
+
+    describe("when the member already holds the role", function () {
+      it("reverts with ConsortiumRoleAlreadyHeld", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.operator).grantMemberRole(f.memberIds.provider, Role.Provider))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumRoleAlreadyHeld")
+          .withArgs(f.memberIds.provider, Role.Provider);
+      });
+    });
+
+    describe("when the member lacks the role", function () {
+      it("adds the role, emits MemberRoleGranted and leaves the token standing alone", async function () {
+        const f = await loadFixture(fixture);
+        const tx = await f.consortium.connect(f.operator).grantMemberRole(f.memberIds.provider, Role.Licensor);
+        await expect(tx)
+          .to.emit(f.consortium, "MemberRoleGranted")
+          .withArgs(f.memberIds.provider, Role.Licensor, f.operator.address);
+        await expect(tx).not.to.emit(f.token, "StandingChanged");
+        expect((await f.consortium.getMember(f.memberIds.provider)).roles).to.equal(
+          roleMask(Role.Provider, Role.Licensor),
+        );
+        expect(await f.consortium.hasRole(f.provider.address, Role.Licensor)).to.equal(true);
+        expect(await f.consortium.operatorCount()).to.equal(1n);
+      });
+
+      describe("when the role is Operator and the member is active", function () {
+        it("counts one more operator", async function () {
+          const f = await loadFixture(fixture);
+          await f.consortium.connect(f.operator).grantMemberRole(f.memberIds.provider, Role.Operator);
+          expect(await f.consortium.operatorCount()).to.equal(2n);
+          expect(await f.consortium.requireRole(f.provider.address, Role.Operator)).to.equal(f.memberIds.provider);
+        });
+      });
+
+      describe("when the role is Operator and the member is suspended", function () {
+        it("counts the operator only once the member is reinstated", async function () {
+          const f = await loadFixture(fixture);
+          await f.consortium.connect(f.operator).suspend(f.memberIds.provider, REASON);
+          await f.consortium.connect(f.operator).grantMemberRole(f.memberIds.provider, Role.Operator);
+          expect(await f.consortium.operatorCount()).to.equal(1n);
+          await f.consortium.connect(f.operator).reinstate(f.memberIds.provider);
+          expect(await f.consortium.operatorCount()).to.equal(2n);
+        });
+      });
+    });
+  });
+
+  describe("revokeMemberRole", function () {
+    describe("when the caller is not an operator", function () {
+      it("reverts with ConsortiumMissingRole", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.consumer).revokeMemberRole(f.memberIds.provider, Role.Provider))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMissingRole")
+          .withArgs(f.memberIds.consumer, Role.Operator);
+      });
+    });
+
+    describe("when the member does not exist", function () {
+      it("reverts with ConsortiumUnknownMember", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.operator).revokeMemberRole(NEXT_ID, Role.Provider))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumUnknownMember")
+          .withArgs(NEXT_ID);
+      });
+    });
+
+    describe("when the member lacks the role", function () {
+      it("reverts with ConsortiumMissingRole", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.operator).revokeMemberRole(f.memberIds.provider, Role.Consumer))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMissingRole")
+          .withArgs(f.memberIds.provider, Role.Consumer);
+      });
+    });
+
+    describe("when the role is Operator of the last operator", function () {
+      it("reverts with ConsortiumLastOperator", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.operator).revokeMemberRole(f.memberIds.operator, Role.Operator))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumLastOperator")
+          .withArgs(f.memberIds.operator);
+      });
+    });
+
+    describe("when the member holds the role", function () {
+      it("removes the role and emits MemberRoleRevoked; requireRole then reverts with ConsortiumMissingRole", async function () {
+        const f = await loadFixture(fixture);
+        const tx = await f.consortium.connect(f.operator).revokeMemberRole(f.memberIds.provider, Role.Provider);
+        await expect(tx)
+          .to.emit(f.consortium, "MemberRoleRevoked")
+          .withArgs(f.memberIds.provider, Role.Provider, f.operator.address);
+        await expect(tx).not.to.emit(f.token, "StandingChanged");
+        expect((await f.consortium.getMember(f.memberIds.provider)).roles).to.equal(0n);
+        expect(await f.consortium.hasRole(f.provider.address, Role.Provider)).to.equal(false);
+        await expect(f.consortium.requireRole(f.provider.address, Role.Provider))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMissingRole")
+          .withArgs(f.memberIds.provider, Role.Provider);
+        expect(await f.consortium.requireMember(f.provider.address)).to.equal(f.memberIds.provider);
+      });
+
+      describe("when the role is Operator of one of two operators", function () {
+        it("counts one operator less", async function () {
+          const f = await loadFixture(fixture);
+          const id = await admitSecondOperator(f);
+          await expect(f.consortium.connect(spareSigner(f, 0)).revokeMemberRole(f.memberIds.operator, Role.Operator))
+            .to.emit(f.consortium, "MemberRoleRevoked")
+            .withArgs(f.memberIds.operator, Role.Operator, spareSigner(f, 0).address);
+          expect(await f.consortium.operatorCount()).to.equal(1n);
+          await expect(f.consortium.connect(spareSigner(f, 0)).revokeMemberRole(id, Role.Operator))
+            .to.be.revertedWithCustomError(f.consortium, "ConsortiumLastOperator")
+            .withArgs(id);
+        });
+      });
+
+      describe("when the role is Operator of a suspended member", function () {
+        it("leaves the operator count alone", async function () {
+          const f = await loadFixture(fixture);
+          const id = await admitSecondOperator(f);
+          await f.consortium.connect(f.operator).suspend(id, REASON);
+          await f.consortium.connect(f.operator).revokeMemberRole(id, Role.Operator);
+          expect(await f.consortium.operatorCount()).to.equal(1n);
+          expect((await f.consortium.getMember(id)).roles).to.equal(0n);
+        });
+      });
+    });
+  });
+
+  describe("publishAgreement", function () {
+    describe("when the caller is not an operator", function () {
+      it("reverts with ConsortiumMissingRole", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.auditor).publishAgreement(AGREEMENT_V2))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMissingRole")
+          .withArgs(f.memberIds.auditor, Role.Operator);
+      });
+    });
+
+    describe("when the hash is zero", function () {
+      it("reverts with ConsortiumInvalidAgreement", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.operator).publishAgreement(ZeroHash))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumInvalidAgreement")
+          .withArgs(ZeroHash);
+      });
+    });
+
+    describe("when the hash is the current one", function () {
+      it("reverts with ConsortiumInvalidAgreement", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.operator).publishAgreement(AGREEMENT_V1))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumInvalidAgreement")
+          .withArgs(AGREEMENT_V1);
+      });
+    });
+
+    describe("when the hash is new", function () {
+      it("publishes the next version, emits AgreementPublished and keeps the earlier versions readable", async function () {
+        const f = await loadFixture(fixture);
+        const publish = f.consortium.connect(f.operator).publishAgreement;
+        expect(await publish.staticCall(AGREEMENT_V2)).to.equal(2n);
+        await expect(publish(AGREEMENT_V2)).to.emit(f.consortium, "AgreementPublished").withArgs(2n, AGREEMENT_V2);
+        expect(await f.consortium.currentAgreement()).to.deep.equal([2n, AGREEMENT_V2]);
+        expect(await f.consortium.agreementHash(1)).to.equal(AGREEMENT_V1);
+        expect(await f.consortium.agreementHash(2)).to.equal(AGREEMENT_V2);
+      });
+
+      it("makes requireNewBusiness revert with ConsortiumAgreementNotAccepted until the member accepts", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.operator).publishAgreement(AGREEMENT_V2);
+        await expect(f.consortium.requireNewBusiness(f.provider.address, Role.Provider))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAgreementNotAccepted")
+          .withArgs(f.memberIds.provider, 1n, 2n);
+        expect(await f.consortium.requireRole(f.provider.address, Role.Provider)).to.equal(f.memberIds.provider);
+        await f.consortium.connect(f.provider).acceptAgreement(AGREEMENT_V2);
+        expect(await f.consortium.requireNewBusiness(f.provider.address, Role.Provider)).to.equal(f.memberIds.provider);
+      });
+
+      describe("when the hash is an earlier version's", function () {
+        it("publishes it again as a new version", async function () {
+          const f = await loadFixture(fixture);
+          await f.consortium.connect(f.operator).publishAgreement(AGREEMENT_V2);
+          await expect(f.consortium.connect(f.operator).publishAgreement(AGREEMENT_V1))
+            .to.emit(f.consortium, "AgreementPublished")
+            .withArgs(3n, AGREEMENT_V1);
+          expect(await f.consortium.currentAgreement()).to.deep.equal([3n, AGREEMENT_V1]);
+          await expect(f.consortium.requireNewBusiness(f.provider.address, Role.Provider))
+            .to.be.revertedWithCustomError(f.consortium, "ConsortiumAgreementNotAccepted")
+            .withArgs(f.memberIds.provider, 1n, 3n);
+        });
+      });
+    });
+  });
+
+  describe("acceptAgreement", function () {
+    describe("when the caller is not an active account of a member", function () {
+      it("reverts with ConsortiumNotMember for an outsider", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.outsider).acceptAgreement(AGREEMENT_V1))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNotMember")
+          .withArgs(f.outsider.address);
+      });
+
+      it("reverts with ConsortiumAccountRemoved for a removed account", async function () {
+        const f = await loadFixture(fixture);
+        const old = spareSigner(f, 0);
+        await f.consortium.connect(f.provider).addAccount(old.address);
+        await f.consortium.connect(f.provider).removeAccount(old.address);
+        await f.consortium.connect(f.operator).publishAgreement(AGREEMENT_V2);
+        await expect(f.consortium.connect(old).acceptAgreement(AGREEMENT_V2))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAccountRemoved")
+          .withArgs(old.address, f.memberIds.provider);
+      });
+
+      it("reverts with ConsortiumMemberExited for an exited member", async function () {
+        const f = await loadFixture(fixture);
+        const id = await exitedMember(f);
+        await f.consortium.connect(f.operator).publishAgreement(AGREEMENT_V2);
+        await expect(f.consortium.connect(spareSigner(f, 1)).acceptAgreement(AGREEMENT_V2))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberExited")
+          .withArgs(id);
+      });
+    });
+
+    describe("when the hash is not the current agreement", function () {
+      it("reverts with ConsortiumAgreementMismatch", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.provider).acceptAgreement(AGREEMENT_V2))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAgreementMismatch")
+          .withArgs(AGREEMENT_V2, AGREEMENT_V1);
+      });
+    });
+
+    describe("when the hash is an earlier version's", function () {
+      it("reverts with ConsortiumAgreementMismatch", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.operator).publishAgreement(AGREEMENT_V2);
+        await expect(f.consortium.connect(f.provider).acceptAgreement(AGREEMENT_V1))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAgreementMismatch")
+          .withArgs(AGREEMENT_V1, AGREEMENT_V2);
+      });
+    });
+
+    describe("when the member already accepted the current version", function () {
+      it("reverts with ConsortiumAgreementAlreadyAccepted", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.provider).acceptAgreement(AGREEMENT_V1))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAgreementAlreadyAccepted")
+          .withArgs(f.memberIds.provider, 1n);
+      });
+
+      it("reverts with ConsortiumAgreementAlreadyAccepted from another account of the member", async function () {
+        const f = await loadFixture(fixture);
+        const second = spareSigner(f, 0);
+        await f.consortium.connect(f.provider).addAccount(second.address);
+        await expect(f.consortium.connect(second).acceptAgreement(AGREEMENT_V1))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAgreementAlreadyAccepted")
+          .withArgs(f.memberIds.provider, 1n);
+      });
+    });
+
+    describe("when the member accepts the current version", function () {
+      it("records the version and emits AgreementAccepted naming the accepting account", async function () {
+        const f = await loadFixture(fixture);
+        const second = spareSigner(f, 0);
+        await f.consortium.connect(f.provider).addAccount(second.address);
+        await f.consortium.connect(f.operator).publishAgreement(AGREEMENT_V2);
+        await expect(f.consortium.connect(second).acceptAgreement(AGREEMENT_V2))
+          .to.emit(f.consortium, "AgreementAccepted")
+          .withArgs(f.memberIds.provider, 2n, AGREEMENT_V2, second.address);
+        expect((await f.consortium.getMember(f.memberIds.provider)).agreementVersion).to.equal(2n);
+      });
+
+      describe("when the member is suspended", function () {
+        it("still records the acceptance (self-service)", async function () {
+          const f = await loadFixture(fixture);
+          await f.consortium.connect(f.operator).publishAgreement(AGREEMENT_V2);
+          await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
+          await expect(f.consortium.connect(f.consumer).acceptAgreement(AGREEMENT_V2))
+            .to.emit(f.consortium, "AgreementAccepted")
+            .withArgs(f.memberIds.consumer, 2n, AGREEMENT_V2, f.consumer.address);
+          expect((await f.consortium.getMember(f.memberIds.consumer)).agreementVersion).to.equal(2n);
+        });
+      });
     });
   });
 
   describe("setNoticePeriod", function () {
-    it("sets it for exits requested from now on", async function () {
-      const { consortium, operator, provider, memberIds } = await networkHelpers.loadFixture(layer);
-      await consortium.connect(provider).requestExit();
-      const effective = (await consortium.getMember(memberIds.provider)).exitEffectiveAt;
-      await expect(consortium.connect(operator).setNoticePeriod(60))
-        .to.emit(consortium, "NoticePeriodChanged")
-        .withArgs(60);
-      expect(await consortium.noticePeriod()).to.equal(60n);
-      expect((await consortium.getMember(memberIds.provider)).exitEffectiveAt).to.equal(effective);
+    const THIRTY_DAYS = 30n * 24n * 60n * 60n;
+
+    describe("when the caller is not an operator", function () {
+      it("reverts with ConsortiumMissingRole", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.consumer).setNoticePeriod(THIRTY_DAYS))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMissingRole")
+          .withArgs(f.memberIds.consumer, Role.Operator);
+      });
     });
 
-    it("reverts with ConsortiumNoticePeriodTooLong above MAX_NOTICE_PERIOD", async function () {
-      const { consortium, operator } = await networkHelpers.loadFixture(layer);
-      const max = await consortium.MAX_NOTICE_PERIOD();
-      await expect(consortium.connect(operator).setNoticePeriod(max + 1n))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumNoticePeriodTooLong")
-        .withArgs(max + 1n, max);
-      await consortium.connect(operator).setNoticePeriod(max);
+    describe("when the period is longer than MAX_NOTICE_PERIOD", function () {
+      it("reverts with ConsortiumNoticePeriodTooLong", async function () {
+        const f = await loadFixture(fixture);
+        const max = await f.consortium.MAX_NOTICE_PERIOD();
+        await expect(f.consortium.connect(f.operator).setNoticePeriod(max + 1n))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNoticePeriodTooLong")
+          .withArgs(max + 1n, max);
+      });
+    });
+
+    describe("when the period is at most MAX_NOTICE_PERIOD", function () {
+      it("sets the period and emits NoticePeriodChanged, MAX_NOTICE_PERIOD and zero included", async function () {
+        const f = await loadFixture(fixture);
+        const max = await f.consortium.MAX_NOTICE_PERIOD();
+        for (const period of [THIRTY_DAYS, max, 0n]) {
+          await expect(f.consortium.connect(f.operator).setNoticePeriod(period))
+            .to.emit(f.consortium, "NoticePeriodChanged")
+            .withArgs(period);
+          expect(await f.consortium.noticePeriod()).to.equal(period);
+        }
+      });
+
+      it("applies to exit requests made from then on only", async function () {
+        const f = await loadFixture(fixture);
+        const before = await minedAt(await f.consortium.connect(f.consumer).requestExit());
+        await f.consortium.connect(f.operator).setNoticePeriod(THIRTY_DAYS);
+        const after = await minedAt(await f.consortium.connect(f.licensor).requestExit());
+        expect((await f.consortium.getMember(f.memberIds.consumer)).exitEffectiveAt).to.equal(before + NOTICE_PERIOD);
+        expect((await f.consortium.getMember(f.memberIds.licensor)).exitEffectiveAt).to.equal(after + THIRTY_DAYS);
+      });
     });
   });
 
   describe("registerContract", function () {
-    it("registers an obligations contract with System standing", async function () {
-      const { consortium, token, gateway, operator } = await networkHelpers.loadFixture(layer);
-      const obligations = await ethers.deployContract("MockObligations");
-      const address = await obligations.getAddress();
-      await expect(consortium.connect(operator).registerContract(address))
-        .to.emit(consortium, "ContractRegistered")
-        .withArgs(address);
-      expect(await consortium.registeredContracts()).to.deep.equal([await gateway.getAddress(), address]);
-      expect(await token.standingOf(address)).to.equal(BigInt(AccountStanding.System));
+    const deployMock = () => ethers.deployContract("MockObligations");
+
+    describe("when the caller is not an operator", function () {
+      it("reverts with ConsortiumMissingRole", async function () {
+        const f = await loadFixture(fixture);
+        const mock = await deployMock();
+        await expect(f.consortium.connect(f.licensor).registerContract(mock))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMissingRole")
+          .withArgs(f.memberIds.licensor, Role.Operator);
+      });
     });
 
-    it("reverts with ConsortiumNotObligationsContract without IObligations (ERC-165)", async function () {
-      const { consortium, operator, spare } = await networkHelpers.loadFixture(layer);
-      const plain = await ethers.deployContract("PlainERC20", ["P", "P", operator.address, 1n]);
-      await expect(consortium.connect(operator).registerContract(await plain.getAddress()))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumNotObligationsContract")
-        .withArgs(await plain.getAddress());
-      await expect(consortium.connect(operator).registerContract(spare[0]!.address))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumNotObligationsContract")
-        .withArgs(spare[0]!.address);
+    describe("when the contract is already registered", function () {
+      it("reverts with ConsortiumContractAlreadyRegistered", async function () {
+        const f = await loadFixture(fixture);
+        const gateway = await f.gateway.getAddress();
+        await expect(f.consortium.connect(f.operator).registerContract(gateway))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumContractAlreadyRegistered")
+          .withArgs(gateway);
+      });
     });
 
-    it("reverts with ConsortiumContractAlreadyRegistered the second time", async function () {
-      const { consortium, gateway, operator } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(operator).registerContract(await gateway.getAddress()))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumContractAlreadyRegistered")
-        .withArgs(await gateway.getAddress());
+    describe("when MAX_CONTRACTS are registered", function () {
+      it("reverts with ConsortiumTooManyContracts", async function () {
+        const f = await loadFixture(fixture);
+        const max = await f.consortium.MAX_CONTRACTS();
+        while (BigInt((await f.consortium.registeredContracts()).length) < max) {
+          await f.consortium.connect(f.operator).registerContract(await deployMock());
+        }
+        await expect(f.consortium.connect(f.operator).registerContract(await deployMock()))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumTooManyContracts")
+          .withArgs(max);
+      });
     });
 
-    it("reverts with ConsortiumAccountTaken for a member's account", async function () {
-      const { consortium, operator, provider, memberIds } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(operator).registerContract(provider.address))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumAccountTaken")
-        .withArgs(provider.address, memberIds.provider);
+    describe("when the address is a member's account", function () {
+      it("reverts with ConsortiumAccountTaken", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.operator).registerContract(f.provider.address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAccountTaken")
+          .withArgs(f.provider.address, f.memberIds.provider);
+      });
     });
 
-    it("reverts with ConsortiumTooManyContracts above MAX_CONTRACTS", async function () {
-      const { consortium, operator } = await networkHelpers.loadFixture(layer);
-      const max = await consortium.MAX_CONTRACTS();
-      for (let i = 1n; i < max; i++) {
-        const mock = await ethers.deployContract("MockObligations");
-        await consortium.connect(operator).registerContract(await mock.getAddress());
-      }
-      const oneTooMany = await ethers.deployContract("MockObligations");
-      await expect(consortium.connect(operator).registerContract(await oneTooMany.getAddress()))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumTooManyContracts")
-        .withArgs(max);
+    describe("when the contract does not implement IObligations", function () {
+      it("reverts with ConsortiumNotObligationsContract for a plain ERC-20 without ERC-165", async function () {
+        const f = await loadFixture(fixture);
+        const plain = await ethers.deployContract("PlainERC20", ["Plain", "PLN", f.operator.address, 1n]);
+        const address = await plain.getAddress();
+        await expect(f.consortium.connect(f.operator).registerContract(address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNotObligationsContract")
+          .withArgs(address);
+      });
+    });
+
+    describe("when the address has no code", function () {
+      it("reverts with ConsortiumNotObligationsContract", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.operator).registerContract(f.outsider.address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNotObligationsContract")
+          .withArgs(f.outsider.address);
+      });
+    });
+
+    describe("when the contract implements IObligations", function () {
+      it("lists the contract, emits ContractRegistered and gives it the System standing", async function () {
+        const f = await loadFixture(fixture);
+        const mock = await deployMock();
+        const address = await mock.getAddress();
+        const tx = await f.consortium.connect(f.operator).registerContract(address);
+        await expect(tx).to.emit(f.consortium, "ContractRegistered").withArgs(address);
+        expect(await standingChanges(f.token, tx)).to.deep.equal([[address, BigInt(AccountStanding.System)]]);
+        expect(await f.consortium.registeredContracts()).to.deep.equal([await f.gateway.getAddress(), address]);
+        expect(await f.token.standingOf(address)).to.equal(AccountStanding.System);
+      });
     });
   });
 
   describe("bindToken", function () {
-    async function unbound() {
-      const who = await actors(connection);
-      const consortium = await ethers.deployContract("Consortium", [
-        [who.operator.address],
-        FOUNDER_METADATA,
-        AGREEMENT_V1,
-        NOTICE_PERIOD,
-      ]);
-      const token = await ethers.deployContract("SettlementToken", [await consortium.getAddress(), "T", "T"]);
-      return { ...who, consortium, token };
-    }
-
-    it("pushes the standing of every account and contract known before binding", async function () {
-      const { consortium, token, operator, provider, consumer, spare } = await networkHelpers.loadFixture(unbound);
-      await consortium.connect(operator).admit([provider.address, spare[0]!.address], 0, META);
-      await consortium.connect(operator).admit([consumer.address], 0, META);
-      await consortium.connect(operator).suspend(3n, ethers.ZeroHash);
-      await consortium.connect(provider).removeAccount(spare[0]!.address);
-      const obligations = await ethers.deployContract("MockObligations");
-      await consortium.connect(operator).registerContract(await obligations.getAddress());
-
-      await expect(consortium.connect(operator).bindToken(await token.getAddress()))
-        .to.emit(consortium, "TokenBound")
-        .withArgs(await token.getAddress())
-        .and.to.emit(token, "StandingChanged")
-        .withArgs(consumer.address, AccountStanding.Frozen);
-      expect(await consortium.token()).to.equal(await token.getAddress());
-      expect(await token.standingOf(operator.address)).to.equal(BigInt(AccountStanding.Member));
-      expect(await token.standingOf(provider.address)).to.equal(BigInt(AccountStanding.Member));
-      expect(await token.standingOf(consumer.address)).to.equal(BigInt(AccountStanding.Frozen));
-      expect(await token.standingOf(spare[0]!.address)).to.equal(BigInt(AccountStanding.None));
-      expect(await token.standingOf(await obligations.getAddress())).to.equal(BigInt(AccountStanding.System));
+    describe("when the caller is not an operator", function () {
+      it("reverts with ConsortiumMissingRole", async function () {
+        const f = await loadFixture(fixture);
+        const layer = await deployUnboundLayer(connection, f.operator);
+        await admitCast(layer.consortium, f);
+        await expect(layer.consortium.connect(f.provider).bindToken(layer.token))
+          .to.be.revertedWithCustomError(layer.consortium, "ConsortiumMissingRole")
+          .withArgs(f.memberIds.provider, Role.Operator);
+      });
     });
 
-    it("reverts with ConsortiumAccountTaken for a token already used as a member's account", async function () {
-      const { consortium, token, operator } = await networkHelpers.loadFixture(unbound);
-      await consortium.connect(operator).addAccount(await token.getAddress());
-      await expect(consortium.connect(operator).bindToken(await token.getAddress()))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumAccountTaken")
-        .withArgs(await token.getAddress(), 1n);
+    describe("when a token is already bound", function () {
+      it("reverts with ConsortiumTokenAlreadyBound", async function () {
+        const f = await loadFixture(fixture);
+        const bound = await f.token.getAddress();
+        const other = await ethers.deployContract("SettlementToken", [f.consortium, "Other Euro", "OEUR"]);
+        await expect(f.consortium.connect(f.operator).bindToken(other))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumTokenAlreadyBound")
+          .withArgs(bound);
+      });
     });
 
-    it("reverts with ConsortiumTokenAlreadyBound the second time", async function () {
-      const { consortium, token, operator } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(operator).bindToken(await token.getAddress()))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumTokenAlreadyBound")
-        .withArgs(await token.getAddress());
-    });
+    describe("when no token is bound", function () {
+      describe("when the address has no code", function () {
+        it("reverts with ConsortiumInvalidToken", async function () {
+          const f = await loadFixture(fixture);
+          const { consortium } = await deployUnboundLayer(connection, f.operator);
+          await expect(consortium.connect(f.operator).bindToken(f.outsider.address))
+            .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidToken")
+            .withArgs(f.outsider.address);
+        });
+      });
 
-    it("reverts with ConsortiumInvalidToken for another Consortium's token or an account", async function () {
-      const { consortium, operator, outsider } = await networkHelpers.loadFixture(unbound);
-      const other = await ethers.deployContract("Consortium", [[operator.address], META, AGREEMENT_V1, 0]);
-      const foreign = await ethers.deployContract("SettlementToken", [await other.getAddress(), "F", "F"]);
-      await expect(consortium.connect(operator).bindToken(await foreign.getAddress()))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidToken")
-        .withArgs(await foreign.getAddress());
-      await expect(consortium.connect(operator).bindToken(outsider.address))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidToken")
-        .withArgs(outsider.address);
+      describe("when the token names another Consortium", function () {
+        it("reverts with ConsortiumInvalidToken", async function () {
+          const f = await loadFixture(fixture);
+          const { consortium } = await deployUnboundLayer(connection, f.operator);
+          const foreign = await f.token.getAddress();
+          await expect(consortium.connect(f.operator).bindToken(foreign))
+            .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidToken")
+            .withArgs(foreign);
+        });
+      });
+
+      describe("when the contract has no consortium() function", function () {
+        it("reverts with ConsortiumInvalidToken and binds nothing", async function () {
+          const f = await loadFixture(fixture);
+          const { consortium } = await deployUnboundLayer(connection, f.operator);
+          const mock = await ethers.deployContract("MockObligations");
+          await expect(consortium.connect(f.operator).bindToken(mock))
+            .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidToken")
+            .withArgs(await mock.getAddress());
+          expect(await consortium.token()).to.equal(ZeroAddress);
+        });
+      });
+
+      describe("when the token is already a member's account", function () {
+        it("reverts with ConsortiumAccountTaken", async function () {
+          const f = await loadFixture(fixture);
+          const { consortium, token } = await deployUnboundLayer(connection, f.operator);
+          await consortium.connect(f.operator).addAccount(token);
+          await expect(consortium.connect(f.operator).bindToken(token))
+            .to.be.revertedWithCustomError(consortium, "ConsortiumAccountTaken")
+            .withArgs(await token.getAddress(), 1n);
+        });
+      });
+
+      describe("when members change before binding", function () {
+        it("pushes nothing to the token", async function () {
+          const f = await loadFixture(fixture);
+          const { consortium, token } = await deployUnboundLayer(connection, f.operator);
+          await admitCast(consortium, f);
+          const tx = await consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
+          expect(await standingChanges(token, tx)).to.deep.equal([]);
+          expect(await token.standingOf(f.provider.address)).to.equal(AccountStanding.None);
+          expect(await consortium.token()).to.equal(ZeroAddress);
+        });
+      });
+
+      describe("when the token names this Consortium", function () {
+        /**
+         * A fresh Consortium (no notice period) where, before the token is bound: provider has two
+         * accounts, consumer is suspended, licensor has exited, auditor removed a second account, and
+         * a MockObligations contract is registered.
+         */
+        async function boundAfterAdmissions() {
+          const f = await loadFixture(fixture);
+          const { consortium, token } = await deployUnboundLayer(connection, f.operator, 0n);
+          await admitCast(consortium, f);
+          const providerSecond = spareSigner(f, 0).address;
+          const auditorRemoved = spareSigner(f, 1).address;
+          await consortium.connect(f.provider).addAccount(providerSecond);
+          await consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
+          await consortium.connect(f.licensor).requestExit();
+          await consortium.completeExit(f.memberIds.licensor);
+          await consortium.connect(f.auditor).addAccount(auditorRemoved);
+          await consortium.connect(f.auditor).removeAccount(auditorRemoved);
+          const mock = await ethers.deployContract("MockObligations");
+          await consortium.connect(f.operator).registerContract(mock);
+          const tx = await consortium.connect(f.operator).bindToken(token);
+          return { f, consortium, token, tx, providerSecond, auditorRemoved, mock: await mock.getAddress() };
+        }
+
+        it("binds the token and emits TokenBound", async function () {
+          const { consortium, token, tx } = await boundAfterAdmissions();
+          const address = await token.getAddress();
+          await expect(tx).to.emit(consortium, "TokenBound").withArgs(address);
+          expect(await consortium.token()).to.equal(address);
+        });
+
+        it("pushes the standing of every active account and every registered contract", async function () {
+          const { f, token, tx, providerSecond, auditorRemoved, mock } = await boundAfterAdmissions();
+          const expected: [string, bigint][] = [
+            [f.operator.address, BigInt(AccountStanding.Member)],
+            [f.provider.address, BigInt(AccountStanding.Member)],
+            [providerSecond, BigInt(AccountStanding.Member)],
+            [f.consumer.address, BigInt(AccountStanding.Frozen)],
+            [f.licensor.address, BigInt(AccountStanding.None)],
+            [f.auditor.address, BigInt(AccountStanding.Member)],
+            [mock, BigInt(AccountStanding.System)],
+          ];
+          expect(await standingChanges(token, tx)).to.deep.equal(expected);
+          for (const [account, standing] of expected) expect(await token.standingOf(account)).to.equal(standing);
+          expect(await token.standingOf(auditorRemoved)).to.equal(AccountStanding.None);
+        });
+      });
     });
   });
 
-  describe("addAccount and removeAccount", function () {
-    it("rotates a key: the new account acts for the member, the old one is refused", async function () {
-      const { consortium, token, provider, spare, memberIds } = await networkHelpers.loadFixture(layer);
-      const next = spare[0]!;
-      await expect(consortium.connect(provider).addAccount(next.address))
-        .to.emit(consortium, "AccountAdded")
-        .withArgs(memberIds.provider, next.address);
-      expect(await token.standingOf(next.address)).to.equal(BigInt(AccountStanding.Member));
-      await expect(consortium.connect(next).removeAccount(provider.address))
-        .to.emit(consortium, "AccountRemoved")
-        .withArgs(memberIds.provider, provider.address);
-      expect(await consortium.accountsOf(memberIds.provider)).to.deep.equal([next.address]);
-      expect(await consortium.memberOf(provider.address)).to.deep.equal([memberIds.provider, false]);
-      expect(await token.standingOf(provider.address)).to.equal(BigInt(AccountStanding.None));
-      expect(await consortium.hasRole(provider.address, Role.Provider)).to.equal(false);
-      await expect(consortium.requireMember(provider.address))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumAccountRemoved")
-        .withArgs(provider.address, memberIds.provider);
-      await expect(consortium.connect(provider).updateMetadata(META))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumAccountRemoved")
-        .withArgs(provider.address, memberIds.provider);
-      // A removed account is never given to anyone again.
-      await expect(consortium.connect(next).addAccount(provider.address))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumAccountTaken")
-        .withArgs(provider.address, memberIds.provider);
+  describe("addAccount", function () {
+    describe("when the caller is not a member's account", function () {
+      it("reverts with ConsortiumNotMember", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.outsider).addAccount(derivedAddress("new")))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNotMember")
+          .withArgs(f.outsider.address);
+      });
     });
 
-    it("gives a suspended member's new account the Frozen standing", async function () {
-      const { consortium, token, operator, provider, spare, memberIds } = await networkHelpers.loadFixture(layer);
-      await consortium.connect(operator).suspend(memberIds.provider, ethers.ZeroHash);
-      await consortium.connect(provider).addAccount(spare[0]!.address);
-      expect(await token.standingOf(spare[0]!.address)).to.equal(BigInt(AccountStanding.Frozen));
+    describe("when the caller's account was removed", function () {
+      it("reverts with ConsortiumAccountRemoved", async function () {
+        const f = await loadFixture(fixture);
+        const old = spareSigner(f, 0);
+        await f.consortium.connect(f.provider).addAccount(old.address);
+        await f.consortium.connect(f.provider).removeAccount(old.address);
+        await expect(f.consortium.connect(old).addAccount(derivedAddress("new")))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAccountRemoved")
+          .withArgs(old.address, f.memberIds.provider);
+      });
     });
 
-    it("reverts with ConsortiumTooManyAccounts when the member is full", async function () {
-      const { consortium, provider, memberIds } = await networkHelpers.loadFixture(layer);
-      const max = await consortium.MAX_ACCOUNTS();
-      for (let i = 1n; i < max; i++)
-        await consortium.connect(provider).addAccount(ethers.Wallet.createRandom().address);
-      await expect(consortium.connect(provider).addAccount(ethers.Wallet.createRandom().address))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumTooManyAccounts")
-        .withArgs(memberIds.provider, max);
+    describe("when the caller's member has exited", function () {
+      it("reverts with ConsortiumMemberExited", async function () {
+        const f = await loadFixture(fixture);
+        const id = await exitedMember(f);
+        await expect(f.consortium.connect(spareSigner(f, 1)).addAccount(derivedAddress("new")))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberExited")
+          .withArgs(id);
+      });
     });
 
-    it("reverts with ConsortiumInvalidAccount for the Consortium itself or its token", async function () {
-      const { consortium, token, provider } = await networkHelpers.loadFixture(layer);
-      for (const address of [await consortium.getAddress(), await token.getAddress()]) {
-        await expect(consortium.connect(provider).addAccount(address))
-          .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidAccount")
-          .withArgs(address);
+    describe("when the account is the zero address", function () {
+      it("reverts with ConsortiumInvalidAccount", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.provider).addAccount(ZeroAddress))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumInvalidAccount")
+          .withArgs(ZeroAddress);
+      });
+    });
+
+    describe("when the account is a registered contract", function () {
+      it("reverts with ConsortiumInvalidAccount", async function () {
+        const f = await loadFixture(fixture);
+        const gateway = await f.gateway.getAddress();
+        await expect(f.consortium.connect(f.provider).addAccount(gateway))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumInvalidAccount")
+          .withArgs(gateway);
+      });
+    });
+
+    describe("when the account is this Consortium or its token", function () {
+      it("reverts with ConsortiumInvalidAccount, since tokens sent there could never move", async function () {
+        const f = await loadFixture(fixture);
+        for (const address of [await f.consortium.getAddress(), await f.token.getAddress()]) {
+          await expect(f.consortium.connect(f.provider).addAccount(address))
+            .to.be.revertedWithCustomError(f.consortium, "ConsortiumInvalidAccount")
+            .withArgs(address);
+        }
+      });
+    });
+
+    describe("when the account belongs to another member", function () {
+      it("reverts with ConsortiumAccountTaken", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.provider).addAccount(f.consumer.address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAccountTaken")
+          .withArgs(f.consumer.address, f.memberIds.consumer);
+      });
+    });
+
+    describe("when the account was removed from the caller's member", function () {
+      it("reverts with ConsortiumAccountTaken", async function () {
+        const f = await loadFixture(fixture);
+        const old = spareSigner(f, 0).address;
+        await f.consortium.connect(f.provider).addAccount(old);
+        await f.consortium.connect(f.provider).removeAccount(old);
+        await expect(f.consortium.connect(f.provider).addAccount(old))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAccountTaken")
+          .withArgs(old, f.memberIds.provider);
+      });
+    });
+
+    describe("when the member has MAX_ACCOUNTS accounts", function () {
+      it("reverts with ConsortiumTooManyAccounts", async function () {
+        const f = await loadFixture(fixture);
+        const max = await f.consortium.MAX_ACCOUNTS();
+        for (const account of derivedAddresses("provider key", Number(max) - 1)) {
+          await f.consortium.connect(f.provider).addAccount(account);
+        }
+        expect(BigInt((await f.consortium.accountsOf(f.memberIds.provider)).length)).to.equal(max);
+        await expect(f.consortium.connect(f.provider).addAccount(derivedAddress("one too many")))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumTooManyAccounts")
+          .withArgs(f.memberIds.provider, max);
+      });
+    });
+
+    describe("when the account is new", function () {
+      it("adds the account, emits AccountAdded and gives it the Member standing; the account can act", async function () {
+        const f = await loadFixture(fixture);
+        const second = spareSigner(f, 0);
+        const tx = await f.consortium.connect(f.provider).addAccount(second.address);
+        await expect(tx).to.emit(f.consortium, "AccountAdded").withArgs(f.memberIds.provider, second.address);
+        expect(await standingChanges(f.token, tx)).to.deep.equal([[second.address, BigInt(AccountStanding.Member)]]);
+        expect(await f.consortium.accountsOf(f.memberIds.provider)).to.deep.equal([f.provider.address, second.address]);
+        expect(await f.consortium.memberOf(second.address)).to.deep.equal([f.memberIds.provider, true]);
+        expect(await f.consortium.requireNewBusiness(second.address, Role.Provider)).to.equal(f.memberIds.provider);
+      });
+
+      describe("when the member is suspended", function () {
+        it("adds the account with the Frozen standing", async function () {
+          const f = await loadFixture(fixture);
+          const second = spareSigner(f, 0).address;
+          await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
+          const tx = await f.consortium.connect(f.consumer).addAccount(second);
+          await expect(tx).to.emit(f.consortium, "AccountAdded").withArgs(f.memberIds.consumer, second);
+          expect(await standingChanges(f.token, tx)).to.deep.equal([[second, BigInt(AccountStanding.Frozen)]]);
+        });
+      });
+
+      describe("when the new key replaces the old one (key rotation)", function () {
+        it("lets the new key remove the old one, which requireMember then refuses", async function () {
+          const f = await loadFixture(fixture);
+          const newKey = spareSigner(f, 0);
+          await f.consortium.connect(f.provider).addAccount(newKey.address);
+          await f.consortium.connect(newKey).removeAccount(f.provider.address);
+          expect(await f.consortium.accountsOf(f.memberIds.provider)).to.deep.equal([newKey.address]);
+          await expect(f.consortium.requireMember(f.provider.address))
+            .to.be.revertedWithCustomError(f.consortium, "ConsortiumAccountRemoved")
+            .withArgs(f.provider.address, f.memberIds.provider);
+          expect(await f.consortium.requireRole(newKey.address, Role.Provider)).to.equal(f.memberIds.provider);
+        });
+      });
+    });
+  });
+
+  describe("removeAccount", function () {
+    describe("when the caller is not a member's account", function () {
+      it("reverts with ConsortiumNotMember", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.outsider).removeAccount(f.provider.address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNotMember")
+          .withArgs(f.outsider.address);
+      });
+    });
+
+    describe("when the caller's member has exited", function () {
+      it("reverts with ConsortiumMemberExited", async function () {
+        const f = await loadFixture(fixture);
+        const id = await exitedMember(f);
+        await expect(f.consortium.connect(spareSigner(f, 1)).removeAccount(spareSigner(f, 1).address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberExited")
+          .withArgs(id);
+      });
+    });
+
+    describe("when the account belongs to another member", function () {
+      it("reverts with ConsortiumNotOwnAccount", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.provider).removeAccount(f.consumer.address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNotOwnAccount")
+          .withArgs(f.consumer.address, f.memberIds.provider);
+      });
+    });
+
+    describe("when the account never belonged to a member", function () {
+      it("reverts with ConsortiumNotOwnAccount", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.provider).removeAccount(f.outsider.address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNotOwnAccount")
+          .withArgs(f.outsider.address, f.memberIds.provider);
+      });
+    });
+
+    describe("when the account was already removed", function () {
+      it("reverts with ConsortiumNotOwnAccount", async function () {
+        const f = await loadFixture(fixture);
+        const old = spareSigner(f, 0).address;
+        await f.consortium.connect(f.provider).addAccount(old);
+        await f.consortium.connect(f.provider).removeAccount(old);
+        await expect(f.consortium.connect(f.provider).removeAccount(old))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNotOwnAccount")
+          .withArgs(old, f.memberIds.provider);
+      });
+    });
+
+    describe("when the account is the member's last", function () {
+      it("reverts with ConsortiumLastAccount", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.provider).removeAccount(f.provider.address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumLastAccount")
+          .withArgs(f.memberIds.provider, f.provider.address);
+      });
+    });
+
+    describe("when the account holds tokens", function () {
+      it("reverts with SettlementTokenBalanceNotEmpty from the token", async function () {
+        const f = await loadFixture(fixture);
+        const second = spareSigner(f, 0).address;
+        await f.consortium.connect(f.provider).addAccount(second);
+        await mintTo(f, second, AMOUNT);
+        await expect(f.consortium.connect(f.provider).removeAccount(second))
+          .to.be.revertedWithCustomError(f.token, "SettlementTokenBalanceNotEmpty")
+          .withArgs(second, AMOUNT);
+        expect(await f.consortium.memberOf(second)).to.deep.equal([f.memberIds.provider, true]);
+      });
+    });
+
+    describe("when the account is another active account of the member, holding nothing", function () {
+      async function removed() {
+        const f = await loadFixture(fixture);
+        const second = spareSigner(f, 0).address;
+        await f.consortium.connect(f.provider).addAccount(second);
+        const tx = await f.consortium.connect(f.provider).removeAccount(second);
+        return { f, second, tx };
       }
-    });
 
-    it("reverts with ConsortiumInvalidAccount for the zero address or a registered contract", async function () {
-      const { consortium, gateway, provider } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(provider).addAccount(ethers.ZeroAddress))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidAccount")
-        .withArgs(ethers.ZeroAddress);
-      await expect(consortium.connect(provider).addAccount(await gateway.getAddress()))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumInvalidAccount")
-        .withArgs(await gateway.getAddress());
-    });
+      it("removes it, emits AccountRemoved and clears its standing on the token", async function () {
+        const { f, second, tx } = await removed();
+        await expect(tx).to.emit(f.consortium, "AccountRemoved").withArgs(f.memberIds.provider, second);
+        expect(await standingChanges(f.token, tx)).to.deep.equal([[second, BigInt(AccountStanding.None)]]);
+        expect(await f.consortium.accountsOf(f.memberIds.provider)).to.deep.equal([f.provider.address]);
+        expect(await f.consortium.memberOf(second)).to.deep.equal([f.memberIds.provider, false]);
+      });
 
-    it("reverts with ConsortiumNotOwnAccount for another member's or an unknown account", async function () {
-      const { consortium, provider, consumer, outsider, memberIds } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(provider).removeAccount(consumer.address))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumNotOwnAccount")
-        .withArgs(consumer.address, memberIds.provider);
-      await expect(consortium.connect(provider).removeAccount(outsider.address))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumNotOwnAccount")
-        .withArgs(outsider.address, memberIds.provider);
-    });
+      it("makes requireMember revert with ConsortiumAccountRemoved and hasRole return false", async function () {
+        const { f, second } = await removed();
+        await expect(f.consortium.requireMember(second))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAccountRemoved")
+          .withArgs(second, f.memberIds.provider);
+        expect(await f.consortium.hasRole(second, Role.Provider)).to.equal(false);
+      });
 
-    it("reverts with ConsortiumLastAccount for the member's only account", async function () {
-      const { consortium, provider, memberIds } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(provider).removeAccount(provider.address))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumLastAccount")
-        .withArgs(memberIds.provider, provider.address);
-    });
-
-    it("refuses self-service to accounts that never belonged to a member", async function () {
-      const { consortium, outsider } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.connect(outsider).addAccount(outsider.address))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumNotMember")
-        .withArgs(outsider.address);
+      describe("when the caller removes its own account", function () {
+        it("is allowed while another account remains", async function () {
+          const f = await loadFixture(fixture);
+          const second = spareSigner(f, 0);
+          await f.consortium.connect(f.provider).addAccount(second.address);
+          await expect(f.consortium.connect(second).removeAccount(second.address))
+            .to.emit(f.consortium, "AccountRemoved")
+            .withArgs(f.memberIds.provider, second.address);
+        });
+      });
     });
   });
 
   describe("updateMetadata", function () {
-    it("updates the member's record hash", async function () {
-      const { consortium, consumer, memberIds } = await networkHelpers.loadFixture(layer);
-      const record = referenceHash("new register entry");
-      await expect(consortium.connect(consumer).updateMetadata(record))
-        .to.emit(consortium, "MetadataUpdated")
-        .withArgs(memberIds.consumer, record);
-      expect((await consortium.getMember(memberIds.consumer)).metadataHash).to.equal(record);
+    describe("when the caller is not a member's account", function () {
+      it("reverts with ConsortiumNotMember", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.outsider).updateMetadata(UPDATED_METADATA))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNotMember")
+          .withArgs(f.outsider.address);
+      });
+    });
+
+    describe("when the caller's member has exited", function () {
+      it("reverts with ConsortiumMemberExited", async function () {
+        const f = await loadFixture(fixture);
+        const id = await exitedMember(f);
+        await expect(f.consortium.connect(spareSigner(f, 1)).updateMetadata(UPDATED_METADATA))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberExited")
+          .withArgs(id);
+      });
+    });
+
+    describe("when the caller acts for a member", function () {
+      it("stores the hash and emits MetadataUpdated", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.licensor).updateMetadata(UPDATED_METADATA))
+          .to.emit(f.consortium, "MetadataUpdated")
+          .withArgs(f.memberIds.licensor, UPDATED_METADATA);
+        expect((await f.consortium.getMember(f.memberIds.licensor)).metadataHash).to.equal(UPDATED_METADATA);
+      });
+
+      it("stores the hash for a suspended member too (self-service)", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.operator).suspend(f.memberIds.licensor, REASON);
+        await expect(f.consortium.connect(f.licensor).updateMetadata(UPDATED_METADATA))
+          .to.emit(f.consortium, "MetadataUpdated")
+          .withArgs(f.memberIds.licensor, UPDATED_METADATA);
+      });
     });
   });
 
-  describe("exit", function () {
-    it("requests, waits out the notice period and completes; accounts lose their standing", async function () {
-      const { consortium, token, provider, outsider, memberIds } = await networkHelpers.loadFixture(layer);
-      const requestedAt = (await networkHelpers.time.latest()) + 10;
-      await networkHelpers.time.setNextBlockTimestamp(requestedAt);
-      const effectiveAt = BigInt(requestedAt) + NOTICE_PERIOD;
-      await expect(consortium.connect(provider).requestExit())
-        .to.emit(consortium, "ExitRequested")
-        .withArgs(memberIds.provider, effectiveAt);
-      await expect(consortium.requireNewBusiness(provider.address, Role.Provider))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumExitPending")
-        .withArgs(memberIds.provider, effectiveAt);
-      await expect(consortium.completeExit(memberIds.provider))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumNoticePeriodRunning")
-        .withArgs(memberIds.provider, effectiveAt);
-
-      await networkHelpers.time.increaseTo(effectiveAt);
-      await expect(consortium.connect(outsider).completeExit(memberIds.provider))
-        .to.emit(consortium, "MemberExited")
-        .withArgs(memberIds.provider)
-        .and.to.emit(token, "StandingChanged")
-        .withArgs(provider.address, AccountStanding.None);
-      expect((await consortium.getMember(memberIds.provider)).status).to.equal(BigInt(MemberStatus.Exited));
-      expect(await consortium.hasRole(provider.address, Role.Provider)).to.equal(false);
-      await expect(consortium.requireMember(provider.address))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumMemberExited")
-        .withArgs(memberIds.provider);
-      await expect(consortium.connect(provider).updateMetadata(META))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumMemberExited")
-        .withArgs(memberIds.provider);
-      await expect(consortium.completeExit(memberIds.provider))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumMemberExited")
-        .withArgs(memberIds.provider);
+  describe("requestExit", function () {
+    describe("when the caller is not a member's account", function () {
+      it("reverts with ConsortiumNotMember", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.outsider).requestExit())
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNotMember")
+          .withArgs(f.outsider.address);
+      });
     });
 
-    it("can be cancelled, after which business can start again", async function () {
-      const { consortium, provider, memberIds } = await networkHelpers.loadFixture(layer);
-      await consortium.connect(provider).requestExit();
-      await expect(consortium.connect(provider).cancelExit())
-        .to.emit(consortium, "ExitCancelled")
-        .withArgs(memberIds.provider);
-      expect(await consortium.requireNewBusiness(provider.address, Role.Provider)).to.equal(memberIds.provider);
-      await expect(consortium.connect(provider).cancelExit())
-        .to.be.revertedWithCustomError(consortium, "ConsortiumExitNotRequested")
-        .withArgs(memberIds.provider);
+    describe("when the caller's member has exited", function () {
+      it("reverts with ConsortiumMemberExited", async function () {
+        const f = await loadFixture(fixture);
+        const id = await exitedMember(f);
+        await expect(f.consortium.connect(spareSigner(f, 1)).requestExit())
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberExited")
+          .withArgs(id);
+      });
     });
 
-    it("reverts with ConsortiumExitPending when requested twice", async function () {
-      const { consortium, provider, memberIds } = await networkHelpers.loadFixture(layer);
-      await consortium.connect(provider).requestExit();
-      const { exitEffectiveAt } = await consortium.getMember(memberIds.provider);
-      await expect(consortium.connect(provider).requestExit())
-        .to.be.revertedWithCustomError(consortium, "ConsortiumExitPending")
-        .withArgs(memberIds.provider, exitEffectiveAt);
+    describe("when an exit is already requested", function () {
+      it("reverts with ConsortiumExitPending", async function () {
+        const f = await loadFixture(fixture);
+        const effectiveAt = (await minedAt(await f.consortium.connect(f.consumer).requestExit())) + NOTICE_PERIOD;
+        await expect(f.consortium.connect(f.consumer).requestExit())
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumExitPending")
+          .withArgs(f.memberIds.consumer, effectiveAt);
+      });
     });
 
-    it("reverts with ConsortiumExitNotRequested / ConsortiumUnknownMember without a request", async function () {
-      const { consortium, memberIds } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.completeExit(memberIds.consumer))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumExitNotRequested")
-        .withArgs(memberIds.consumer);
-      await expect(consortium.completeExit(42n))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumUnknownMember")
-        .withArgs(42n);
-    });
+    describe("when no exit is requested", function () {
+      it("records effectiveAt = now + notice period and emits ExitRequested", async function () {
+        const f = await loadFixture(fixture);
+        const now = BigInt(await time.latest()) + 10n;
+        await time.setNextBlockTimestamp(now);
+        await expect(f.consortium.connect(f.consumer).requestExit())
+          .to.emit(f.consortium, "ExitRequested")
+          .withArgs(f.memberIds.consumer, now + NOTICE_PERIOD);
+        expect((await f.consortium.getMember(f.memberIds.consumer)).exitEffectiveAt).to.equal(now + NOTICE_PERIOD);
+      });
 
-    it("reverts with ConsortiumOpenObligations while a registered contract reports some", async function () {
-      const { consortium, obligations, consumer, memberIds } = await networkHelpers.loadFixture(withObligations);
-      await obligations.setOpen(memberIds.consumer, 3n);
-      await consortium.connect(consumer).requestExit();
-      await networkHelpers.time.increase(NOTICE_PERIOD);
-      await expect(consortium.completeExit(memberIds.consumer))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumOpenObligations")
-        .withArgs(memberIds.consumer, await obligations.getAddress(), 3n);
-      await obligations.setOpen(memberIds.consumer, 0n);
-      await expect(consortium.completeExit(memberIds.consumer)).to.emit(consortium, "MemberExited");
-    });
+      it("makes requireNewBusiness revert with ConsortiumExitPending while requireRole still passes", async function () {
+        const f = await loadFixture(fixture);
+        const effectiveAt = (await minedAt(await f.consortium.connect(f.consumer).requestExit())) + NOTICE_PERIOD;
+        await expect(f.consortium.requireNewBusiness(f.consumer.address, Role.Consumer))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumExitPending")
+          .withArgs(f.memberIds.consumer, effectiveAt);
+        expect(await f.consortium.requireRole(f.consumer.address, Role.Consumer)).to.equal(f.memberIds.consumer);
+      });
 
-    it("counts pending redemptions in the gateway as obligations", async function () {
-      const f = await networkHelpers.loadFixture(layer);
-      await mintTo(f, f.consumer.address, parseEuro("10"));
-      await f.token.connect(f.consumer).approve(await f.gateway.getAddress(), parseEuro("10"));
-      await f.gateway.connect(f.consumer).requestRedemption(parseEuro("10"), referenceHash("payout"));
-      await f.consortium.connect(f.consumer).requestExit();
-      await networkHelpers.time.increase(NOTICE_PERIOD);
-      await expect(f.consortium.completeExit(f.memberIds.consumer))
-        .to.be.revertedWithCustomError(f.consortium, "ConsortiumOpenObligations")
-        .withArgs(f.memberIds.consumer, await f.gateway.getAddress(), 1n);
-      await f.gateway.connect(f.operator).markRedemptionPaid(1n, referenceHash("bank tx"));
-      await expect(f.consortium.completeExit(f.memberIds.consumer)).to.emit(f.consortium, "MemberExited");
-    });
-
-    it("is refused while an account still holds tokens, naming it", async function () {
-      const f = await networkHelpers.loadFixture(layer);
-      await mintTo(f, f.consumer.address, 5n);
-      await f.consortium.connect(f.consumer).requestExit();
-      await networkHelpers.time.increase(NOTICE_PERIOD);
-      await expect(f.consortium.completeExit(f.memberIds.consumer))
-        .to.be.revertedWithCustomError(f.token, "SettlementTokenBalanceNotEmpty")
-        .withArgs(f.consumer.address, 5n);
-    });
-
-    it("lets a suspended member leave", async function () {
-      const { consortium, operator, consumer, memberIds } = await networkHelpers.loadFixture(layer);
-      await consortium.connect(operator).suspend(memberIds.consumer, ethers.ZeroHash);
-      await consortium.connect(consumer).requestExit();
-      await networkHelpers.time.increase(NOTICE_PERIOD);
-      await expect(consortium.completeExit(memberIds.consumer)).to.emit(consortium, "MemberExited");
-    });
-
-    it("reverts with ConsortiumLastOperator for the only operator", async function () {
-      const { consortium, operator } = await networkHelpers.loadFixture(layer);
-      await consortium.connect(operator).requestExit();
-      await networkHelpers.time.increase(NOTICE_PERIOD);
-      await expect(consortium.completeExit(1n))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumLastOperator")
-        .withArgs(1n);
-    });
-
-    it("refuses role changes for an exited member", async function () {
-      const { consortium, operator, provider, memberIds } = await networkHelpers.loadFixture(layer);
-      await consortium.connect(provider).requestExit();
-      await networkHelpers.time.increase(NOTICE_PERIOD);
-      await consortium.completeExit(memberIds.provider);
-      await expect(consortium.connect(operator).grantMemberRole(memberIds.provider, Role.Consumer))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumMemberExited")
-        .withArgs(memberIds.provider);
-      await expect(consortium.connect(operator).reinstate(memberIds.provider))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumMemberNotSuspended")
-        .withArgs(memberIds.provider);
+      describe("when the member is suspended", function () {
+        it("records the request (self-service)", async function () {
+          const f = await loadFixture(fixture);
+          await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
+          await expect(f.consortium.connect(f.consumer).requestExit()).to.emit(f.consortium, "ExitRequested");
+          expect((await f.consortium.getMember(f.memberIds.consumer)).exitEffectiveAt).to.not.equal(0n);
+        });
+      });
     });
   });
 
-  describe("queries", function () {
-    it("requireMember / requireRole / requireNewBusiness name what is missing", async function () {
-      const { consortium, provider, outsider, memberIds } = await networkHelpers.loadFixture(layer);
-      await expect(consortium.requireMember(outsider.address))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumNotMember")
-        .withArgs(outsider.address);
-      await expect(consortium.requireRole(provider.address, Role.Auditor))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumMissingRole")
-        .withArgs(memberIds.provider, Role.Auditor);
-      await expect(consortium.requireNewBusiness(provider.address, Role.Consumer))
-        .to.be.revertedWithCustomError(consortium, "ConsortiumMissingRole")
-        .withArgs(memberIds.provider, Role.Consumer);
-      expect(await consortium.requireRole(provider.address, Role.Provider)).to.equal(memberIds.provider);
+  describe("cancelExit", function () {
+    describe("when the caller is not a member's account", function () {
+      it("reverts with ConsortiumNotMember", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.outsider).cancelExit())
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNotMember")
+          .withArgs(f.outsider.address);
+      });
     });
 
-    it("hasRole answers false for outsiders", async function () {
-      const { consortium, outsider } = await networkHelpers.loadFixture(layer);
-      expect(await consortium.hasRole(outsider.address, Role.Operator)).to.equal(false);
-      expect(await consortium.memberOf(outsider.address)).to.deep.equal([0n, false]);
-      expect((await consortium.getMember(99n)).status).to.equal(BigInt(MemberStatus.None));
-      expect(await consortium.accountsOf(99n)).to.deep.equal([]);
+    describe("when no exit is requested", function () {
+      it("reverts with ConsortiumExitNotRequested", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.consumer).cancelExit())
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumExitNotRequested")
+          .withArgs(f.memberIds.consumer);
+      });
+    });
+
+    describe("when an exit is requested", function () {
+      it("clears it and emits ExitCancelled; new business is allowed again", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.consumer).requestExit();
+        await expect(f.consortium.connect(f.consumer).cancelExit())
+          .to.emit(f.consortium, "ExitCancelled")
+          .withArgs(f.memberIds.consumer);
+        expect((await f.consortium.getMember(f.memberIds.consumer)).exitEffectiveAt).to.equal(0n);
+        expect(await f.consortium.requireNewBusiness(f.consumer.address, Role.Consumer)).to.equal(f.memberIds.consumer);
+        await expect(f.consortium.completeExit(f.memberIds.consumer))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumExitNotRequested")
+          .withArgs(f.memberIds.consumer);
+      });
+    });
+  });
+
+  describe("completeExit", function () {
+    describe("when the member does not exist", function () {
+      it("reverts with ConsortiumUnknownMember", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.completeExit(NEXT_ID))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumUnknownMember")
+          .withArgs(NEXT_ID);
+      });
+    });
+
+    describe("when the member has already exited", function () {
+      it("reverts with ConsortiumMemberExited", async function () {
+        const f = await loadFixture(fixture);
+        const id = await exitedMember(f);
+        await expect(f.consortium.completeExit(id))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberExited")
+          .withArgs(id);
+      });
+    });
+
+    describe("when no exit is requested", function () {
+      it("reverts with ConsortiumExitNotRequested", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.completeExit(f.memberIds.consumer))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumExitNotRequested")
+          .withArgs(f.memberIds.consumer);
+      });
+    });
+
+    describe("when the notice period is running", function () {
+      it("reverts with ConsortiumNoticePeriodRunning until the second before effectiveAt", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.consumer).requestExit();
+        const effectiveAt = (await f.consortium.getMember(f.memberIds.consumer)).exitEffectiveAt;
+        await time.setNextBlockTimestamp(effectiveAt - 1n);
+        await expect(f.consortium.completeExit(f.memberIds.consumer))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNoticePeriodRunning")
+          .withArgs(f.memberIds.consumer, effectiveAt);
+      });
+    });
+
+    describe("when a registered contract reports open obligations", function () {
+      it("reverts with ConsortiumOpenObligations naming the contract and the count", async function () {
+        const f = await loadFixture(fixture);
+        const mock = await ethers.deployContract("MockObligations");
+        await f.consortium.connect(f.operator).registerContract(mock);
+        await mock.setOpen(f.memberIds.consumer, 3n);
+        await requestExitAndWait(f, f.consumer);
+        await expect(f.consortium.completeExit(f.memberIds.consumer))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumOpenObligations")
+          .withArgs(f.memberIds.consumer, await mock.getAddress(), 3n);
+        await mock.setOpen(f.memberIds.consumer, 0n);
+        await expect(f.consortium.completeExit(f.memberIds.consumer))
+          .to.emit(f.consortium, "MemberExited")
+          .withArgs(f.memberIds.consumer);
+      });
+    });
+
+    describe("when the member has pending redemptions at the gateway", function () {
+      async function pendingRedemptions() {
+        const f = await loadFixture(fixture);
+        await mintTo(f, f.consumer.address, 2n * AMOUNT);
+        await f.token.connect(f.consumer).approve(f.gateway, 2n * AMOUNT);
+        await f.gateway.connect(f.consumer).requestRedemption(AMOUNT, PAYOUT_REF);
+        await f.gateway.connect(f.consumer).requestRedemption(AMOUNT, PAYOUT_REF);
+        await requestExitAndWait(f, f.consumer);
+        return f;
+      }
+
+      it("reverts with ConsortiumOpenObligations naming the gateway and the count", async function () {
+        const f = await pendingRedemptions();
+        await expect(f.consortium.completeExit(f.memberIds.consumer))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumOpenObligations")
+          .withArgs(f.memberIds.consumer, await f.gateway.getAddress(), 2n);
+      });
+
+      it("names the gateway first when another registered contract reports obligations too", async function () {
+        const f = await pendingRedemptions();
+        const mock = await ethers.deployContract("MockObligations");
+        await f.consortium.connect(f.operator).registerContract(mock);
+        await mock.setOpen(f.memberIds.consumer, 1n);
+        await expect(f.consortium.completeExit(f.memberIds.consumer))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumOpenObligations")
+          .withArgs(f.memberIds.consumer, await f.gateway.getAddress(), 2n);
+      });
+
+      describe("when the redemptions are settled", function () {
+        it("completes the exit", async function () {
+          const f = await pendingRedemptions();
+          await f.gateway.connect(f.operator).markRedemptionPaid(1n, BANK_TX_REF);
+          await expect(f.consortium.completeExit(f.memberIds.consumer))
+            .to.be.revertedWithCustomError(f.consortium, "ConsortiumOpenObligations")
+            .withArgs(f.memberIds.consumer, await f.gateway.getAddress(), 1n);
+          await f.gateway.connect(f.operator).markRedemptionPaid(2n, BANK_TX_REF);
+          await expect(f.consortium.completeExit(f.memberIds.consumer))
+            .to.emit(f.consortium, "MemberExited")
+            .withArgs(f.memberIds.consumer);
+        });
+      });
+    });
+
+    describe("when an account of the member holds tokens", function () {
+      it("reverts with SettlementTokenBalanceNotEmpty from the token", async function () {
+        const f = await loadFixture(fixture);
+        const second = spareSigner(f, 0).address;
+        await f.consortium.connect(f.consumer).addAccount(second);
+        await mintTo(f, second, AMOUNT);
+        await requestExitAndWait(f, f.consumer);
+        await expect(f.consortium.completeExit(f.memberIds.consumer))
+          .to.be.revertedWithCustomError(f.token, "SettlementTokenBalanceNotEmpty")
+          .withArgs(second, AMOUNT);
+      });
+    });
+
+    describe("when the member is the last operator", function () {
+      it("reverts with ConsortiumLastOperator", async function () {
+        const f = await loadFixture(fixture);
+        await requestExitAndWait(f, f.operator);
+        await expect(f.consortium.completeExit(f.memberIds.operator))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumLastOperator")
+          .withArgs(f.memberIds.operator);
+      });
+    });
+
+    describe("when the conditions hold", function () {
+      async function exited() {
+        const f = await loadFixture(fixture);
+        const second = spareSigner(f, 0).address;
+        await f.consortium.connect(f.consumer).addAccount(second);
+        await f.consortium.connect(f.consumer).requestExit();
+        const effectiveAt = (await f.consortium.getMember(f.memberIds.consumer)).exitEffectiveAt;
+        await time.setNextBlockTimestamp(effectiveAt);
+        const tx = await f.consortium.connect(f.outsider).completeExit(f.memberIds.consumer);
+        return { f, second, effectiveAt, tx };
+      }
+
+      it("lets anyone complete it at effectiveAt exactly, and emits MemberExited", async function () {
+        const { f, effectiveAt, tx } = await exited();
+        await expect(tx).to.emit(f.consortium, "MemberExited").withArgs(f.memberIds.consumer);
+        expect(await minedAt(tx)).to.equal(effectiveAt);
+        expect((await f.consortium.getMember(f.memberIds.consumer)).status).to.equal(MemberStatus.Exited);
+      });
+
+      it("gives every account of the member the None standing", async function () {
+        const { f, second, tx } = await exited();
+        expect(await standingChanges(f.token, tx)).to.deep.equal([
+          [f.consumer.address, BigInt(AccountStanding.None)],
+          [second, BigInt(AccountStanding.None)],
+        ]);
+        expect(await f.token.standingOf(f.consumer.address)).to.equal(AccountStanding.None);
+        expect(await f.token.standingOf(second)).to.equal(AccountStanding.None);
+      });
+
+      it("leaves the exited member unable to act and to be suspended, reinstated or granted roles", async function () {
+        const { f } = await exited();
+        const id = f.memberIds.consumer;
+        await expect(f.consortium.requireMember(f.consumer.address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberExited")
+          .withArgs(id);
+        expect(await f.consortium.hasRole(f.consumer.address, Role.Consumer)).to.equal(false);
+        await expect(f.consortium.connect(f.consumer).cancelExit())
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberExited")
+          .withArgs(id);
+        await expect(f.consortium.connect(f.operator).suspend(id, REASON))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberNotActive")
+          .withArgs(id);
+        await expect(f.consortium.connect(f.operator).reinstate(id))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberNotSuspended")
+          .withArgs(id);
+        await expect(f.consortium.connect(f.operator).grantMemberRole(id, Role.Provider))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberExited")
+          .withArgs(id);
+        await expect(f.token.connect(f.provider).transfer(f.consumer.address, 0n))
+          .to.be.revertedWithCustomError(f.token, "SettlementTokenNotMember")
+          .withArgs(f.consumer.address);
+      });
+
+      describe("when the member was one of two operators", function () {
+        it("counts one operator less", async function () {
+          const f = await loadFixture(fixture);
+          const id = await admitSecondOperator(f);
+          await requestExitAndWait(f, spareSigner(f, 0));
+          await expect(f.consortium.completeExit(id)).to.emit(f.consortium, "MemberExited").withArgs(id);
+          expect(await f.consortium.operatorCount()).to.equal(1n);
+        });
+      });
+    });
+  });
+
+  describe("views", function () {
+    describe("memberOf, getMember and accountsOf", function () {
+      it("describe a member's accounts, and a removed account as inactive", async function () {
+        const f = await loadFixture(fixture);
+        const second = spareSigner(f, 0).address;
+        await f.consortium.connect(f.provider).addAccount(second);
+        await f.consortium.connect(f.provider).removeAccount(f.provider.address);
+        expect(await f.consortium.memberOf(second)).to.deep.equal([f.memberIds.provider, true]);
+        expect(await f.consortium.memberOf(f.provider.address)).to.deep.equal([f.memberIds.provider, false]);
+        expect(await f.consortium.accountsOf(f.memberIds.provider)).to.deep.equal([second]);
+      });
+
+      it("return zeros and an empty list for unknown accounts and ids", async function () {
+        const f = await loadFixture(fixture);
+        expect(await f.consortium.memberOf(f.outsider.address)).to.deep.equal([0n, false]);
+        expect(await f.consortium.accountsOf(NEXT_ID)).to.deep.equal([]);
+        expect(await f.consortium.accountsOf(0n)).to.deep.equal([]);
+        const unknown = await f.consortium.getMember(NEXT_ID);
+        expect(unknown.status).to.equal(MemberStatus.None);
+        expect(unknown.roles).to.equal(0n);
+        expect(unknown.agreementVersion).to.equal(0n);
+        expect(unknown.admittedAt).to.equal(0n);
+        expect(unknown.exitEffectiveAt).to.equal(0n);
+        expect(unknown.metadataHash).to.equal(ZeroHash);
+      });
+    });
+
+    describe("memberCount and operatorCount", function () {
+      it("count the members ever admitted and the operators in good standing", async function () {
+        const f = await loadFixture(fixture);
+        expect(await f.consortium.memberCount()).to.equal(f.memberIds.auditor);
+        expect(await f.consortium.operatorCount()).to.equal(1n);
+        await exitedMember(f);
+        expect(await f.consortium.memberCount()).to.equal(NEXT_ID);
+      });
+    });
+
+    describe("hasRole", function () {
+      it("is true for an active account of an active member holding the role", async function () {
+        const f = await loadFixture(fixture);
+        expect(await f.consortium.hasRole(f.operator.address, Role.Operator)).to.equal(true);
+        expect(await f.consortium.hasRole(f.auditor.address, Role.Auditor)).to.equal(true);
+      });
+
+      it("is false for a role the member does not hold", async function () {
+        const f = await loadFixture(fixture);
+        expect(await f.consortium.hasRole(f.auditor.address, Role.Operator)).to.equal(false);
+      });
+
+      it("is false for a suspended member", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.operator).suspend(f.memberIds.auditor, REASON);
+        expect(await f.consortium.hasRole(f.auditor.address, Role.Auditor)).to.equal(false);
+      });
+
+      it("is false for a removed account", async function () {
+        const f = await loadFixture(fixture);
+        const second = spareSigner(f, 0).address;
+        await f.consortium.connect(f.auditor).addAccount(second);
+        await f.consortium.connect(f.auditor).removeAccount(second);
+        expect(await f.consortium.hasRole(second, Role.Auditor)).to.equal(false);
+      });
+
+      it("is false for an exited member", async function () {
+        const f = await loadFixture(fixture);
+        await exitedMember(f);
+        expect(await f.consortium.hasRole(spareSigner(f, 1).address, Role.Consumer)).to.equal(false);
+      });
+
+      it("is false for a non-member", async function () {
+        const f = await loadFixture(fixture);
+        expect(await f.consortium.hasRole(f.outsider.address, Role.Operator)).to.equal(false);
+        expect(await f.consortium.hasRole(ZeroAddress, Role.Operator)).to.equal(false);
+      });
+    });
+
+    describe("requireMember", function () {
+      it("returns the member id for an active account of a member in good standing", async function () {
+        const f = await loadFixture(fixture);
+        expect(await f.consortium.requireMember(f.licensor.address)).to.equal(f.memberIds.licensor);
+      });
+
+      it("returns the member id while an exit is pending", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.licensor).requestExit();
+        expect(await f.consortium.requireMember(f.licensor.address)).to.equal(f.memberIds.licensor);
+      });
+
+      it("reverts with ConsortiumNotMember for an account that never belonged to a member", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.requireMember(f.outsider.address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNotMember")
+          .withArgs(f.outsider.address);
+      });
+
+      it("reverts with ConsortiumAccountRemoved for a removed account", async function () {
+        const f = await loadFixture(fixture);
+        const second = spareSigner(f, 0).address;
+        await f.consortium.connect(f.licensor).addAccount(second);
+        await f.consortium.connect(f.licensor).removeAccount(second);
+        await expect(f.consortium.requireMember(second))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAccountRemoved")
+          .withArgs(second, f.memberIds.licensor);
+      });
+
+      it("reverts with ConsortiumMemberSuspended for a suspended member", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.operator).suspend(f.memberIds.licensor, REASON);
+        await expect(f.consortium.requireMember(f.licensor.address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberSuspended")
+          .withArgs(f.memberIds.licensor);
+      });
+
+      it("reverts with ConsortiumMemberExited for an exited member", async function () {
+        const f = await loadFixture(fixture);
+        const id = await exitedMember(f);
+        await expect(f.consortium.requireMember(spareSigner(f, 1).address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberExited")
+          .withArgs(id);
+      });
+    });
+
+    describe("requireRole", function () {
+      it("returns the member id when the member holds the role", async function () {
+        const f = await loadFixture(fixture);
+        expect(await f.consortium.requireRole(f.licensor.address, Role.Licensor)).to.equal(f.memberIds.licensor);
+      });
+
+      it("reverts with ConsortiumMissingRole when the member lacks the role", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.requireRole(f.licensor.address, Role.Provider))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMissingRole")
+          .withArgs(f.memberIds.licensor, Role.Provider);
+      });
+
+      it("reverts with ConsortiumNotMember before looking at roles", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.requireRole(f.outsider.address, Role.Provider))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNotMember")
+          .withArgs(f.outsider.address);
+      });
+
+      it("reverts with ConsortiumMemberSuspended for a suspended member holding the role", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.operator).suspend(f.memberIds.licensor, REASON);
+        await expect(f.consortium.requireRole(f.licensor.address, Role.Licensor))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberSuspended")
+          .withArgs(f.memberIds.licensor);
+      });
+    });
+
+    describe("requireNewBusiness", function () {
+      it("returns the member id for a member that accepted the current agreement and is not leaving", async function () {
+        const f = await loadFixture(fixture);
+        expect(await f.consortium.requireNewBusiness(f.provider.address, Role.Provider)).to.equal(f.memberIds.provider);
+      });
+
+      it("reverts with ConsortiumMissingRole when the member lacks the role", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.requireNewBusiness(f.provider.address, Role.Consumer))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMissingRole")
+          .withArgs(f.memberIds.provider, Role.Consumer);
+      });
+
+      it("reverts with ConsortiumMemberSuspended for a suspended member", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.operator).suspend(f.memberIds.provider, REASON);
+        await expect(f.consortium.requireNewBusiness(f.provider.address, Role.Provider))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberSuspended")
+          .withArgs(f.memberIds.provider);
+      });
+
+      it("reverts with ConsortiumAgreementNotAccepted when a newer agreement is not accepted", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.operator).publishAgreement(AGREEMENT_V2);
+        await expect(f.consortium.requireNewBusiness(f.operator.address, Role.Operator))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAgreementNotAccepted")
+          .withArgs(f.memberIds.operator, 1n, 2n);
+      });
+
+      it("reverts with ConsortiumExitPending when the member asked to leave", async function () {
+        const f = await loadFixture(fixture);
+        const effectiveAt = (await minedAt(await f.consortium.connect(f.provider).requestExit())) + NOTICE_PERIOD;
+        await expect(f.consortium.requireNewBusiness(f.provider.address, Role.Provider))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumExitPending")
+          .withArgs(f.memberIds.provider, effectiveAt);
+      });
+    });
+
+    describe("currentAgreement, agreementHash, noticePeriod, registeredContracts and token", function () {
+      it("report the deployed configuration", async function () {
+        const f = await loadFixture(fixture);
+        expect(await f.consortium.currentAgreement()).to.deep.equal([1n, AGREEMENT_V1]);
+        expect(await f.consortium.agreementHash(0)).to.equal(ZeroHash);
+        expect(await f.consortium.agreementHash(1)).to.equal(AGREEMENT_V1);
+        expect(await f.consortium.agreementHash(2)).to.equal(ZeroHash);
+        expect(await f.consortium.noticePeriod()).to.equal(NOTICE_PERIOD);
+        expect(await f.consortium.registeredContracts()).to.deep.equal([await f.gateway.getAddress()]);
+        expect(await f.consortium.token()).to.equal(await f.token.getAddress());
+      });
+
+      it("expose the documented limits", async function () {
+        const f = await loadFixture(fixture);
+        expect(await f.consortium.MAX_ACCOUNTS()).to.equal(16n);
+        expect(await f.consortium.MAX_CONTRACTS()).to.equal(16n);
+        expect(await f.consortium.MAX_NOTICE_PERIOD()).to.equal(730n * 24n * 60n * 60n);
+      });
     });
   });
 });
