@@ -66,7 +66,7 @@ contract Consortium is IConsortium {
     /// @inheritdoc IConsortium
     function memberOf(address account) external view returns (uint64 memberId, bool active) {
         AccountRecord memory record = _accountRecords[account];
-        return (record.memberId, record.active);
+        return (record.memberId, record.active && _members[record.memberId].status != MemberStatus.Exited);
     }
 
     /// @inheritdoc IConsortium
@@ -184,6 +184,7 @@ contract Consortium is IConsortium {
     function revokeMemberRole(uint64 memberId, Role role) external {
         _requireRole(msg.sender, Role.Operator);
         Member storage member = _existingMember(memberId);
+        if (member.status == MemberStatus.Exited) revert ConsortiumMemberExited(memberId);
         if (!member.roles.has(role)) revert ConsortiumMissingRole(memberId, role);
         _changeMember(memberId, member, member.status, member.roles & ~Roles.bit(role));
         emit MemberRoleRevoked(memberId, role, msg.sender);

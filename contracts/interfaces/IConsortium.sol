@@ -174,13 +174,14 @@ interface IConsortium {
     /// @notice Longest notice period operators may set, in seconds.
     function MAX_NOTICE_PERIOD() external view returns (uint40);
 
-    /// @notice The member an account belongs or belonged to (0 if none), and whether it still acts for it.
+    /// @notice The member an account belongs or belonged to (0 if none), and whether it still acts for it
+    /// (not removed, and the member has not exited).
     function memberOf(address account) external view returns (uint64 memberId, bool active);
 
     /// @notice The member's record; `status` is `None` for an unknown id.
     function getMember(uint64 memberId) external view returns (Member memory);
 
-    /// @notice The member's active accounts.
+    /// @notice The member's accounts: its active ones, or for an exited member those it had when it left.
     function accountsOf(uint64 memberId) external view returns (address[] memory);
 
     /// @notice Number of members ever admitted; ids run from 1 to this number.
@@ -256,7 +257,7 @@ interface IConsortium {
 
     /// @notice Revokes `role` from a member.
     /// Requirements:
-    /// - The caller is an operator in good standing; the member holds `role`.
+    /// - The caller is an operator in good standing; the member has not exited and holds `role`.
     /// - Revoking it does not leave the consortium without an operator in good standing.
     function revokeMemberRole(uint64 memberId, Role role) external;
 

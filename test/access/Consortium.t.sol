@@ -246,7 +246,9 @@ contract ConsortiumFuzzTest is Test {
             vm.prank(operator);
             consortium.reinstate(target);
         } else if (action == 2) {
-            if (!holdsOperator) {
+            if (member.status == MemberStatus.Exited) {
+                expected = abi.encodeWithSelector(IConsortium.ConsortiumMemberExited.selector, target);
+            } else if (!holdsOperator) {
                 expected = abi.encodeWithSelector(IConsortium.ConsortiumMissingRole.selector, target, Role.Operator);
             } else if (last) {
                 expected = abi.encodeWithSelector(IConsortium.ConsortiumLastOperator.selector, target);

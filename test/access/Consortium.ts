@@ -61,6 +61,7 @@ grantMemberRole
 revokeMemberRole
 ├── when the caller is not an operator ─────────────────── it reverts with ConsortiumMissingRole
 ├── when the member does not exist ─────────────────────── it reverts with ConsortiumUnknownMember
+├── when the member has exited ─────────────────────────── it reverts with ConsortiumMemberExited
 ├── when the member lacks the role ─────────────────────── it reverts with ConsortiumMissingRole
 ├── when the role is Operator of the last operator ─────── it reverts with ConsortiumLastOperator
 └── when the member holds the role
@@ -136,7 +137,9 @@ removeAccount
 └── when the account is another active account of the member, holding nothing
     ├── it removes it, emits AccountRemoved and clears its standing on the token
     ├── requireMember then reverts with ConsortiumAccountRemoved and hasRole is false
-    └── when the caller removes its own account ── it is allowed while another account remains
+    ├── when the caller removes its own account ── it is allowed while another account remains
+    └── when the removed account holds an allowance from another account of the member
+        └── it can no longer spend it: the token refuses the spender with SettlementTokenNotMember
 updateMetadata
 ├── when the caller is not a member's account ──────────── it reverts with ConsortiumNotMember
 ├── when the caller's member has exited ────────────────── it reverts with ConsortiumMemberExited
@@ -160,14 +163,17 @@ completeExit
 ├── when the notice period is running ──────────────────── it reverts with ConsortiumNoticePeriodRunning
 ├── when a registered contract reports open obligations ── it reverts with ConsortiumOpenObligations (mock, count)
 ├── when the member has pending redemptions ────────────── it reverts with ConsortiumOpenObligations (gateway, count)
+│   ├── when another registered contract reports obligations too ── it names the gateway, registered first
+│   └── when the redemptions are settled ── the exit completes
 ├── when an account of the member holds tokens ─────────── it reverts with SettlementTokenBalanceNotEmpty (from the token)
 ├── when the member is the last operator ───────────────── it reverts with ConsortiumLastOperator
 └── when the conditions hold
     ├── anyone completes it, at effectiveAt exactly; it emits MemberExited
     ├── every account of the member gets the None standing
     ├── the exited member cannot act any more and operators cannot suspend, reinstate or grant it roles
+    ├── its accounts stay on record: memberOf names the member but reports them inactive, accountsOf lists them
     ├── when the member was one of two operators ── it counts one operator less
-    └── when the obligations have been settled ── the exit completes
+    └── when the member is suspended ── it completes too, clearing the Frozen standing
 views
 ├── memberOf / getMember / accountsOf ── known, removed and unknown accounts and ids
 ├── memberCount / operatorCount
@@ -842,6 +848,16 @@ describe("Consortium", function () {
         await expect(f.consortium.connect(f.operator).revokeMemberRole(NEXT_ID, Role.Provider))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumUnknownMember")
           .withArgs(NEXT_ID);
+      });
+    });
+
+    describe("when the member has exited", function () {
+      it("reverts with ConsortiumMemberExited: an exited member's record stays as it was", async function () {
+        const f = await loadFixture(fixture);
+        const id = await exitedMember(f);
+        await expect(f.consortium.connect(f.operator).revokeMemberRole(id, Role.Consumer))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberExited")
+          .withArgs(id);
       });
     });
 
@@ -1562,6 +1578,23 @@ describe("Consortium", function () {
             .withArgs(f.memberIds.provider, second.address);
         });
       });
+
+      describe("when the removed account holds an allowance from another account of the member", function () {
+        it("can no longer spend it: the token refuses the spender with SettlementTokenNotMember", async function () {
+          const f = await loadFixture(fixture);
+          const hotKey = spareSigner(f, 0);
+          await f.consortium.connect(f.provider).addAccount(hotKey.address);
+          await mintTo(f, f.provider.address, AMOUNT);
+          await f.token.connect(f.provider).approve(hotKey.address, AMOUNT);
+          await f.consortium.connect(f.provider).removeAccount(hotKey.address);
+          await expect(f.consortium.requireMember(hotKey.address))
+            .to.be.revertedWithCustomError(f.consortium, "ConsortiumAccountRemoved")
+            .withArgs(hotKey.address, f.memberIds.provider);
+          await expect(f.token.connect(hotKey).transferFrom(f.provider.address, f.consumer.address, AMOUNT))
+            .to.be.revertedWithCustomError(f.token, "SettlementTokenNotMember")
+            .withArgs(hotKey.address);
+        });
+      });
     });
   });
 
@@ -1877,6 +1910,12 @@ describe("Consortium", function () {
           .withArgs(f.consumer.address);
       });
 
+      it("keeps its accounts on record: memberOf names the member but reports them inactive", async function () {
+        const { f, second } = await exited();
+        expect(await f.consortium.memberOf(f.consumer.address)).to.deep.equal([f.memberIds.consumer, false]);
+        expect(await f.consortium.accountsOf(f.memberIds.consumer)).to.deep.equal([f.consumer.address, second]);
+      });
+
       describe("when the member was one of two operators", function () {
         it("counts one operator less", async function () {
           const f = await loadFixture(fixture);
@@ -1884,6 +1923,21 @@ describe("Consortium", function () {
           await requestExitAndWait(f, spareSigner(f, 0));
           await expect(f.consortium.completeExit(id)).to.emit(f.consortium, "MemberExited").withArgs(id);
           expect(await f.consortium.operatorCount()).to.equal(1n);
+        });
+      });
+
+      describe("when the member is suspended", function () {
+        it("completes too, clearing the Frozen standing", async function () {
+          const f = await loadFixture(fixture);
+          await f.consortium.connect(f.consumer).requestExit();
+          await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
+          await time.increase(NOTICE_PERIOD);
+          const tx = await f.consortium.completeExit(f.memberIds.consumer);
+          await expect(tx).to.emit(f.consortium, "MemberExited").withArgs(f.memberIds.consumer);
+          expect(await standingChanges(f.token, tx)).to.deep.equal([
+            [f.consumer.address, BigInt(AccountStanding.None)],
+          ]);
+          expect((await f.consortium.getMember(f.memberIds.consumer)).status).to.equal(MemberStatus.Exited);
         });
       });
     });

@@ -8,7 +8,7 @@ import {Consortium} from "../../contracts/access/Consortium.sol";
 import {IFiatGateway} from "../../contracts/interfaces/IFiatGateway.sol";
 import {FiatGateway} from "../../contracts/token/FiatGateway.sol";
 import {SettlementToken} from "../../contracts/token/SettlementToken.sol";
-import {AccountStanding} from "../../contracts/types/Membership.sol";
+import {AccountStanding, MemberStatus} from "../../contracts/types/Membership.sol";
 import {SettlementLayerHandler} from "./SettlementLayerHandler.sol";
 
 /// @notice Laws of the settlement layer that hold after any sequence of the handler's actions.
@@ -136,7 +136,8 @@ contract SettlementLayerInvariantTest is Test {
             assertEq(uint8(token.standingOf(account)), uint8(handler.expectedStanding(account)), vm.toString(account));
             (uint64 memberId, bool active) = consortium.memberOf(account);
             assertEq(memberId, handler.ghost_memberOf(account), "member of account");
-            assertEq(active, handler.ghost_accountActive(account), "account active");
+            bool exited = consortium.getMember(memberId).status == MemberStatus.Exited;
+            assertEq(active, handler.ghost_accountActive(account) && !exited, "account active");
         }
     }
 
