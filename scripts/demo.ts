@@ -10,7 +10,7 @@
 import { network } from "hardhat";
 import type { Address } from "viem";
 
-import { renderTable, short } from "../src/format/table.js";
+import { short } from "../src/format/table.js";
 import { Role, roleMask } from "../src/sdk/membership.js";
 import { formatEuro, parseEuro } from "../src/sdk/money.js";
 import { memberBalances, reconcile, renderBalances, renderReconciliation } from "../src/sdk/reconciliation.js";
@@ -18,7 +18,7 @@ import { referenceHash } from "../src/sdk/references.js";
 import { SettlementLayer } from "../src/sdk/settlement.js";
 import { TransactionRefusedError } from "../src/sdk/transact.js";
 import { accountAt, viemChain } from "./lib/chain.js";
-import { deploySettlementLayer } from "./lib/deploy.js";
+import { deploySettlementLayer, renderAddresses } from "./lib/deploy.js";
 
 const connection = await network.create();
 const chain = await viemChain(connection);
@@ -36,15 +36,7 @@ const outsider = accountAt(chain, 5, "outsider");
 step("Deploying Consortium, SettlementToken and FiatGateway with Ignition");
 const deployment = await deploySettlementLayer(connection, { deploymentId: `demo-${Date.now()}` });
 const layer = new SettlementLayer(chain, deployment.addresses);
-console.log(
-  renderTable(
-    [
-      { header: "contract", value: (row: [string, Address]) => row[0] },
-      { header: "address", value: (row: [string, Address]) => row[1] },
-    ],
-    Object.entries(deployment.addresses) as [string, Address][],
-  ),
-);
+console.log(renderAddresses(deployment.addresses));
 
 step("Admitting three companies; each accepts the framework agreement");
 const companies: [Address, string, Role][] = [

@@ -12,9 +12,8 @@
 import { network } from "hardhat";
 
 import { chainSettings, isNetworkName } from "../config/networks.js";
-import { renderTable } from "../src/format/table.js";
 import { viemChain } from "./lib/chain.js";
-import { deploySettlementLayer } from "./lib/deploy.js";
+import { deploySettlementLayer, renderAddresses } from "./lib/deploy.js";
 
 const connection = await network.create();
 const chain = await viemChain(connection);
@@ -37,15 +36,7 @@ console.log(
   `Deploying the settlement layer to "${name}" (chain id ${chain.chainId}) as deployment "${deploymentId}"...`,
 );
 const deployment = await deploySettlementLayer(connection, { deploymentId });
-console.log(
-  renderTable(
-    [
-      { header: "contract", value: (row: [string, string]) => row[0] },
-      { header: "address", value: (row: [string, string]) => row[1] },
-    ],
-    Object.entries(deployment.addresses),
-  ),
-);
+console.log(renderAddresses(deployment.addresses));
 console.log(`\nParameters: ${deployment.parametersFile}`);
 if (connection.networkConfig.type === "http") {
   console.log(`Ignition journal and addresses: ignition/deployments/${deploymentId}/`);

@@ -8,6 +8,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { getAddress, type Address } from "viem";
 
 import SettlementLayerModule from "../../ignition/modules/SettlementLayer.js";
+import { renderTable } from "../../src/format/table.js";
 import type { SettlementAddresses } from "../../src/sdk/transact.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -99,4 +100,15 @@ export async function deploySettlementLayer(
     deploymentId: options.deploymentId,
     parametersFile,
   };
+}
+
+/** The deployment's addresses as a table, one contract per row. */
+export function renderAddresses(addresses: SettlementAddresses): string {
+  return renderTable(
+    [
+      { header: "contract", value: (row: [string, Address]) => row[0] },
+      { header: "address", value: (row: [string, Address]) => row[1] },
+    ],
+    Object.entries(addresses) as [string, Address][],
+  );
 }
