@@ -53,10 +53,12 @@ export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
   solidity: {
     profiles: {
+      // Optimised in every profile: unoptimised, MachineRegistry exceeds the 24 KiB code size limit that
+      // real chains (and anvil) enforce, and tests should run the bytecode that gets deployed.
       default: {
         version: SOLC_VERSION,
         path: SOLC_PATH,
-        settings: { evmVersion },
+        settings: { evmVersion, optimizer: { enabled: true, runs: 200 } },
       },
       production: {
         version: SOLC_VERSION,

@@ -118,6 +118,21 @@ contract Consortium is IConsortium {
     }
 
     /// @inheritdoc IConsortium
+    function requireAccount(address account) external view returns (uint64 memberId) {
+        (memberId, ) = _activeAccount(account);
+    }
+
+    /// @inheritdoc IConsortium
+    function inBusiness(uint64 memberId, Role role) external view returns (bool) {
+        Member storage member = _members[memberId];
+        return
+            member.status == MemberStatus.Active &&
+            member.roles.has(role) &&
+            member.agreementVersion == _agreementVersion &&
+            member.exitEffectiveAt == 0;
+    }
+
+    /// @inheritdoc IConsortium
     function currentAgreement() external view returns (uint32 version, bytes32 agreementHash_) {
         return (_agreementVersion, _agreements[_agreementVersion]);
     }
@@ -331,10 +346,15 @@ contract Consortium is IConsortium {
 
     /// @dev The caller's member, for self-service: suspended members may still manage themselves.
     function _callerMember() internal view returns (uint64 memberId, Member storage member) {
-        AccountRecord memory record = _accountRecords[msg.sender];
+        return _activeAccount(msg.sender);
+    }
+
+    /// @dev The member `account` acts for, suspended or not.
+    function _activeAccount(address account) internal view returns (uint64 memberId, Member storage member) {
+        AccountRecord memory record = _accountRecords[account];
         memberId = record.memberId;
-        if (memberId == 0) revert ConsortiumNotMember(msg.sender);
-        if (!record.active) revert ConsortiumAccountRemoved(msg.sender, memberId);
+        if (memberId == 0) revert ConsortiumNotMember(account);
+        if (!record.active) revert ConsortiumAccountRemoved(account, memberId);
         member = _members[memberId];
         if (member.status == MemberStatus.Exited) revert ConsortiumMemberExited(memberId);
     }

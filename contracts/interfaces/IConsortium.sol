@@ -207,6 +207,18 @@ interface IConsortium {
     /// framework agreement and has not asked to leave.
     function requireNewBusiness(address account, Role role) external view returns (uint64 memberId);
 
+    /// @notice The member `account` acts for, whatever its standing: for self-service and protective acts
+    /// (pausing a machine, revoking a key, retiring a licence) that a suspended member may still do.
+    /// Requirements:
+    /// - `account` is an active account of a member that has not exited.
+    function requireAccount(address account) external view returns (uint64 memberId);
+
+    /// @notice Whether member `memberId` may start new business in `role`: in good standing, holding `role`,
+    /// the current framework agreement accepted and no exit requested.
+    /// @dev The member-id form of {requireNewBusiness}, for contracts that know a counterparty only by its
+    /// id (the provider of a machine being booked, the licensor of a licence).
+    function inBusiness(uint64 memberId, Role role) external view returns (bool);
+
     /// @notice The current framework agreement.
     function currentAgreement() external view returns (uint32 version, bytes32 agreementHash);
 

@@ -6,6 +6,8 @@ export const EXPORTED_CONTRACTS = {
   consortiumAbi: "contracts/access/Consortium.sol/Consortium.json",
   settlementTokenAbi: "contracts/token/SettlementToken.sol/SettlementToken.json",
   fiatGatewayAbi: "contracts/token/FiatGateway.sol/FiatGateway.json",
+  licenseRegistryAbi: "contracts/registry/LicenseRegistry.sol/LicenseRegistry.json",
+  machineRegistryAbi: "contracts/registry/MachineRegistry.sol/MachineRegistry.json",
 } as const;
 
 interface AbiItem {

@@ -100,3 +100,9 @@ export interface SettlementAddresses {
   token: Address;
   gateway: Address;
 }
+
+/** Where the whole system lives: the settlement layer and the registries. */
+export interface MarketAddresses extends SettlementAddresses {
+  licenseRegistry: Address;
+  machineRegistry: Address;
+}

@@ -1,11 +1,18 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
 
+import CapacityMarket from "../../ignition/modules/CapacityMarket.js";
 import SettlementLayer from "../../ignition/modules/SettlementLayer.js";
 import { parseEuro } from "../../src/sdk/money.js";
 import { Role, roleMask } from "../../src/sdk/membership.js";
 import { referenceHash } from "../../src/sdk/references.js";
-import type { Consortium, FiatGateway, SettlementToken } from "../../typechain-types/index.js";
+import type {
+  Consortium,
+  FiatGateway,
+  LicenseRegistry,
+  MachineRegistry,
+  SettlementToken,
+} from "../../typechain-types/index.js";
 
 export const AGREEMENT_V1 = referenceHash("Capacity consortium framework agreement v1 (development)");
 export const FOUNDER_METADATA = referenceHash("Founding member record (development)");
@@ -34,6 +41,11 @@ export interface SettlementLayerFixture extends Actors {
   memberIds: { operator: bigint; provider: bigint; consumer: bigint; licensor: bigint; auditor: bigint };
 }
 
+export interface MarketFixture extends SettlementLayerFixture {
+  licenses: LicenseRegistry;
+  machines: MachineRegistry;
+}
+
 type Connection = NetworkConnection;
 
 /** Names the test accounts by the part they play. */
@@ -58,6 +70,46 @@ export async function actors(connection: Connection): Promise<Actors> {
   };
 }
 
+const PARAMETERS = (who: Actors) => ({
+  SettlementLayer: {
+    founderMetadata: FOUNDER_METADATA,
+    agreementHash: AGREEMENT_V1,
+    noticePeriod: Number(NOTICE_PERIOD),
+    gatewayAdmin: who.issuerAdmin.address,
+    masterMinter: who.masterMinter.address,
+  },
+});
+
+/**
+ * Admits one member per role (each accepts the agreement), configures a minter and attests a reserve.
+ * No tokens exist yet.
+ */
+async function populate(
+  connection: Connection,
+  who: Actors,
+  consortium: Consortium,
+  gateway: FiatGateway,
+): Promise<SettlementLayerFixture["memberIds"]> {
+  const admit = async (signer: HardhatEthersSigner, role: Role): Promise<bigint> => {
+    await consortium
+      .connect(who.operator)
+      .admit([signer.address], roleMask(role), referenceHash(`member ${signer.address}`));
+    await consortium.connect(signer).acceptAgreement(AGREEMENT_V1);
+    return consortium.memberCount();
+  };
+  const memberIds = {
+    operator: 1n,
+    provider: await admit(who.provider, Role.Provider),
+    consumer: await admit(who.consumer, Role.Consumer),
+    licensor: await admit(who.licensor, Role.Licensor),
+    auditor: await admit(who.auditor, Role.Auditor),
+  };
+  await gateway.connect(who.masterMinter).configureMinter(who.minter.address, MINTER_ALLOWANCE);
+  const latest = await connection.ethers.provider.getBlock("latest");
+  await gateway.connect(who.auditor).attestReserve(RESERVE, latest!.timestamp, referenceHash("reserve report 1"));
+  return memberIds;
+}
+
 /**
  * Deploys the settlement layer with the project's own Ignition module, admits one member per role
  * (each accepts the agreement), configures a minter and attests a reserve. No tokens exist yet.
@@ -67,40 +119,33 @@ export function settlementLayerFixture(connection: Connection): () => Promise<Se
   return async function deploySettlementLayer(): Promise<SettlementLayerFixture> {
     const who = await actors(connection);
     const deployed = await ignition.deploy(SettlementLayer, {
-      parameters: {
-        SettlementLayer: {
-          founderMetadata: FOUNDER_METADATA,
-          agreementHash: AGREEMENT_V1,
-          noticePeriod: Number(NOTICE_PERIOD),
-          gatewayAdmin: who.issuerAdmin.address,
-          masterMinter: who.masterMinter.address,
-        },
-      },
+      parameters: PARAMETERS(who),
       defaultSender: who.operator.address,
     });
     const consortium = await ethers.getContractAt("Consortium", await deployed.consortium.getAddress());
     const token = await ethers.getContractAt("SettlementToken", await deployed.token.getAddress());
     const gateway = await ethers.getContractAt("FiatGateway", await deployed.gateway.getAddress());
-
-    const admit = async (signer: HardhatEthersSigner, role: Role): Promise<bigint> => {
-      await consortium
-        .connect(who.operator)
-        .admit([signer.address], roleMask(role), referenceHash(`member ${signer.address}`));
-      await consortium.connect(signer).acceptAgreement(AGREEMENT_V1);
-      return consortium.memberCount();
-    };
-    const memberIds = {
-      operator: 1n,
-      provider: await admit(who.provider, Role.Provider),
-      consumer: await admit(who.consumer, Role.Consumer),
-      licensor: await admit(who.licensor, Role.Licensor),
-      auditor: await admit(who.auditor, Role.Auditor),
-    };
-    await gateway.connect(who.masterMinter).configureMinter(who.minter.address, MINTER_ALLOWANCE);
-    const latest = await ethers.provider.getBlock("latest");
-    await gateway.connect(who.auditor).attestReserve(RESERVE, latest!.timestamp, referenceHash("reserve report 1"));
-
+    const memberIds = await populate(connection, who, consortium, gateway);
     return { ...who, consortium, token, gateway, memberIds };
+  };
+}
+
+/** Like {settlementLayerFixture}, with the whole system: the licence and machine registries too. */
+export function marketFixture(connection: Connection): () => Promise<MarketFixture> {
+  const { ethers, ignition } = connection;
+  return async function deployCapacityMarket(): Promise<MarketFixture> {
+    const who = await actors(connection);
+    const deployed = await ignition.deploy(CapacityMarket, {
+      parameters: PARAMETERS(who),
+      defaultSender: who.operator.address,
+    });
+    const consortium = await ethers.getContractAt("Consortium", await deployed.consortium.getAddress());
+    const token = await ethers.getContractAt("SettlementToken", await deployed.token.getAddress());
+    const gateway = await ethers.getContractAt("FiatGateway", await deployed.gateway.getAddress());
+    const licenses = await ethers.getContractAt("LicenseRegistry", await deployed.licenseRegistry.getAddress());
+    const machines = await ethers.getContractAt("MachineRegistry", await deployed.machineRegistry.getAddress());
+    const memberIds = await populate(connection, who, consortium, gateway);
+    return { ...who, consortium, token, gateway, licenses, machines, memberIds };
   };
 }
 
