@@ -4,7 +4,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { Role, roleMask } from "../src/sdk/membership.js";
 import { parseEuro } from "../src/sdk/money.js";
 import { referenceHash } from "../src/sdk/references.js";
-import { deploySettlementLayer } from "../scripts/lib/deploy.js";
+import { deployCapacityMarket } from "../scripts/lib/deploy.js";
 
 interface Receipted {
   wait(): Promise<{ gasUsed: bigint } | null>;
@@ -38,7 +38,7 @@ export async function measureSettlementGas(connection: NetworkConnection): Promi
   await (await plain.connect(alice).transfer(bob.address, 1n)).wait();
   const ozTransfer = await gasOf(plain.connect(alice).transfer(bob.address, parseEuro("10")));
 
-  const deployment = await deploySettlementLayer(connection, { deploymentId: `bench-${Date.now()}` });
+  const deployment = await deployCapacityMarket(connection, { deploymentId: `bench-${Date.now()}` });
   const consortium = await ethers.getContractAt("Consortium", deployment.addresses.consortium, operator);
   const token = await ethers.getContractAt("SettlementToken", deployment.addresses.token, operator);
   const gateway = await ethers.getContractAt("FiatGateway", deployment.addresses.gateway, operator);

@@ -18,7 +18,7 @@ import { referenceHash } from "../src/sdk/references.js";
 import { SettlementLayer } from "../src/sdk/settlement.js";
 import { TransactionRefusedError } from "../src/sdk/transact.js";
 import { accountAt, viemChain } from "./lib/chain.js";
-import { deploySettlementLayer, renderAddresses } from "./lib/deploy.js";
+import { deployCapacityMarket, renderAddresses } from "./lib/deploy.js";
 
 const connection = await network.create();
 const chain = await viemChain(connection);
@@ -34,7 +34,7 @@ const minter = accountAt(chain, 4, "bank integration (minter)");
 const outsider = accountAt(chain, 5, "outsider");
 
 step("Deploying Consortium, SettlementToken and FiatGateway with Ignition");
-const deployment = await deploySettlementLayer(connection, { deploymentId: `demo-${Date.now()}` });
+const deployment = await deployCapacityMarket(connection, { deploymentId: `demo-${Date.now()}` });
 const layer = new SettlementLayer(chain, deployment.addresses);
 console.log(renderAddresses(deployment.addresses));
 

@@ -1,5 +1,5 @@
 /**
- * Deploys the settlement layer to the selected network with Ignition and prints the addresses.
+ * Deploys the whole system (settlement layer and registries) to the selected network with Ignition and prints the addresses.
  *
  *   npm run deploy -- --network localhost
  *   npm run deploy -- --network poa
@@ -13,7 +13,7 @@ import { network } from "hardhat";
 
 import { chainSettings, isNetworkName } from "../config/networks.js";
 import { viemChain } from "./lib/chain.js";
-import { deploySettlementLayer, renderAddresses } from "./lib/deploy.js";
+import { deployCapacityMarket, renderAddresses } from "./lib/deploy.js";
 
 const connection = await network.create();
 const chain = await viemChain(connection);
@@ -33,9 +33,9 @@ if (expected !== 0 && expected !== chain.chainId) {
 }
 const deploymentId = process.env.DEPLOYMENT_ID || `settlement-${chain.chainId}`;
 console.log(
-  `Deploying the settlement layer to "${name}" (chain id ${chain.chainId}) as deployment "${deploymentId}"...`,
+  `Deploying the capacity market to "${name}" (chain id ${chain.chainId}) as deployment "${deploymentId}"...`,
 );
-const deployment = await deploySettlementLayer(connection, { deploymentId });
+const deployment = await deployCapacityMarket(connection, { deploymentId });
 console.log(renderAddresses(deployment.addresses));
 console.log(`\nParameters: ${deployment.parametersFile}`);
 if (connection.networkConfig.type === "http") {

@@ -1,4 +1,4 @@
-/** Deploys the settlement layer with its Ignition module and the parameters file of the selected network. */
+/** Deploys the whole system with its Ignition module and the parameters file of the selected network. */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -7,16 +7,16 @@ import type { DeploymentParameters } from "@nomicfoundation/ignition-core";
 import type { NetworkConnection } from "hardhat/types/network";
 import { getAddress, type Address } from "viem";
 
-import SettlementLayerModule from "../../ignition/modules/SettlementLayer.js";
+import CapacityMarketModule from "../../ignition/modules/CapacityMarket.js";
 import { renderTable } from "../../src/format/table.js";
-import type { SettlementAddresses } from "../../src/sdk/transact.js";
+import type { MarketAddresses } from "../../src/sdk/transact.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const ZERO_HASH = `0x${"0".repeat(64)}`;
 const ZERO_ADDRESS = `0x${"0".repeat(40)}`;
 
 export interface Deployment {
-  addresses: SettlementAddresses;
+  addresses: MarketAddresses;
   /** A block at or before the deployment, to read its events from. */
   fromBlock: bigint;
   deploymentId: string;
@@ -73,17 +73,18 @@ export async function readParameters(file: string): Promise<Parameters> {
 }
 
 /**
- * Deploys (or, with the same deploymentId on a persistent chain, resumes) the settlement layer.
+ * Deploys (or, with the same deploymentId on a persistent chain, resumes) the whole system: the settlement
+ * layer (Consortium, SettlementToken, FiatGateway) and the licence and machine registries.
  * Ignition keeps a journal per deployment id, so a deployment that stopped half way picks up where it stopped.
  */
-export async function deploySettlementLayer(
+export async function deployCapacityMarket(
   connection: NetworkConnection,
   options: { deploymentId: string; parametersFile?: string },
 ): Promise<Deployment> {
   const parametersFile = options.parametersFile ?? parametersFileFor(connection.networkName);
   const parameters = await readParameters(parametersFile);
   const fromBlock = BigInt(await connection.ethers.provider.getBlockNumber());
-  const deployed = await connection.ignition.deploy(SettlementLayerModule, {
+  const deployed = await connection.ignition.deploy(CapacityMarketModule, {
     parameters: parameters as DeploymentParameters,
     deploymentId: options.deploymentId,
     displayUi: false,
@@ -95,6 +96,8 @@ export async function deploySettlementLayer(
       consortium: await address(deployed.consortium),
       token: await address(deployed.token),
       gateway: await address(deployed.gateway),
+      licenseRegistry: await address(deployed.licenseRegistry),
+      machineRegistry: await address(deployed.machineRegistry),
     },
     fromBlock,
     deploymentId: options.deploymentId,
@@ -103,7 +106,7 @@ export async function deploySettlementLayer(
 }
 
 /** The deployment's addresses as a table, one contract per row. */
-export function renderAddresses(addresses: SettlementAddresses): string {
+export function renderAddresses(addresses: MarketAddresses): string {
   return renderTable(
     [
       { header: "contract", value: (row: [string, Address]) => row[0] },

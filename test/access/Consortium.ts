@@ -184,6 +184,11 @@ views
 ├── requireRole ── the member id, or ConsortiumMissingRole (after the requireMember checks)
 ├── requireNewBusiness ── the member id, or ConsortiumMissingRole / ConsortiumMemberSuspended /
 │   ConsortiumAgreementNotAccepted / ConsortiumExitPending
+├── requireAccount ── the member id, also for a suspended member or one leaving; or ConsortiumNotMember /
+│   ConsortiumAccountRemoved / ConsortiumMemberExited
+├── inBusiness ── true for a member in good standing with the role, the current agreement and no exit
+│   requested; false for each of: missing role, suspended, exited, unknown id, agreement not
+│   accepted, exit requested
 └── currentAgreement / agreementHash / noticePeriod / registeredContracts / token / limits
 */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
@@ -2129,6 +2134,95 @@ describe("Consortium", function () {
         await expect(f.consortium.requireNewBusiness(f.provider.address, Role.Provider))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumExitPending")
           .withArgs(f.memberIds.provider, effectiveAt);
+      });
+    });
+
+    describe("requireAccount", function () {
+      it("returns the member id for an active account of a member in good standing", async function () {
+        const f = await loadFixture(fixture);
+        expect(await f.consortium.requireAccount(f.provider.address)).to.equal(f.memberIds.provider);
+      });
+
+      it("returns the member id for a suspended member, which may still protect itself", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.operator).suspend(f.memberIds.provider, REASON);
+        expect(await f.consortium.requireAccount(f.provider.address)).to.equal(f.memberIds.provider);
+      });
+
+      it("returns the member id while an exit is pending", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.provider).requestExit();
+        expect(await f.consortium.requireAccount(f.provider.address)).to.equal(f.memberIds.provider);
+      });
+
+      it("reverts with ConsortiumNotMember for an account that never belonged to a member", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.requireAccount(f.outsider.address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNotMember")
+          .withArgs(f.outsider.address);
+      });
+
+      it("reverts with ConsortiumAccountRemoved for a removed account", async function () {
+        const f = await loadFixture(fixture);
+        const second = spareSigner(f, 0).address;
+        await f.consortium.connect(f.provider).addAccount(second);
+        await f.consortium.connect(f.provider).removeAccount(second);
+        await expect(f.consortium.requireAccount(second))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAccountRemoved")
+          .withArgs(second, f.memberIds.provider);
+      });
+
+      it("reverts with ConsortiumMemberExited for an exited member", async function () {
+        const f = await loadFixture(fixture);
+        const id = await exitedMember(f);
+        await expect(f.consortium.requireAccount(spareSigner(f, 1).address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberExited")
+          .withArgs(id);
+      });
+    });
+
+    describe("inBusiness", function () {
+      it("is true for a member in good standing with the role, the current agreement and no exit requested", async function () {
+        const f = await loadFixture(fixture);
+        expect(await f.consortium.inBusiness(f.memberIds.provider, Role.Provider)).to.equal(true);
+        expect(await f.consortium.inBusiness(f.memberIds.operator, Role.Operator)).to.equal(true);
+      });
+
+      it("is false for a role the member lacks", async function () {
+        const f = await loadFixture(fixture);
+        expect(await f.consortium.inBusiness(f.memberIds.provider, Role.Consumer)).to.equal(false);
+      });
+
+      it("is false while the member is suspended, and true again once reinstated", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.operator).suspend(f.memberIds.provider, REASON);
+        expect(await f.consortium.inBusiness(f.memberIds.provider, Role.Provider)).to.equal(false);
+        await f.consortium.connect(f.operator).reinstate(f.memberIds.provider);
+        expect(await f.consortium.inBusiness(f.memberIds.provider, Role.Provider)).to.equal(true);
+      });
+
+      it("is false until the member accepts a newer agreement", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.operator).publishAgreement(AGREEMENT_V2);
+        expect(await f.consortium.inBusiness(f.memberIds.provider, Role.Provider)).to.equal(false);
+        await f.consortium.connect(f.provider).acceptAgreement(AGREEMENT_V2);
+        expect(await f.consortium.inBusiness(f.memberIds.provider, Role.Provider)).to.equal(true);
+      });
+
+      it("is false once the member asked to leave, and true again when it cancels", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.provider).requestExit();
+        expect(await f.consortium.inBusiness(f.memberIds.provider, Role.Provider)).to.equal(false);
+        await f.consortium.connect(f.provider).cancelExit();
+        expect(await f.consortium.inBusiness(f.memberIds.provider, Role.Provider)).to.equal(true);
+      });
+
+      it("is false for an exited member and for an id never issued", async function () {
+        const f = await loadFixture(fixture);
+        const id = await exitedMember(f);
+        expect(await f.consortium.inBusiness(id, Role.Consumer)).to.equal(false);
+        expect(await f.consortium.inBusiness(99n, Role.Consumer)).to.equal(false);
+        expect(await f.consortium.inBusiness(0n, Role.Operator)).to.equal(false);
       });
     });
 

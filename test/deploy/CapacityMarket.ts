@@ -1,14 +1,14 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { deploySettlementLayer, parametersFileFor, readParameters } from "../../scripts/lib/deploy.js";
+import { deployCapacityMarket, parametersFileFor, readParameters } from "../../scripts/lib/deploy.js";
 import { AccountStanding, MemberStatus, Role, roleMask } from "../../src/sdk/membership.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
 
 async function deployWithDefaults() {
-  const deployment = await deploySettlementLayer(connection, { deploymentId: "test" });
+  const deployment = await deployCapacityMarket(connection, { deploymentId: "test" });
   const [deployer] = await ethers.getSigners();
   return {
     deployment,
@@ -16,11 +16,13 @@ async function deployWithDefaults() {
     consortium: await ethers.getContractAt("Consortium", deployment.addresses.consortium),
     token: await ethers.getContractAt("SettlementToken", deployment.addresses.token),
     gateway: await ethers.getContractAt("FiatGateway", deployment.addresses.gateway),
+    licenses: await ethers.getContractAt("LicenseRegistry", deployment.addresses.licenseRegistry),
+    machines: await ethers.getContractAt("MachineRegistry", deployment.addresses.machineRegistry),
   };
 }
 
-describe("ignition/modules/SettlementLayer", function () {
-  it("deploys the three contracts with the network's parameters", async function () {
+describe("ignition/modules/CapacityMarket (with SettlementLayer)", function () {
+  it("deploys the settlement layer with the network's parameters", async function () {
     const { deployment, consortium, token } = await networkHelpers.loadFixture(deployWithDefaults);
     const parameters = (await readParameters(parametersFileFor("default"))).SettlementLayer!;
     expect(deployment.parametersFile).to.equal(parametersFileFor("default"));
@@ -48,9 +50,22 @@ describe("ignition/modules/SettlementLayer", function () {
     expect(await consortium.token()).to.equal(await token.getAddress());
     expect(await token.consortium()).to.equal(await consortium.getAddress());
     expect(await token.gateway()).to.equal(await gateway.getAddress());
-    expect(await consortium.registeredContracts()).to.deep.equal([await gateway.getAddress()]);
+    expect((await consortium.registeredContracts())[0]).to.equal(await gateway.getAddress());
     expect(await token.standingOf(await gateway.getAddress())).to.equal(BigInt(AccountStanding.System));
     expect(await token.standingOf(deployer.address)).to.equal(BigInt(AccountStanding.Member));
+  });
+
+  it("wires the registries to the consortium and registers them, so that their obligations block exits", async function () {
+    const { consortium, token, gateway, licenses, machines } = await networkHelpers.loadFixture(deployWithDefaults);
+    expect(await licenses.consortium()).to.equal(await consortium.getAddress());
+    expect(await machines.consortium()).to.equal(await consortium.getAddress());
+    expect(await machines.licenseRegistry()).to.equal(await licenses.getAddress());
+    expect(await consortium.registeredContracts()).to.deep.equal([
+      await gateway.getAddress(),
+      await licenses.getAddress(),
+      await machines.getAddress(),
+    ]);
+    expect(await token.standingOf(await machines.getAddress())).to.equal(BigInt(AccountStanding.System));
   });
 
   it("gives the gateway's admin and master minter roles to the deployer by default", async function () {
