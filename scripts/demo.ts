@@ -1,7 +1,8 @@
 /**
- * The main job, end to end on one chain: deploy the settlement layer, admit three companies, mint
- * against bank deposits, pay between members, redeem for bank payouts, and print balances and the
- * reconciliation with the bank.
+ * The main job, end to end on one chain: deploy the system, admit four companies, mint against bank
+ * deposits, pay between members, list machines and a service in the registry with their tariffs (and a
+ * licence), find a machine by capability and quote a job, redeem for bank payouts, and print balances
+ * and the reconciliation with the bank.
  *
  *   npm run demo                        # in-process Hardhat network
  *   npm run demo -- --network poaSim    # in process, shaped like a PoA chain (paris, gas price 0)
@@ -9,7 +10,11 @@
  */
 import { network } from "hardhat";
 import type { Address } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
+import { MarketRegistry, profileOf } from "../src/broker/market.js";
+import { renderQuote, renderSearchResults } from "../src/broker/render.js";
+import { jobUsage, quoteLines, type Job, type Tariff } from "../src/broker/tariff.js";
 import { short } from "../src/format/table.js";
 import { Role, roleMask } from "../src/sdk/membership.js";
 import { formatEuro, parseEuro } from "../src/sdk/money.js";
@@ -32,17 +37,20 @@ const consumer = accountAt(chain, 2, "consumer");
 const auditor = accountAt(chain, 3, "auditor");
 const minter = accountAt(chain, 4, "bank integration (minter)");
 const outsider = accountAt(chain, 5, "outsider");
+const licensor = accountAt(chain, 6, "licensor");
 
-step("Deploying Consortium, SettlementToken and FiatGateway with Ignition");
+step("Deploying Consortium, SettlementToken, FiatGateway and the registries with Ignition");
 const deployment = await deployCapacityMarket(connection, { deploymentId: `demo-${Date.now()}` });
 const layer = new SettlementLayer(chain, deployment.addresses);
+const market = new MarketRegistry(chain, deployment.addresses);
 console.log(renderAddresses(deployment.addresses));
 
-step("Admitting three companies; each accepts the framework agreement");
+step("Admitting four companies; each accepts the framework agreement");
 const companies: [Address, string, Role][] = [
   [provider, "Laserwerk Nord GmbH", Role.Provider],
   [consumer, "Feinteile Sued KG", Role.Consumer],
   [auditor, "Treuhand Revision AG", Role.Auditor],
+  [licensor, "Halterungsdesign Lizenz GmbH", Role.Licensor],
 ];
 const labels = new Map<bigint, string>([[1n, "Consortium operator eG"]]);
 for (const [account, name, role] of companies) {
@@ -86,6 +94,131 @@ try {
   if (!(error instanceof TransactionRefusedError)) throw error;
   console.log(`  a payment to a non-member is refused: ${error.errorName}(${short(outsider)})`);
 }
+
+step("The licensor registers a licence: 0.35 EUR royalty per licensed bracket");
+const bracketLicence = await market.registerLicense(
+  chain.wallet(licensor),
+  parseEuro("0.35"),
+  referenceHash("Licence terms: wall bracket design WB-7, rev. 3"),
+);
+console.log(`  licence ${bracketLicence}: wall bracket design WB-7`);
+
+step("The provider lists a laser cutter, a press brake and an inspection service, each with its tariff");
+const euro = parseEuro;
+const listings: {
+  name: string;
+  profile: ReturnType<typeof profileOf>;
+  tariff: Tariff;
+  signer: "device" | "inspector";
+}[] = [
+  {
+    name: "Laser cutter TruLaser 3030 (6 kW)",
+    profile: profileOf(
+      "Machine",
+      "DE-HH-01",
+      ["laser-cutting", "laser-engraving", "sheet-metal"],
+      "ipfs://laser-3030-spec",
+      referenceHash("TruLaser 3030 specification sheet"),
+    ),
+    // 48 EUR/h, parts 0.20 EUR (0.15 above 100, 0.10 above 1,000), a worker's inspection 12 EUR, setup 25 EUR, minimum 60 EUR.
+    tariff: {
+      pricePerHour: euro("48"),
+      pricePerUnit: euro("0.20"),
+      pricePerInspection: euro("12"),
+      setupFee: euro("25"),
+      minimumCharge: euro("60"),
+      tiers: [
+        { threshold: 100n, pricePerUnit: euro("0.15") },
+        { threshold: 1000n, pricePerUnit: euro("0.10") },
+      ],
+      licenseIds: [bracketLicence],
+    },
+    signer: "device",
+  },
+  {
+    name: "Press brake TruBend 5130",
+    profile: profileOf(
+      "Machine",
+      "DE-HH-01",
+      ["press-brake-bending", "sheet-metal"],
+      "ipfs://trubend-5130-spec",
+      referenceHash("TruBend 5130 specification sheet"),
+    ),
+    tariff: {
+      pricePerHour: euro("55"),
+      pricePerUnit: euro("0.30"),
+      pricePerInspection: euro("12"),
+      setupFee: euro("40"),
+      minimumCharge: euro("80"),
+      tiers: [],
+      licenseIds: [],
+    },
+    signer: "device",
+  },
+  {
+    name: "Visual and dimensional inspection (worker with tablet)",
+    profile: profileOf(
+      "Service",
+      "DE-HH-01",
+      ["visual-inspection", "dimensional-inspection"],
+      "ipfs://inspection-service",
+      referenceHash("Inspection service description and certificates"),
+    ),
+    tariff: {
+      pricePerHour: 0n,
+      pricePerUnit: 0n,
+      pricePerInspection: euro("18"),
+      setupFee: 0n,
+      minimumCharge: euro("18"),
+      tiers: [],
+      licenseIds: [],
+    },
+    signer: "inspector",
+  },
+];
+const listingNames = new Map<bigint, string>();
+for (const listing of listings) {
+  // Each machine (or the worker's tablet) holds its own signing key; only its address goes on-chain.
+  const key = privateKeyToAccount(generatePrivateKey()).address;
+  const machineId = await market.registerMachine(chain.wallet(provider), listing.profile, [key], listing.tariff);
+  listingNames.set(machineId, listing.name);
+  console.log(`  listing ${machineId}: ${listing.name}, ${listing.signer} key ${short(key)}`);
+}
+
+step("The consumer looks up laser cutting in the yellow pages and asks for a quote");
+const job: Job = { parts: 120n, secondsPerPart: 40n, inspections: 3, licensedProducts: { [bracketLicence]: 120n } };
+const found = await market.find({ capability: "laser-cutting", job, maxPrice: euro("500") });
+console.log(renderSearchResults(found, (id) => labels.get(id) ?? `member ${id}`));
+const best = found[0];
+if (best === undefined || best.terms === undefined) throw new Error("The search found no bookable laser cutter.");
+const { lines, charge } = quoteLines(
+  best.terms.tariff,
+  best.terms.royalties,
+  jobUsage(job, best.terms.tariff),
+  () => "bracket WB-7",
+);
+console.log("");
+console.log(
+  renderQuote(
+    lines,
+    `Quote: ${listingNames.get(best.listing.machineId)}, tariff v${best.terms.tariffVersion}: ` +
+      "120 brackets at 40 s each, 3 inspections",
+  ),
+);
+const onChain = await market.quoteOnChain(best.listing.machineId, jobUsage(job, best.terms.tariff));
+if (onChain.charge.total !== charge.total) {
+  throw new Error(`The broker's quote (${charge.total}) differs from the contract's (${onChain.charge.total}).`);
+}
+console.log(`  the contract prices the same job at ${formatEuro(onChain.charge.total)} EUR: identical`);
+
+step("Another consumer question: who bends and cuts sheet metal, for 50 plain parts at 30 s each?");
+const plainJob: Job = { parts: 50n, secondsPerPart: 30n, inspections: 0 };
+console.log(
+  renderSearchResults(
+    await market.find({ capability: "sheet-metal", job: plainJob }),
+    (id) => labels.get(id) ?? `member ${id}`,
+  ),
+);
 
 step("Redeeming: the provider is paid out, a consumer request is rejected and refunded");
 const paidOut = await layer.requestRedemption(

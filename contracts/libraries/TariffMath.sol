@@ -13,7 +13,7 @@ import {Charge, Tariff, UnitTier, Usage} from "../types/Tariff.sol";
 /// - nothing at all if `u` is all zeros (an order that never ran pays nothing);
 /// - otherwise `setupFee + machineTime + production + inspections`, raised to `minimumCharge` if below it,
 ///   plus the royalties, which go to licensors and never count towards the minimum;
-/// - machineTime = floor(machineSeconds * pricePerSecond / 1000);
+/// - machineTime = floor(machineSeconds * pricePerHour / 3600): metered by the second at an hourly rate;
 /// - production is graduated: the first `tiers[0].threshold` units at `pricePerUnit`, the units above
 ///   `tiers[i].threshold` (up to the next threshold) at `tiers[i].pricePerUnit`;
 /// - royalties[i] = licensedProducts[i] * r[i].
@@ -28,8 +28,8 @@ import {Charge, Tariff, UnitTier, Usage} from "../types/Tariff.sol";
 /// overflows a uint256; callers may narrow the total to a uint176 safely.
 /// Preconditions (checked by the registry when a tariff is published): tier thresholds strictly rise.
 library TariffMath {
-    /// @notice `pricePerSecond` is in 1/SECOND_PRICE_SCALE of a token base unit.
-    uint256 internal constant SECOND_PRICE_SCALE = 1000;
+    /// @notice Machine time is priced per hour and metered per second.
+    uint256 internal constant SECONDS_PER_HOUR = 3600;
 
     /// @notice Usage counts licensed products for `given` licences, the tariff names `expected`, or the
     /// royalties given for the tariff's licences are `given` instead of `expected`.
@@ -59,7 +59,7 @@ library TariffMath {
             if (!used) return charge;
 
             charge.setupFee = tariff.setupFee;
-            charge.machineTime = (uint256(usage.machineSeconds) * tariff.pricePerSecond) / SECOND_PRICE_SCALE;
+            charge.machineTime = (uint256(usage.machineSeconds) * tariff.pricePerHour) / SECONDS_PER_HOUR;
             charge.production = production(tariff.pricePerUnit, tariff.tiers, usage.units);
             charge.inspections = uint256(usage.inspections) * tariff.pricePerInspection;
             uint256 subtotal = charge.setupFee + charge.machineTime + charge.production + charge.inspections;

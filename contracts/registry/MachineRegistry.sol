@@ -27,7 +27,7 @@ contract MachineRegistry is IMachineRegistry, ERC165 {
 
     /// @dev A tariff version in three slots plus one per tier; licence ids packed 32 bits each.
     struct StoredTariff {
-        uint96 pricePerSecond;
+        uint96 pricePerHour;
         uint96 pricePerUnit;
         uint8 tierCount;
         uint8 licenseCount;
@@ -340,7 +340,7 @@ contract MachineRegistry is IMachineRegistry, ERC165 {
 
     function _loadTariff(uint64 machineId, uint32 version) internal view returns (Tariff memory tariff) {
         StoredTariff storage stored = _tariffs[machineId][version];
-        tariff.pricePerSecond = stored.pricePerSecond;
+        tariff.pricePerHour = stored.pricePerHour;
         tariff.pricePerUnit = stored.pricePerUnit;
         tariff.pricePerInspection = stored.pricePerInspection;
         tariff.setupFee = stored.setupFee;
@@ -448,7 +448,7 @@ contract MachineRegistry is IMachineRegistry, ERC165 {
 
         version = ++machine.tariffVersion;
         StoredTariff storage stored = _tariffs[machineId][version];
-        stored.pricePerSecond = tariff.pricePerSecond;
+        stored.pricePerHour = tariff.pricePerHour;
         stored.pricePerUnit = tariff.pricePerUnit;
         stored.tierCount = uint8(tierCount);
         stored.licenseCount = uint8(licenseCount);

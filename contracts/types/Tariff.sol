@@ -7,12 +7,11 @@ struct UnitTier {
     uint96 pricePerUnit;
 }
 
-/// @notice A machine's price list, one version of it. Amounts are in token base units (1e-6 EUR) except
-/// `pricePerSecond`, which is in thousandths of a base unit so that hourly prices stay exact enough
-/// (40 EUR/h is 11,111,111 per second, 39.99999996 EUR/h).
+/// @notice A machine's price list, one version of it. Amounts are in token base units (1e-6 EUR). Machine
+/// time is metered by the second at an hourly rate, so that every hourly or per-minute price is exact.
 struct Tariff {
-    /// @dev Per machine second, in 1/1000 base unit (see TariffMath.SECOND_PRICE_SCALE).
-    uint96 pricePerSecond;
+    /// @dev Per machine hour, charged by the second (see TariffMath.price).
+    uint96 pricePerHour;
     /// @dev Per unit produced, up to the first tier's threshold.
     uint96 pricePerUnit;
     uint96 pricePerInspection;

@@ -7,7 +7,7 @@ import { parseEventLogs, type Address, type Hex, type TransactionReceipt } from 
 import { licenseRegistryAbi, machineRegistryAbi } from "../generated/abis.js";
 import { transact, type ChainContext, type MarketAddresses, type Wallet } from "../sdk/transact.js";
 import { KeyKind, MachineKind, MachineStatus, type MachineStatusName } from "./listing.js";
-import { hourlyPrice, jobUsage, price, type Charge, type Job, type Tariff, type Usage } from "./tariff.js";
+import { jobUsage, missingLicences, price, type Charge, type Job, type Tariff, type Usage } from "./tariff.js";
 import { capabilityTag, siteCode } from "./vocabulary.js";
 
 /** A listing's presentation, in the form the registry takes it. */
@@ -244,13 +244,11 @@ export class MarketRegistry {
       const result: SearchResult = { listing, bookable };
       if (bookable) {
         result.terms = await this.bookingTerms(machineId, block);
-        if (
-          filter.maxPricePerHour !== undefined &&
-          hourlyPrice(result.terms.tariff.pricePerSecond) > filter.maxPricePerHour
-        )
-          continue;
+        if (filter.maxPricePerHour !== undefined && result.terms.tariff.pricePerHour > filter.maxPricePerHour) continue;
         if (filter.job !== undefined) {
-          result.quote = price(result.terms.tariff, result.terms.royalties, jobUsage(filter.job));
+          // A listing whose tariff lacks a licence the job makes products under cannot take the job.
+          if (missingLicences(filter.job, result.terms.tariff).length > 0) continue;
+          result.quote = price(result.terms.tariff, result.terms.royalties, jobUsage(filter.job, result.terms.tariff));
           if (filter.maxPrice !== undefined && result.quote.total > filter.maxPrice) continue;
         }
       } else if (filter.maxPrice !== undefined || filter.maxPricePerHour !== undefined) {

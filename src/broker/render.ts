@@ -1,10 +1,17 @@
 /** Tables for the broker's answers: search results and quotes. */
+import type { Hex } from "viem";
+
 import { renderTable, short } from "../format/table.js";
 import { formatEuro } from "../sdk/money.js";
 import { machineKindName, machineStatusName } from "./listing.js";
 import type { SearchResult } from "./market.js";
-import { hourlyPrice, type QuoteLine } from "./tariff.js";
+import type { QuoteLine } from "./tariff.js";
 import { capabilityName, siteName } from "./vocabulary.js";
+
+function readableCapability(tag: Hex): string {
+  const name = capabilityName(tag);
+  return name === tag ? short(tag) : name;
+}
 
 /** One row per listing: id, kind, provider, site, status, capabilities, hourly rate, and the quote if a job was priced. */
 export function renderSearchResults(
@@ -21,12 +28,12 @@ export function renderSearchResults(
       { header: "status", value: (r) => machineStatusName(r.listing.status) + (r.bookable ? "" : " (not bookable)") },
       {
         header: "capabilities",
-        value: (r) => r.listing.capabilities.map((tag) => short(capabilityName(tag))).join(", "),
+        value: (r) => r.listing.capabilities.map(readableCapability).join(", "),
       },
       { header: "tariff", value: (r) => (r.terms === undefined ? "" : `v${r.terms.tariffVersion}`) },
       {
         header: "EUR/h",
-        value: (r) => (r.terms === undefined ? "" : formatEuro(hourlyPrice(r.terms.tariff.pricePerSecond))),
+        value: (r) => (r.terms === undefined ? "" : formatEuro(r.terms.tariff.pricePerHour)),
         align: "right",
       },
       ...(priced

@@ -4,7 +4,7 @@
  * base unit (the tests fuzz the two against each other); read TariffMath's NatSpec for the rules,
  * their bounds and their rounding.
  */
-import { formatEuro, parseEuro } from "../sdk/money.js";
+import { formatEuro } from "../sdk/money.js";
 
 export interface UnitTier {
   threshold: bigint;
@@ -13,8 +13,8 @@ export interface UnitTier {
 
 /** A tariff version as the registry stores it (the shape viem decodes `tariffOf` into). */
 export interface Tariff {
-  /** Per machine second, in 1/1000 of a base unit. */
-  pricePerSecond: bigint;
+  /** Per machine hour, metered by the second. */
+  pricePerHour: bigint;
   pricePerUnit: bigint;
   pricePerInspection: bigint;
   setupFee: bigint;
@@ -42,8 +42,8 @@ export interface Charge {
   total: bigint;
 }
 
-/** `pricePerSecond` is in 1/SECOND_PRICE_SCALE of a base unit. */
-export const SECOND_PRICE_SCALE = 1000n;
+/** Machine time is priced per hour and metered per second. */
+export const SECONDS_PER_HOUR = 3600n;
 const UINT32_MAX = 2n ** 32n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 const UINT96_MAX = 2n ** 96n - 1n;
@@ -55,7 +55,7 @@ function checkRange(name: string, value: bigint, max: bigint): void {
 }
 
 function checkTariff(tariff: Tariff): void {
-  for (const key of ["pricePerSecond", "pricePerUnit", "pricePerInspection", "setupFee", "minimumCharge"] as const) {
+  for (const key of ["pricePerHour", "pricePerUnit", "pricePerInspection", "setupFee", "minimumCharge"] as const) {
     checkRange(`tariff.${key}`, tariff[key], UINT96_MAX);
   }
   let previous = 0n;
@@ -137,7 +137,7 @@ export function price(tariff: Tariff, royalties: readonly bigint[], usage: Usage
   if (!used) return charge;
 
   charge.setupFee = tariff.setupFee;
-  charge.machineTime = (usage.machineSeconds * tariff.pricePerSecond) / SECOND_PRICE_SCALE;
+  charge.machineTime = (usage.machineSeconds * tariff.pricePerHour) / SECONDS_PER_HOUR;
   charge.production = productionBands(tariff.pricePerUnit, tariff.tiers, usage.units).reduce(
     (sum, band) => sum + band.amount,
     0n,
@@ -154,27 +154,33 @@ export interface Job {
   parts: bigint;
   secondsPerPart: bigint;
   inspections: number;
-  /** Licensed products per licence of the tariff (default: none). */
-  licensedProducts?: readonly bigint[];
+  /** Licensed products by licence id (default: none). */
+  licensedProducts?: Readonly<Record<number, bigint>>;
 }
 
-export function jobUsage(job: Job): Usage {
+/** Licences the job makes products under that the tariff does not name (such a listing cannot take the job). */
+export function missingLicences(job: Job, tariff: Pick<Tariff, "licenseIds">): number[] {
+  return Object.entries(job.licensedProducts ?? {})
+    .filter(([id, count]) => count > 0n && !tariff.licenseIds.includes(Number(id)))
+    .map(([id]) => Number(id));
+}
+
+/** The usage a job amounts to under `tariff`, licensed products in the tariff's licence order. */
+export function jobUsage(job: Job, tariff: Pick<Tariff, "licenseIds">): Usage {
+  const missing = missingLicences(job, tariff);
+  if (missing.length > 0) {
+    throw new RangeError(
+      `The job makes products under licence ${missing.join(", ")}, which this tariff does not name; ` +
+        "book a listing whose tariff carries the licence.",
+    );
+  }
+  const counts = job.licensedProducts ?? {};
   return {
     machineSeconds: job.parts * job.secondsPerPart,
     units: job.parts,
     inspections: job.inspections,
-    licensedProducts: job.licensedProducts ?? [],
+    licensedProducts: tariff.licenseIds.length === 0 ? [] : tariff.licenseIds.map((id) => counts[id] ?? 0n),
   };
-}
-
-/** Per-second price (in 1/1000 base unit) for an hourly price in euros, rounded down. */
-export function pricePerSecondFromHourly(euroPerHour: string): bigint {
-  return (parseEuro(euroPerHour) * SECOND_PRICE_SCALE) / 3600n;
-}
-
-/** Hourly price in base units for a per-second price, rounded down (for display). */
-export function hourlyPrice(pricePerSecond: bigint): bigint {
-  return (pricePerSecond * 3600n) / SECOND_PRICE_SCALE;
 }
 
 export interface QuoteLine {
@@ -205,7 +211,7 @@ export function quoteLines(
   lines.push({
     item: "machine time",
     quantity: `${usage.machineSeconds} s`,
-    unitPrice: `${formatEuro(hourlyPrice(tariff.pricePerSecond))}/h`,
+    unitPrice: `${formatEuro(tariff.pricePerHour)}/h`,
     amount: charge.machineTime,
   });
   for (const band of productionBands(tariff.pricePerUnit, tariff.tiers, usage.units)) {
