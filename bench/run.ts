@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import hre, { network } from "hardhat";
 
 import { renderTable } from "../src/format/table.js";
+import { measureRegistryGas } from "./registry-gas.js";
 import { measureSettlementGas } from "./settlement-gas.js";
 
 const connection = await network.create();
@@ -23,7 +24,7 @@ const compiler = solidity?.compilers[0];
 if (compiler === undefined) throw new Error(`Build profile "${profile}" has no compiler configured.`);
 const settings = compiler.settings as { evmVersion?: string; optimizer?: { enabled?: boolean; runs?: number } };
 
-const gas = await measureSettlementGas(connection);
+const gas = { ...(await measureSettlementGas(connection)), ...(await measureRegistryGas(connection)) };
 
 const results = {
   meta: {

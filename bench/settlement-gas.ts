@@ -5,16 +5,7 @@ import { Role, roleMask } from "../src/sdk/membership.js";
 import { parseEuro } from "../src/sdk/money.js";
 import { referenceHash } from "../src/sdk/references.js";
 import { deployCapacityMarket } from "../scripts/lib/deploy.js";
-
-interface Receipted {
-  wait(): Promise<{ gasUsed: bigint } | null>;
-}
-
-async function gasOf(tx: Promise<Receipted>): Promise<number> {
-  const receipt = await (await tx).wait();
-  if (receipt === null) throw new Error("transaction was dropped");
-  return Number(receipt.gasUsed);
-}
+import { gasOf } from "./gas.js";
 
 /**
  * `oz.transfer`: plain OpenZeppelin ERC-20, transfer to an existing holder (the baseline).
