@@ -1,5 +1,6 @@
 /**
- * The role matrix: every state-changing function of Consortium, SettlementToken and FiatGateway, called
+ * The role matrix: every state-changing function of Consortium, SettlementToken, FiatGateway,
+ * LicenseRegistry and MachineRegistry, called
  * by every part a caller can play: the five member roles, an outsider, and the issuer's keys (master
  * minter, minter, admin), which are not consortium members. Each cell is asserted: the call succeeds
  * with its event, or reverts with the specific custom error and arguments. The test names are the matrix.
@@ -9,6 +10,7 @@ import { expect } from "chai";
 import type { BaseContract, ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
+import { KeyKind } from "../src/broker/listing.js";
 import { Role, roleMask } from "../src/sdk/membership.js";
 import { parseEuro } from "../src/sdk/money.js";
 import { referenceHash } from "../src/sdk/references.js";
@@ -16,15 +18,25 @@ import {
   AGREEMENT_V1,
   FOUNDER_METADATA,
   NOTICE_PERIOD,
+  marketFixture,
   mintTo,
-  settlementLayerFixture,
-  type SettlementLayerFixture,
+  type MarketFixture,
 } from "./helpers/fixtures.js";
+import {
+  LICENCE_TERMS,
+  profileArg,
+  randomKey,
+  registerSampleLicense,
+  registerSampleMachine,
+  sampleProfile,
+  sampleTariff,
+  tariffArg,
+} from "./helpers/registry.js";
 import { signPermit, type SignedPermit } from "./helpers/permit.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
-const layer = settlementLayerFixture(connection);
+const layer = marketFixture(connection);
 
 const CALLERS = [
   "operator",
@@ -64,35 +76,46 @@ type Outcome =
 interface Row {
   fn: string;
   /** State the call needs, prepared for the given caller. */
-  setup?: (f: SettlementLayerFixture, caller: Caller) => Promise<Context>;
+  setup?: (f: MarketFixture, caller: Caller) => Promise<Context>;
   call: (
-    f: SettlementLayerFixture,
+    f: MarketFixture,
     signer: HardhatEthersSigner,
     ctx: Context,
     caller: Caller,
   ) => Promise<ContractTransactionResponse>;
-  expect: (f: SettlementLayerFixture, caller: Caller, ctx: Context) => Promise<Outcome> | Outcome;
+  expect: (f: MarketFixture, caller: Caller, ctx: Context) => Promise<Outcome> | Outcome;
 }
 type Context = Record<string, unknown>;
 
-const memberId = (f: SettlementLayerFixture, caller: Caller): bigint | undefined =>
-  MEMBER_ROLE[caller] === undefined ? undefined : f.memberIds[caller as keyof SettlementLayerFixture["memberIds"]];
+const memberId = (f: MarketFixture, caller: Caller): bigint | undefined =>
+  MEMBER_ROLE[caller] === undefined ? undefined : f.memberIds[caller as keyof MarketFixture["memberIds"]];
 
 /** What a Consortium role check answers for `caller`. */
-function roleCheck(f: SettlementLayerFixture, caller: Caller, role: Role, ok: Outcome): Outcome {
+function roleCheck(f: MarketFixture, caller: Caller, role: Role, ok: Outcome): Outcome {
   const id = memberId(f, caller);
   if (id === undefined) return { contract: f.consortium, error: "ConsortiumNotMember", args: [f[caller].address] };
   if (MEMBER_ROLE[caller] !== role) return { contract: f.consortium, error: "ConsortiumMissingRole", args: [id, role] };
   return ok;
 }
 
-function memberCheck(f: SettlementLayerFixture, caller: Caller, ok: Outcome): Outcome {
+/** Protective acts on a listing: any account of the owning provider; other members do not own it. */
+function ownerCheck(f: MarketFixture, caller: Caller, ctx: Context, event: string): Outcome {
+  return memberCheck(
+    f,
+    caller,
+    caller === "provider"
+      ? { ok: true, event: [f.machines, event] }
+      : { contract: f.machines, error: "MachineRegistryNotOwner", args: [ctx.machineId, memberId(f, caller)] },
+  );
+}
+
+function memberCheck(f: MarketFixture, caller: Caller, ok: Outcome): Outcome {
   return memberId(f, caller) === undefined
     ? { contract: f.consortium, error: "ConsortiumNotMember", args: [f[caller].address] }
     : ok;
 }
 
-async function freshConsortiumAndToken(f: SettlementLayerFixture): Promise<Context> {
+async function freshConsortiumAndToken(f: MarketFixture): Promise<Context> {
   const consortium = await ethers.deployContract("Consortium", [
     [f.operator.address],
     FOUNDER_METADATA,
@@ -104,7 +127,7 @@ async function freshConsortiumAndToken(f: SettlementLayerFixture): Promise<Conte
 }
 
 /** A permit signed by `owner` for `spender`, valid for an hour. */
-async function permitFor(f: SettlementLayerFixture, owner: HardhatEthersSigner, spender: string, value: bigint) {
+async function permitFor(f: MarketFixture, owner: HardhatEthersSigner, spender: string, value: bigint) {
   return signPermit(f.token, owner, spender, value, BigInt(await networkHelpers.time.latest()) + 3600n);
 }
 
@@ -163,7 +186,7 @@ const ROWS: Row[] = [
     fn: "Consortium.bindToken",
     setup: (f) => freshConsortiumAndToken(f),
     call: async (_f, s, ctx) => {
-      const consortium = ctx.consortium as SettlementLayerFixture["consortium"];
+      const consortium = ctx.consortium as MarketFixture["consortium"];
       return consortium.connect(s).bindToken(await (ctx.token as BaseContract).getAddress());
     },
     // On the fresh Consortium only the founder (our operator) is a member.
@@ -291,7 +314,7 @@ const ROWS: Row[] = [
     setup: async (f) => ({
       fresh: await ethers.deployContract("SettlementToken", [await f.consortium.getAddress(), "T", "T"]),
     }),
-    call: (f, s, ctx) => (ctx.fresh as SettlementLayerFixture["token"]).connect(s).bindGateway(f.minter.address),
+    call: (f, s, ctx) => (ctx.fresh as MarketFixture["token"]).connect(s).bindGateway(f.minter.address),
     expect: (f, c, ctx) =>
       roleCheck(f, c, Role.Operator, { ok: true, event: [ctx.fresh as BaseContract, "GatewayBound"] }),
   },
@@ -413,6 +436,98 @@ const ROWS: Row[] = [
     // Anyone may give up a role it holds, and only its own.
     expect: (f) => ({ ok: true, event: [f.gateway, "RoleRevoked"] }),
   },
+  // ------------------------------------------------------------------ LicenseRegistry
+  {
+    fn: "LicenseRegistry.registerLicense",
+    call: (f, s) => f.licenses.connect(s).registerLicense(parseEuro("0.35"), LICENCE_TERMS),
+    expect: (f, c) => roleCheck(f, c, Role.Licensor, { ok: true, event: [f.licenses, "LicenseRegistered"] }),
+  },
+  {
+    fn: "LicenseRegistry.publishRoyalty",
+    setup: async (f) => ({ licenseId: await registerSampleLicense(f) }),
+    call: (f, s, ctx) =>
+      f.licenses.connect(s).publishRoyalty(ctx.licenseId as number, parseEuro("0.40"), LICENCE_TERMS),
+    expect: (f, c) => roleCheck(f, c, Role.Licensor, { ok: true, event: [f.licenses, "RoyaltyPublished"] }),
+  },
+  {
+    fn: "LicenseRegistry.retireLicense",
+    setup: async (f) => ({ licenseId: await registerSampleLicense(f) }),
+    call: (f, s, ctx) => f.licenses.connect(s).retireLicense(ctx.licenseId as number),
+    // Any account of the licensor may retire, whatever its standing; other members do not own the licence.
+    expect: (f, c, ctx) =>
+      memberCheck(
+        f,
+        c,
+        c === "licensor"
+          ? { ok: true, event: [f.licenses, "LicenseRetired"] }
+          : { contract: f.licenses, error: "LicenseRegistryNotLicensor", args: [ctx.licenseId, memberId(f, c)] },
+      ),
+  },
+  // ------------------------------------------------------------------ MachineRegistry
+  {
+    fn: "MachineRegistry.registerMachine",
+    call: (f, s) =>
+      f.machines.connect(s).registerMachine(profileArg(sampleProfile()), [randomKey()], tariffArg(sampleTariff())),
+    expect: (f, c) => roleCheck(f, c, Role.Provider, { ok: true, event: [f.machines, "MachineRegistered"] }),
+  },
+  {
+    fn: "MachineRegistry.updateMachine",
+    setup: async (f) => ({ machineId: await registerSampleMachine(f) }),
+    call: (f, s, ctx) => f.machines.connect(s).updateMachine(ctx.machineId as bigint, profileArg(sampleProfile())),
+    expect: (f, c) => roleCheck(f, c, Role.Provider, { ok: true, event: [f.machines, "MachineUpdated"] }),
+  },
+  {
+    fn: "MachineRegistry.publishTariff",
+    setup: async (f) => ({ machineId: await registerSampleMachine(f) }),
+    call: (f, s, ctx) => f.machines.connect(s).publishTariff(ctx.machineId as bigint, tariffArg(sampleTariff())),
+    expect: (f, c) => roleCheck(f, c, Role.Provider, { ok: true, event: [f.machines, "TariffPublished"] }),
+  },
+  {
+    fn: "MachineRegistry.pauseMachine",
+    setup: async (f) => ({ machineId: await registerSampleMachine(f) }),
+    call: (f, s, ctx) => f.machines.connect(s).pauseMachine(ctx.machineId as bigint),
+    expect: (f, c, ctx) => ownerCheck(f, c, ctx, "MachineStatusChanged"),
+  },
+  {
+    fn: "MachineRegistry.resumeMachine",
+    setup: async (f) => {
+      const machineId = await registerSampleMachine(f);
+      await f.machines.connect(f.provider).pauseMachine(machineId);
+      return { machineId };
+    },
+    call: (f, s, ctx) => f.machines.connect(s).resumeMachine(ctx.machineId as bigint),
+    expect: (f, c) => roleCheck(f, c, Role.Provider, { ok: true, event: [f.machines, "MachineStatusChanged"] }),
+  },
+  {
+    fn: "MachineRegistry.retireMachine",
+    setup: async (f) => ({ machineId: await registerSampleMachine(f) }),
+    call: (f, s, ctx) => f.machines.connect(s).retireMachine(ctx.machineId as bigint),
+    expect: (f, c, ctx) => ownerCheck(f, c, ctx, "MachineStatusChanged"),
+  },
+  {
+    fn: "MachineRegistry.addKey",
+    setup: async (f) => ({ machineId: await registerSampleMachine(f) }),
+    call: (f, s, ctx) => f.machines.connect(s).addKey(ctx.machineId as bigint, randomKey(), KeyKind.Inspector),
+    expect: (f, c) => roleCheck(f, c, Role.Provider, { ok: true, event: [f.machines, "SignerKeyAdded"] }),
+  },
+  {
+    fn: "MachineRegistry.revokeKey",
+    setup: async (f) => {
+      const key = randomKey();
+      return { machineId: await registerSampleMachine(f, { keys: [key] }), key };
+    },
+    call: (f, s, ctx) => f.machines.connect(s).revokeKey(ctx.machineId as bigint, ctx.key as string),
+    expect: (f, c, ctx) => ownerCheck(f, c, ctx, "SignerKeyRevoked"),
+  },
+  {
+    fn: "MachineRegistry.rotateKey",
+    setup: async (f) => {
+      const key = randomKey();
+      return { machineId: await registerSampleMachine(f, { keys: [key] }), key };
+    },
+    call: (f, s, ctx) => f.machines.connect(s).rotateKey(ctx.machineId as bigint, ctx.key as string, randomKey()),
+    expect: (f, c) => roleCheck(f, c, Role.Provider, { ok: true, event: [f.machines, "SignerKeyRevoked"] }),
+  },
 ];
 
 function describeOutcome(outcome: Outcome): string {
@@ -448,13 +563,15 @@ describe("role matrix", function () {
     });
   }
 
-  it("covers every state-changing function of the three contracts", async function () {
+  it("covers every state-changing function of the five contracts", async function () {
     const f = await networkHelpers.loadFixture(matrixFixture);
     const covered = new Set(ROWS.map((row) => row.fn));
     for (const [name, contract] of [
       ["Consortium", f.consortium],
       ["SettlementToken", f.token],
       ["FiatGateway", f.gateway],
+      ["LicenseRegistry", f.licenses],
+      ["MachineRegistry", f.machines],
     ] as const) {
       contract.interface.forEachFunction((fn) => {
         if (fn.stateMutability === "nonpayable" || fn.stateMutability === "payable") {
