@@ -190,7 +190,7 @@ export class MarketRegistry {
   /** Every bookable listing with the capability, read page by page at one block. */
   async bookableWith(capability: string, blockNumber?: bigint): Promise<bigint[]> {
     const tag = capabilityTag(capability);
-    const block = blockNumber ?? (await this.chain.publicClient.getBlockNumber());
+    const block = blockNumber ?? (await this.chain.publicClient.getBlockNumber({ cacheTime: 0 }));
     const total = await this.chain.publicClient.readContract({
       address: this.addresses.machineRegistry,
       abi: machineRegistryAbi,
@@ -218,7 +218,7 @@ export class MarketRegistry {
    * booking terms and, given a job, the quote for it (cheapest first). Reads everything at one block.
    */
   async find(filter: SearchFilter): Promise<SearchResult[]> {
-    const block = filter.blockNumber ?? (await this.chain.publicClient.getBlockNumber());
+    const block = filter.blockNumber ?? (await this.chain.publicClient.getBlockNumber({ cacheTime: 0 }));
     const tag = capabilityTag(filter.capability);
     const status = filter.status ?? "Active";
     if (filter.maxPrice !== undefined && filter.job === undefined) {
