@@ -99,6 +99,9 @@ interface IMachineRegistry is IObligations {
     /// the current framework agreement not accepted, or the provider role revoked).
     error MachineRegistryProviderNotInBusiness(uint64 machineId, uint64 provider);
 
+    /// @notice A listing's kind is fixed at registration; it is `kind`. List the other kind separately.
+    error MachineRegistryKindChanged(uint64 machineId, MachineKind kind);
+
     /// @notice A listing needs 1 to `max` capability tags; `count` were given.
     error MachineRegistryCapabilityCount(uint256 count, uint256 max);
 
@@ -238,7 +241,7 @@ interface IMachineRegistry is IObligations {
     /// @notice Changes a listing's site, capabilities and metadata; its kind stays.
     /// Requirements:
     /// - The caller is an account of the owning provider, a member in good standing holding the provider role.
-    /// - The listing is not retired; the profile is valid (see {registerMachine}).
+    /// - The listing is not retired; the profile is valid (see {registerMachine}) and keeps the listing's kind.
     function updateMachine(uint64 machineId, Profile calldata profile) external;
 
     /// @notice Publishes a new tariff version; orders booked from now on use it, booked ones keep theirs.

@@ -221,6 +221,7 @@ contract MachineRegistry is IMachineRegistry, ERC165 {
     function updateMachine(uint64 machineId, Profile calldata profile) external {
         Machine storage machine = _manageable(machineId);
         _checkProfile(profile);
+        if (profile.kind != machine.kind) revert MachineRegistryKindChanged(machineId, machine.kind);
         if (machine.status == MachineStatus.Active) {
             _unindex(machineId, machine.capabilities);
             _index(machineId, profile.capabilities);

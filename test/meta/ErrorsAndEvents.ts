@@ -10,7 +10,14 @@ import hre from "hardhat";
  * an error in `revertedWithCustomError(..., "Name")` or as `Name.selector` in a Solidity test, an event
  * in `.to.emit(..., "Name")` or `emit I<Contract>.Name(` after `vm.expectEmit`.
  */
-const INTERFACES = ["IConsortium", "ISettlementToken", "IFiatGateway"] as const;
+const INTERFACES = [
+  "IConsortium",
+  "ISettlementToken",
+  "IFiatGateway",
+  "ILicenseRegistry",
+  "IMachineRegistry",
+  "TariffMath",
+] as const;
 const testRoot = fileURLToPath(new URL("..", import.meta.url));
 
 async function sources(dir: string): Promise<string[]> {
