@@ -72,6 +72,9 @@ function checkTariff(tariff: Tariff): void {
 function checkUsage(usage: Usage, licenses: number): void {
   checkRange("usage.machineSeconds", usage.machineSeconds, UINT64_MAX);
   checkRange("usage.units", usage.units, UINT64_MAX);
+  if (!Number.isInteger(usage.inspections)) {
+    throw new RangeError(`usage.inspections is ${usage.inspections}; count whole inspections.`);
+  }
   checkRange("usage.inspections", BigInt(usage.inspections), UINT32_MAX);
   usage.licensedProducts.forEach((count, i) => checkRange(`usage.licensedProducts[${i}]`, count, UINT64_MAX));
   const counted = usage.licensedProducts.length;
@@ -107,6 +110,16 @@ export function productionBands(basePrice: bigint, tiers: readonly UnitTier[], u
   return bands;
 }
 
+/** Whether `usage` counts anything; an order without usage pays nothing, not even its setup fee. */
+export function isUsed(usage: Usage): boolean {
+  return (
+    usage.machineSeconds !== 0n ||
+    usage.units !== 0n ||
+    usage.inspections !== 0 ||
+    usage.licensedProducts.some((count) => count !== 0n)
+  );
+}
+
 /** The price of `usage` under `tariff`, with `royalties[i]` per product of licence `tariff.licenseIds[i]`. */
 export function price(tariff: Tariff, royalties: readonly bigint[], usage: Usage): Charge {
   checkTariff(tariff);
@@ -119,11 +132,7 @@ export function price(tariff: Tariff, royalties: readonly bigint[], usage: Usage
 
   const royaltyLines = royalties.map((royalty, i) => (usage.licensedProducts[i] ?? 0n) * royalty);
   const royaltyTotal = royaltyLines.reduce((sum, line) => sum + line, 0n);
-  const used =
-    usage.machineSeconds !== 0n ||
-    usage.units !== 0n ||
-    usage.inspections !== 0 ||
-    usage.licensedProducts.some((count) => count !== 0n);
+  const used = isUsed(usage);
   const charge: Charge = {
     setupFee: 0n,
     machineTime: 0n,
@@ -199,7 +208,7 @@ export function quoteLines(
 ): { charge: Charge; lines: QuoteLine[] } {
   const charge = price(tariff, royalties, usage);
   const lines: QuoteLine[] = [];
-  if (charge.total === 0n && charge.royaltyTotal === 0n) {
+  if (!isUsed(usage)) {
     return { charge, lines: [{ item: "total (no usage)", quantity: "", unitPrice: "", amount: 0n }] };
   }
   lines.push({
