@@ -83,7 +83,7 @@ retireMachine
     ├── it retires it, emits MachineStatusChanged(Retired), takes it out of the index, one obligation less
     ├── when the listing is paused ── it retires it, the index unchanged
     ├── when the member is suspended, lacks the role, has not accepted the agreement or asked to leave ── it retires (protective act)
-    ├── its keys stay on record
+    ├── its keys stay on record, unrevoked (valid after retirement too)
     └── nothing about it changes afterwards (update, tariff, keys, pause, resume revert MachineRegistryMachineRetired)
 addKey
 ├── when the caller is not a member's account / removed / suspended / exited / lacks the role ── the Consortium's error
@@ -137,6 +137,8 @@ booking (isBookable / bookingTerms)
     after publishRoyalty the licence's new version and royalty
 quote
 ├── machine time, graduated units, inspections, setup fee and a royalty ── the hand-computed charge
+├── when units fall at and around the tier thresholds ─── the graduated production line
+├── when only licensed products are counted ───────────── setup fee, minimum top-up and royalties
 ├── when the lines sum below the minimum charge ────────── it tops up to the minimum; royalties on top
 ├── when nothing is used ───────────────────────────────── every line is zero
 ├── after publishRoyalty ───────────────────────────────── it charges the licence's current royalty
@@ -1091,10 +1093,13 @@ describe("MachineRegistry", function () {
         });
       }
 
-      it("keeps its keys on record", async function () {
+      it("keeps its keys on record, unrevoked: they stay valid after retirement", async function () {
         const f = await loadFixture(listedMarket);
         const before = await f.machines.signerKey(DEVICE_KEYS[0]!);
-        await f.machines.connect(f.provider).retireMachine(f.machineId);
+        const retiredAt = await minedAt(await f.machines.connect(f.provider).retireMachine(f.machineId));
+        expect(await f.machines.isKeyValidAt(f.machineId, DEVICE_KEYS[0]!, KeyKind.Device, retiredAt + 1n)).to.equal(
+          true,
+        );
         expect(await f.machines.keysOf(f.machineId)).to.deep.equal(DEVICE_KEYS);
         expect(await f.machines.signerKey(DEVICE_KEYS[0]!)).to.deep.equal(before);
         expect((await f.machines.getMachine(f.machineId)).activeKeys).to.equal(2n);
@@ -1684,6 +1689,37 @@ describe("MachineRegistry", function () {
       const expected = charge(25_000_000n, 53_333_332n, 51_000_000n, 45_000_000n, 0n, [144_000_000n]);
       expect(result).to.deep.equal(expected);
       expect(result.total).to.equal(318_333_332n);
+    });
+
+    describe("when units fall at and around the tier thresholds", function () {
+      // 0.50 EUR per part up to 50, 0.40 from 51 to 100, 0.30 above.
+      const cases: [bigint, bigint][] = [
+        [1n, 500_000n],
+        [49n, 24_500_000n],
+        [50n, 25_000_000n],
+        [51n, 25_400_000n],
+        [100n, 45_000_000n],
+        [101n, 45_300_000n],
+        [1000n, 315_000_000n],
+      ];
+      for (const [units, production] of cases) {
+        it(`prices ${units} units at ${production} base units`, async function () {
+          const f = await loadFixture(listedMarket);
+          const [, result] = await f.machines.quote(f.machineId, usage({ units }));
+          expect(result.production).to.equal(production);
+          const subtotal = 25_000_000n + production;
+          expect(result.minimumTopUp).to.equal(subtotal < 50_000_000n ? 50_000_000n - subtotal : 0n);
+          expect(result.total).to.equal(subtotal > 50_000_000n ? subtotal : 50_000_000n);
+        });
+      }
+    });
+
+    describe("when only licensed products are counted", function () {
+      it("charges setup fee, minimum and royalties: the order was used", async function () {
+        const f = await loadFixture(listedMarket);
+        const [, result] = await f.machines.quote(f.machineId, usage({ licensedProducts: [5n] }));
+        expect(result).to.deep.equal(charge(25_000_000n, 0n, 0n, 0n, 25_000_000n, [6_000_000n]));
+      });
     });
 
     describe("when the lines sum below the minimum charge", function () {
