@@ -4,8 +4,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { Role, roleMask } from "../../src/sdk/membership.js";
 import { referenceHash } from "../../src/sdk/references.js";
 import type { TariffStruct, UsageStruct } from "../../typechain-types/registry/MachineRegistry.js";
-import type { MarketFixture } from "./fixtures.js";
-import { AGREEMENT_V1 } from "./fixtures.js";
+import { AGREEMENT_V1, type MarketFixture } from "./fixtures.js";
 
 /** Mirrors of the Solidity enums in contracts/types/Listing.sol; keep the order identical. */
 export const MachineKind = { Machine: 0, Service: 1 } as const;

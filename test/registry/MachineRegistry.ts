@@ -60,7 +60,7 @@ publishTariff
 pauseMachine
 ├── when the caller is not a member's account / removed / exited ── the Consortium's error
 ├── when the listing does not exist ────────────────────── it reverts with MachineRegistryUnknownMachine
-├── when the listing belongs to another provider ───────── it reverts with MachineRegistryNotOwner
+├── when the listing belongs to another member (a consumer) ─── it reverts with MachineRegistryNotOwner
 ├── when the listing is retired ────────────────────────── it reverts with MachineRegistryMachineRetired
 ├── when the listing is paused ─────────────────────────── it reverts with MachineRegistryStatusUnchanged
 └── when the listing is active
@@ -77,7 +77,7 @@ resumeMachine
 retireMachine
 ├── when the caller is not a member's account / removed / exited ── the Consortium's error
 ├── when the listing does not exist ────────────────────── it reverts with MachineRegistryUnknownMachine
-├── when the listing belongs to another provider ───────── it reverts with MachineRegistryNotOwner
+├── when the listing belongs to another member (a licensor) ─── it reverts with MachineRegistryNotOwner
 ├── when the listing is retired ────────────────────────── it reverts with MachineRegistryMachineRetired
 └── when the listing is active or paused
     ├── it retires it, emits MachineStatusChanged(Retired), takes it out of the index, one obligation less
@@ -174,7 +174,7 @@ import {
 } from "../../typechain-types/index.js";
 import type { IMachineRegistry } from "../../typechain-types/registry/MachineRegistry.js";
 import { derivedAddress, derivedAddresses, minedAt } from "../helpers/consortium.js";
-import { AGREEMENT_V1, marketFixture, type MarketFixture } from "../helpers/fixtures.js";
+import { marketFixture, type MarketFixture } from "../helpers/fixtures.js";
 import { IERC165_SIGNATURES, functionSignatures, interfaceIdOf, ownFunctions } from "../helpers/interfaceId.js";
 import {
   ACCOUNT_REFUSALS,
@@ -262,6 +262,7 @@ interface Listed extends MarketFixture {
   serviceId: bigint;
   licenseId: bigint;
   registeredAt: bigint;
+  serviceRegisteredAt: bigint;
 }
 
 /**
@@ -274,8 +275,10 @@ async function listedMarket(): Promise<Listed> {
   const registeredAt = await minedAt(
     await f.machines.connect(f.provider).registerMachine(MACHINE_PROFILE, DEVICE_KEYS, MACHINE_TARIFF),
   );
-  await f.machines.connect(f.provider).registerMachine(SERVICE_PROFILE, [INSPECTOR_KEY], SERVICE_TARIFF);
-  return { ...f, machineId: 1n, serviceId: 2n, licenseId: 1n, registeredAt };
+  const serviceRegisteredAt = await minedAt(
+    await f.machines.connect(f.provider).registerMachine(SERVICE_PROFILE, [INSPECTOR_KEY], SERVICE_TARIFF),
+  );
+  return { ...f, machineId: 1n, serviceId: 2n, licenseId: 1n, registeredAt, serviceRegisteredAt };
 }
 
 function providerOf(f: MarketFixture): Acting {
@@ -505,6 +508,7 @@ describe("MachineRegistry", function () {
         const service = await f.machines.signerKey(INSPECTOR_KEY);
         expect(service.machineId).to.equal(f.serviceId);
         expect(service.kind).to.equal(KeyKind.Inspector);
+        expect(service.validFrom).to.equal(f.serviceRegisteredAt);
         expect(service.validUntil).to.equal(0n);
         expect(await f.machines.keysOf(f.machineId)).to.deep.equal(DEVICE_KEYS);
         expect(await f.machines.keysOf(f.serviceId)).to.deep.equal([INSPECTOR_KEY]);
@@ -895,7 +899,7 @@ describe("MachineRegistry", function () {
       });
     });
 
-    describe("when the listing belongs to another provider", function () {
+    describe("when the listing belongs to another member (a consumer)", function () {
       it("reverts with MachineRegistryNotOwner", async function () {
         const f = await loadFixture(listedMarket);
         await expect(f.machines.connect(f.consumer).pauseMachine(f.machineId))
@@ -1039,7 +1043,7 @@ describe("MachineRegistry", function () {
       });
     });
 
-    describe("when the listing belongs to another provider", function () {
+    describe("when the listing belongs to another member (a licensor)", function () {
       it("reverts with MachineRegistryNotOwner", async function () {
         const f = await loadFixture(listedMarket);
         await expect(f.machines.connect(f.licensor).retireMachine(f.machineId))
@@ -2035,7 +2039,7 @@ describe("MachineRegistry", function () {
       const f = await loadFixture(listedMarket);
       expect(await f.machines.getMachine(f.serviceId)).to.deep.equal([
         f.memberIds.provider,
-        (await f.machines.getMachine(f.serviceId)).registeredAt,
+        f.serviceRegisteredAt,
         1n,
         1n,
         BigInt(MachineKind.Service),
@@ -2045,7 +2049,6 @@ describe("MachineRegistry", function () {
         SERVICE_PROFILE.metadataURI,
         [INSPECTION],
       ]);
-      expect((await f.machines.getMachine(f.serviceId)).registeredAt).to.be.at.least(f.registeredAt);
       expect(await f.machines.getMachine(3n)).to.deep.equal([0n, 0n, 0n, 0n, 0n, 0n, ZeroHash, ZeroHash, "", []]);
     });
 
