@@ -367,7 +367,7 @@ contract RegistryHandler is CommonBase, StdUtils {
 
     /// @dev 0 to 3 tiers with rising thresholds (one time in sixteen not rising), licences 1 and 2 or not.
     function _tariff(uint256 seed) private pure returns (Tariff memory tariff) {
-        tariff.pricePerSecond = uint96(_bound(seed, 0, 50_000_000));
+        tariff.pricePerHour = uint96(_bound(seed, 0, 200_000_000));
         tariff.pricePerUnit = uint96(seed >> 96);
         tariff.setupFee = uint96(seed >> 128);
         tariff.minimumCharge = uint96(seed >> 160);

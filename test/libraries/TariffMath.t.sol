@@ -29,13 +29,14 @@ contract TariffMathHarness {
 contract TariffMathFuzzTest is Test {
     uint256 internal constant MAX_TIERS = 3;
     uint256 internal constant MAX_LICENSES = 4;
-    uint256 internal constant SCALE = 1000;
+    /// @dev Machine time is priced per hour and metered per second.
+    uint256 internal constant SCALE = 3600;
     /// @dev Bound on every line but the royalty total (TariffMath's NatSpec: below 2^160 + 2^96).
     uint256 internal constant LINE_BOUND = 2 ** 160 + 2 ** 96;
     uint256 internal constant TOTAL_BOUND = 2 ** 170;
 
     struct TariffSeed {
-        uint96 pricePerSecond;
+        uint96 pricePerHour;
         uint96 pricePerUnit;
         uint96 pricePerInspection;
         uint96 setupFee;
@@ -277,7 +278,7 @@ contract TariffMathFuzzTest is Test {
         (Tariff memory t, uint96[] memory r) = _tariff(ts);
         Usage memory u = _usage(us, t.licenseIds.length);
         Charge memory charge = _price(t, r, u);
-        uint256 exact = uint256(u.machineSeconds) * t.pricePerSecond;
+        uint256 exact = uint256(u.machineSeconds) * t.pricePerHour;
         assertLe(charge.machineTime * SCALE, exact, "never above the exact price");
         assertLt(exact, (charge.machineTime + 1) * SCALE, "below it by less than one base unit");
     }
@@ -294,7 +295,7 @@ contract TariffMathFuzzTest is Test {
 
     function test_Price_LargestInputsStayBelow2To170() public view {
         Tariff memory t;
-        t.pricePerSecond = type(uint96).max;
+        t.pricePerHour = type(uint96).max;
         t.pricePerUnit = type(uint96).max;
         t.pricePerInspection = type(uint96).max;
         t.setupFee = type(uint96).max;
@@ -359,7 +360,7 @@ contract TariffMathFuzzTest is Test {
         uint256 charged = (c1.total - p0) + (c2.total - c1.total) + (c3.total - c2.total);
         assertEq(charged, c3.total, "the increments sum to the price of the totals");
         // Rounding once on the total: the time lines charged never exceed the exact price of all the time.
-        assertLe(c3.machineTime * SCALE, uint256(abc.machineSeconds) * t.pricePerSecond, "machine time");
+        assertLe(c3.machineTime * SCALE, uint256(abc.machineSeconds) * t.pricePerHour, "machine time");
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -405,7 +406,7 @@ contract TariffMathFuzzTest is Test {
 
     /// @dev A tariff from a seed: tiers with strictly rising thresholds whose gaps are tiny, medium or any.
     function _tariff(TariffSeed memory s) internal pure returns (Tariff memory t, uint96[] memory royalties) {
-        t.pricePerSecond = s.pricePerSecond;
+        t.pricePerHour = s.pricePerHour;
         t.pricePerUnit = s.pricePerUnit;
         t.pricePerInspection = s.pricePerInspection;
         t.setupFee = s.setupFee;
