@@ -1,5 +1,6 @@
 /** Shared helpers for tests of the registries: sample listings, tariffs and licences, and members put into each standing. */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { expect } from "chai";
 import { Wallet } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
@@ -157,6 +158,29 @@ export async function enterStanding(
       const effectiveAt = (await consortium.getMember(memberId)).exitEffectiveAt;
       return { caller: signer, error: STANDING_ERROR.ExitPending, args: [memberId, effectiveAt] };
     }
+  }
+}
+
+/**
+ * One test per refused standing: `call`, made by whoever acts in that standing, reverts with the
+ * Consortium's error and its arguments.
+ */
+export function itRefusesEach<F extends MarketFixture>(
+  standings: readonly Standing[],
+  setup: () => Promise<F>,
+  inStanding: (f: F, standing: Standing) => Promise<Refusal>,
+  call: (f: F, caller: HardhatEthersSigner) => Promise<unknown>,
+): void {
+  for (const standing of standings) {
+    describe(`when ${Standing[standing]}`, function () {
+      it(`reverts with ${STANDING_ERROR[standing]}`, async function () {
+        const f = await setup();
+        const refusal = await inStanding(f, standing);
+        await expect(call(f, refusal.caller))
+          .to.be.revertedWithCustomError(f.consortium, refusal.error)
+          .withArgs(...refusal.args);
+      });
+    });
   }
 }
 

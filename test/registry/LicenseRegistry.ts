@@ -77,6 +77,7 @@ import {
   LicenseStatus,
   NEW_BUSINESS_REFUSALS,
   STANDING_ERROR,
+  itRefusesEach,
   Standing,
   enterStanding,
   requestExitAndWait,
@@ -133,17 +134,12 @@ function licensorInStanding(f: MarketFixture, standing: Standing) {
 
 describe("LicenseRegistry", function () {
   describe("registerLicense", function () {
-    for (const standing of NEW_BUSINESS_REFUSALS) {
-      describe(`when ${Standing[standing]}`, function () {
-        it(`reverts with ${STANDING_ERROR[standing]}`, async function () {
-          const f = await loadFixture(licensedMarket);
-          const refusal = await licensorInStanding(f, standing);
-          await expect(f.licenses.connect(refusal.caller).registerLicense(ROYALTY, OTHER_TERMS))
-            .to.be.revertedWithCustomError(f.consortium, refusal.error)
-            .withArgs(...refusal.args);
-        });
-      });
-    }
+    itRefusesEach(
+      NEW_BUSINESS_REFUSALS,
+      () => loadFixture(licensedMarket),
+      licensorInStanding,
+      (f, caller) => f.licenses.connect(caller).registerLicense(ROYALTY, OTHER_TERMS),
+    );
 
     describe("when the terms hash is zero", function () {
       it("reverts with LicenseRegistryInvalidTerms", async function () {
@@ -205,17 +201,12 @@ describe("LicenseRegistry", function () {
   });
 
   describe("publishRoyalty", function () {
-    for (const standing of GOOD_STANDING_REFUSALS) {
-      describe(`when ${Standing[standing]}`, function () {
-        it(`reverts with ${STANDING_ERROR[standing]}`, async function () {
-          const f = await loadFixture(licensedMarket);
-          const refusal = await licensorInStanding(f, standing);
-          await expect(f.licenses.connect(refusal.caller).publishRoyalty(f.licenseId, NEW_ROYALTY, TERMS_V2))
-            .to.be.revertedWithCustomError(f.consortium, refusal.error)
-            .withArgs(...refusal.args);
-        });
-      });
-    }
+    itRefusesEach(
+      GOOD_STANDING_REFUSALS,
+      () => loadFixture(licensedMarket),
+      licensorInStanding,
+      (f, caller) => f.licenses.connect(caller).publishRoyalty(f.licenseId, NEW_ROYALTY, TERMS_V2),
+    );
 
     describe("when the licence does not exist", function () {
       it("reverts with LicenseRegistryUnknownLicense", async function () {
@@ -318,17 +309,12 @@ describe("LicenseRegistry", function () {
   });
 
   describe("retireLicense", function () {
-    for (const standing of ACCOUNT_REFUSALS) {
-      describe(`when ${Standing[standing]}`, function () {
-        it(`reverts with ${STANDING_ERROR[standing]}`, async function () {
-          const f = await loadFixture(licensedMarket);
-          const refusal = await licensorInStanding(f, standing);
-          await expect(f.licenses.connect(refusal.caller).retireLicense(f.licenseId))
-            .to.be.revertedWithCustomError(f.consortium, refusal.error)
-            .withArgs(...refusal.args);
-        });
-      });
-    }
+    itRefusesEach(
+      ACCOUNT_REFUSALS,
+      () => loadFixture(licensedMarket),
+      licensorInStanding,
+      (f, caller) => f.licenses.connect(caller).retireLicense(f.licenseId),
+    );
 
     describe("when the licence does not exist", function () {
       it("reverts with LicenseRegistryUnknownLicense", async function () {

@@ -186,6 +186,7 @@ import {
   MachineStatus,
   NEW_BUSINESS_REFUSALS,
   STANDING_ERROR,
+  itRefusesEach,
   SUSPENSION_REASON,
   Standing,
   admitMember,
@@ -333,17 +334,12 @@ async function bookable(f: MarketFixture, machineId: bigint): Promise<boolean> {
 
 describe("MachineRegistry", function () {
   describe("registerMachine", function () {
-    for (const standing of NEW_BUSINESS_REFUSALS) {
-      describe(`when ${Standing[standing]}`, function () {
-        it(`reverts with ${STANDING_ERROR[standing]}`, async function () {
-          const f = await loadFixture(listedMarket);
-          const refusal = await providerInStanding(f, standing);
-          await expect(f.machines.connect(refusal.caller).registerMachine(profileWith(WELDING), [NEW_KEY], NEW_TARIFF))
-            .to.be.revertedWithCustomError(f.consortium, refusal.error)
-            .withArgs(...refusal.args);
-        });
-      });
-    }
+    itRefusesEach(
+      NEW_BUSINESS_REFUSALS,
+      () => loadFixture(listedMarket),
+      providerInStanding,
+      (f, caller) => f.machines.connect(caller).registerMachine(profileWith(WELDING), [NEW_KEY], NEW_TARIFF),
+    );
 
     describe("when the site is zero", function () {
       it("reverts with MachineRegistryInvalidSite", async function () {
@@ -559,17 +555,12 @@ describe("MachineRegistry", function () {
       metadataHash: NEW_HASH,
     };
 
-    for (const standing of GOOD_STANDING_REFUSALS) {
-      describe(`when ${Standing[standing]}`, function () {
-        it(`reverts with ${STANDING_ERROR[standing]}`, async function () {
-          const f = await loadFixture(listedMarket);
-          const refusal = await providerInStanding(f, standing);
-          await expect(f.machines.connect(refusal.caller).updateMachine(f.machineId, UPDATED))
-            .to.be.revertedWithCustomError(f.consortium, refusal.error)
-            .withArgs(...refusal.args);
-        });
-      });
-    }
+    itRefusesEach(
+      GOOD_STANDING_REFUSALS,
+      () => loadFixture(listedMarket),
+      providerInStanding,
+      (f, caller) => f.machines.connect(caller).updateMachine(f.machineId, UPDATED),
+    );
 
     describe("when the listing does not exist", function () {
       it("reverts with MachineRegistryUnknownMachine", async function () {
@@ -693,17 +684,12 @@ describe("MachineRegistry", function () {
   });
 
   describe("publishTariff", function () {
-    for (const standing of GOOD_STANDING_REFUSALS) {
-      describe(`when ${Standing[standing]}`, function () {
-        it(`reverts with ${STANDING_ERROR[standing]}`, async function () {
-          const f = await loadFixture(listedMarket);
-          const refusal = await providerInStanding(f, standing);
-          await expect(f.machines.connect(refusal.caller).publishTariff(f.machineId, NEW_TARIFF))
-            .to.be.revertedWithCustomError(f.consortium, refusal.error)
-            .withArgs(...refusal.args);
-        });
-      });
-    }
+    itRefusesEach(
+      GOOD_STANDING_REFUSALS,
+      () => loadFixture(listedMarket),
+      providerInStanding,
+      (f, caller) => f.machines.connect(caller).publishTariff(f.machineId, NEW_TARIFF),
+    );
 
     describe("when the listing does not exist", function () {
       it("reverts with MachineRegistryUnknownMachine", async function () {
@@ -893,17 +879,12 @@ describe("MachineRegistry", function () {
   });
 
   describe("pauseMachine", function () {
-    for (const standing of ACCOUNT_REFUSALS) {
-      describe(`when ${Standing[standing]}`, function () {
-        it(`reverts with ${STANDING_ERROR[standing]}`, async function () {
-          const f = await loadFixture(listedMarket);
-          const refusal = await providerInStanding(f, standing);
-          await expect(f.machines.connect(refusal.caller).pauseMachine(f.machineId))
-            .to.be.revertedWithCustomError(f.consortium, refusal.error)
-            .withArgs(...refusal.args);
-        });
-      });
-    }
+    itRefusesEach(
+      ACCOUNT_REFUSALS,
+      () => loadFixture(listedMarket),
+      providerInStanding,
+      (f, caller) => f.machines.connect(caller).pauseMachine(f.machineId),
+    );
 
     describe("when the listing does not exist", function () {
       it("reverts with MachineRegistryUnknownMachine", async function () {
@@ -1037,17 +1018,12 @@ describe("MachineRegistry", function () {
   });
 
   describe("retireMachine", function () {
-    for (const standing of ACCOUNT_REFUSALS) {
-      describe(`when ${Standing[standing]}`, function () {
-        it(`reverts with ${STANDING_ERROR[standing]}`, async function () {
-          const f = await loadFixture(listedMarket);
-          const refusal = await providerInStanding(f, standing);
-          await expect(f.machines.connect(refusal.caller).retireMachine(f.machineId))
-            .to.be.revertedWithCustomError(f.consortium, refusal.error)
-            .withArgs(...refusal.args);
-        });
-      });
-    }
+    itRefusesEach(
+      ACCOUNT_REFUSALS,
+      () => loadFixture(listedMarket),
+      providerInStanding,
+      (f, caller) => f.machines.connect(caller).retireMachine(f.machineId),
+    );
 
     describe("when the listing does not exist", function () {
       it("reverts with MachineRegistryUnknownMachine", async function () {
@@ -1146,17 +1122,12 @@ describe("MachineRegistry", function () {
   });
 
   describe("addKey", function () {
-    for (const standing of GOOD_STANDING_REFUSALS) {
-      describe(`when ${Standing[standing]}`, function () {
-        it(`reverts with ${STANDING_ERROR[standing]}`, async function () {
-          const f = await loadFixture(listedMarket);
-          const refusal = await providerInStanding(f, standing);
-          await expect(f.machines.connect(refusal.caller).addKey(f.machineId, NEW_KEY, KeyKind.Device))
-            .to.be.revertedWithCustomError(f.consortium, refusal.error)
-            .withArgs(...refusal.args);
-        });
-      });
-    }
+    itRefusesEach(
+      GOOD_STANDING_REFUSALS,
+      () => loadFixture(listedMarket),
+      providerInStanding,
+      (f, caller) => f.machines.connect(caller).addKey(f.machineId, NEW_KEY, KeyKind.Device),
+    );
 
     describe("when the listing does not exist", function () {
       it("reverts with MachineRegistryUnknownMachine", async function () {
@@ -1289,17 +1260,12 @@ describe("MachineRegistry", function () {
   });
 
   describe("revokeKey", function () {
-    for (const standing of ACCOUNT_REFUSALS) {
-      describe(`when ${Standing[standing]}`, function () {
-        it(`reverts with ${STANDING_ERROR[standing]}`, async function () {
-          const f = await loadFixture(listedMarket);
-          const refusal = await providerInStanding(f, standing);
-          await expect(f.machines.connect(refusal.caller).revokeKey(f.machineId, DEVICE_KEYS[0]!))
-            .to.be.revertedWithCustomError(f.consortium, refusal.error)
-            .withArgs(...refusal.args);
-        });
-      });
-    }
+    itRefusesEach(
+      ACCOUNT_REFUSALS,
+      () => loadFixture(listedMarket),
+      providerInStanding,
+      (f, caller) => f.machines.connect(caller).revokeKey(f.machineId, DEVICE_KEYS[0]!),
+    );
 
     describe("when the listing does not exist", function () {
       it("reverts with MachineRegistryUnknownMachine", async function () {
@@ -1381,17 +1347,12 @@ describe("MachineRegistry", function () {
   });
 
   describe("rotateKey", function () {
-    for (const standing of GOOD_STANDING_REFUSALS) {
-      describe(`when ${Standing[standing]}`, function () {
-        it(`reverts with ${STANDING_ERROR[standing]}`, async function () {
-          const f = await loadFixture(listedMarket);
-          const refusal = await providerInStanding(f, standing);
-          await expect(f.machines.connect(refusal.caller).rotateKey(f.machineId, DEVICE_KEYS[0]!, NEW_KEY))
-            .to.be.revertedWithCustomError(f.consortium, refusal.error)
-            .withArgs(...refusal.args);
-        });
-      });
-    }
+    itRefusesEach(
+      GOOD_STANDING_REFUSALS,
+      () => loadFixture(listedMarket),
+      providerInStanding,
+      (f, caller) => f.machines.connect(caller).rotateKey(f.machineId, DEVICE_KEYS[0]!, NEW_KEY),
+    );
 
     describe("when the listing does not exist, belongs to another provider or is retired", function () {
       it("reverts with MachineRegistryUnknownMachine, MachineRegistryNotOwner, MachineRegistryMachineRetired", async function () {
