@@ -20,3 +20,26 @@ export const permitTypes = {
 export function tokenDomain(name: string, chainId: number, token: Address): TypedDataDomain {
   return { name, version: "1", chainId, verifyingContract: token };
 }
+
+/**
+ * A device's usage report for an order (contracts/types/Metering.sol). A device key signs machine seconds,
+ * units and licensed products; an inspector key signs inspections. Wallets show every field.
+ */
+export const usageReportTypes = {
+  UsageReport: [
+    { name: "orderId", type: "uint64" },
+    { name: "sequence", type: "uint32" },
+    { name: "periodStart", type: "uint40" },
+    { name: "periodEnd", type: "uint40" },
+    { name: "machineSeconds", type: "uint64" },
+    { name: "units", type: "uint64" },
+    { name: "inspections", type: "uint32" },
+    { name: "licensedProducts", type: "uint64[]" },
+    { name: "readingsRoot", type: "bytes32" },
+  ],
+} as const;
+
+/** The usage meter's EIP-712 domain: name "UsageMeter", version "1", bound to chain and deployment. */
+export function meterDomain(chainId: number, meter: Address): TypedDataDomain {
+  return { name: "UsageMeter", version: "1", chainId, verifyingContract: meter };
+}

@@ -1,5 +1,5 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { Signature, toBeHex, verifyTypedData, type TypedDataDomain } from "ethers";
+import { Signature, concat, toBeHex, verifyTypedData, type TypedDataDomain } from "ethers";
 
 import { permitTypes } from "../../src/sdk/typed-data.js";
 import type { SettlementToken } from "../../typechain-types/index.js";
@@ -83,6 +83,12 @@ export async function recoveredSigner(
 }
 
 /** The other valid-looking signature of the same message: s' = n - s with the parity of v flipped. */
+/** The high-s twin of a 65-byte signature: ecrecover accepts it, OpenZeppelin's ECDSA refuses it. */
+export function highSTwinOf(signature: string): string {
+  const { v, r, s } = Signature.from(signature);
+  return concat([r, toBeHex(SECP256K1_N - BigInt(s), 32), toBeHex(v === 27 ? 28 : 27, 1)]);
+}
+
 export function highSTwin(permit: SignedPermit): { v: number; r: string; s: string } {
   return {
     v: permit.v === 27 ? 28 : 27,
