@@ -2,10 +2,10 @@
  * The registries seen from off-chain: licences, listings, signer keys and tariffs (reads and the
  * providers' and licensors' transactions), and the broker's yellow-pages search with quotes.
  */
-import { parseEventLogs, type Address, type Hex, type TransactionReceipt } from "viem";
+import type { Address, Hex, TransactionReceipt } from "viem";
 
 import { licenseRegistryAbi, machineRegistryAbi } from "../generated/abis.js";
-import { transact, type ChainContext, type MarketAddresses, type Wallet } from "../sdk/transact.js";
+import { eventOf, transact, type ChainContext, type MarketAddresses, type Wallet } from "../sdk/transact.js";
 import { KeyKind, MachineKind, MachineStatus, type MachineStatusName } from "./listing.js";
 import { jobUsage, missingLicences, price, type Charge, type Job, type Tariff, type Usage } from "./tariff.js";
 import { capabilityTag, siteCode } from "./vocabulary.js";
@@ -274,9 +274,7 @@ export class MarketRegistry {
       functionName: "registerLicense",
       args: [royaltyPerProduct, termsHash],
     });
-    const [event] = parseEventLogs({ abi: licenseRegistryAbi, logs: receipt.logs, eventName: "LicenseRegistered" });
-    if (event === undefined)
-      throw new Error(`registerLicense emitted no LicenseRegistered (tx ${receipt.transactionHash}).`);
+    const event = eventOf("registerLicense", receipt, licenseRegistryAbi, "LicenseRegistered");
     return event.args.licenseId;
   }
 
@@ -293,9 +291,7 @@ export class MarketRegistry {
       functionName: "publishRoyalty",
       args: [licenseId, royaltyPerProduct, termsHash],
     });
-    const [event] = parseEventLogs({ abi: licenseRegistryAbi, logs: receipt.logs, eventName: "RoyaltyPublished" });
-    if (event === undefined)
-      throw new Error(`publishRoyalty emitted no RoyaltyPublished (tx ${receipt.transactionHash}).`);
+    const event = eventOf("publishRoyalty", receipt, licenseRegistryAbi, "RoyaltyPublished");
     return event.args.version;
   }
 
@@ -321,9 +317,7 @@ export class MarketRegistry {
       functionName: "registerMachine",
       args: [profile, keys, tariff],
     });
-    const [event] = parseEventLogs({ abi: machineRegistryAbi, logs: receipt.logs, eventName: "MachineRegistered" });
-    if (event === undefined)
-      throw new Error(`registerMachine emitted no MachineRegistered (tx ${receipt.transactionHash}).`);
+    const event = eventOf("registerMachine", receipt, machineRegistryAbi, "MachineRegistered");
     return event.args.machineId;
   }
 
@@ -344,9 +338,7 @@ export class MarketRegistry {
       functionName: "publishTariff",
       args: [machineId, tariff],
     });
-    const [event] = parseEventLogs({ abi: machineRegistryAbi, logs: receipt.logs, eventName: "TariffPublished" });
-    if (event === undefined)
-      throw new Error(`publishTariff emitted no TariffPublished (tx ${receipt.transactionHash}).`);
+    const event = eventOf("publishTariff", receipt, machineRegistryAbi, "TariffPublished");
     return event.args.version;
   }
 

@@ -1,8 +1,8 @@
-import { hexToSignature, parseEventLogs, type Address, type Hex, type TransactionReceipt } from "viem";
+import { hexToSignature, type Address, type Hex, type TransactionReceipt } from "viem";
 
 import { consortiumAbi, fiatGatewayAbi, settlementTokenAbi } from "../generated/abis.js";
 import { formatEuro } from "./money.js";
-import { transact, type ChainContext, type SettlementAddresses, type Wallet } from "./transact.js";
+import { eventOf, transact, type ChainContext, type SettlementAddresses, type Wallet } from "./transact.js";
 import { permitTypes, tokenDomain } from "./typed-data.js";
 
 /** How long a permit signed by the SDK stays valid. */
@@ -118,9 +118,7 @@ export class SettlementLayer {
       functionName: "admit",
       args: [accounts, roles, metadataHash],
     });
-    const [admitted] = parseEventLogs({ abi: consortiumAbi, logs: receipt.logs, eventName: "MemberAdmitted" });
-    if (admitted === undefined)
-      throw new Error(`admit succeeded but emitted no MemberAdmitted (tx ${receipt.transactionHash}).`);
+    const admitted = eventOf("admit", receipt, consortiumAbi, "MemberAdmitted");
     return admitted.args.memberId;
   }
 
@@ -200,9 +198,7 @@ export class SettlementLayer {
       functionName: "requestRedemptionWithPermit",
       args: [amount, payoutRef, deadline, Number(v ?? BigInt(yParity + 27)), r, s],
     });
-    const [requested] = parseEventLogs({ abi: fiatGatewayAbi, logs: receipt.logs, eventName: "RedemptionRequested" });
-    if (requested === undefined)
-      throw new Error(`redemption request emitted no RedemptionRequested (tx ${receipt.transactionHash}).`);
+    const requested = eventOf("redemption request", receipt, fiatGatewayAbi, "RedemptionRequested");
     return requested.args.redemptionId;
   }
 

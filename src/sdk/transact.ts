@@ -1,12 +1,15 @@
 import {
   BaseError,
   ContractFunctionRevertedError,
+  parseEventLogs,
   type Abi,
   type Account,
   type Address,
   type Chain,
+  type ContractEventName,
   type ContractFunctionArgs,
   type ContractFunctionName,
+  type ParseEventLogsReturnType,
   type PublicClient,
   type SimulateContractParameters,
   type TransactionReceipt,
@@ -71,6 +74,19 @@ export async function transact<
   } catch (error) {
     throw explain(call, error);
   }
+}
+
+/** The first `eventName` event in a receipt: what a transaction reports back (a new id, a version). */
+export function eventOf<const abi extends Abi, eventName extends ContractEventName<abi>>(
+  call: string,
+  receipt: TransactionReceipt,
+  abi: abi,
+  eventName: eventName,
+): ParseEventLogsReturnType<abi, eventName, true>[number] {
+  const [event] = parseEventLogs({ abi, logs: receipt.logs, eventName });
+  if (event === undefined)
+    throw new Error(`${call} succeeded but emitted no ${eventName} (tx ${receipt.transactionHash}).`);
+  return event;
 }
 
 /** Turns a viem error into a TransactionRefusedError naming the custom error and its arguments. */
