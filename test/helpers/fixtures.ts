@@ -115,38 +115,48 @@ async function populate(
  * (each accepts the agreement), configures a minter and attests a reserve. No tokens exist yet.
  */
 export function settlementLayerFixture(connection: Connection): () => Promise<SettlementLayerFixture> {
-  const { ethers, ignition } = connection;
   return async function deploySettlementLayer(): Promise<SettlementLayerFixture> {
     const who = await actors(connection);
-    const deployed = await ignition.deploy(SettlementLayer, {
+    const deployed = await connection.ignition.deploy(SettlementLayer, {
       parameters: PARAMETERS(who),
       defaultSender: who.operator.address,
     });
-    const consortium = await ethers.getContractAt("Consortium", await deployed.consortium.getAddress());
-    const token = await ethers.getContractAt("SettlementToken", await deployed.token.getAddress());
-    const gateway = await ethers.getContractAt("FiatGateway", await deployed.gateway.getAddress());
-    const memberIds = await populate(connection, who, consortium, gateway);
-    return { ...who, consortium, token, gateway, memberIds };
+    return settlementLayerOf(connection, who, deployed);
   };
 }
 
 /** Like {settlementLayerFixture}, with the whole system: the licence and machine registries too. */
 export function marketFixture(connection: Connection): () => Promise<MarketFixture> {
-  const { ethers, ignition } = connection;
+  const { ethers } = connection;
   return async function deployCapacityMarket(): Promise<MarketFixture> {
     const who = await actors(connection);
-    const deployed = await ignition.deploy(CapacityMarket, {
+    const deployed = await connection.ignition.deploy(CapacityMarket, {
       parameters: PARAMETERS(who),
       defaultSender: who.operator.address,
     });
-    const consortium = await ethers.getContractAt("Consortium", await deployed.consortium.getAddress());
-    const token = await ethers.getContractAt("SettlementToken", await deployed.token.getAddress());
-    const gateway = await ethers.getContractAt("FiatGateway", await deployed.gateway.getAddress());
+    const layer = await settlementLayerOf(connection, who, deployed);
     const licenses = await ethers.getContractAt("LicenseRegistry", await deployed.licenseRegistry.getAddress());
     const machines = await ethers.getContractAt("MachineRegistry", await deployed.machineRegistry.getAddress());
-    const memberIds = await populate(connection, who, consortium, gateway);
-    return { ...who, consortium, token, gateway, licenses, machines, memberIds };
+    return { ...layer, licenses, machines };
   };
+}
+
+interface Deployed {
+  getAddress(): Promise<string>;
+}
+
+/** The settlement layer of a deployment, typed, with one member per role admitted (see {populate}). */
+async function settlementLayerOf(
+  connection: Connection,
+  who: Actors,
+  deployed: { consortium: Deployed; token: Deployed; gateway: Deployed },
+): Promise<SettlementLayerFixture> {
+  const { ethers } = connection;
+  const consortium = await ethers.getContractAt("Consortium", await deployed.consortium.getAddress());
+  const token = await ethers.getContractAt("SettlementToken", await deployed.token.getAddress());
+  const gateway = await ethers.getContractAt("FiatGateway", await deployed.gateway.getAddress());
+  const memberIds = await populate(connection, who, consortium, gateway);
+  return { ...who, consortium, token, gateway, memberIds };
 }
 
 /** Mints `amount` to `to` against a fresh bank reference named after `label`. */
