@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {KeyKind} from "../types/Listing.sol";
-import {Reading, UsageReport} from "../types/Metering.sol";
+import {UsageReport} from "../types/Metering.sol";
 import {IObligations} from "./IObligations.sol";
 
 /// @title IUsageMeter
@@ -246,9 +246,6 @@ interface IUsageMeter is IObligations {
     /// @notice Longest dispute window an order may have, in seconds.
     function MAX_DISPUTE_WINDOW() external view returns (uint32);
 
-    /// @notice The EIP-712 digest of `report` under this meter's domain (what a device signs).
-    function reportDigest(UsageReport calldata report) external view returns (bytes32);
-
     /// @notice The order; `status` is `None` for an unknown id.
     function getOrder(uint64 orderId) external view returns (Order memory);
 
@@ -257,15 +254,6 @@ interface IUsageMeter is IObligations {
 
     /// @notice What member `memberId` can withdraw.
     function payableTo(uint64 memberId) external view returns (uint256);
-
-    /// @notice Whether `reading` belongs to the recorded report `report` signed with `signature`.
-    /// Requirements: none; false for anything that does not check out (signature, record, proof).
-    function verifyReading(
-        UsageReport calldata report,
-        bytes calldata signature,
-        Reading calldata reading,
-        bytes32[] calldata proof
-    ) external view returns (bool);
 
     /*//////////////////////////////////////////////////////////////
                           STATE-CHANGING FUNCTIONS

@@ -6,7 +6,6 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ERC165} from "@openzeppelin/contracts/utils/introspection/ERC165.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 
@@ -18,7 +17,7 @@ import {TariffMath} from "../libraries/TariffMath.sol";
 import {UsageReportHash} from "../libraries/UsageReportHash.sol";
 import {KeyKind, SignerKey} from "../types/Listing.sol";
 import {Role} from "../types/Membership.sol";
-import {Reading, UsageReport} from "../types/Metering.sol";
+import {UsageReport} from "../types/Metering.sol";
 import {Tariff, UnitTier} from "../types/Tariff.sol";
 
 /// @title UsageMeter
@@ -148,11 +147,6 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     }
 
     /// @inheritdoc IUsageMeter
-    function reportDigest(UsageReport calldata report) external view returns (bytes32) {
-        return _hashTypedDataV4(UsageReportHash.hash(report));
-    }
-
-    /// @inheritdoc IUsageMeter
     function getOrder(uint64 orderId) external view returns (Order memory) {
         return _orders[orderId];
     }
@@ -165,28 +159,6 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     /// @inheritdoc IUsageMeter
     function payableTo(uint64 memberId) external view returns (uint256) {
         return _payable[memberId];
-    }
-
-    /// @inheritdoc IUsageMeter
-    function verifyReading(
-        UsageReport calldata report,
-        bytes calldata signature,
-        Reading calldata reading,
-        bytes32[] calldata proof
-    ) external view returns (bool) {
-        Order storage order = _orders[report.orderId];
-        if (order.status == OrderStatus.None) return false;
-        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(
-            _hashTypedDataV4(UsageReportHash.hash(report)),
-            signature
-        );
-        if (error != ECDSA.RecoverError.NoError) return false;
-        SignerKey memory key = _registry.signerKey(signer);
-        if (key.machineId != order.machineId || !_validAt(key, report.periodEnd)) return false;
-        Meter storage meter = _meters[report.orderId];
-        uint32 last = key.kind == KeyKind.Device ? meter.deviceSequence : meter.inspectorSequence;
-        if (report.sequence == 0 || report.sequence > last) return false;
-        return MerkleProof.verifyCalldata(proof, report.readingsRoot, UsageReportHash.leaf(reading));
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -13,10 +13,11 @@ export default buildModule("CapacityMarket", (m) => {
   const licenseRegistry = m.contract("LicenseRegistry", [consortium]);
   const machineRegistry = m.contract("MachineRegistry", [consortium, licenseRegistry]);
   const usageMeter = m.contract("UsageMeter", [consortium, token, machineRegistry]);
+  const readingVerifier = m.contract("ReadingVerifier", [usageMeter, machineRegistry]);
 
   m.call(consortium, "registerContract", [licenseRegistry], { id: "registerLicenseRegistry" });
   m.call(consortium, "registerContract", [machineRegistry], { id: "registerMachineRegistry" });
   m.call(consortium, "registerContract", [usageMeter], { id: "registerUsageMeter" });
 
-  return { consortium, token, gateway, licenseRegistry, machineRegistry, usageMeter };
+  return { consortium, token, gateway, licenseRegistry, machineRegistry, usageMeter, readingVerifier };
 });
