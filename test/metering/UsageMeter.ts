@@ -1,0 +1,350 @@
+/**
+ * First tests of the UsageMeter (work in progress): the main paths and the bad-input rejections the
+ * issue names. The full branch tree, role matrix and invariants follow.
+ */
+import { expect } from "chai";
+import { network } from "hardhat";
+import { getAddress, type Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+
+import { KeyKind } from "../../src/broker/listing.js";
+import { price } from "../../src/broker/tariff.js";
+import { ReadingKind, proveReading, readingsRoot, type Reading } from "../../src/metering/readings.js";
+import { signReport, type MeterDomain, type SignedReport, type UsageReport } from "../../src/metering/report.js";
+import { parseEuro } from "../../src/sdk/money.js";
+import { referenceHash } from "../../src/sdk/references.js";
+import { meterDomain, usageReportTypes } from "../../src/sdk/typed-data.js";
+import { marketFixture, mintTo, type MarketFixture } from "../helpers/fixtures.js";
+import { highSTwinOf } from "../helpers/permit.js";
+import { profileArg, sampleProfile, sampleTariff, tariffArg } from "../helpers/registry.js";
+
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const { loadFixture, time } = networkHelpers;
+const deployMarket = marketFixture(connection);
+
+const BUDGET = parseEuro("500");
+const WINDOW = 3600;
+const Reject = {
+  None: 0,
+  OrderNotOpen: 1,
+  InvalidSignature: 2,
+  UnknownSigner: 3,
+  SignerOfAnotherMachine: 4,
+  SignerNotValidAtPeriodEnd: 5,
+  PeriodEndsBeforeStart: 6,
+  PeriodInFuture: 7,
+  PeriodAfterExpiry: 8,
+  SequenceGap: 9,
+  CountsNotAllowedForSigner: 10,
+  LicensedProductsMismatch: 11,
+  MoreSecondsThanThePeriod: 12,
+  CountsTooLarge: 13,
+} as const;
+
+interface Booked extends MarketFixture {
+  device: PrivateKeyAccount;
+  inspector: PrivateKeyAccount;
+  otherDevice: PrivateKeyAccount;
+  domain: MeterDomain;
+  orderId: bigint;
+  licenseId: number;
+  openedAt: number;
+}
+
+/** A laser (device + inspector key, tariff with licence 1), a second machine, and an order of 500 EUR. */
+async function booked(): Promise<Booked> {
+  const f = await deployMarket();
+  const device = privateKeyToAccount(generatePrivateKey());
+  const inspector = privateKeyToAccount(generatePrivateKey());
+  const otherDevice = privateKeyToAccount(generatePrivateKey());
+  await f.licenses.connect(f.licensor).registerLicense(parseEuro("0.35"), referenceHash("terms"));
+  await f.machines
+    .connect(f.provider)
+    .registerMachine(profileArg(sampleProfile()), [device.address], tariffArg(sampleTariff({ licenseIds: [1] })));
+  await f.machines.connect(f.provider).addKey(1n, inspector.address, KeyKind.Inspector);
+  await f.machines
+    .connect(f.provider)
+    .registerMachine(profileArg(sampleProfile()), [otherDevice.address], tariffArg(sampleTariff()));
+  await mintTo(f, f.consumer.address, parseEuro("10000"));
+  await f.token.connect(f.consumer).approve(await f.meter.getAddress(), parseEuro("10000"));
+  const now = await time.latest();
+  await f.meter.connect(f.consumer).openOrder(terms({ expiresAt: now + 30 * 86400 }));
+  const { chainId } = await ethers.provider.getNetwork();
+  const domain = { chainId: Number(chainId), meter: getAddress(await f.meter.getAddress()) };
+  return { ...f, device, inspector, otherDevice, domain, orderId: 1n, licenseId: 1, openedAt: await time.latest() };
+}
+
+function terms(overrides: Record<string, unknown> = {}) {
+  return {
+    machineId: 1n,
+    tariffVersion: 1,
+    budget: BUDGET,
+    expiresAt: 0,
+    disputeWindow: WINDOW,
+    capPerPeriod: 0n,
+    capPeriod: 0,
+    capability: referenceHash("laser-cutting"),
+    ...overrides,
+  };
+}
+
+const ROOT = readingsRoot([{ index: 0n, at: 1, kind: ReadingKind.SpindleSeconds, amount: 1n, licenseId: 0 }]);
+
+async function report(f: Booked, overrides: Partial<UsageReport> = {}, key = f.device): Promise<SignedReport> {
+  const end = (await time.latest()) - 1;
+  return signReport(key, f.domain, {
+    orderId: f.orderId,
+    sequence: 1,
+    periodStart: end - 600,
+    periodEnd: end,
+    machineSeconds: 480n,
+    units: 12n,
+    inspections: 0,
+    licensedProducts: [],
+    readingsRoot: ROOT,
+    ...overrides,
+  });
+}
+
+const arg = (signed: SignedReport) => ({ ...signed.report, licensedProducts: [...signed.report.licensedProducts] });
+const submit = (f: Booked, signed: SignedReport, signature: string = signed.signature) =>
+  f.meter.submitReport(arg(signed), signature);
+
+describe("UsageMeter (first tests)", function () {
+  describe("openOrder", function () {
+    it("escrows the budget, locks the tariff version and counts as an obligation of both sides", async function () {
+      const f = await loadFixture(booked);
+      const order = await f.meter.getOrder(f.orderId);
+      expect(order.escrow).to.equal(BUDGET);
+      expect(order.tariffVersion).to.equal(1n);
+      expect(order.licenseCount).to.equal(1n);
+      expect(await f.token.balanceOf(await f.meter.getAddress())).to.equal(BUDGET);
+      expect(await f.meter.openObligations(f.memberIds.consumer)).to.equal(1n);
+      expect(await f.meter.openObligations(f.memberIds.provider)).to.equal(1n);
+      expect((await f.meter.meterOf(f.orderId)).available).to.equal(BUDGET);
+    });
+
+    it("refuses a tariff version other than the one in force", async function () {
+      const f = await loadFixture(booked);
+      await f.machines.connect(f.provider).publishTariff(1n, tariffArg(sampleTariff({ licenseIds: [1] })));
+      await expect(f.meter.connect(f.consumer).openOrder(terms({ expiresAt: (await time.latest()) + 100 })))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterTariffChanged")
+        .withArgs(1n, 1, 2);
+    });
+  });
+
+  describe("submitReport", function () {
+    it("charges exactly what the tariff says for the first report (setup fee included)", async function () {
+      const f = await loadFixture(booked);
+      const signed = await report(f);
+      const expected = price(sampleTariff({ licenseIds: [1] }), [parseEuro("0.35")], {
+        machineSeconds: 480n,
+        units: 12n,
+        inspections: 0,
+        licensedProducts: [],
+      });
+      const charge = expected.total - expected.minimumTopUp;
+      await expect(submit(f, signed)).to.emit(f.meter, "ReportRecorded");
+      expect((await f.meter.meterOf(f.orderId)).available).to.equal(BUDGET - charge);
+    });
+
+    it("skips a report it recorded already (a relayer may retry blindly)", async function () {
+      const f = await loadFixture(booked);
+      const signed = await report(f);
+      await submit(f, signed);
+      const before = await f.meter.meterOf(f.orderId);
+      await expect(submit(f, signed)).to.emit(f.meter, "ReportDuplicate").withArgs(f.orderId, KeyKind.Device, 1);
+      expect(await f.meter.meterOf(f.orderId)).to.deep.equal(before);
+    });
+
+    const rejections: [string, (f: Booked) => Promise<[SignedReport, string?]>, number][] = [
+      ["a gap in the numbers", async (f) => [await report(f, { sequence: 2 })], Reject.SequenceGap],
+      [
+        "a period that ends before it starts",
+        async (f) => {
+          const end = (await time.latest()) - 10;
+          // Signed without the SDK's own check, as a faulty device would.
+          const bad = { ...(await report(f)).report, periodStart: end + 5, periodEnd: end, machineSeconds: 0n };
+          const signature = await f.device.signTypedData({
+            domain: meterDomain(f.domain.chainId, f.domain.meter),
+            types: usageReportTypes,
+            primaryType: "UsageReport",
+            message: { ...bad, licensedProducts: [] },
+          });
+          return [{ report: bad, signature }];
+        },
+        Reject.PeriodEndsBeforeStart,
+      ],
+      ["a key of another machine", async (f) => [await report(f, {}, f.otherDevice)], Reject.SignerOfAnotherMachine],
+      [
+        "an unknown key",
+        async (f) => [await report(f, {}, privateKeyToAccount(generatePrivateKey()))],
+        Reject.UnknownSigner,
+      ],
+      [
+        "the high-s twin of a valid signature",
+        async (f) => {
+          const signed = await report(f);
+          return [signed, highSTwinOf(signed.signature)];
+        },
+        Reject.InvalidSignature,
+      ],
+      [
+        "a signature for another chain (another signer recovers)",
+        async (f) => {
+          const signed = await report(f);
+          const other = await signReport(f.device, { ...f.domain, chainId: f.domain.chainId + 1 }, signed.report);
+          return [signed, other.signature];
+        },
+        Reject.UnknownSigner,
+      ],
+      [
+        "a signature for another deployment",
+        async (f) => {
+          const signed = await report(f);
+          const other = await signReport(
+            f.device,
+            { ...f.domain, meter: getAddress(`0x${"22".repeat(20)}`) },
+            signed.report,
+          );
+          return [signed, other.signature];
+        },
+        Reject.UnknownSigner,
+      ],
+      [
+        "inspections signed by a device key",
+        async (f) => [await report(f, { inspections: 1 })],
+        Reject.CountsNotAllowedForSigner,
+      ],
+      [
+        "machine time signed by an inspector key",
+        async (f) => [await report(f, {}, f.inspector)],
+        Reject.CountsNotAllowedForSigner,
+      ],
+      [
+        "more machine seconds than the period",
+        async (f) => [await report(f, { machineSeconds: 601n })],
+        Reject.MoreSecondsThanThePeriod,
+      ],
+      [
+        "licensed products for two licences",
+        async (f) => [await report(f, { licensedProducts: [1n, 1n] })],
+        Reject.LicensedProductsMismatch,
+      ],
+    ];
+    for (const [name, make, reason] of rejections) {
+      it(`rejects ${name}`, async function () {
+        const f = await loadFixture(booked);
+        const [signed, signature] = await make(f);
+        await expect(submit(f, signed, signature))
+          .to.be.revertedWithCustomError(f.meter, "UsageMeterReportRejected")
+          .withArgs(f.orderId, signed.report.sequence, reason);
+      });
+    }
+
+    it("rejects a report signed after its key was revoked, and accepts one signed before", async function () {
+      const f = await loadFixture(booked);
+      const before = await report(f);
+      await time.increase(10);
+      await f.machines.connect(f.provider).revokeKey(1n, f.device.address);
+      const revokedAt = await time.latest();
+      await time.increase(10);
+      const after = await signReport(f.device, f.domain, {
+        ...before.report,
+        periodStart: revokedAt,
+        periodEnd: revokedAt + 5,
+      });
+      await expect(submit(f, after))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterReportRejected")
+        .withArgs(f.orderId, 1, Reject.SignerNotValidAtPeriodEnd);
+      await expect(submit(f, before)).to.emit(f.meter, "ReportRecorded");
+    });
+
+    it("in a batch, skips a rejected report with its reason and records the rest", async function () {
+      const f = await loadFixture(booked);
+      const first = await report(f);
+      const gap = await report(f, { sequence: 3 });
+      const second = await report(f, { sequence: 2 });
+      const tx = f.meter.submitReports(
+        [arg(first), arg(gap), arg(second), arg(first)],
+        [first.signature, gap.signature, second.signature, first.signature],
+      );
+      await expect(tx).to.emit(f.meter, "ReportRejected").withArgs(f.orderId, 3, Reject.SequenceGap);
+      await expect(tx).to.emit(f.meter, "ReportDuplicate").withArgs(f.orderId, KeyKind.Device, 1);
+      expect((await f.meter.meterOf(f.orderId)).deviceSequence).to.equal(2n);
+    });
+
+    it("caps a charge at the remaining escrow and marks the order exhausted", async function () {
+      const f = await loadFixture(booked);
+      const huge = await report(f, { units: 100_000n });
+      await expect(submit(f, huge)).to.emit(f.meter, "OrderExhausted");
+      expect((await f.meter.meterOf(f.orderId)).available).to.equal(0n);
+    });
+  });
+
+  describe("settling, disputes and closing", function () {
+    it("pays provider (less the fee) and licensor after the dispute window, and returns the rest at closing", async function () {
+      const f = await loadFixture(booked);
+      await submit(f, await report(f, { licensedProducts: [10n] }));
+      const charged = BUDGET - (await f.meter.meterOf(f.orderId)).available;
+      await f.meter.settle([f.orderId]);
+      expect(await f.meter.payableTo(f.memberIds.provider)).to.equal(0n);
+      await time.increase(WINDOW);
+      await f.meter.settle([f.orderId]);
+      const royalty = 10n * parseEuro("0.35");
+      expect(await f.meter.payableTo(f.memberIds.licensor)).to.equal(royalty);
+      expect(await f.meter.payableTo(f.memberIds.provider)).to.equal(charged - royalty);
+      await expect(f.meter.connect(f.provider).withdraw()).to.emit(f.meter, "PayoutWithdrawn");
+      // Closing tops the provider up to the 60 EUR minimum and returns the rest of the escrow.
+      const consumerBefore = await f.token.balanceOf(f.consumer.address);
+      await expect(f.meter.connect(f.provider).closeOrder(f.orderId)).to.emit(f.meter, "OrderClosed");
+      const minimumCharged = parseEuro("60") + royalty;
+      expect(await f.token.balanceOf(f.consumer.address)).to.equal(consumerBefore + BUDGET - minimumCharged);
+      expect((await f.meter.getOrder(f.orderId)).status).to.equal(2n);
+      expect(await f.meter.openObligations(f.memberIds.consumer)).to.equal(1n);
+      await f.meter.settle([f.orderId]);
+      await time.increase(WINDOW);
+      await f.meter.settle([f.orderId]);
+      expect(await f.meter.payableTo(f.memberIds.provider)).to.equal(parseEuro("60") - (charged - royalty));
+      expect((await f.meter.getOrder(f.orderId)).status).to.equal(3n);
+      expect(await f.meter.openObligations(f.memberIds.consumer)).to.equal(0n);
+      expect(await f.meter.openObligations(f.memberIds.provider)).to.equal(0n);
+    });
+
+    it("freezes a disputed charge until an auditor refunds it", async function () {
+      const f = await loadFixture(booked);
+      await submit(f, await report(f));
+      await f.meter.settle([f.orderId]);
+      await expect(
+        f.meter
+          .connect(f.consumer)
+          .dispute(f.orderId, KeyKind.Device, 1, parseEuro("10"), referenceHash("wrong count")),
+      ).to.emit(f.meter, "ReportDisputed");
+      await time.increase(WINDOW);
+      await f.meter.settle([f.orderId]);
+      const charged = BUDGET - (await f.meter.meterOf(f.orderId)).available;
+      expect(await f.meter.payableTo(f.memberIds.provider)).to.equal(charged - parseEuro("10"));
+      const balance = await f.token.balanceOf(f.consumer.address);
+      await f.meter.connect(f.auditor).resolveDispute(1n, parseEuro("10"), referenceHash("upheld"));
+      expect(await f.token.balanceOf(f.consumer.address)).to.equal(balance + parseEuro("10"));
+    });
+  });
+
+  describe("ReadingVerifier", function () {
+    it("proves a raw reading of a recorded report, and nothing for an unrecorded one", async function () {
+      const f = await loadFixture(booked);
+      const readings: Reading[] = [
+        { index: 0n, at: 1, kind: ReadingKind.SpindleSeconds, amount: 480n, licenseId: 0 },
+        { index: 1n, at: 2, kind: ReadingKind.Units, amount: 12n, licenseId: 0 },
+      ];
+      const signed = await report(f, { readingsRoot: readingsRoot(readings) as Hex });
+      const proof = proveReading(readings, readings[1]!);
+      expect(await f.verifier.verifyReading(arg(signed), signed.signature, readings[1]!, proof)).to.equal(false);
+      await submit(f, signed);
+      expect(await f.verifier.verifyReading(arg(signed), signed.signature, readings[1]!, proof)).to.equal(true);
+      const forged = { ...readings[1]!, amount: 13n };
+      expect(await f.verifier.verifyReading(arg(signed), signed.signature, forged, proof)).to.equal(false);
+    });
+  });
+});
