@@ -33,3 +33,8 @@ console.log("single", r1!.gasUsed);
 const batch = await Promise.all(Array.from({ length: N }, (_, i) => mk(BigInt(i + 1))));
 const r = await (await meter.submitReports(batch.map((b) => ({ ...b.report, licensedProducts: [] })), batch.map((b) => b.signature))).wait();
 console.log("batch", N, r!.gasUsed, Number(r!.gasUsed) / N);
+const dup = await (await meter.submitReports(batch.map((b) => ({ ...b.report, licensedProducts: [] })), batch.map((b) => b.signature))).wait();
+console.log("duplicates", Number(dup!.gasUsed) / N);
+const bogus = batch.map((b) => ({ ...b.report, orderId: 999999n, licensedProducts: [] }));
+const rej = await (await meter.submitReports(bogus, batch.map((b) => b.signature))).wait();
+console.log("order-not-open (decode + loop + event)", Number(rej!.gasUsed) / N);
