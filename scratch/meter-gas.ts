@@ -11,30 +11,71 @@ import { referenceHash } from "../src/sdk/references.js";
 const connection = await network.create();
 const { ethers } = connection;
 const f = await marketFixture(connection)();
-const meterAddr = await (await ethers.getContractAt("Consortium", await f.consortium.getAddress())).registeredContracts();
+const meterAddr = await (
+  await ethers.getContractAt("Consortium", await f.consortium.getAddress())
+).registeredContracts();
 const meter = await ethers.getContractAt("UsageMeter", meterAddr[3]!);
 const device = privateKeyToAccount(generatePrivateKey());
-await f.machines.connect(f.provider).registerMachine(profileArg(sampleProfile()), [device.address], tariffArg(sampleTariff()));
+await f.machines
+  .connect(f.provider)
+  .registerMachine(profileArg(sampleProfile()), [device.address], tariffArg(sampleTariff()));
 await f.gateway.connect(f.minter).mint(f.consumer.address, parseEuro("100000"), referenceHash("dep"));
 await f.token.connect(f.consumer).approve(await meter.getAddress(), parseEuro("100000"));
 const now = (await ethers.provider.getBlock("latest"))!.timestamp;
 const N = Number(process.env.N ?? 100);
 for (let i = 0; i < N + 1; i++) {
-  await meter.connect(f.consumer).openOrder({ machineId: 1n, tariffVersion: 1, budget: parseEuro("500"), expiresAt: now + 86400, disputeWindow: 3600, capPerPeriod: 0, capPeriod: 0, capability: referenceHash("laser-cutting") });
+  await meter
+    .connect(f.consumer)
+    .openOrder({
+      machineId: 1n,
+      tariffVersion: 1,
+      budget: parseEuro("500"),
+      expiresAt: now + 86400,
+      disputeWindow: 3600,
+      capPerPeriod: 0,
+      capPeriod: 0,
+      capability: referenceHash("laser-cutting"),
+    });
 }
 const { chainId } = await ethers.provider.getNetwork();
 const later = (await ethers.provider.getBlock("latest"))!.timestamp;
 const domain = { chainId: Number(chainId), meter: getAddress(await meter.getAddress()) };
 const root = readingsRoot([{ index: 0n, at: now, kind: ReadingKind.SpindleSeconds, amount: 40n, licenseId: 0 }]);
-const mk = async (orderId: bigint) => signReport(device, domain, { orderId, sequence: 1, periodStart: later - 501, periodEnd: later - 1, machineSeconds: 400n, units: 10n, inspections: 0, licensedProducts: [], readingsRoot: root });
+const mk = async (orderId: bigint) =>
+  signReport(device, domain, {
+    orderId,
+    sequence: 1,
+    periodStart: later - 501,
+    periodEnd: later - 1,
+    machineSeconds: 400n,
+    units: 10n,
+    inspections: 0,
+    licensedProducts: [],
+    readingsRoot: root,
+  });
 const single = await mk(BigInt(N + 1));
 const r1 = await (await meter.submitReport({ ...single.report, licensedProducts: [] }, single.signature)).wait();
 console.log("single", r1!.gasUsed);
 const batch = await Promise.all(Array.from({ length: N }, (_, i) => mk(BigInt(i + 1))));
-const r = await (await meter.submitReports(batch.map((b) => ({ ...b.report, licensedProducts: [] })), batch.map((b) => b.signature))).wait();
+const r = await (
+  await meter.submitReports(
+    batch.map((b) => ({ ...b.report, licensedProducts: [] })),
+    batch.map((b) => b.signature),
+  )
+).wait();
 console.log("batch", N, r!.gasUsed, Number(r!.gasUsed) / N);
-const dup = await (await meter.submitReports(batch.map((b) => ({ ...b.report, licensedProducts: [] })), batch.map((b) => b.signature))).wait();
+const dup = await (
+  await meter.submitReports(
+    batch.map((b) => ({ ...b.report, licensedProducts: [] })),
+    batch.map((b) => b.signature),
+  )
+).wait();
 console.log("duplicates", Number(dup!.gasUsed) / N);
 const bogus = batch.map((b) => ({ ...b.report, orderId: 999999n, licensedProducts: [] }));
-const rej = await (await meter.submitReports(bogus, batch.map((b) => b.signature))).wait();
+const rej = await (
+  await meter.submitReports(
+    bogus,
+    batch.map((b) => b.signature),
+  )
+).wait();
 console.log("order-not-open (decode + loop + event)", Number(rej!.gasUsed) / N);
