@@ -24,18 +24,16 @@ await f.token.connect(f.consumer).approve(await meter.getAddress(), parseEuro("1
 const now = (await ethers.provider.getBlock("latest"))!.timestamp;
 const N = Number(process.env.N ?? 100);
 for (let i = 0; i < N + 1; i++) {
-  await meter
-    .connect(f.consumer)
-    .openOrder({
-      machineId: 1n,
-      tariffVersion: 1,
-      budget: parseEuro("500"),
-      expiresAt: now + 86400,
-      disputeWindow: 3600,
-      capPerPeriod: 0,
-      capPeriod: 0,
-      capability: referenceHash("laser-cutting"),
-    });
+  await meter.connect(f.consumer).openOrder({
+    machineId: 1n,
+    tariffVersion: 1,
+    budget: parseEuro("500"),
+    expiresAt: now + 86400,
+    disputeWindow: 3600,
+    capPerPeriod: 0,
+    capPeriod: 0,
+    capability: referenceHash("laser-cutting"),
+  });
 }
 const { chainId } = await ethers.provider.getNetwork();
 const later = (await ethers.provider.getBlock("latest"))!.timestamp;
