@@ -46,7 +46,7 @@ const mk = async (orderId: bigint) =>
     periodStart: later - 501,
     periodEnd: later - 1,
     machineSeconds: 400n,
-    units: 10n,
+    units: BigInt(process.env.UNITS ?? 10),
     inspections: 0,
     licensedProducts: [],
     readingsRoot: root,

@@ -123,14 +123,8 @@ interface IUsageMeter is IObligations {
     );
 
     /// @notice Emitted when a report is recorded: what it counted and what it was charged.
-    event ReportRecorded(
-        uint64 indexed orderId,
-        KeyKind indexed kind,
-        uint32 sequence,
-        bytes32 digest,
-        uint256 charge,
-        uint256 uncharged
-    );
+    /// What the charge fell short of the price is in {OrderExhausted} or {SpendingCapReached}.
+    event ReportRecorded(uint64 indexed orderId, KeyKind kind, uint32 sequence, bytes32 digest, uint256 charge);
 
     /// @notice Emitted when a report already recorded is offered again; nothing changes.
     event ReportDuplicate(uint64 indexed orderId, KeyKind indexed kind, uint32 sequence);

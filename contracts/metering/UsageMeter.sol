@@ -104,7 +104,9 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     IMachineRegistry private immutable _registry;
 
     mapping(uint64 orderId => Order) private _orders;
-    mapping(uint64 orderId => Meter) private _meters;
+    /// @dev Each order's Meter packed into one word (see _loadMeter), read and written whole: a report
+    /// costs one storage read and one write of its order's meter.
+    mapping(uint64 orderId => uint256 packed) private _meters;
     mapping(uint64 orderId => Settlement) private _settlements;
     mapping(uint64 orderId => LicenseTerm[]) private _licenseTerms;
     mapping(uint64 orderId => Royalties) private _royaltyBooks;
@@ -153,7 +155,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
 
     /// @inheritdoc IUsageMeter
     function meterOf(uint64 orderId) external view returns (Meter memory) {
-        return _meters[orderId];
+        return _loadMeter(orderId);
     }
 
     /// @inheritdoc IUsageMeter
@@ -214,7 +216,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
             if (member != order.consumer) revert UsageMeterNotConsumer(orderId, member);
             if (block.timestamp < order.expiresAt) revert UsageMeterNotExpired(orderId, order.expiresAt);
         }
-        Meter memory meter = _meters[orderId];
+        Meter memory meter = _loadMeter(orderId);
         // The minimum charge tops up what the provider earned, if the order was used at all.
         if (meter.flags & USED != 0) {
             uint256 minimum = _tariffs[_tariffKey(order.machineId, order.tariffVersion)].minimumCharge;
@@ -223,7 +225,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         }
         uint256 remaining = meter.available;
         meter.available = 0;
-        _meters[orderId] = meter;
+        _storeMeter(orderId, meter);
         order.status = OrderStatus.Closed;
         // Cannot overflow: refunds stay within the escrow.
         order.refunded += uint128(remaining);
@@ -277,7 +279,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         Order storage order = _orders[orderId];
         if (order.status == OrderStatus.None) revert UsageMeterUnknownOrder(orderId);
         if (order.consumer != member) revert UsageMeterNotConsumer(orderId, member);
-        Meter memory meter = _meters[orderId];
+        Meter memory meter = _loadMeter(orderId);
         Settlement storage settlement = _settlements[orderId];
         uint32 last = kind == KeyKind.Device ? meter.deviceSequence : meter.inspectorSequence;
         if (sequence == 0 || sequence > last) revert UsageMeterReportNotRecorded(orderId, sequence, last);
@@ -332,6 +334,16 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     /*//////////////////////////////////////////////////////////////
                        INTERNAL READ-ONLY FUNCTIONS
     //////////////////////////////////////////////////////////////*/
+
+    function _loadMeter(uint64 orderId) internal view returns (Meter memory meter) {
+        uint256 word = _meters[orderId];
+        meter.deviceSequence = uint32(word);
+        meter.inspectorSequence = uint32(word >> 32);
+        meter.machineSeconds = uint40(word >> 64);
+        meter.units = uint40(word >> 104);
+        meter.available = uint104(word >> 144);
+        meter.flags = uint8(word >> 248);
+    }
 
     function _tariffKey(uint64 machineId, uint32 version) internal pure returns (bytes32) {
         return bytes32((uint256(machineId) << 32) | version);
@@ -408,6 +420,16 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
                      INTERNAL STATE-CHANGING FUNCTIONS
     //////////////////////////////////////////////////////////////*/
 
+    function _storeMeter(uint64 orderId, Meter memory meter) internal {
+        _meters[orderId] =
+            uint256(meter.deviceSequence) |
+            (uint256(meter.inspectorSequence) << 32) |
+            (uint256(meter.machineSeconds) << 64) |
+            (uint256(meter.units) << 104) |
+            (uint256(meter.available) << 144) |
+            (uint256(meter.flags) << 248);
+    }
+
     function _open(OrderTerms calldata terms) internal returns (uint64 orderId) {
         uint64 consumer = _consortium.requireNewBusiness(msg.sender, Role.Consumer);
         if (terms.budget == 0 || terms.budget > type(uint64).max) revert UsageMeterInvalidBudget(terms.budget);
@@ -440,7 +462,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
             escrow: terms.budget,
             refunded: 0
         });
-        _meters[orderId] = Meter(0, 0, 0, 0, uint104(terms.budget), OPENED);
+        _storeMeter(orderId, Meter(0, 0, 0, 0, uint104(terms.budget), OPENED));
         for (uint256 i; i < booking.royalties.length; ++i) {
             _licenseTerms[orderId].push(LicenseTerm({licensor: booking.licensors[i], royalty: booking.royalties[i]}));
         }
@@ -488,7 +510,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         (KeyKind kind, RejectReason reason) = _check(report, digest, signature, order);
         if (reason != RejectReason.None) return _reject(strict, report, reason);
 
-        Meter memory meter = _meters[report.orderId];
+        Meter memory meter = _loadMeter(report.orderId);
         {
             uint32 last = kind == KeyKind.Device ? meter.deviceSequence : meter.inspectorSequence;
             if (report.sequence <= last) {
@@ -506,8 +528,8 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         else meter.inspectorSequence = report.sequence;
         Priced memory priced = _price(order, meter, report);
         _book(report.orderId, order, meter, report.periodEnd, priced);
-        _meters[report.orderId] = meter;
-        emit ReportRecorded(report.orderId, kind, report.sequence, digest, priced.charge, priced.uncharged);
+        _storeMeter(report.orderId, meter);
+        emit ReportRecorded(report.orderId, kind, report.sequence, digest, priced.charge);
         return ReportOutcome.Recorded;
     }
 
@@ -622,7 +644,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         Order storage order = _orders[orderId];
         if (order.status == OrderStatus.None) revert UsageMeterUnknownOrder(orderId);
         Settlement storage settlement = _settlements[orderId];
-        Meter memory meter = _meters[orderId];
+        Meter memory meter = _loadMeter(orderId);
         uint256 charged = _charged(order, meter);
         if (order.disputeWindow == 0) {
             _checkpoint(orderId, settlement, meter, charged);
@@ -681,7 +703,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         Order storage order = _orders[orderId];
         if (order.status != OrderStatus.Closed) return;
         Settlement storage settlement = _settlements[orderId];
-        if (settlement.openDisputes != 0 || settlement.settled != _charged(order, _meters[orderId])) return;
+        if (settlement.openDisputes != 0 || settlement.settled != _charged(order, _loadMeter(orderId))) return;
         order.status = OrderStatus.Settled;
         --_obligations[order.consumer];
         --_obligations[order.provider];
