@@ -77,3 +77,35 @@ const rej = await (
   )
 ).wait();
 console.log("order-not-open (decode + loop + event)", Number(rej!.gasUsed) / N);
+if (process.env.TRACE) {
+  // Opcode profile of one more batch of N fresh reports (sequence 2 on every order).
+  const later2 = (await ethers.provider.getBlock("latest"))!.timestamp;
+  const next = await Promise.all(
+    Array.from({ length: N }, (_, i) =>
+      signReport(device, domain, {
+        orderId: BigInt(i + 1),
+        sequence: 2,
+        periodStart: later2 - 501,
+        periodEnd: later2 - 1,
+        machineSeconds: 400n,
+        units: BigInt(process.env.UNITS ?? 10),
+        inspections: 0,
+        licensedProducts: [],
+        readingsRoot: root,
+      }),
+    ),
+  );
+  const tx = await meter.submitReports(
+    next.map((b) => ({ ...b.report, licensedProducts: [] })),
+    next.map((b) => b.signature),
+  );
+  const trace = (await connection.provider.request({
+    method: "debug_traceTransaction",
+    params: [tx.hash, { disableStorage: true, disableMemory: true, disableStack: true }],
+  })) as { gas: number; structLogs: { op: string; gasCost: number; depth: number }[] };
+  const byOp = new Map<string, number>();
+  for (const log of trace.structLogs) byOp.set(log.op, (byOp.get(log.op) ?? 0) + log.gasCost);
+  const top = [...byOp.entries()].sort((a, b) => b[1] - a[1]).slice(0, 18);
+  console.log("total", trace.gas, "per report", trace.gas / N);
+  for (const [op, gas] of top) console.log(op.padEnd(14), (gas / N).toFixed(0));
+}
