@@ -604,18 +604,16 @@ const ROWS: Row[] = [
     }),
     call: async (f, s, ctx) => {
       const permit = ctx.permit as SignedPermit;
-      return f.meter
-        .connect(s)
-        .openOrderWithPermit(
-          {
-            ...orderTerms(ctx.machineId as bigint, (await networkHelpers.time.latest()) + 3600),
-            budget: parseEuro("10"),
-          },
-          permit.message.deadline,
-          permit.v,
-          permit.r,
-          permit.s,
-        );
+      return f.meter.connect(s).openOrderWithPermit(
+        {
+          ...orderTerms(ctx.machineId as bigint, (await networkHelpers.time.latest()) + 3600),
+          budget: parseEuro("10"),
+        },
+        permit.message.deadline,
+        permit.v,
+        permit.r,
+        permit.s,
+      );
     },
     expect: (f, c) => roleCheck(f, c, Role.Consumer, { ok: true, event: [f.meter, "OrderOpened"] }),
   },
