@@ -331,6 +331,159 @@ describe("UsageMeter (first tests)", function () {
     });
   });
 
+  describe("refusals and events of the order's life", function () {
+    it("emits OrderOpened with the terms", async function () {
+      const f = await loadFixture(booked);
+      const expiresAt = (await time.latest()) + 3600;
+      await expect(f.meter.connect(f.consumer).openOrder(terms({ expiresAt })))
+        .to.emit(f.meter, "OrderOpened")
+        .withArgs(
+          2n,
+          1n,
+          f.memberIds.consumer,
+          f.memberIds.provider,
+          1,
+          BUDGET,
+          expiresAt,
+          referenceHash("laser-cutting"),
+        );
+    });
+
+    it("refuses a zero budget, a past expiry, a long dispute window and a cap without a period", async function () {
+      const f = await loadFixture(booked);
+      const expiresAt = (await time.latest()) + 3600;
+      const open = (overrides: Record<string, unknown>) =>
+        f.meter.connect(f.consumer).openOrder(terms({ expiresAt, ...overrides }));
+      await expect(open({ budget: 0n }))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterInvalidBudget")
+        .withArgs(0n);
+      await expect(open({ expiresAt: 1 }))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterInvalidExpiry")
+        .withArgs(1);
+      const max = await f.meter.MAX_DISPUTE_WINDOW();
+      await expect(open({ disputeWindow: max + 1n }))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterDisputeWindowTooLong")
+        .withArgs(max + 1n, max);
+      await expect(open({ capPerPeriod: 5n }))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterInvalidCap")
+        .withArgs(5n, 0);
+    });
+
+    it("refuses a batch whose signatures do not match its reports", async function () {
+      const f = await loadFixture(booked);
+      const signed = await report(f);
+      await expect(f.meter.submitReports([arg(signed)], []))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterLengthMismatch")
+        .withArgs(1n, 0n);
+    });
+
+    it("lets the consumer close only after expiry, nobody else but the provider, and only once", async function () {
+      const f = await loadFixture(booked);
+      const order = await f.meter.getOrder(f.orderId);
+      await expect(f.meter.connect(f.consumer).closeOrder(f.orderId))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterNotExpired")
+        .withArgs(f.orderId, order.expiresAt);
+      await expect(f.meter.connect(f.licensor).closeOrder(f.orderId))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterNotConsumer")
+        .withArgs(f.orderId, f.memberIds.licensor);
+      await expect(f.meter.connect(f.consumer).closeOrder(99n))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterUnknownOrder")
+        .withArgs(99n);
+      await time.increaseTo(order.expiresAt);
+      await f.meter.connect(f.consumer).closeOrder(f.orderId);
+      await expect(f.meter.connect(f.consumer).closeOrder(f.orderId))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterOrderNotOpen")
+        .withArgs(f.orderId);
+    });
+
+    it("caps what a period may cost and says so", async function () {
+      const f = await loadFixture(booked);
+      const expiresAt = (await time.latest()) + 86_400;
+      await f.meter.connect(f.consumer).openOrder(terms({ expiresAt, capPerPeriod: parseEuro("30"), capPeriod: 3600 }));
+      await time.increase(700);
+      const signed = await report({ ...f, orderId: 2n });
+      await expect(submit(f, signed)).to.emit(f.meter, "SpendingCapReached");
+      expect((await f.meter.meterOf(2n)).available).to.equal(BUDGET - parseEuro("30"));
+    });
+  });
+
+  describe("refusals and events of settlement and disputes", function () {
+    it("refuses disputes of unknown, foreign, unrecorded, settled or too large charges", async function () {
+      const f = await loadFixture(booked);
+      await submit(f, await report(f));
+      const dispute = (orderId: bigint, sequence: number, amount: bigint) =>
+        f.meter.connect(f.consumer).dispute(orderId, KeyKind.Device, sequence, amount, referenceHash("x"));
+      await expect(dispute(99n, 1, 1n))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterUnknownOrder")
+        .withArgs(99n);
+      await expect(dispute(f.orderId, 2, 1n))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterReportNotRecorded")
+        .withArgs(f.orderId, 2, 1);
+      const charged = BUDGET - (await f.meter.meterOf(f.orderId)).available;
+      await expect(dispute(f.orderId, 1, charged + 1n))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterDisputeTooLarge")
+        .withArgs(f.orderId, charged + 1n, charged);
+      await f.meter.settle([f.orderId]);
+      await time.increase(WINDOW);
+      await f.meter.settle([f.orderId]);
+      await expect(dispute(f.orderId, 1, 1n))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterReportSettled")
+        .withArgs(f.orderId, 1);
+    });
+
+    it("refuses a dispute by a consumer that did not book the order", async function () {
+      const f = await loadFixture(booked);
+      await submit(f, await report(f));
+      const other = f.spare[0]!;
+      await f.consortium.connect(f.operator).admit([other.address], 1 << 2, referenceHash("second consumer"));
+      await f.consortium.connect(other).acceptAgreement(await f.consortium.currentAgreement().then((a) => a[1]));
+      await expect(f.meter.connect(other).dispute(f.orderId, KeyKind.Device, 1, 1n, referenceHash("x")))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterNotConsumer")
+        .withArgs(f.orderId, await f.consortium.memberCount());
+    });
+
+    it("resolves a dispute once, with a refund no larger than what was frozen", async function () {
+      const f = await loadFixture(booked);
+      await submit(f, await report(f));
+      await f.meter.connect(f.consumer).dispute(f.orderId, KeyKind.Device, 1, 5n, referenceHash("x"));
+      await expect(f.meter.connect(f.auditor).resolveDispute(1n, 6n, referenceHash("r")))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterRefundTooLarge")
+        .withArgs(1n, 6n, 5n);
+      await expect(f.meter.connect(f.auditor).resolveDispute(1n, 0n, referenceHash("upheld")))
+        .to.emit(f.meter, "DisputeResolved")
+        .withArgs(1n, 0n, referenceHash("upheld"));
+      await expect(f.meter.connect(f.auditor).resolveDispute(1n, 0n, referenceHash("again")))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterUnknownDispute")
+        .withArgs(1n);
+    });
+
+    it("takes the platform fee from the provider's part and lets an operator withdraw it", async function () {
+      const f = await loadFixture(booked);
+      const max = await f.meter.MAX_FEE_BPS();
+      await expect(f.meter.connect(f.operator).setPlatformFee(max + 1n))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterFeeTooHigh")
+        .withArgs(max + 1n, max);
+      await expect(f.meter.connect(f.operator).setPlatformFee(500))
+        .to.emit(f.meter, "PlatformFeeChanged")
+        .withArgs(500);
+      await expect(f.meter.connect(f.operator).withdrawPlatformFees())
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterNothingToWithdraw")
+        .withArgs(f.memberIds.operator);
+      const expiresAt = (await time.latest()) + 86_400;
+      await f.meter.connect(f.consumer).openOrder(terms({ expiresAt, disputeWindow: 0 }));
+      await time.increase(700);
+      await submit(f, await report({ ...f, orderId: 2n }));
+      const charged = BUDGET - (await f.meter.meterOf(2n)).available;
+      const fee = (charged * 500n) / 10_000n;
+      await expect(f.meter.settle([2n]))
+        .to.emit(f.meter, "ChargesSettled")
+        .withArgs(2n, charged - fee, fee, 0n);
+      await expect(f.meter.connect(f.operator).withdrawPlatformFees())
+        .to.emit(f.meter, "PlatformFeesWithdrawn")
+        .withArgs(f.memberIds.operator, f.operator.address, fee);
+    });
+  });
+
   describe("ReadingVerifier", function () {
     it("proves a raw reading of a recorded report, and nothing for an unrecorded one", async function () {
       const f = await loadFixture(booked);
