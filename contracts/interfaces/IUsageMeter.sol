@@ -194,10 +194,8 @@ interface IUsageMeter is IObligations {
     /// @notice Only the order's consumer may do this; the caller's member is `memberId`.
     error UsageMeterNotConsumer(uint64 orderId, uint64 memberId);
 
-
     /// @notice A consumer closes an order only after it expired, unless the provider agrees.
     error UsageMeterNotExpired(uint64 orderId, uint40 expiresAt);
-
 
     /// @notice The report was rejected for `reason`.
     error UsageMeterReportRejected(uint64 orderId, uint32 sequence, RejectReason reason);
