@@ -621,7 +621,6 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     function _capped(uint64 orderId, uint40 periodEnd, uint256 charge, uint256 total) internal returns (uint256) {
         Cap storage cap = _caps[orderId];
         uint256 limit = cap.limit;
-        if (limit == 0) return charge;
         uint64 period = uint64(periodEnd / cap.period);
         uint256 use = cap.use;
         uint256 spent = uint64(use >> 1) == period ? use >> 65 : 0;

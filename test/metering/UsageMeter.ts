@@ -2,6 +2,7 @@
  * First tests of the UsageMeter (work in progress): the main paths and the bad-input rejections the
  * issue names. The full branch tree, role matrix and invariants follow.
  */
+import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
 import { network } from "hardhat";
 import { getAddress, type Hex } from "viem";
@@ -243,6 +244,51 @@ describe("UsageMeter (first tests)", function () {
       });
     }
 
+    it("records an inspector's report in its own stream and charges the inspections", async function () {
+      const f = await loadFixture(booked);
+      await submit(f, await report(f));
+      const available = (await f.meter.meterOf(f.orderId)).available;
+      const inspection = await report(f, { machineSeconds: 0n, units: 0n, inspections: 2 }, f.inspector);
+      await expect(submit(f, inspection))
+        .to.emit(f.meter, "ReportRecorded")
+        .withArgs(f.orderId, KeyKind.Inspector, 1, anyValue, 2n * parseEuro("12"));
+      const meter = await f.meter.meterOf(f.orderId);
+      expect([meter.deviceSequence, meter.inspectorSequence]).to.deep.equal([1n, 1n]);
+      expect(meter.available).to.equal(available - 2n * parseEuro("12"));
+    });
+
+    it("rejects a period that ends in the future or after the order expires", async function () {
+      const f = await loadFixture(booked);
+      const now = await time.latest();
+      const future = await report(f, { periodStart: now, periodEnd: now + 100, machineSeconds: 10n });
+      await expect(submit(f, future))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterReportRejected")
+        .withArgs(f.orderId, 1, Reject.PeriodInFuture);
+      const { expiresAt } = await f.meter.getOrder(f.orderId);
+      await time.increaseTo(expiresAt + 100n);
+      const late = await report(f, {
+        periodStart: Number(expiresAt),
+        periodEnd: Number(expiresAt) + 50,
+        machineSeconds: 10n,
+      });
+      await expect(submit(f, late))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterReportRejected")
+        .withArgs(f.orderId, 1, Reject.PeriodAfterExpiry);
+    });
+
+    it("rejects reports for a closed order, and counts that would overflow the meter", async function () {
+      const f = await loadFixture(booked);
+      const tooMany = await report(f, { units: 2n ** 40n });
+      await expect(submit(f, tooMany))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterReportRejected")
+        .withArgs(f.orderId, 1, Reject.CountsTooLarge);
+      await f.meter.connect(f.provider).closeOrder(f.orderId);
+      const signed = await report(f);
+      await expect(f.meter.submitReports([arg(signed)], [signed.signature]))
+        .to.emit(f.meter, "ReportRejected")
+        .withArgs(f.orderId, 1, Reject.OrderNotOpen);
+    });
+
     it("rejects a report signed after its key was revoked, and accepts one signed before", async function () {
       const f = await loadFixture(booked);
       const before = await report(f);
@@ -408,6 +454,13 @@ describe("UsageMeter (first tests)", function () {
   });
 
   describe("refusals and events of settlement and disputes", function () {
+    it("refuses to settle an order that does not exist", async function () {
+      const f = await loadFixture(booked);
+      await expect(f.meter.settle([99n]))
+        .to.be.revertedWithCustomError(f.meter, "UsageMeterUnknownOrder")
+        .withArgs(99n);
+    });
+
     it("refuses disputes of unknown, foreign, unrecorded, settled or too large charges", async function () {
       const f = await loadFixture(booked);
       await submit(f, await report(f));
