@@ -11,7 +11,13 @@ import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 
 import { KeyKind } from "../../src/broker/listing.js";
 import { price } from "../../src/broker/tariff.js";
 import { ReadingKind, proveReading, readingsRoot, type Reading } from "../../src/metering/readings.js";
-import { signReport, type MeterDomain, type SignedReport, type UsageReport } from "../../src/metering/report.js";
+import {
+  reportDigest,
+  signReport,
+  type MeterDomain,
+  type SignedReport,
+  type UsageReport,
+} from "../../src/metering/report.js";
 import { parseEuro } from "../../src/sdk/money.js";
 import { referenceHash } from "../../src/sdk/references.js";
 import { meterDomain, usageReportTypes } from "../../src/sdk/typed-data.js";
@@ -551,6 +557,32 @@ describe("UsageMeter (first tests)", function () {
       expect(await f.verifier.verifyReading(arg(signed), signed.signature, readings[1]!, proof)).to.equal(true);
       const forged = { ...readings[1]!, amount: 13n };
       expect(await f.verifier.verifyReading(arg(signed), signed.signature, forged, proof)).to.equal(false);
+    });
+
+    it("answers false for an unknown order, a bad signature, another machine's key or a key not yet valid", async function () {
+      const f = await loadFixture(booked);
+      const readings: Reading[] = [{ index: 0n, at: 1, kind: ReadingKind.Units, amount: 12n, licenseId: 0 }];
+      const root = readingsRoot(readings) as Hex;
+      const proof = proveReading(readings, readings[0]!);
+      const verify = (signed: SignedReport, signature = signed.signature) =>
+        f.verifier.verifyReading(arg(signed), signature, readings[0]!, proof);
+      const signed = await report(f, { readingsRoot: root });
+      await submit(f, signed);
+      expect(await verify(signed)).to.equal(true);
+      expect(await f.verifier.meter()).to.equal(await f.meter.getAddress());
+      expect(await f.verifier.reportDigest(arg(signed))).to.equal(reportDigest(f.domain, signed.report));
+      expect(await verify(await signReport(f.device, f.domain, { ...signed.report, orderId: 99n }))).to.equal(false);
+      expect(await verify(signed, highSTwinOf(signed.signature) as Hex)).to.equal(false);
+      expect(await verify(await report(f, { readingsRoot: root }, f.otherDevice))).to.equal(false);
+      expect(
+        await verify(
+          await signReport(f.device, f.domain, {
+            ...signed.report,
+            periodStart: f.openedAt - 20_000,
+            periodEnd: f.openedAt - 10_000,
+          }),
+        ),
+      ).to.equal(false);
     });
   });
 });
