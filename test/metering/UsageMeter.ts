@@ -543,6 +543,81 @@ describe("UsageMeter (first tests)", function () {
     });
   });
 
+  describe("conservation under a random run (seeded)", function () {
+    it("keeps escrow = charged + refunded + available per order, and the meter's tokens = what it owes", async function () {
+      const f = await loadFixture(booked);
+      let seed = 0x5eedn;
+      const next = (n: number): number => {
+        seed = (seed * 6364136223846793005n + 1442695040888963407n) % 2n ** 64n;
+        return Number(seed >> 33n) % n;
+      };
+      const expiresAt = (await time.latest()) + 30 * 86_400;
+      await f.meter.connect(f.consumer).openOrder(terms({ expiresAt, disputeWindow: 0, budget: parseEuro("80") }));
+      const orders = [1n, 2n];
+      const sequence = new Map<bigint, number>([
+        [1n, 0],
+        [2n, 0],
+      ]);
+      let disputes = 0;
+      let resolved = 0;
+      for (let step = 0; step < 60; step++) {
+        const orderId = orders[next(2)]!;
+        const action = next(6);
+        await time.increase(30 + next(600));
+        if (action <= 2) {
+          const seq = sequence.get(orderId)! + 1;
+          const signed = await report(
+            { ...f, orderId },
+            {
+              sequence: seq,
+              machineSeconds: BigInt(next(500)),
+              units: BigInt(next(40)),
+              licensedProducts: next(2) === 0 ? [] : [BigInt(next(5))],
+            },
+          );
+          await f.meter.submitReports([arg(signed)], [signed.signature]);
+          if ((await f.meter.meterOf(orderId)).deviceSequence === BigInt(seq)) sequence.set(orderId, seq);
+        } else if (action === 3) {
+          await f.meter.settle(orders);
+        } else if (action === 4 && sequence.get(orderId)! > 0) {
+          const tx = f.meter
+            .connect(f.consumer)
+            .dispute(orderId, KeyKind.Device, sequence.get(orderId)!, 1_000n, referenceHash("x"));
+          await tx.then(() => (disputes += 1)).catch(() => undefined);
+        } else if (action === 5 && disputes > 0) {
+          const id = BigInt(1 + next(disputes));
+          await f.meter
+            .connect(f.auditor)
+            .resolveDispute(id, BigInt(next(1_001)), referenceHash("r"))
+            .then(() => (resolved += 1))
+            .catch(() => undefined);
+        }
+        // The laws, after every step.
+        let held = 0n;
+        let chargedTotal = 0n;
+        for (const id of orders) {
+          const order = await f.meter.getOrder(id);
+          const meter = await f.meter.meterOf(id);
+          const charged = order.escrow - order.refunded - meter.available;
+          expect(charged >= 0n, `order ${id}: charged never negative`).to.equal(true);
+          held += meter.available + charged;
+          chargedTotal += charged;
+        }
+        // Nothing is withdrawn in this run and there is no platform fee: the meter holds every escrow less
+        // what it refunded, and has credited no more than was charged.
+        expect(await f.token.balanceOf(await f.meter.getAddress())).to.equal(held);
+        const credited =
+          (await f.meter.payableTo(f.memberIds.provider)) + (await f.meter.payableTo(f.memberIds.licensor));
+        expect(credited <= chargedTotal, "credited at most what was charged").to.equal(true);
+      }
+      // The run reached what it is meant to exercise.
+      expect(sequence.get(1n)! + sequence.get(2n)!).to.be.greaterThan(5);
+      expect(disputes, "disputes opened").to.be.greaterThan(0);
+      expect(resolved, "disputes resolved").to.be.greaterThan(0);
+      expect(await f.meter.payableTo(f.memberIds.provider)).to.be.greaterThan(0n);
+    });
+  });
+
   describe("ReadingVerifier", function () {
     it("proves a raw reading of a recorded report, and nothing for an unrecorded one", async function () {
       const f = await loadFixture(booked);
