@@ -17,8 +17,8 @@ kill -9 -- "-$group" 2>/dev/null
 wait "$group" 2>/dev/null
 
 completed=$(grep -c 'EXECUTION_STATE_COMPLETE' "$journal" 2>/dev/null || echo 0)
-echo "killed after $completed of 13 steps completed"
-if [ "$completed" -lt 1 ] || [ "$completed" -ge 13 ]; then
+echo "killed after $completed of 14 steps completed"
+if [ "$completed" -lt 1 ] || [ "$completed" -ge 14 ]; then
   echo "the deployment was not stopped half way; cannot test resuming"
   exit 1
 fi
@@ -34,5 +34,5 @@ if [ "${resumed,,}" != "${consortium,,}" ]; then
   exit 1
 fi
 steps=$(grep -c 'EXECUTION_STATE_COMPLETE' "$journal")
-echo "after resuming: $steps of 13 steps completed"
-[ "$steps" -eq 13 ]
+echo "after resuming: $steps of 14 steps completed"
+[ "$steps" -eq 14 ]

@@ -4,6 +4,7 @@ import { getAddress } from "viem";
 import { marketFixture } from "../test/helpers/fixtures.js";
 import { sampleProfile, sampleTariff, profileArg, tariffArg } from "../test/helpers/registry.js";
 import { signReport } from "../src/metering/report.js";
+import { encodeReportBatch } from "../src/metering/batch.js";
 import { readingsRoot, ReadingKind } from "../src/metering/readings.js";
 import { parseEuro } from "../src/sdk/money.js";
 import { referenceHash } from "../src/sdk/references.js";
@@ -56,25 +57,16 @@ const r1 = await (await meter.submitReport({ ...single.report, licensedProducts:
 console.log("single", r1!.gasUsed);
 const batch = await Promise.all(Array.from({ length: N }, (_, i) => mk(BigInt(i + 1))));
 const r = await (
-  await meter.submitReports(
-    batch.map((b) => ({ ...b.report, licensedProducts: [] })),
-    batch.map((b) => b.signature),
-  )
+  await meter.submitReports(encodeReportBatch(batch))
 ).wait();
 console.log("batch", N, r!.gasUsed, Number(r!.gasUsed) / N);
 const dup = await (
-  await meter.submitReports(
-    batch.map((b) => ({ ...b.report, licensedProducts: [] })),
-    batch.map((b) => b.signature),
-  )
+  await meter.submitReports(encodeReportBatch(batch))
 ).wait();
 console.log("duplicates", Number(dup!.gasUsed) / N);
 const bogus = batch.map((b) => ({ ...b.report, orderId: 999999n, licensedProducts: [] }));
 const rej = await (
-  await meter.submitReports(
-    bogus,
-    batch.map((b) => b.signature),
-  )
+  await meter.submitReports(encodeReportBatch(bogus.map((report, i) => ({ report, signature: batch[i]!.signature }))))
 ).wait();
 console.log("order-not-open (decode + loop + event)", Number(rej!.gasUsed) / N);
 if (process.env.TRACE) {
@@ -95,17 +87,28 @@ if (process.env.TRACE) {
       }),
     ),
   );
-  const tx = await meter.submitReports(
-    next.map((b) => ({ ...b.report, licensedProducts: [] })),
-    next.map((b) => b.signature),
-  );
+  const tx = await meter.submitReports(encodeReportBatch(next));
   const trace = (await connection.provider.request({
     method: "debug_traceTransaction",
     params: [tx.hash, { disableStorage: true, disableMemory: true, disableStack: true }],
   })) as { gas: number; structLogs: { op: string; gasCost: number; depth: number }[] };
   const byOp = new Map<string, number>();
-  for (const log of trace.structLogs) byOp.set(log.op, (byOp.get(log.op) ?? 0) + log.gasCost);
+  let count = 0, plain = 0;
+  for (const log of trace.structLogs) {
+    if (log.depth !== 1) continue;
+    count++;
+    if (!["SSTORE", "SLOAD", "STATICCALL", "LOG2", "LOG3", "KECCAK256"].includes(log.op)) plain += log.gasCost;
+    byOp.set(log.op, (byOp.get(log.op) ?? 0) + log.gasCost);
+  }
+  console.log("depth-1 instructions per report", count / N, "plain gas per report", plain / N);
   const top = [...byOp.entries()].sort((a, b) => b[1] - a[1]).slice(0, 18);
   console.log("total", trace.gas, "per report", trace.gas / N);
   for (const [op, gas] of top) console.log(op.padEnd(14), (gas / N).toFixed(0));
+}
+{
+  const data = meter.interface.encodeFunctionData("submitReports", [encodeReportBatch(batch)]);
+  const bytes = Buffer.from(data.slice(2), "hex");
+  let cost = 0;
+  for (const b of bytes) cost += b === 0 ? 4 : 16;
+  console.log("calldata gas per report", cost / N, "bytes", bytes.length / N);
 }

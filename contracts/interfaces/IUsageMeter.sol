@@ -74,7 +74,7 @@ interface IUsageMeter is IObligations {
         bytes32 capability;
     }
 
-    /// @notice An order as stored. The first slot is all a report reads of it.
+    /// @notice An order as {getOrder} returns it.
     struct Order {
         uint64 machineId;
         uint32 tariffVersion;
@@ -91,19 +91,57 @@ interface IUsageMeter is IObligations {
         uint128 escrow;
         /// @dev Returned to the payer: dispute refunds and the rest at closing.
         uint128 refunded;
+        /// @dev Hash chain over the digests of the order's recorded reports, in the order they were recorded:
+        /// h' = bytes20(keccak256(h, digest)), starting from zero.
+        bytes20 reportsHash;
+        /// @dev Invoices issued so far (numbered 1, 2, ...).
+        uint32 invoiceCount;
     }
 
-    /// @notice An order's running meter, one slot: what every report updates. Charged so far (royalties
-    /// included, net of dispute refunds) is `escrow - refunded - available`.
+    /// @notice An order's running meter: what every report updates. Charged so far (royalties included,
+    /// net of dispute refunds) is `escrow - refunded - available`.
     struct Meter {
         uint32 deviceSequence;
         uint32 inspectorSequence;
         uint40 machineSeconds;
         uint40 units;
         /// @dev Escrow neither charged nor returned.
-        uint104 available;
-        /// @dev Bit 0: used (the setup fee was charged); bit 1: exhausted; bit 7: always set.
-        uint8 flags;
+        uint64 available;
+        /// @dev The setup fee was charged (the order was used).
+        bool used;
+        /// @dev A report was charged less than its price because the escrow ran out.
+        bool exhausted;
+    }
+
+    /// @notice One settlement period of an order: issued when {settle} starts a dispute window over the
+    /// charges recorded since the previous invoice, settled when they mature.
+    struct Invoice {
+        uint64 orderId;
+        uint32 number;
+        /// @dev When the dispute window of its charges started.
+        uint40 issuedAt;
+        /// @dev When its charges matured and were credited; 0 while pending.
+        uint40 settledAt;
+        /// @dev The device and inspector reports it covers; `first > last` when it covers none of a kind.
+        uint32 firstDeviceSequence;
+        uint32 lastDeviceSequence;
+        uint32 firstInspectorSequence;
+        uint32 lastInspectorSequence;
+        /// @dev The order's reports hash after the last report it covers; the previous invoice's (zero for the
+        /// first) is the one before its first. Folding the covered reports' digests over it gives this value.
+        bytes20 reportsHash;
+        /// @dev Machine seconds and units of the covered reports.
+        uint40 machineSeconds;
+        uint40 units;
+        /// @dev Charges of the period: the covered reports' charges plus a minimum charge top-up at closing.
+        uint64 charged;
+        /// @dev Of `charged`, the licensors' royalties.
+        uint64 royalties;
+        /// @dev Credited at settlement: the provider's net, the platform fee, and what was held back because a
+        /// dispute froze it (released or refunded when the dispute is resolved).
+        uint64 providerNet;
+        uint64 platformFee;
+        uint64 heldBack;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -122,9 +160,10 @@ interface IUsageMeter is IObligations {
         bytes32 capability
     );
 
-    /// @notice Emitted when a report is recorded: what it counted and what it was charged.
-    /// What the charge fell short of the price is in {OrderExhausted} or {SpendingCapReached}.
-    event ReportRecorded(uint64 indexed orderId, KeyKind kind, uint32 sequence, bytes32 digest, uint256 charge);
+    /// @notice Emitted when a report is recorded, with its EIP-712 digest (which names the signed report in the
+    /// transaction's input) and what it was charged. What the charge fell short of the price is in
+    /// {OrderExhausted} or {SpendingCapReached}.
+    event ReportRecorded(uint64 indexed orderId, bytes32 digest, uint256 charge);
 
     /// @notice Emitted when a report already recorded is offered again; nothing changes.
     event ReportDuplicate(uint64 indexed orderId, KeyKind indexed kind, uint32 sequence);
@@ -141,8 +180,19 @@ interface IUsageMeter is IObligations {
     /// @notice Emitted when an order is closed and the rest of its escrow returned.
     event OrderClosed(uint64 indexed orderId, uint256 charged, uint256 returned);
 
-    /// @notice Emitted when charges mature and are credited: provider net, platform fee, royalties.
-    event ChargesSettled(uint64 indexed orderId, uint256 providerNet, uint256 platformFee, uint256 royalties);
+    /// @notice Emitted when {settle} issues an invoice over the charges recorded since the previous one.
+    event InvoiceIssued(uint64 indexed orderId, uint32 indexed number, uint256 charged, bytes20 reportsHash);
+
+    /// @notice Emitted when an invoice's charges mature and are credited: provider net, platform fee, royalties;
+    /// `heldBack` stays frozen by open disputes.
+    event InvoiceSettled(
+        uint64 indexed orderId,
+        uint32 indexed number,
+        uint256 providerNet,
+        uint256 platformFee,
+        uint256 royalties,
+        uint256 heldBack
+    );
 
     /// @notice Emitted when a member withdraws what it was credited.
     event PayoutWithdrawn(uint64 indexed memberId, address indexed to, uint256 amount);
@@ -218,8 +268,12 @@ interface IUsageMeter is IObligations {
     /// @notice The platform fee is at most `max` basis points.
     error UsageMeterFeeTooHigh(uint16 feeBps, uint16 max);
 
-    /// @notice A batch gives `reports` reports but `signatures` signatures.
-    error UsageMeterLengthMismatch(uint256 reports, uint256 signatures);
+    /// @notice A packed batch ends inside the report starting at byte `offset`; encode batches with
+    /// `encodeReportBatch` (src/metering/batch.ts).
+    error UsageMeterMalformedBatch(uint256 offset);
+
+    /// @notice The order has no invoice numbered `number`.
+    error UsageMeterUnknownInvoice(uint64 orderId, uint32 number);
 
     /// @notice Nothing to withdraw for member `memberId`.
     error UsageMeterNothingToWithdraw(uint64 memberId);
@@ -242,6 +296,15 @@ interface IUsageMeter is IObligations {
 
     /// @notice What member `memberId` can withdraw.
     function payableTo(uint64 memberId) external view returns (uint256);
+
+    /// @notice Invoice `number` (from 1) of the order.
+    function invoiceOf(uint64 orderId, uint32 number) external view returns (Invoice memory);
+
+    /// @notice The platform fee, in basis points, of orders opened from now on.
+    function platformFeeBps() external view returns (uint16);
+
+    /// @notice Platform fees collected and not yet withdrawn.
+    function platformFees() external view returns (uint256);
 
     /*//////////////////////////////////////////////////////////////
                           STATE-CHANGING FUNCTIONS
@@ -266,12 +329,14 @@ interface IUsageMeter is IObligations {
     /// @notice Records one report; reverts with the reason if it is rejected. A duplicate is skipped.
     function submitReport(UsageReport calldata report, bytes calldata signature) external returns (ReportOutcome);
 
-    /// @notice Records reports one after the other. Duplicates are skipped; a rejected report is skipped
-    /// with a {ReportRejected} event naming the reason, and the rest of the batch goes on. Anyone may submit.
-    function submitReports(
-        UsageReport[] calldata reports,
-        bytes[] calldata signatures
-    ) external returns (ReportOutcome[] memory outcomes);
+    /// @notice Records a packed batch of reports one after the other. Duplicates are skipped; a rejected report
+    /// is skipped with a {ReportRejected} event naming the reason, and the rest of the batch goes on. Anyone may
+    /// submit.
+    /// @dev Each report is packed big-endian, without padding (`encodeReportBatch` in src/metering/batch.ts):
+    /// orderId (8 bytes), sequence (4), periodStart (5), periodEnd (5), machineSeconds (8), units (8),
+    /// inspections (4), n = number of licensed-product counts (1), the n counts (8 each), readingsRoot (32),
+    /// then the signature r (32), s (32), v (1): 140 + 8n bytes. A batch that ends inside a report reverts.
+    function submitReports(bytes calldata batch) external returns (ReportOutcome[] memory outcomes);
 
     /// @notice Closes an order: no more reports count, the unused escrow (after the minimum charge, if the
     /// order was used) goes back to the payer. Charges still inside their dispute window mature as usual.
@@ -281,8 +346,10 @@ interface IUsageMeter is IObligations {
     ///   once the order expired.
     function closeOrder(uint64 orderId) external;
 
-    /// @notice Credits the order's charges whose dispute window has passed (provider net, platform fee,
-    /// royalties) and starts the window of the charges recorded since. Anyone may call it.
+    /// @notice For each order: settles its pending invoice once the dispute window has passed (credits the
+    /// provider's net, the platform fee and the royalties), then, if no invoice is pending and charges were
+    /// recorded since the last one, issues the next invoice, which starts their dispute window. With a
+    /// window of zero both happen at once. Anyone may call it.
     function settle(uint64[] calldata orderIds) external;
 
     /// @notice Pays out what the caller's member was credited, to the caller.

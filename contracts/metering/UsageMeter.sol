@@ -6,6 +6,7 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {ERC165} from "@openzeppelin/contracts/utils/introspection/ERC165.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 
@@ -16,110 +17,62 @@ import {IUsageMeter} from "../interfaces/IUsageMeter.sol";
 import {TariffMath} from "../libraries/TariffMath.sol";
 import {UsageReportHash} from "../libraries/UsageReportHash.sol";
 import {KeyKind, SignerKey} from "../types/Listing.sol";
-import {Role} from "../types/Membership.sol";
 import {UsageReport} from "../types/Metering.sol";
-import {Tariff, UnitTier} from "../types/Tariff.sol";
+import {UnitTier} from "../types/Tariff.sol";
+import {MeterLedger} from "./MeterLedger.sol";
 
 /// @title UsageMeter
-/// @notice Escrowed orders, device-signed usage reports, charges, disputes and payouts.
+/// @notice Escrowed orders, device-signed usage reports, charges, invoices, disputes and payouts.
+/// @dev The report path lives here and touches two storage slots per report (the order's head and its meter
+/// word); everything else runs in the linked MeterLedger library on the same storage.
 contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     using SafeERC20 for IERC20;
+    using MeterLedger for MeterLedger.State;
 
-    /// @dev A licence of an order: its licensor and the royalty locked at booking.
-    struct LicenseTerm {
-        uint64 licensor;
-        uint96 royalty;
-    }
-
-    /// @dev Settlement of an order: what matured, the checkpoint whose window is running, what is frozen.
-    struct Settlement {
-        uint104 settled;
-        uint104 checkpointCharged;
-        uint40 checkpointAt;
-        uint104 frozen;
-        uint32 checkpointDeviceSequence;
-        uint32 checkpointInspectorSequence;
-        uint32 settledDeviceSequence;
-        uint32 settledInspectorSequence;
-        uint16 openDisputes;
-    }
-
-    /// @dev A tariff version of a machine, copied from the registry at the first booking (versions never change).
-    struct CachedTariff {
-        uint96 pricePerHour;
-        uint96 pricePerUnit;
-        uint8 tierCount;
-        uint8 licenseCount;
-        bool cached;
-        uint96 pricePerInspection;
-        uint96 setupFee;
-        uint96 minimumCharge;
-        UnitTier[3] tiers;
-    }
-
-    /// @dev Royalties of an order per licence, in base units: charged so far, at the checkpoint, settled.
-    struct Royalties {
-        uint64[4] charged;
-        uint64[4] checkpoint;
-        uint64[4] settled;
-    }
-
-    /// @dev A spending cap: at most `limit` per `period` seconds of reported time; `use` packs the current
-    /// period's index and spending (bit 0 always set, so that the slot is never zero).
-    struct Cap {
-        uint96 limit;
-        uint32 period;
-        uint256 use;
-    }
-
-    /// @dev A report's price while it is booked.
-    struct Priced {
-        uint256 provider;
-        uint256[] royalties;
-        uint256 royaltyTotal;
-        uint256 charge;
-        uint256 uncharged;
-    }
-
-    struct Dispute {
+    /// @dev A report being recorded, decoded once into memory that the whole batch reuses.
+    struct Entry {
         uint64 orderId;
-        uint104 amount;
-        bool open;
+        uint32 sequence;
+        uint40 periodStart;
+        uint40 periodEnd;
+        uint64 machineSeconds;
+        uint64 units;
+        uint32 inspections;
+        uint256 licensedCount;
+        uint64[4] licensed;
+        bytes32 readingsRoot;
+        bytes32 r;
+        bytes32 s;
+        uint8 v;
+    }
+
+    /// @dev What consecutive reports of a batch usually share: the signer's key and the tariff.
+    struct Memo {
+        bytes32 domainSeparator;
+        address signer;
+        SignerKey key;
+        bytes32 tariffKey;
+        uint256 pricePerHour;
+        uint256 pricePerUnit;
+        uint256 pricePerInspection;
+        uint256 setupFee;
+        UnitTier[] tiers;
     }
 
     /// @inheritdoc IUsageMeter
-    uint16 public constant MAX_FEE_BPS = 1000;
+    uint16 public constant MAX_FEE_BPS = MeterLedger.MAX_FEE_BPS;
     /// @inheritdoc IUsageMeter
-    uint32 public constant MAX_DISPUTE_WINDOW = 90 days;
+    uint32 public constant MAX_DISPUTE_WINDOW = MeterLedger.MAX_DISPUTE_WINDOW;
 
-    uint8 private constant USED = 1;
-    uint8 private constant EXHAUSTED = 2;
-    /// @dev Set in every open order's meter, so that its slot is never zero.
-    uint8 private constant OPENED = 128;
-    /// @dev Set in every capped order's cap use, so that its slot is never zero.
-    uint256 private constant CAP_USE_SET = 1;
+    /// @dev Bytes of a packed report without its licensed-product counts (8 bytes each).
+    uint256 private constant PACKED_REPORT = 140;
+    uint256 private constant MAX_LICENSES = 4;
 
     IConsortium private immutable _consortium;
     IERC20 private immutable _token;
     IMachineRegistry private immutable _registry;
 
-    mapping(uint64 orderId => Order) private _orders;
-    /// @dev Each order's Meter packed into one word (see _loadMeter), read and written whole: a report
-    /// costs one storage read and one write of its order's meter.
-    mapping(uint64 orderId => uint256 packed) private _meters;
-    mapping(uint64 orderId => Settlement) private _settlements;
-    mapping(uint64 orderId => LicenseTerm[]) private _licenseTerms;
-    mapping(uint64 orderId => Royalties) private _royaltyBooks;
-    mapping(uint64 orderId => Cap) private _caps;
-    mapping(bytes32 tariffKey => CachedTariff) private _tariffs;
-    mapping(uint64 disputeId => Dispute) private _disputes;
-    mapping(uint64 memberId => uint256 amount) private _payable;
-    mapping(uint64 memberId => uint256 count) private _obligations;
-
-    uint64 private _orderCount;
-    uint64 private _disputeCount;
-    uint16 private _feeBps;
-    uint256 private _platformFees;
+    MeterLedger.State private _state;
 
     /// @notice Deploys the meter; operators then register it with the Consortium.
     /// @param consortium_ The Consortium that says who is a consumer, provider, auditor, operator.
@@ -145,22 +98,37 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
 
     /// @inheritdoc IObligations
     function openObligations(uint64 memberId) external view returns (uint256 count) {
-        return _obligations[memberId];
+        return _state.obligations[memberId];
     }
 
     /// @inheritdoc IUsageMeter
     function getOrder(uint64 orderId) external view returns (Order memory) {
-        return _orders[orderId];
+        return _state.getOrder(orderId);
     }
 
     /// @inheritdoc IUsageMeter
     function meterOf(uint64 orderId) external view returns (Meter memory) {
-        return _loadMeter(orderId);
+        return _state.meterOf(orderId);
+    }
+
+    /// @inheritdoc IUsageMeter
+    function invoiceOf(uint64 orderId, uint32 number) external view returns (Invoice memory) {
+        return _state.invoiceOf(orderId, number);
     }
 
     /// @inheritdoc IUsageMeter
     function payableTo(uint64 memberId) external view returns (uint256) {
-        return _payable[memberId];
+        return _state.payouts[memberId];
+    }
+
+    /// @inheritdoc IUsageMeter
+    function platformFeeBps() external view returns (uint16) {
+        return _state.feeBps;
+    }
+
+    /// @inheritdoc IUsageMeter
+    function platformFees() external view returns (uint256) {
+        return _state.platformFees;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -169,7 +137,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
 
     /// @inheritdoc IUsageMeter
     function openOrder(OrderTerms calldata terms) external returns (uint64 orderId) {
-        orderId = _open(terms);
+        orderId = _state.open(_consortium, _registry, terms);
         _token.safeTransferFrom(msg.sender, address(this), terms.budget);
     }
 
@@ -183,88 +151,76 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     ) external returns (uint64 orderId) {
         // A permit someone front-ran has already set the allowance; the transfer below decides.
         try IERC20Permit(address(_token)).permit(msg.sender, address(this), terms.budget, deadline, v, r, s) {} catch {} // solhint-disable-line no-empty-blocks
-        orderId = _open(terms);
+        orderId = _state.open(_consortium, _registry, terms);
         _token.safeTransferFrom(msg.sender, address(this), terms.budget);
     }
 
     /// @inheritdoc IUsageMeter
     function submitReport(UsageReport calldata report, bytes calldata signature) external returns (ReportOutcome) {
-        return _record(report, signature, true);
+        Entry memory entry;
+        entry.orderId = report.orderId;
+        entry.sequence = report.sequence;
+        entry.periodStart = report.periodStart;
+        entry.periodEnd = report.periodEnd;
+        entry.machineSeconds = report.machineSeconds;
+        entry.units = report.units;
+        entry.inspections = report.inspections;
+        entry.licensedCount = report.licensedProducts.length;
+        for (uint256 i; i < entry.licensedCount && i < MAX_LICENSES; ++i) {
+            entry.licensed[i] = report.licensedProducts[i];
+        }
+        entry.readingsRoot = report.readingsRoot;
+        // Anything but 65 bytes leaves v zero, which no signature has: rejected as an invalid signature.
+        if (signature.length == 65) {
+            entry.r = bytes32(signature[0:32]);
+            entry.s = bytes32(signature[32:64]);
+            entry.v = uint8(signature[64]);
+        }
+        return _record(entry, _newMemo(), true);
     }
 
     /// @inheritdoc IUsageMeter
-    function submitReports(
-        UsageReport[] calldata reports,
-        bytes[] calldata signatures
-    ) external returns (ReportOutcome[] memory outcomes) {
-        if (signatures.length != reports.length) revert UsageMeterLengthMismatch(reports.length, signatures.length);
-        outcomes = new ReportOutcome[](reports.length);
-        for (uint256 i; i < reports.length; ++i) {
-            outcomes[i] = _record(reports[i], signatures[i], false);
+    function submitReports(bytes calldata batch) external returns (ReportOutcome[] memory outcomes) {
+        // At most one report per PACKED_REPORT bytes; the array is cut to the reports found.
+        outcomes = new ReportOutcome[](batch.length / PACKED_REPORT);
+        Entry memory entry;
+        Memo memory memo = _newMemo();
+        uint256 offset;
+        uint256 count;
+        while (offset < batch.length) {
+            offset = _decode(batch, offset, entry);
+            outcomes[count++] = _record(entry, memo, false);
+        }
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(outcomes, count)
         }
     }
 
     /// @inheritdoc IUsageMeter
     function closeOrder(uint64 orderId) external {
-        uint64 member = _consortium.requireAccount(msg.sender);
-        Order storage order = _orders[orderId];
-        if (order.status != OrderStatus.Open) {
-            if (order.status == OrderStatus.None) revert UsageMeterUnknownOrder(orderId);
-            revert UsageMeterOrderNotOpen(orderId);
-        }
-        if (member != order.provider) {
-            if (member != order.consumer) revert UsageMeterNotConsumer(orderId, member);
-            if (block.timestamp < order.expiresAt) revert UsageMeterNotExpired(orderId, order.expiresAt);
-        }
-        Meter memory meter = _loadMeter(orderId);
-        // The minimum charge tops up what the provider earned, if the order was used at all.
-        if (meter.flags & USED != 0) {
-            uint256 minimum = _tariffs[_tariffKey(order.machineId, order.tariffVersion)].minimumCharge;
-            uint256 earned = _charged(order, meter) - _sum(_royaltyBooks[orderId].charged);
-            if (earned < minimum) meter.available -= uint104(_min(minimum - earned, meter.available));
-        }
-        uint256 remaining = meter.available;
-        meter.available = 0;
-        _storeMeter(orderId, meter);
-        order.status = OrderStatus.Closed;
-        // Cannot overflow: refunds stay within the escrow.
-        order.refunded += uint128(remaining);
-        emit OrderClosed(orderId, _charged(order, meter), remaining);
-        if (remaining != 0) _token.safeTransfer(order.payer, remaining);
-        _finishIfDone(orderId);
+        _state.close(_consortium, _token, orderId);
     }
 
     /// @inheritdoc IUsageMeter
-    function settle(uint64[] calldata orderIds) public {
-        for (uint256 i; i < orderIds.length; ++i) {
-            _settle(orderIds[i]);
-        }
+    function settle(uint64[] calldata orderIds) external {
+        _state.settle(orderIds);
     }
 
     /// @inheritdoc IUsageMeter
-    function withdraw() public returns (uint256 amount) {
-        uint64 member = _consortium.requireAccount(msg.sender);
-        amount = _payable[member];
-        if (amount == 0) revert UsageMeterNothingToWithdraw(member);
-        _payout(member, amount);
+    function withdraw() external returns (uint256 amount) {
+        return _state.withdraw(_consortium, _token, true);
     }
 
     /// @inheritdoc IUsageMeter
     function settleAndWithdraw(uint64[] calldata orderIds) external returns (uint256 amount) {
-        settle(orderIds);
-        uint64 member = _consortium.requireAccount(msg.sender);
-        amount = _payable[member];
-        if (amount != 0) _payout(member, amount);
+        _state.settle(orderIds);
+        return _state.withdraw(_consortium, _token, false);
     }
 
     /// @inheritdoc IUsageMeter
     function withdrawPlatformFees() external returns (uint256 amount) {
-        uint64 member = _consortium.requireRole(msg.sender, Role.Operator);
-        amount = _platformFees;
-        if (amount == 0) revert UsageMeterNothingToWithdraw(member);
-        _platformFees = 0;
-        emit PlatformFeesWithdrawn(member, msg.sender, amount);
-        _token.safeTransfer(msg.sender, amount);
+        return _state.withdrawPlatformFees(_consortium, _token);
     }
 
     /// @inheritdoc IUsageMeter
@@ -275,442 +231,330 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         uint256 amount,
         bytes32 reasonHash
     ) external returns (uint64 disputeId) {
-        uint64 member = _consortium.requireRole(msg.sender, Role.Consumer);
-        Order storage order = _orders[orderId];
-        if (order.status == OrderStatus.None) revert UsageMeterUnknownOrder(orderId);
-        if (order.consumer != member) revert UsageMeterNotConsumer(orderId, member);
-        Meter memory meter = _loadMeter(orderId);
-        Settlement storage settlement = _settlements[orderId];
-        uint32 last = kind == KeyKind.Device ? meter.deviceSequence : meter.inspectorSequence;
-        if (sequence == 0 || sequence > last) revert UsageMeterReportNotRecorded(orderId, sequence, last);
-        uint32 settledUpTo =
-            kind == KeyKind.Device ? settlement.settledDeviceSequence : settlement.settledInspectorSequence;
-        if (sequence <= settledUpTo) revert UsageMeterReportSettled(orderId, sequence);
-        uint256 available = _unsettledProviderCharges(orderId, _charged(order, meter), settlement) - settlement.frozen;
-        if (amount == 0 || amount > available) revert UsageMeterDisputeTooLarge(orderId, amount, available);
-        // Cannot overflow: frozen stays below the order's charges, below 2^64.
-        settlement.frozen += uint104(amount);
-        ++settlement.openDisputes;
-        disputeId = ++_disputeCount;
-        _disputes[disputeId] = Dispute({orderId: orderId, amount: uint104(amount), open: true});
-        emit ReportDisputed(orderId, disputeId, kind, sequence, amount, reasonHash);
+        return _state.dispute(_consortium, orderId, kind, sequence, amount, reasonHash);
     }
 
     /// @inheritdoc IUsageMeter
     function resolveDispute(uint64 disputeId, uint256 refund, bytes32 reasonHash) external {
-        _consortium.requireRole(msg.sender, Role.Auditor);
-        Dispute storage record = _disputes[disputeId];
-        if (!record.open) revert UsageMeterUnknownDispute(disputeId);
-        if (refund > record.amount) revert UsageMeterRefundTooLarge(disputeId, refund, record.amount);
-        uint64 orderId = record.orderId;
-        Settlement storage settlement = _settlements[orderId];
-        record.open = false;
-        settlement.frozen -= record.amount;
-        --settlement.openDisputes;
-        emit DisputeResolved(disputeId, refund, reasonHash);
-        if (refund != 0) {
-            // The refund comes out of the provider's unsettled charges, the checkpoint's first.
-            uint256 inCheckpoint =
-                settlement.checkpointCharged -
-                    settlement.settled -
-                    (_sum(_royaltyBooks[orderId].checkpoint) - _sum(_royaltyBooks[orderId].settled));
-            settlement.checkpointCharged -= uint104(_min(refund, inCheckpoint));
-            // Charged falls by the refund as refunded rises: what is available stays.
-            Order storage order = _orders[orderId];
-            order.refunded += uint128(refund);
-            _token.safeTransfer(order.payer, refund);
-        }
-        _finishIfDone(orderId);
+        _state.resolveDispute(_consortium, _token, disputeId, refund, reasonHash);
     }
 
     /// @inheritdoc IUsageMeter
     function setPlatformFee(uint16 feeBps) external {
-        _consortium.requireRole(msg.sender, Role.Operator);
-        if (feeBps > MAX_FEE_BPS) revert UsageMeterFeeTooHigh(feeBps, MAX_FEE_BPS);
-        _feeBps = feeBps;
-        emit PlatformFeeChanged(feeBps);
+        _state.setPlatformFee(_consortium, feeBps);
     }
 
     /*//////////////////////////////////////////////////////////////
-                       INTERNAL READ-ONLY FUNCTIONS
+                          THE REPORT PATH
     //////////////////////////////////////////////////////////////*/
 
-    function _loadMeter(uint64 orderId) internal view returns (Meter memory meter) {
-        uint256 word = _meters[orderId];
-        meter.deviceSequence = uint32(word);
-        meter.inspectorSequence = uint32(word >> 32);
-        meter.machineSeconds = uint40(word >> 64);
-        meter.units = uint40(word >> 104);
-        meter.available = uint104(word >> 144);
-        meter.flags = uint8(word >> 248);
+    function _newMemo() private view returns (Memo memory memo) {
+        memo.domainSeparator = _domainSeparatorV4();
     }
 
-    function _tariffKey(uint64 machineId, uint32 version) internal pure returns (bytes32) {
-        return bytes32((uint256(machineId) << 32) | version);
-    }
-
-    function _validAt(SignerKey memory key, uint256 timestamp) internal pure returns (bool) {
-        return key.validFrom <= timestamp && (key.validUntil == 0 || timestamp < key.validUntil);
-    }
-
-    /// @dev Charged so far, royalties included, net of dispute refunds.
-    function _charged(Order storage order, Meter memory meter) internal view returns (uint256) {
-        return order.escrow - order.refunded - meter.available;
-    }
-
-    /// @dev The provider's part of the charges not yet settled (frozen ones included).
-    function _unsettledProviderCharges(
-        uint64 orderId,
-        uint256 charged,
-        Settlement storage settlement
-    ) internal view returns (uint256) {
-        return
-            charged -
-            settlement.settled -
-            (_sum(_royaltyBooks[orderId].charged) - _sum(_royaltyBooks[orderId].settled));
-    }
-
-    function _sum(uint64[4] storage values) internal view returns (uint256) {
-        return uint256(values[0]) + values[1] + values[2] + values[3];
-    }
-
-    function _min(uint256 a, uint256 b) internal pure returns (uint256) {
-        return a < b ? a : b;
-    }
-
-    /// @dev Checks a report against its order; returns its signer's kind, or why it is rejected.
-    function _check(
-        UsageReport calldata report,
-        bytes32 digest,
-        bytes calldata signature,
-        Order storage order
-    ) internal view returns (KeyKind kind, RejectReason reason) {
-        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(digest, signature);
-        if (error != ECDSA.RecoverError.NoError) return (kind, RejectReason.InvalidSignature);
-        SignerKey memory key = _registry.signerKey(signer);
-        kind = key.kind;
-        if (key.machineId == 0) return (kind, RejectReason.UnknownSigner);
-        if (key.machineId != order.machineId) return (kind, RejectReason.SignerOfAnotherMachine);
-        if (report.periodEnd < report.periodStart) return (kind, RejectReason.PeriodEndsBeforeStart);
-        if (report.periodEnd > block.timestamp) return (kind, RejectReason.PeriodInFuture);
-        if (report.periodEnd > order.expiresAt) return (kind, RejectReason.PeriodAfterExpiry);
-        if (!_validAt(key, report.periodEnd)) return (kind, RejectReason.SignerNotValidAtPeriodEnd);
-        if (kind == KeyKind.Device) {
-            if (report.inspections != 0) return (kind, RejectReason.CountsNotAllowedForSigner);
-            if (report.machineSeconds > report.periodEnd - report.periodStart) {
-                return (kind, RejectReason.MoreSecondsThanThePeriod);
+    /// @dev Decodes the packed report at `offset` (layout in {IUsageMeter-submitReports}) into `entry`;
+    /// reverts if the batch ends inside it.
+    function _decode(bytes calldata batch, uint256 offset, Entry memory entry) private pure returns (uint256 next) {
+        if (offset + PACKED_REPORT > batch.length) revert UsageMeterMalformedBatch(offset);
+        uint256 count;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let p := add(batch.offset, offset)
+            let word := calldataload(p)
+            mstore(entry, shr(192, word))
+            mstore(add(entry, 0x20), and(shr(160, word), 0xffffffff))
+            mstore(add(entry, 0x40), and(shr(120, word), 0xffffffffff))
+            mstore(add(entry, 0x60), and(shr(80, word), 0xffffffffff))
+            mstore(add(entry, 0x80), and(shr(16, word), 0xffffffffffffffff))
+            word := calldataload(add(p, 30))
+            mstore(add(entry, 0xa0), shr(192, word))
+            mstore(add(entry, 0xc0), and(shr(160, word), 0xffffffff))
+            count := and(shr(152, word), 0xff)
+            mstore(add(entry, 0xe0), count)
+            p := add(p, 43)
+            let licensed := mload(add(entry, 0x100))
+            for {
+                let i := 0
+            } lt(i, count) {
+                i := add(i, 1)
+            } {
+                if lt(i, 4) {
+                    mstore(add(licensed, mul(i, 0x20)), shr(192, calldataload(p)))
+                }
+                p := add(p, 8)
             }
-        } else if (report.machineSeconds != 0 || report.units != 0 || _any(report.licensedProducts)) {
-            return (kind, RejectReason.CountsNotAllowedForSigner);
+            mstore(add(entry, 0x120), calldataload(p))
+            mstore(add(entry, 0x140), calldataload(add(p, 0x20)))
+            mstore(add(entry, 0x160), calldataload(add(p, 0x40)))
+            mstore(add(entry, 0x180), shr(248, calldataload(add(p, 0x60))))
+            next := sub(add(p, 0x61), batch.offset)
         }
-        uint256 counted = report.licensedProducts.length;
-        if (counted != 0 && counted != order.licenseCount) {
-            return (kind, RejectReason.LicensedProductsMismatch);
+        if (next > batch.length) revert UsageMeterMalformedBatch(offset);
+    }
+
+    /// @dev The EIP-712 struct hash of the entry (UsageReportHash's type), built in scratch memory.
+    function _structHash(Entry memory entry) private pure returns (bytes32 structHash) {
+        bytes32 typeHash = UsageReportHash.USAGE_REPORT_TYPEHASH;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            let licensed := mload(add(entry, 0x100))
+            let licensedHash := keccak256(licensed, mul(mload(add(entry, 0xe0)), 0x20))
+            mstore(ptr, typeHash)
+            mstore(add(ptr, 0x20), mload(entry))
+            mstore(add(ptr, 0x40), mload(add(entry, 0x20)))
+            mstore(add(ptr, 0x60), mload(add(entry, 0x40)))
+            mstore(add(ptr, 0x80), mload(add(entry, 0x60)))
+            mstore(add(ptr, 0xa0), mload(add(entry, 0x80)))
+            mstore(add(ptr, 0xc0), mload(add(entry, 0xa0)))
+            mstore(add(ptr, 0xe0), mload(add(entry, 0xc0)))
+            mstore(add(ptr, 0x100), licensedHash)
+            mstore(add(ptr, 0x120), mload(add(entry, 0x120)))
+            structHash := keccak256(ptr, 0x140)
         }
     }
 
-    function _any(uint64[] calldata values) internal pure returns (bool) {
-        for (uint256 i; i < values.length; ++i) {
-            if (values[i] != 0) return true;
+    function _record(Entry memory entry, Memo memory memo, bool strict) private returns (ReportOutcome) {
+        uint256 word = _state.meters[entry.orderId];
+        uint256 orderFlags = MeterLedger.flags(word);
+        if (orderFlags & MeterLedger.OPEN == 0) return _reject(strict, entry, RejectReason.OrderNotOpen);
+        if (entry.licensedCount != 0 && entry.licensedCount != (orderFlags >> MeterLedger.LICENSES_SHIFT) & 7) {
+            return _reject(strict, entry, RejectReason.LicensedProductsMismatch);
+        }
+        bytes32 digest = MessageHashUtils.toTypedDataHash(memo.domainSeparator, _structHash(entry));
+        // The order's head, read as one word: machine id, tariff version, reports hash (MeterLedger.Head).
+        MeterLedger.Head storage headSlot = _state.heads[entry.orderId];
+        uint256 head;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            head := sload(headSlot.slot)
+        }
+        RejectReason reason = _check(entry, digest, memo, head, word);
+        if (reason != RejectReason.None) return _reject(strict, entry, reason);
+        return _count(entry, memo, word, head, digest, strict);
+    }
+
+    /// @dev Counts a checked entry unless it is a duplicate, out of sequence or too large.
+    function _count(
+        Entry memory entry,
+        Memo memory memo,
+        uint256 word,
+        uint256 head,
+        bytes32 digest,
+        bool strict
+    ) private returns (ReportOutcome) {
+        bool device = memo.key.kind == KeyKind.Device;
+        uint256 last = device ? uint32(word) : uint32(word >> MeterLedger.INSPECTOR_SEQUENCE_SHIFT);
+        if (entry.sequence <= last) {
+            emit ReportDuplicate(entry.orderId, memo.key.kind, entry.sequence);
+            return ReportOutcome.Duplicate;
+        }
+        if (entry.sequence != last + 1) return _reject(strict, entry, RejectReason.SequenceGap);
+        (uint256 counted, bool tooLarge) = _added(entry, word, device);
+        if (tooLarge) return _reject(strict, entry, RejectReason.CountsTooLarge);
+        uint256 charge;
+        (word, charge) = _charge(entry, memo, head, word, counted);
+        _state.meters[entry.orderId] = word;
+        _chainReport(entry.orderId, head, digest);
+        emit ReportRecorded(entry.orderId, digest, charge);
+        return ReportOutcome.Recorded;
+    }
+
+    /// @dev Folds the digest into the order's reports hash: h' = bytes20(keccak256(h, digest)).
+    function _chainReport(uint64 orderId, uint256 head, bytes32 digest) private {
+        MeterLedger.Head storage headSlot = _state.heads[orderId];
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(0x00, shl(96, shr(96, head)))
+            mstore(0x20, digest)
+            let chained := shr(96, keccak256(0x00, 0x40))
+            sstore(headSlot.slot, or(and(head, 0xffffffffffffffffffffffff), shl(96, chained)))
+        }
+    }
+
+    /// @dev Checks the entry's signature, signer and counts against its order; returns why it is rejected.
+    function _check(
+        Entry memory entry,
+        bytes32 digest,
+        Memo memory memo,
+        uint256 head,
+        uint256 word
+    ) private view returns (RejectReason) {
+        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(digest, entry.v, entry.r, entry.s);
+        if (error != ECDSA.RecoverError.NoError) return RejectReason.InvalidSignature;
+        if (signer != memo.signer) {
+            memo.key = _registry.signerKey(signer);
+            memo.signer = signer;
+        }
+        SignerKey memory key = memo.key;
+        if (key.machineId == 0) return RejectReason.UnknownSigner;
+        if (key.machineId != uint64(head)) return RejectReason.SignerOfAnotherMachine;
+        uint256 periodEnd = entry.periodEnd;
+        if (periodEnd < entry.periodStart) return RejectReason.PeriodEndsBeforeStart;
+        if (periodEnd > block.timestamp) return RejectReason.PeriodInFuture;
+        if (periodEnd > uint40(word >> MeterLedger.EXPIRY_SHIFT)) return RejectReason.PeriodAfterExpiry;
+        if (key.validFrom > periodEnd || (key.validUntil != 0 && periodEnd >= key.validUntil)) {
+            return RejectReason.SignerNotValidAtPeriodEnd;
+        }
+        if (key.kind == KeyKind.Device) {
+            if (entry.inspections != 0) return RejectReason.CountsNotAllowedForSigner;
+            if (entry.machineSeconds > periodEnd - entry.periodStart) return RejectReason.MoreSecondsThanThePeriod;
+        } else if (entry.machineSeconds != 0 || entry.units != 0 || _anyLicensed(entry)) {
+            return RejectReason.CountsNotAllowedForSigner;
+        }
+        return RejectReason.None;
+    }
+
+    /// @dev The meter word with the entry's sequence and counts added, unless a count would overflow.
+    function _added(Entry memory entry, uint256 word, bool device) private pure returns (uint256, bool) {
+        uint256 seconds_ = ((word >> MeterLedger.SECONDS_SHIFT) & MeterLedger.MASK_40) + entry.machineSeconds;
+        uint256 units = ((word >> MeterLedger.UNITS_SHIFT) & MeterLedger.MASK_40) + entry.units;
+        if (seconds_ > MeterLedger.MASK_40 || units > MeterLedger.MASK_40) return (word, true);
+        uint256 sequenceShift = device ? 0 : MeterLedger.INSPECTOR_SEQUENCE_SHIFT;
+        word &= ~(
+            (MeterLedger.MASK_40 << MeterLedger.SECONDS_SHIFT) |
+                (MeterLedger.MASK_40 << MeterLedger.UNITS_SHIFT) |
+                (MeterLedger.MASK_32 << sequenceShift)
+        );
+        word |=
+            (seconds_ << MeterLedger.SECONDS_SHIFT) |
+            (units << MeterLedger.UNITS_SHIFT) |
+            (uint256(entry.sequence) << sequenceShift);
+        return (word, false);
+    }
+
+    /// @dev Prices the entry on top of the order's totals (TariffMath's rules, metered cumulatively), caps
+    /// the price by the escrow left and the spending cap, and books it: royalties first, the provider's part
+    /// takes what is left. `word` is the meter before the entry, `counted` after its counts; returns the
+    /// meter word to store and the charge.
+    function _charge(
+        Entry memory entry,
+        Memo memory memo,
+        uint256 head,
+        uint256 word,
+        uint256 counted
+    ) private returns (uint256, uint256 charge) {
+        _loadTariff(memo, head);
+        uint256 price = _price(entry, memo, word, counted);
+        word = counted;
+        bool licensed = _anyLicensed(entry);
+        uint256 royalties = licensed ? _royaltyTotal(entry) : 0;
+        uint256 orderFlags = MeterLedger.flags(word);
+        if (
+            orderFlags & MeterLedger.USED == 0 &&
+            (licensed || entry.machineSeconds != 0 || entry.units != 0 || entry.inspections != 0)
+        ) {
+            price += memo.setupFee;
+            orderFlags |= MeterLedger.USED;
+        }
+        uint256 total = price + royalties;
+        uint256 left = MeterLedger.available(word);
+        charge = total < left ? total : left;
+        if (charge < total) {
+            orderFlags |= MeterLedger.EXHAUSTED;
+            emit OrderExhausted(entry.orderId, total - charge);
+        }
+        if (orderFlags & MeterLedger.CAPPED != 0) charge = _capped(entry, charge, total);
+        if (royalties != 0) _bookRoyalties(entry, charge);
+        word = MeterLedger.withAvailable(word, left - charge);
+        word = (word & ~(uint256(0xff) << MeterLedger.FLAGS_SHIFT)) | (orderFlags << MeterLedger.FLAGS_SHIFT);
+        return (word, charge);
+    }
+
+    /// @dev The provider's price of the entry: its machine time, units and inspections priced on top of the
+    /// order's totals before it (so that time rounds once over the order and units climb the tiers).
+    function _price(
+        Entry memory entry,
+        Memo memory memo,
+        uint256 before,
+        uint256 counted
+    ) private pure returns (uint256 price) {
+        // Cannot overflow: counts are below 2^40 in total and prices below 2^96 (see TariffMath's bounds).
+        unchecked {
+            uint256 hourly = memo.pricePerHour;
+            price =
+                (((counted >> MeterLedger.SECONDS_SHIFT) & MeterLedger.MASK_40) * hourly) /
+                TariffMath.SECONDS_PER_HOUR -
+                (((before >> MeterLedger.SECONDS_SHIFT) & MeterLedger.MASK_40) * hourly) /
+                TariffMath.SECONDS_PER_HOUR;
+            if (entry.units != 0) {
+                uint64 unitsAfter = uint64((counted >> MeterLedger.UNITS_SHIFT) & MeterLedger.MASK_40);
+                // Below the first tier's threshold production is linear: no need to walk the tiers.
+                if (memo.tiers.length == 0 || unitsAfter <= memo.tiers[0].threshold) {
+                    price += uint256(entry.units) * memo.pricePerUnit;
+                } else {
+                    uint96 base = uint96(memo.pricePerUnit);
+                    price +=
+                        TariffMath.production(base, memo.tiers, unitsAfter) -
+                        TariffMath.production(base, memo.tiers, unitsAfter - entry.units);
+                }
+            }
+            price += uint256(entry.inspections) * memo.pricePerInspection;
+        }
+    }
+
+    /// @dev Loads the order's tariff into the memo unless the previous report used the same one.
+    function _loadTariff(Memo memory memo, uint256 head) private view {
+        // The head's low 96 bits, machine id and tariff version, are the tariff's key.
+        bytes32 key = bytes32(head & MeterLedger.MASK_96);
+        if (key == memo.tariffKey) return;
+        MeterLedger.CachedTariff storage tariff = _state.tariffs[key];
+        memo.tariffKey = key;
+        memo.pricePerHour = tariff.pricePerHour;
+        memo.pricePerUnit = tariff.pricePerUnit;
+        memo.pricePerInspection = tariff.pricePerInspection;
+        memo.setupFee = tariff.setupFee;
+        memo.tiers = new UnitTier[](tariff.tierCount);
+        for (uint256 i; i < memo.tiers.length; ++i) {
+            memo.tiers[i] = tariff.tiers[i];
+        }
+    }
+
+    function _anyLicensed(Entry memory entry) private pure returns (bool) {
+        for (uint256 i; i < entry.licensedCount; ++i) {
+            if (entry.licensed[i] != 0) return true;
         }
         return false;
     }
 
-    /*//////////////////////////////////////////////////////////////
-                     INTERNAL STATE-CHANGING FUNCTIONS
-    //////////////////////////////////////////////////////////////*/
-
-    function _storeMeter(uint64 orderId, Meter memory meter) internal {
-        _meters[orderId] =
-            uint256(meter.deviceSequence) |
-            (uint256(meter.inspectorSequence) << 32) |
-            (uint256(meter.machineSeconds) << 64) |
-            (uint256(meter.units) << 104) |
-            (uint256(meter.available) << 144) |
-            (uint256(meter.flags) << 248);
-    }
-
-    function _open(OrderTerms calldata terms) internal returns (uint64 orderId) {
-        uint64 consumer = _consortium.requireNewBusiness(msg.sender, Role.Consumer);
-        if (terms.budget == 0 || terms.budget > type(uint64).max) revert UsageMeterInvalidBudget(terms.budget);
-        if (terms.expiresAt <= block.timestamp) revert UsageMeterInvalidExpiry(terms.expiresAt);
-        if (terms.disputeWindow > MAX_DISPUTE_WINDOW) {
-            revert UsageMeterDisputeWindowTooLong(terms.disputeWindow, MAX_DISPUTE_WINDOW);
-        }
-        if (terms.capPerPeriod != 0 && terms.capPeriod == 0) {
-            revert UsageMeterInvalidCap(terms.capPerPeriod, terms.capPeriod);
-        }
-        IMachineRegistry.BookingTerms memory booking = _registry.bookingTerms(terms.machineId);
-        if (booking.tariffVersion != terms.tariffVersion) {
-            revert UsageMeterTariffChanged(terms.machineId, terms.tariffVersion, booking.tariffVersion);
-        }
-        _cacheTariff(terms.machineId, booking.tariffVersion, booking.tariff);
-
-        orderId = ++_orderCount;
-        _orders[orderId] = Order({
-            machineId: terms.machineId,
-            tariffVersion: booking.tariffVersion,
-            expiresAt: terms.expiresAt,
-            status: OrderStatus.Open,
-            licenseCount: uint8(booking.royalties.length),
-            capped: terms.capPerPeriod != 0,
-            disputeWindow: terms.disputeWindow,
-            feeBps: _feeBps,
-            payer: msg.sender,
-            consumer: consumer,
-            provider: booking.provider,
-            escrow: terms.budget,
-            refunded: 0
-        });
-        _storeMeter(orderId, Meter(0, 0, 0, 0, uint104(terms.budget), OPENED));
-        for (uint256 i; i < booking.royalties.length; ++i) {
-            _licenseTerms[orderId].push(LicenseTerm({licensor: booking.licensors[i], royalty: booking.royalties[i]}));
-        }
-        if (terms.capPerPeriod != 0) {
-            _caps[orderId] = Cap({limit: terms.capPerPeriod, period: terms.capPeriod, use: CAP_USE_SET});
-        }
-        ++_obligations[consumer];
-        ++_obligations[booking.provider];
-        emit OrderOpened(
-            orderId,
-            terms.machineId,
-            consumer,
-            booking.provider,
-            booking.tariffVersion,
-            terms.budget,
-            terms.expiresAt,
-            terms.capability
-        );
-    }
-
-    function _cacheTariff(uint64 machineId, uint32 version, Tariff memory tariff) internal {
-        CachedTariff storage cached = _tariffs[_tariffKey(machineId, version)];
-        if (cached.cached) return;
-        cached.pricePerHour = tariff.pricePerHour;
-        cached.pricePerUnit = tariff.pricePerUnit;
-        cached.tierCount = uint8(tariff.tiers.length);
-        cached.licenseCount = uint8(tariff.licenseIds.length);
-        cached.cached = true;
-        cached.pricePerInspection = tariff.pricePerInspection;
-        cached.setupFee = tariff.setupFee;
-        cached.minimumCharge = tariff.minimumCharge;
-        for (uint256 i; i < tariff.tiers.length; ++i) {
-            cached.tiers[i] = tariff.tiers[i];
+    function _royaltyTotal(Entry memory entry) private view returns (uint256 total) {
+        MeterLedger.LicenseTerm[] storage terms = _state.licenseTerms[entry.orderId];
+        for (uint256 i; i < entry.licensedCount; ++i) {
+            total += uint256(entry.licensed[i]) * terms[i].royalty;
         }
     }
 
-    function _record(
-        UsageReport calldata report,
-        bytes calldata signature,
-        bool strict
-    ) internal returns (ReportOutcome) {
-        Order storage order = _orders[report.orderId];
-        if (order.status != OrderStatus.Open) return _reject(strict, report, RejectReason.OrderNotOpen);
-        bytes32 digest = _hashTypedDataV4(UsageReportHash.hash(report));
-        (KeyKind kind, RejectReason reason) = _check(report, digest, signature, order);
-        if (reason != RejectReason.None) return _reject(strict, report, reason);
-
-        Meter memory meter = _loadMeter(report.orderId);
-        {
-            uint32 last = kind == KeyKind.Device ? meter.deviceSequence : meter.inspectorSequence;
-            if (report.sequence <= last) {
-                emit ReportDuplicate(report.orderId, kind, report.sequence);
-                return ReportOutcome.Duplicate;
-            }
-            if (report.sequence != last + 1) return _reject(strict, report, RejectReason.SequenceGap);
-        }
-        if (
-            uint256(meter.machineSeconds) + report.machineSeconds > type(uint40).max ||
-            uint256(meter.units) + report.units > type(uint40).max
-        ) return _reject(strict, report, RejectReason.CountsTooLarge);
-
-        if (kind == KeyKind.Device) meter.deviceSequence = report.sequence;
-        else meter.inspectorSequence = report.sequence;
-        Priced memory priced = _price(order, meter, report);
-        _book(report.orderId, order, meter, report.periodEnd, priced);
-        _storeMeter(report.orderId, meter);
-        emit ReportRecorded(report.orderId, kind, report.sequence, digest, priced.charge);
-        return ReportOutcome.Recorded;
-    }
-
-    /// @dev Prices the report on top of the order's totals and advances the meter's counts.
-    function _price(
-        Order storage order,
-        Meter memory meter,
-        UsageReport calldata report
-    ) internal view returns (Priced memory priced) {
-        CachedTariff storage tariff = _tariffs[_tariffKey(order.machineId, order.tariffVersion)];
-        bool used = report.machineSeconds != 0 || report.units != 0 || report.inspections != 0;
-        // Cannot overflow: counts are below 2^40 in total and prices below 2^96 (see TariffMath's bounds).
-        unchecked {
-            uint256 before = meter.machineSeconds;
-            uint256 seconds_ = before + report.machineSeconds;
-            priced.provider =
-                (seconds_ * tariff.pricePerHour) / TariffMath.SECONDS_PER_HOUR -
-                (before * tariff.pricePerHour) / TariffMath.SECONDS_PER_HOUR;
-            meter.machineSeconds = uint40(seconds_);
-            if (report.units != 0) {
-                UnitTier[] memory tiers = new UnitTier[](tariff.tierCount);
-                for (uint256 i; i < tiers.length; ++i) {
-                    tiers[i] = tariff.tiers[i];
-                }
-                uint64 units = meter.units + uint64(report.units);
-                priced.provider +=
-                    TariffMath.production(tariff.pricePerUnit, tiers, units) -
-                    TariffMath.production(tariff.pricePerUnit, tiers, meter.units);
-                meter.units = uint40(units);
-            }
-            priced.provider += uint256(report.inspections) * tariff.pricePerInspection;
-        }
-        if (_any(report.licensedProducts)) {
-            used = true;
-            (priced.royalties, priced.royaltyTotal) = _royaltiesOf(report.orderId, report.licensedProducts);
-        }
-        if (used && meter.flags & USED == 0) {
-            priced.provider += tariff.setupFee;
-            meter.flags |= USED;
-        }
-    }
-
-    /// @dev Caps the price by the escrow left and the spending cap, and books it: royalties first, the
-    /// provider's part takes what is left.
-    function _book(
-        uint64 orderId,
-        Order storage order,
-        Meter memory meter,
-        uint40 periodEnd,
-        Priced memory priced
-    ) internal {
-        uint256 total = priced.provider + priced.royaltyTotal;
-        uint256 charge = _min(total, meter.available);
-        if (charge < total) {
-            meter.flags |= EXHAUSTED;
-            emit OrderExhausted(orderId, total - charge);
-        }
-        if (order.capped) charge = _capped(orderId, periodEnd, charge, total);
-        if (priced.royaltyTotal != 0) _bookRoyalties(orderId, priced.royalties, charge);
-        // Cannot underflow: the charge is at most what is available.
-        meter.available -= uint104(charge);
-        priced.charge = charge;
-        priced.uncharged = total - charge;
-    }
-
-    function _royaltiesOf(
-        uint64 orderId,
-        uint64[] calldata licensed
-    ) internal view returns (uint256[] memory royalties, uint256 total) {
-        LicenseTerm[] storage terms = _licenseTerms[orderId];
-        royalties = new uint256[](licensed.length);
-        for (uint256 i; i < licensed.length; ++i) {
-            royalties[i] = uint256(licensed[i]) * terms[i].royalty;
-            total += royalties[i];
-        }
-    }
-
-    function _bookRoyalties(uint64 orderId, uint256[] memory royalties, uint256 budget) internal {
-        uint64[4] storage booked = _royaltyBooks[orderId].charged;
-        for (uint256 i; i < royalties.length && budget != 0; ++i) {
-            uint256 amount = _min(royalties[i], budget);
+    function _bookRoyalties(Entry memory entry, uint256 budget) private {
+        MeterLedger.LicenseTerm[] storage terms = _state.licenseTerms[entry.orderId];
+        uint64[4] storage booked = _state.royaltyBooks[entry.orderId].charged;
+        for (uint256 i; i < entry.licensedCount && budget != 0; ++i) {
+            uint256 royalty = uint256(entry.licensed[i]) * terms[i].royalty;
+            uint256 amount = royalty < budget ? royalty : budget;
             budget -= amount;
             // Cannot overflow: royalties are part of the charges, below 2^64.
             booked[i] += uint64(amount);
         }
     }
 
-    /// @dev The charge within the order's spending cap for the period `periodEnd` falls in.
-    function _capped(uint64 orderId, uint40 periodEnd, uint256 charge, uint256 total) internal returns (uint256) {
-        Cap storage cap = _caps[orderId];
+    /// @dev The charge within the order's spending cap for the period the entry's period end falls in.
+    function _capped(Entry memory entry, uint256 charge, uint256 total) private returns (uint256) {
+        MeterLedger.Cap storage cap = _state.caps[entry.orderId];
         uint256 limit = cap.limit;
-        uint64 period = uint64(periodEnd / cap.period);
+        uint64 period = uint64(entry.periodEnd / cap.period);
         uint256 use = cap.use;
         uint256 spent = uint64(use >> 1) == period ? use >> 65 : 0;
         uint256 allowed = limit > spent ? limit - spent : 0;
         if (charge > allowed) {
-            emit SpendingCapReached(orderId, period, total - allowed);
+            emit SpendingCapReached(entry.orderId, period, total - allowed);
             charge = allowed;
         }
-        cap.use = CAP_USE_SET | (uint256(period) << 1) | ((spent + charge) << 65);
+        cap.use = 1 | (uint256(period) << 1) | ((spent + charge) << 65);
         return charge;
     }
 
-    function _reject(bool strict, UsageReport calldata report, RejectReason reason) internal returns (ReportOutcome) {
-        if (strict) revert UsageMeterReportRejected(report.orderId, report.sequence, reason);
-        emit ReportRejected(report.orderId, report.sequence, reason);
+    function _reject(bool strict, Entry memory entry, RejectReason reason) private returns (ReportOutcome) {
+        if (strict) revert UsageMeterReportRejected(entry.orderId, entry.sequence, reason);
+        emit ReportRejected(entry.orderId, entry.sequence, reason);
         return ReportOutcome.Rejected;
-    }
-
-    function _settle(uint64 orderId) internal {
-        Order storage order = _orders[orderId];
-        if (order.status == OrderStatus.None) revert UsageMeterUnknownOrder(orderId);
-        Settlement storage settlement = _settlements[orderId];
-        Meter memory meter = _loadMeter(orderId);
-        uint256 charged = _charged(order, meter);
-        if (order.disputeWindow == 0) {
-            _checkpoint(orderId, settlement, meter, charged);
-            _mature(orderId, order, settlement);
-        } else {
-            if (settlement.checkpointAt != 0 && block.timestamp >= settlement.checkpointAt + order.disputeWindow) {
-                _mature(orderId, order, settlement);
-            }
-            if (settlement.checkpointAt == 0 && charged != settlement.checkpointCharged) {
-                _checkpoint(orderId, settlement, meter, charged);
-            }
-        }
-        _finishIfDone(orderId);
-    }
-
-    function _checkpoint(uint64 orderId, Settlement storage settlement, Meter memory meter, uint256 charged) internal {
-        // Cannot overflow: charges stay within the escrow, below 2^64.
-        settlement.checkpointCharged = uint104(charged);
-        settlement.checkpointAt = uint40(block.timestamp);
-        settlement.checkpointDeviceSequence = meter.deviceSequence;
-        settlement.checkpointInspectorSequence = meter.inspectorSequence;
-        _royaltyBooks[orderId].checkpoint = _royaltyBooks[orderId].charged;
-    }
-
-    /// @dev Credits the checkpoint's charges: royalties to licensors, the provider's part (less what is
-    /// frozen) to the provider after the platform fee.
-    function _mature(uint64 orderId, Order storage order, Settlement storage settlement) internal {
-        uint64[4] storage checkpointRoyalties = _royaltyBooks[orderId].checkpoint;
-        uint64[4] storage settledRoyalties = _royaltyBooks[orderId].settled;
-        LicenseTerm[] storage terms = _licenseTerms[orderId];
-        uint256 royalties;
-        for (uint256 i; i < terms.length; ++i) {
-            uint256 due = checkpointRoyalties[i] - settledRoyalties[i];
-            if (due != 0) {
-                _payable[terms[i].licensor] += due;
-                royalties += due;
-                settledRoyalties[i] = checkpointRoyalties[i];
-            }
-        }
-        uint256 providerPart = settlement.checkpointCharged - settlement.settled - royalties;
-        uint256 paid = providerPart > settlement.frozen ? providerPart - settlement.frozen : 0;
-        uint256 fee = (paid * order.feeBps) / 10_000;
-        _payable[order.provider] += paid - fee;
-        _platformFees += fee;
-        // Cannot overflow: settled stays within the charges, below 2^64.
-        settlement.settled += uint104(royalties + paid);
-        settlement.settledDeviceSequence = settlement.checkpointDeviceSequence;
-        settlement.settledInspectorSequence = settlement.checkpointInspectorSequence;
-        settlement.checkpointAt = 0;
-        if (royalties != 0 || paid != 0) emit ChargesSettled(orderId, paid - fee, fee, royalties);
-    }
-
-    /// @dev A closed order whose charges are all paid out or refunded and has no open dispute is settled:
-    /// it no longer counts as an obligation of its consumer and provider.
-    function _finishIfDone(uint64 orderId) internal {
-        Order storage order = _orders[orderId];
-        if (order.status != OrderStatus.Closed) return;
-        Settlement storage settlement = _settlements[orderId];
-        if (settlement.openDisputes != 0 || settlement.settled != _charged(order, _loadMeter(orderId))) return;
-        order.status = OrderStatus.Settled;
-        --_obligations[order.consumer];
-        --_obligations[order.provider];
-    }
-
-    function _payout(uint64 member, uint256 amount) internal {
-        _payable[member] = 0;
-        emit PayoutWithdrawn(member, msg.sender, amount);
-        _token.safeTransfer(msg.sender, amount);
     }
 }

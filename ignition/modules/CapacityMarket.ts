@@ -12,12 +12,15 @@ export default buildModule("CapacityMarket", (m) => {
 
   const licenseRegistry = m.contract("LicenseRegistry", [consortium]);
   const machineRegistry = m.contract("MachineRegistry", [consortium, licenseRegistry]);
-  const usageMeter = m.contract("UsageMeter", [consortium, token, machineRegistry]);
+  const meterLedger = m.library("MeterLedger");
+  const usageMeter = m.contract("UsageMeter", [consortium, token, machineRegistry], {
+    libraries: { MeterLedger: meterLedger },
+  });
   const readingVerifier = m.contract("ReadingVerifier", [usageMeter, machineRegistry]);
 
   m.call(consortium, "registerContract", [licenseRegistry], { id: "registerLicenseRegistry" });
   m.call(consortium, "registerContract", [machineRegistry], { id: "registerMachineRegistry" });
   m.call(consortium, "registerContract", [usageMeter], { id: "registerUsageMeter" });
 
-  return { consortium, token, gateway, licenseRegistry, machineRegistry, usageMeter, readingVerifier };
+  return { consortium, token, gateway, licenseRegistry, machineRegistry, meterLedger, usageMeter, readingVerifier };
 });
