@@ -1,4 +1,5 @@
 import { network } from "hardhat";
+import { profile } from "./profile.js";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { getAddress } from "viem";
 import { marketFixture } from "../test/helpers/fixtures.js";
@@ -91,7 +92,8 @@ if (process.env.TRACE) {
   const trace = (await connection.provider.request({
     method: "debug_traceTransaction",
     params: [tx.hash, { disableStorage: true, disableMemory: true, disableStack: true }],
-  })) as { gas: number; structLogs: { op: string; gasCost: number; depth: number }[] };
+  })) as { gas: number; structLogs: { op: string; gasCost: number; depth: number; pc: number }[] };
+  profile(trace.structLogs);
   const byOp = new Map<string, number>();
   let count = 0, plain = 0;
   for (const log of trace.structLogs) {

@@ -29,33 +29,21 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     using SafeERC20 for IERC20;
     using MeterLedger for MeterLedger.State;
 
-    /// @dev A report being recorded, decoded once into memory that the whole batch reuses.
-    struct Entry {
-        uint64 orderId;
-        uint32 sequence;
-        uint40 periodStart;
-        uint40 periodEnd;
-        uint64 machineSeconds;
-        uint64 units;
-        uint32 inspections;
-        uint256 licensedCount;
-        uint64[4] licensed;
-        bytes32 readingsRoot;
-        bytes32 r;
-        bytes32 s;
-        uint8 v;
-    }
-
     /// @dev What consecutive reports of a batch usually share: the signer's key and the tariff.
     struct Memo {
         bytes32 domainSeparator;
         address signer;
-        SignerKey key;
-        bytes32 tariffKey;
+        /// @dev The signer's key packed: machine id (bits 0-63), valid from (64-103), valid until (104-143),
+        /// kind (144-151).
+        uint256 key;
+        /// @dev The low 96 bits of the head of the orders the tariff below belongs to (machine id, version).
+        uint256 tariffKey;
         uint256 pricePerHour;
         uint256 pricePerUnit;
         uint256 pricePerInspection;
         uint256 setupFee;
+        /// @dev Units up to which production is linear (the first tier's threshold, or all).
+        uint256 linearUpTo;
         UnitTier[] tiers;
     }
 
@@ -67,6 +55,11 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     /// @dev Bytes of a packed report without its licensed-product counts (8 bytes each).
     uint256 private constant PACKED_REPORT = 140;
     uint256 private constant MAX_LICENSES = 4;
+    /// @dev Where a packed report's count of licensed products is.
+    uint256 private constant LICENSED_COUNT_AT = 42;
+    uint256 private constant KEY_VALID_FROM_SHIFT = 64;
+    uint256 private constant KEY_VALID_UNTIL_SHIFT = 104;
+    uint256 private constant KEY_KIND_SHIFT = 144;
 
     IConsortium private immutable _consortium;
     IERC20 private immutable _token;
@@ -157,39 +150,53 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
 
     /// @inheritdoc IUsageMeter
     function submitReport(UsageReport calldata report, bytes calldata signature) external returns (ReportOutcome) {
-        Entry memory entry;
-        entry.orderId = report.orderId;
-        entry.sequence = report.sequence;
-        entry.periodStart = report.periodStart;
-        entry.periodEnd = report.periodEnd;
-        entry.machineSeconds = report.machineSeconds;
-        entry.units = report.units;
-        entry.inspections = report.inspections;
-        entry.licensedCount = report.licensedProducts.length;
-        for (uint256 i; i < entry.licensedCount && i < MAX_LICENSES; ++i) {
-            entry.licensed[i] = report.licensedProducts[i];
+        uint256 licensed = report.licensedProducts.length;
+        if (licensed > MAX_LICENSES) {
+            revert UsageMeterReportRejected(report.orderId, report.sequence, RejectReason.LicensedProductsMismatch);
         }
-        entry.readingsRoot = report.readingsRoot;
-        // Anything but 65 bytes leaves v zero, which no signature has: rejected as an invalid signature.
-        if (signature.length == 65) {
-            entry.r = bytes32(signature[0:32]);
-            entry.s = bytes32(signature[32:64]);
-            entry.v = uint8(signature[64]);
+        if (signature.length != 65) {
+            revert UsageMeterReportRejected(report.orderId, report.sequence, RejectReason.InvalidSignature);
         }
-        return _record(entry, _newMemo(), true);
+        // Packed like an entry of a batch, so that both paths share one reader.
+        bytes memory packed = abi.encodePacked(
+            report.orderId,
+            report.sequence,
+            report.periodStart,
+            report.periodEnd,
+            report.machineSeconds,
+            report.units,
+            report.inspections,
+            uint8(licensed)
+        );
+        for (uint256 i; i < licensed; ++i) {
+            packed = bytes.concat(packed, bytes8(report.licensedProducts[i]));
+        }
+        packed = bytes.concat(packed, report.readingsRoot, signature);
+        uint256 at;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            at := add(packed, 0x20)
+        }
+        return _record(at, _newMemo(), true);
     }
 
     /// @inheritdoc IUsageMeter
     function submitReports(bytes calldata batch) external returns (ReportOutcome[] memory outcomes) {
         // At most one report per PACKED_REPORT bytes; the array is cut to the reports found.
         outcomes = new ReportOutcome[](batch.length / PACKED_REPORT);
-        Entry memory entry;
+        // Each report is copied here in turn; it holds the largest one a batch can carry.
+        uint256 buffer = _allocate(PACKED_REPORT + 8 * 255 + 32);
         Memo memory memo = _newMemo();
         uint256 offset;
         uint256 count;
         while (offset < batch.length) {
-            offset = _decode(batch, offset, entry);
-            outcomes[count++] = _record(entry, memo, false);
+            offset = _copyReport(batch, offset, buffer);
+            ReportOutcome outcome = _record(buffer, memo, false);
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                count := add(count, 1)
+                mstore(add(outcomes, mul(count, 0x20)), outcome)
+            }
         }
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
@@ -252,223 +259,258 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         memo.domainSeparator = _domainSeparatorV4();
     }
 
-    /// @dev Decodes the packed report at `offset` (layout in {IUsageMeter-submitReports}) into `entry`;
-    /// reverts if the batch ends inside it.
-    function _decode(bytes calldata batch, uint256 offset, Entry memory entry) private pure returns (uint256 next) {
-        if (offset + PACKED_REPORT > batch.length) revert UsageMeterMalformedBatch(offset);
-        uint256 count;
+    /// @dev Reserves `size` bytes of memory.
+    function _allocate(uint256 size) private pure returns (uint256 at) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let p := add(batch.offset, offset)
-            let word := calldataload(p)
-            mstore(entry, shr(192, word))
-            mstore(add(entry, 0x20), and(shr(160, word), 0xffffffff))
-            mstore(add(entry, 0x40), and(shr(120, word), 0xffffffffff))
-            mstore(add(entry, 0x60), and(shr(80, word), 0xffffffffff))
-            mstore(add(entry, 0x80), and(shr(16, word), 0xffffffffffffffff))
-            word := calldataload(add(p, 30))
-            mstore(add(entry, 0xa0), shr(192, word))
-            mstore(add(entry, 0xc0), and(shr(160, word), 0xffffffff))
-            count := and(shr(152, word), 0xff)
-            mstore(add(entry, 0xe0), count)
-            p := add(p, 43)
-            let licensed := mload(add(entry, 0x100))
-            for {
-                let i := 0
-            } lt(i, count) {
-                i := add(i, 1)
-            } {
-                if lt(i, 4) {
-                    mstore(add(licensed, mul(i, 0x20)), shr(192, calldataload(p)))
-                }
-                p := add(p, 8)
-            }
-            mstore(add(entry, 0x120), calldataload(p))
-            mstore(add(entry, 0x140), calldataload(add(p, 0x20)))
-            mstore(add(entry, 0x160), calldataload(add(p, 0x40)))
-            mstore(add(entry, 0x180), shr(248, calldataload(add(p, 0x60))))
-            next := sub(add(p, 0x61), batch.offset)
+            at := mload(0x40)
+            mstore(0x40, add(at, and(add(size, 31), not(31))))
+        }
+    }
+
+    /// @dev Copies the packed report at `offset` of the batch to `buffer`; returns where the next one starts.
+    /// Reverts if the batch ends inside the report.
+    function _copyReport(bytes calldata batch, uint256 offset, uint256 buffer) private pure returns (uint256 next) {
+        // Cannot overflow: offsets are bounded by the calldata's length.
+        unchecked {
+            if (offset + PACKED_REPORT > batch.length) revert UsageMeterMalformedBatch(offset);
+            next = offset + PACKED_REPORT + 8 * uint8(batch[offset + LICENSED_COUNT_AT]);
         }
         if (next > batch.length) revert UsageMeterMalformedBatch(offset);
-    }
-
-    /// @dev The EIP-712 struct hash of the entry (UsageReportHash's type), built in scratch memory.
-    function _structHash(Entry memory entry) private pure returns (bytes32 structHash) {
-        bytes32 typeHash = UsageReportHash.USAGE_REPORT_TYPEHASH;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            let licensed := mload(add(entry, 0x100))
-            let licensedHash := keccak256(licensed, mul(mload(add(entry, 0xe0)), 0x20))
-            mstore(ptr, typeHash)
-            mstore(add(ptr, 0x20), mload(entry))
-            mstore(add(ptr, 0x40), mload(add(entry, 0x20)))
-            mstore(add(ptr, 0x60), mload(add(entry, 0x40)))
-            mstore(add(ptr, 0x80), mload(add(entry, 0x60)))
-            mstore(add(ptr, 0xa0), mload(add(entry, 0x80)))
-            mstore(add(ptr, 0xc0), mload(add(entry, 0xa0)))
-            mstore(add(ptr, 0xe0), mload(add(entry, 0xc0)))
-            mstore(add(ptr, 0x100), licensedHash)
-            mstore(add(ptr, 0x120), mload(add(entry, 0x120)))
-            structHash := keccak256(ptr, 0x140)
+            calldatacopy(buffer, add(batch.offset, offset), sub(next, offset))
         }
     }
 
-    function _record(Entry memory entry, Memo memory memo, bool strict) private returns (ReportOutcome) {
-        uint256 word = _state.meters[entry.orderId];
-        uint256 orderFlags = MeterLedger.flags(word);
-        if (orderFlags & MeterLedger.OPEN == 0) return _reject(strict, entry, RejectReason.OrderNotOpen);
-        if (entry.licensedCount != 0 && entry.licensedCount != (orderFlags >> MeterLedger.LICENSES_SHIFT) & 7) {
-            return _reject(strict, entry, RejectReason.LicensedProductsMismatch);
+    /// @dev Records the packed report at memory `p` (layout in {IUsageMeter-submitReports}), read as two words:
+    /// w0 = bytes 0-31: orderId << 192 | sequence << 160 | periodStart << 120 | periodEnd << 80 |
+    /// machineSeconds << 16 | ...; w1 = bytes 30-61: units << 192 | inspections << 160 | n << 152 | ...;
+    /// then n licensed-product counts (8 bytes each) from byte 43, then readingsRoot, r, s, v.
+    /// One function, so that the common path keeps everything on the stack.
+    function _record(uint256 p, Memo memory memo, bool strict) private returns (ReportOutcome) {
+        uint256 w0;
+        uint256 w1;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            w0 := mload(p)
+            w1 := mload(add(p, 30))
         }
-        bytes32 digest = MessageHashUtils.toTypedDataHash(memo.domainSeparator, _structHash(entry));
-        // The order's head, read as one word: machine id, tariff version, reports hash (MeterLedger.Head).
-        MeterLedger.Head storage headSlot = _state.heads[entry.orderId];
+        uint256 word = _state.meters[uint64(w0 >> 192)];
+        {
+            uint256 orderFlags = word >> MeterLedger.FLAGS_SHIFT;
+            if (orderFlags & MeterLedger.OPEN == 0) return _reject(strict, w0, RejectReason.OrderNotOpen);
+            uint256 n = (w1 >> 152) & 0xff;
+            if (n != 0 && n != (orderFlags >> MeterLedger.LICENSES_SHIFT) & 7) {
+                return _reject(strict, w0, RejectReason.LicensedProductsMismatch);
+            }
+        }
+        bytes32 digest = _digest(p, w0, w1, memo.domainSeparator);
+        {
+            address signer = _recover(p, w1, digest);
+            if (signer == address(0)) return _reject(strict, w0, RejectReason.InvalidSignature);
+            if (signer != memo.signer) {
+                memo.key = _packedKey(signer);
+                memo.signer = signer;
+            }
+        }
+        MeterLedger.Head storage headSlot = _state.heads[uint64(w0 >> 192)];
         uint256 head;
+        // The order's head read as one word: machine id, tariff version, reports hash (MeterLedger.Head).
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             head := sload(headSlot.slot)
         }
-        RejectReason reason = _check(entry, digest, memo, head, word);
-        if (reason != RejectReason.None) return _reject(strict, entry, reason);
-        return _count(entry, memo, word, head, digest, strict);
-    }
-
-    /// @dev Counts a checked entry unless it is a duplicate, out of sequence or too large.
-    function _count(
-        Entry memory entry,
-        Memo memory memo,
-        uint256 word,
-        uint256 head,
-        bytes32 digest,
-        bool strict
-    ) private returns (ReportOutcome) {
-        bool device = memo.key.kind == KeyKind.Device;
-        uint256 last = device ? uint32(word) : uint32(word >> MeterLedger.INSPECTOR_SEQUENCE_SHIFT);
-        if (entry.sequence <= last) {
-            emit ReportDuplicate(entry.orderId, memo.key.kind, entry.sequence);
-            return ReportOutcome.Duplicate;
+        {
+            RejectReason reason = _check(p, w0, w1, memo.key, head, word);
+            if (reason != RejectReason.None) return _reject(strict, w0, reason);
         }
-        if (entry.sequence != last + 1) return _reject(strict, entry, RejectReason.SequenceGap);
-        (uint256 counted, bool tooLarge) = _added(entry, word, device);
-        if (tooLarge) return _reject(strict, entry, RejectReason.CountsTooLarge);
+        uint256 counted;
+        // Cannot overflow: every field was masked to at most 64 bits.
+        unchecked {
+            uint256 sequenceShift = memo.key >> KEY_KIND_SHIFT == uint256(KeyKind.Device)
+                ? 0
+                : MeterLedger.INSPECTOR_SEQUENCE_SHIFT;
+            uint256 sequence = (w0 >> 160) & MeterLedger.MASK_32;
+            uint256 last = (word >> sequenceShift) & MeterLedger.MASK_32;
+            if (sequence <= last) {
+                emit ReportDuplicate(uint64(w0 >> 192), KeyKind(memo.key >> KEY_KIND_SHIFT), uint32(sequence));
+                return ReportOutcome.Duplicate;
+            }
+            if (sequence != last + 1) return _reject(strict, w0, RejectReason.SequenceGap);
+            uint256 seconds_ = ((word >> MeterLedger.SECONDS_SHIFT) & MeterLedger.MASK_40) +
+                ((w0 >> 16) & MeterLedger.MASK_64);
+            uint256 units = ((word >> MeterLedger.UNITS_SHIFT) & MeterLedger.MASK_40) + (w1 >> 192);
+            if (seconds_ > MeterLedger.MASK_40 || units > MeterLedger.MASK_40) {
+                return _reject(strict, w0, RejectReason.CountsTooLarge);
+            }
+            counted =
+                (word &
+                    ~((MeterLedger.MASK_40 << MeterLedger.SECONDS_SHIFT) |
+                        (MeterLedger.MASK_40 << MeterLedger.UNITS_SHIFT) |
+                        (MeterLedger.MASK_32 << sequenceShift))) |
+                (seconds_ << MeterLedger.SECONDS_SHIFT) |
+                (units << MeterLedger.UNITS_SHIFT) |
+                (sequence << sequenceShift);
+        }
         uint256 charge;
-        (word, charge) = _charge(entry, memo, head, word, counted);
-        _state.meters[entry.orderId] = word;
-        _chainReport(entry.orderId, head, digest);
-        emit ReportRecorded(entry.orderId, digest, charge);
-        return ReportOutcome.Recorded;
-    }
-
-    /// @dev Folds the digest into the order's reports hash: h' = bytes20(keccak256(h, digest)).
-    function _chainReport(uint64 orderId, uint256 head, bytes32 digest) private {
-        MeterLedger.Head storage headSlot = _state.heads[orderId];
+        (counted, charge) = _charge(p, w0, w1, memo, head, word, counted);
+        _state.meters[uint64(w0 >> 192)] = counted;
+        // The reports hash: h' = bytes20(keccak256(abi.encode(h, digest))), kept above machine id and version.
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(0x00, shl(96, shr(96, head)))
             mstore(0x20, digest)
-            let chained := shr(96, keccak256(0x00, 0x40))
-            sstore(headSlot.slot, or(and(head, 0xffffffffffffffffffffffff), shl(96, chained)))
+            sstore(headSlot.slot, or(and(head, 0xffffffffffffffffffffffff), shl(96, shr(96, keccak256(0x00, 0x40)))))
+        }
+        emit ReportRecorded(uint64(w0 >> 192), digest, charge);
+        return ReportOutcome.Recorded;
+    }
+
+    /// @dev The report's EIP-712 digest (UsageReportHash's type under the meter's domain).
+    function _digest(uint256 p, uint256 w0, uint256 w1, bytes32 domainSeparator) private pure returns (bytes32 digest) {
+        bytes32 typeHash = UsageReportHash.USAGE_REPORT_TYPEHASH;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            // keccak256(abi.encodePacked(uint64[] licensedProducts)): each count in a 32-byte word.
+            let n := and(shr(152, w1), 0xff)
+            for {
+                let i := 0
+            } lt(i, n) {
+                i := add(i, 1)
+            } {
+                mstore(add(ptr, shl(5, i)), shr(192, mload(add(p, add(43, shl(3, i))))))
+            }
+            let licensedHash := keccak256(ptr, shl(5, n))
+            mstore(ptr, typeHash)
+            mstore(add(ptr, 0x20), shr(192, w0))
+            mstore(add(ptr, 0x40), and(shr(160, w0), 0xffffffff))
+            mstore(add(ptr, 0x60), and(shr(120, w0), 0xffffffffff))
+            mstore(add(ptr, 0x80), and(shr(80, w0), 0xffffffffff))
+            mstore(add(ptr, 0xa0), and(shr(16, w0), 0xffffffffffffffff))
+            mstore(add(ptr, 0xc0), shr(192, w1))
+            mstore(add(ptr, 0xe0), and(shr(160, w1), 0xffffffff))
+            mstore(add(ptr, 0x100), licensedHash)
+            mstore(add(ptr, 0x120), mload(add(p, add(43, shl(3, n)))))
+            let structHash := keccak256(ptr, 0x140)
+            // MessageHashUtils.toTypedDataHash
+            mstore(ptr, hex"1901")
+            mstore(add(ptr, 0x02), domainSeparator)
+            mstore(add(ptr, 0x22), structHash)
+            digest := keccak256(ptr, 0x42)
         }
     }
 
-    /// @dev Checks the entry's signature, signer and counts against its order; returns why it is rejected.
+    /// @dev The signer of the report's digest, or zero if the signature is invalid or malleable (OpenZeppelin
+    /// ECDSA's rules: low s only).
+    function _recover(uint256 p, uint256 w1, bytes32 digest) private pure returns (address signer) {
+        bytes32 r;
+        bytes32 s;
+        uint8 v;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let tail := add(p, add(75, shl(3, and(shr(152, w1), 0xff))))
+            r := mload(tail)
+            s := mload(add(tail, 0x20))
+            v := byte(0, mload(add(tail, 0x40)))
+        }
+        (signer, , ) = ECDSA.tryRecover(digest, v, r, s);
+    }
+
+    /// @dev Checks the report's signer, period and counts against its order; returns why it is rejected, or
+    /// None. `key` is the signer's packed key (see {Memo}).
     function _check(
-        Entry memory entry,
-        bytes32 digest,
-        Memo memory memo,
+        uint256 p,
+        uint256 w0,
+        uint256 w1,
+        uint256 key,
         uint256 head,
         uint256 word
     ) private view returns (RejectReason) {
-        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(digest, entry.v, entry.r, entry.s);
-        if (error != ECDSA.RecoverError.NoError) return RejectReason.InvalidSignature;
-        if (signer != memo.signer) {
-            memo.key = _registry.signerKey(signer);
-            memo.signer = signer;
-        }
-        SignerKey memory key = memo.key;
-        if (key.machineId == 0) return RejectReason.UnknownSigner;
-        if (key.machineId != uint64(head)) return RejectReason.SignerOfAnotherMachine;
-        uint256 periodEnd = entry.periodEnd;
-        if (periodEnd < entry.periodStart) return RejectReason.PeriodEndsBeforeStart;
+        if (key & MeterLedger.MASK_64 == 0) return RejectReason.UnknownSigner;
+        if ((key ^ head) & MeterLedger.MASK_64 != 0) return RejectReason.SignerOfAnotherMachine;
+        uint256 periodStart = (w0 >> 120) & MeterLedger.MASK_40;
+        uint256 periodEnd = (w0 >> 80) & MeterLedger.MASK_40;
+        if (periodEnd < periodStart) return RejectReason.PeriodEndsBeforeStart;
         if (periodEnd > block.timestamp) return RejectReason.PeriodInFuture;
-        if (periodEnd > uint40(word >> MeterLedger.EXPIRY_SHIFT)) return RejectReason.PeriodAfterExpiry;
-        if (key.validFrom > periodEnd || (key.validUntil != 0 && periodEnd >= key.validUntil)) {
-            return RejectReason.SignerNotValidAtPeriodEnd;
+        if (periodEnd > (word >> MeterLedger.EXPIRY_SHIFT) & MeterLedger.MASK_40) {
+            return RejectReason.PeriodAfterExpiry;
         }
-        if (key.kind == KeyKind.Device) {
-            if (entry.inspections != 0) return RejectReason.CountsNotAllowedForSigner;
-            if (entry.machineSeconds > periodEnd - entry.periodStart) return RejectReason.MoreSecondsThanThePeriod;
-        } else if (entry.machineSeconds != 0 || entry.units != 0 || _anyLicensed(entry)) {
+        uint256 validUntil = (key >> KEY_VALID_UNTIL_SHIFT) & MeterLedger.MASK_40;
+        if (
+            (key >> KEY_VALID_FROM_SHIFT) & MeterLedger.MASK_40 > periodEnd ||
+            (validUntil != 0 && periodEnd >= validUntil)
+        ) return RejectReason.SignerNotValidAtPeriodEnd;
+        uint256 machineSeconds = (w0 >> 16) & MeterLedger.MASK_64;
+        if (key >> KEY_KIND_SHIFT == uint256(KeyKind.Device)) {
+            if ((w1 >> 160) & MeterLedger.MASK_32 != 0) return RejectReason.CountsNotAllowedForSigner;
+            // Cannot underflow: periodEnd >= periodStart was checked above.
+            unchecked {
+                if (machineSeconds > periodEnd - periodStart) return RejectReason.MoreSecondsThanThePeriod;
+            }
+        } else if (machineSeconds != 0 || w1 >> 192 != 0 || _anyLicensed(p, w1)) {
             return RejectReason.CountsNotAllowedForSigner;
         }
         return RejectReason.None;
     }
 
-    /// @dev The meter word with the entry's sequence and counts added, unless a count would overflow.
-    function _added(Entry memory entry, uint256 word, bool device) private pure returns (uint256, bool) {
-        uint256 seconds_ = ((word >> MeterLedger.SECONDS_SHIFT) & MeterLedger.MASK_40) + entry.machineSeconds;
-        uint256 units = ((word >> MeterLedger.UNITS_SHIFT) & MeterLedger.MASK_40) + entry.units;
-        if (seconds_ > MeterLedger.MASK_40 || units > MeterLedger.MASK_40) return (word, true);
-        uint256 sequenceShift = device ? 0 : MeterLedger.INSPECTOR_SEQUENCE_SHIFT;
-        word &= ~(
-            (MeterLedger.MASK_40 << MeterLedger.SECONDS_SHIFT) |
-                (MeterLedger.MASK_40 << MeterLedger.UNITS_SHIFT) |
-                (MeterLedger.MASK_32 << sequenceShift)
-        );
-        word |=
-            (seconds_ << MeterLedger.SECONDS_SHIFT) |
-            (units << MeterLedger.UNITS_SHIFT) |
-            (uint256(entry.sequence) << sequenceShift);
-        return (word, false);
+    /// @dev The registry's key record of `signer`, packed into one word (see {Memo}).
+    function _packedKey(address signer) private view returns (uint256) {
+        SignerKey memory key = _registry.signerKey(signer);
+        return
+            uint256(key.machineId) |
+            (uint256(key.validFrom) << KEY_VALID_FROM_SHIFT) |
+            (uint256(key.validUntil) << KEY_VALID_UNTIL_SHIFT) |
+            (uint256(key.kind) << KEY_KIND_SHIFT);
     }
 
-    /// @dev Prices the entry on top of the order's totals (TariffMath's rules, metered cumulatively), caps
-    /// the price by the escrow left and the spending cap, and books it: royalties first, the provider's part
-    /// takes what is left. `word` is the meter before the entry, `counted` after its counts; returns the
-    /// meter word to store and the charge.
+    /// @dev Prices the report (TariffMath's rules, metered cumulatively over the order), caps the price by the
+    /// escrow left and the spending cap, and books it: royalties first, the provider's part takes what is
+    /// left. `word` is the meter before the report, `counted` after its counts; returns the meter word to
+    /// store and the charge.
     function _charge(
-        Entry memory entry,
+        uint256 p,
+        uint256 w0,
+        uint256 w1,
         Memo memory memo,
         uint256 head,
         uint256 word,
         uint256 counted
     ) private returns (uint256, uint256 charge) {
         _loadTariff(memo, head);
-        uint256 price = _price(entry, memo, word, counted);
-        word = counted;
-        bool licensed = _anyLicensed(entry);
-        uint256 royalties = licensed ? _royaltyTotal(entry) : 0;
-        uint256 orderFlags = MeterLedger.flags(word);
-        if (
-            orderFlags & MeterLedger.USED == 0 &&
-            (licensed || entry.machineSeconds != 0 || entry.units != 0 || entry.inspections != 0)
-        ) {
-            price += memo.setupFee;
+        uint256 total = _price(w1, memo, word, counted);
+        uint256 orderFlags = counted >> MeterLedger.FLAGS_SHIFT;
+        uint256 royalties;
+        bool licensed = (w1 >> 152) & 0xff != 0 && _anyLicensed(p, w1);
+        if (licensed) royalties = _royaltyTotal(p, w0, w1);
+        // Used: machine seconds, units, inspections or licensed products counted; the setup fee is due once.
+        if (orderFlags & MeterLedger.USED == 0 && (licensed || ((w0 >> 16) & MeterLedger.MASK_64) | (w1 >> 160) != 0)) {
+            total += memo.setupFee;
             orderFlags |= MeterLedger.USED;
         }
-        uint256 total = price + royalties;
-        uint256 left = MeterLedger.available(word);
+        total += royalties;
+        uint256 left = MeterLedger.available(counted);
         charge = total < left ? total : left;
         if (charge < total) {
             orderFlags |= MeterLedger.EXHAUSTED;
-            emit OrderExhausted(entry.orderId, total - charge);
+            emit OrderExhausted(uint64(w0 >> 192), total - charge);
         }
-        if (orderFlags & MeterLedger.CAPPED != 0) charge = _capped(entry, charge, total);
-        if (royalties != 0) _bookRoyalties(entry, charge);
-        word = MeterLedger.withAvailable(word, left - charge);
-        word = (word & ~(uint256(0xff) << MeterLedger.FLAGS_SHIFT)) | (orderFlags << MeterLedger.FLAGS_SHIFT);
-        return (word, charge);
+        if (orderFlags & MeterLedger.CAPPED != 0) charge = _capped(w0, charge, total);
+        if (royalties != 0) _bookRoyalties(p, w0, w1, charge);
+        // Cannot underflow: the charge is at most what is left.
+        unchecked {
+            counted =
+                (counted & ~((MeterLedger.MASK_64 << MeterLedger.AVAILABLE_SHIFT) | (uint256(0xff) << MeterLedger.FLAGS_SHIFT))) |
+                ((left - charge) << MeterLedger.AVAILABLE_SHIFT) |
+                (orderFlags << MeterLedger.FLAGS_SHIFT);
+        }
+        return (counted, charge);
     }
 
-    /// @dev The provider's price of the entry: its machine time, units and inspections priced on top of the
+    /// @dev The provider's price of the report: its machine time, units and inspections priced on top of the
     /// order's totals before it (so that time rounds once over the order and units climb the tiers).
-    function _price(
-        Entry memory entry,
-        Memo memory memo,
-        uint256 before,
-        uint256 counted
-    ) private pure returns (uint256 price) {
+    function _price(uint256 w1, Memo memory memo, uint256 before, uint256 counted) private pure returns (uint256 price) {
         // Cannot overflow: counts are below 2^40 in total and prices below 2^96 (see TariffMath's bounds).
         unchecked {
             uint256 hourly = memo.pricePerHour;
@@ -477,58 +519,72 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
                 TariffMath.SECONDS_PER_HOUR -
                 (((before >> MeterLedger.SECONDS_SHIFT) & MeterLedger.MASK_40) * hourly) /
                 TariffMath.SECONDS_PER_HOUR;
-            if (entry.units != 0) {
-                uint64 unitsAfter = uint64((counted >> MeterLedger.UNITS_SHIFT) & MeterLedger.MASK_40);
-                // Below the first tier's threshold production is linear: no need to walk the tiers.
-                if (memo.tiers.length == 0 || unitsAfter <= memo.tiers[0].threshold) {
-                    price += uint256(entry.units) * memo.pricePerUnit;
+            uint256 units = w1 >> 192;
+            if (units != 0) {
+                uint256 unitsAfter = (counted >> MeterLedger.UNITS_SHIFT) & MeterLedger.MASK_40;
+                // Up to the first tier's threshold production is linear: no need to walk the tiers.
+                if (unitsAfter <= memo.linearUpTo) {
+                    price += units * memo.pricePerUnit;
                 } else {
                     uint96 base = uint96(memo.pricePerUnit);
                     price +=
-                        TariffMath.production(base, memo.tiers, unitsAfter) -
-                        TariffMath.production(base, memo.tiers, unitsAfter - entry.units);
+                        TariffMath.production(base, memo.tiers, uint64(unitsAfter)) -
+                        TariffMath.production(base, memo.tiers, uint64(unitsAfter - units));
                 }
             }
-            price += uint256(entry.inspections) * memo.pricePerInspection;
+            price += ((w1 >> 160) & MeterLedger.MASK_32) * memo.pricePerInspection;
         }
     }
 
     /// @dev Loads the order's tariff into the memo unless the previous report used the same one.
     function _loadTariff(Memo memory memo, uint256 head) private view {
         // The head's low 96 bits, machine id and tariff version, are the tariff's key.
-        bytes32 key = bytes32(head & MeterLedger.MASK_96);
+        uint256 key = head & MeterLedger.MASK_96;
         if (key == memo.tariffKey) return;
-        MeterLedger.CachedTariff storage tariff = _state.tariffs[key];
+        MeterLedger.CachedTariff storage tariff = _state.tariffs[bytes32(key)];
         memo.tariffKey = key;
         memo.pricePerHour = tariff.pricePerHour;
         memo.pricePerUnit = tariff.pricePerUnit;
         memo.pricePerInspection = tariff.pricePerInspection;
         memo.setupFee = tariff.setupFee;
-        memo.tiers = new UnitTier[](tariff.tierCount);
-        for (uint256 i; i < memo.tiers.length; ++i) {
+        uint256 tierCount = tariff.tierCount;
+        memo.tiers = new UnitTier[](tierCount);
+        for (uint256 i; i < tierCount; ++i) {
             memo.tiers[i] = tariff.tiers[i];
+        }
+        memo.linearUpTo = tierCount == 0 ? type(uint256).max : tariff.tiers[0].threshold;
+    }
+
+    function _licensed(uint256 p, uint256 i) private pure returns (uint256 count) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            count := shr(192, mload(add(p, add(43, shl(3, i)))))
         }
     }
 
-    function _anyLicensed(Entry memory entry) private pure returns (bool) {
-        for (uint256 i; i < entry.licensedCount; ++i) {
-            if (entry.licensed[i] != 0) return true;
+    function _anyLicensed(uint256 p, uint256 w1) private pure returns (bool) {
+        uint256 n = (w1 >> 152) & 0xff;
+        for (uint256 i; i < n; ++i) {
+            if (_licensed(p, i) != 0) return true;
         }
         return false;
     }
 
-    function _royaltyTotal(Entry memory entry) private view returns (uint256 total) {
-        MeterLedger.LicenseTerm[] storage terms = _state.licenseTerms[entry.orderId];
-        for (uint256 i; i < entry.licensedCount; ++i) {
-            total += uint256(entry.licensed[i]) * terms[i].royalty;
+    function _royaltyTotal(uint256 p, uint256 w0, uint256 w1) private view returns (uint256 total) {
+        MeterLedger.LicenseTerm[] storage terms = _state.licenseTerms[uint64(w0 >> 192)];
+        uint256 n = (w1 >> 152) & 0xff;
+        for (uint256 i; i < n; ++i) {
+            total += _licensed(p, i) * terms[i].royalty;
         }
     }
 
-    function _bookRoyalties(Entry memory entry, uint256 budget) private {
-        MeterLedger.LicenseTerm[] storage terms = _state.licenseTerms[entry.orderId];
-        uint64[4] storage booked = _state.royaltyBooks[entry.orderId].charged;
-        for (uint256 i; i < entry.licensedCount && budget != 0; ++i) {
-            uint256 royalty = uint256(entry.licensed[i]) * terms[i].royalty;
+    function _bookRoyalties(uint256 p, uint256 w0, uint256 w1, uint256 budget) private {
+        uint64 orderId = uint64(w0 >> 192);
+        MeterLedger.LicenseTerm[] storage terms = _state.licenseTerms[orderId];
+        uint64[4] storage booked = _state.royaltyBooks[orderId].charged;
+        uint256 n = (w1 >> 152) & 0xff;
+        for (uint256 i; i < n && budget != 0; ++i) {
+            uint256 royalty = _licensed(p, i) * terms[i].royalty;
             uint256 amount = royalty < budget ? royalty : budget;
             budget -= amount;
             // Cannot overflow: royalties are part of the charges, below 2^64.
@@ -536,25 +592,29 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         }
     }
 
-    /// @dev The charge within the order's spending cap for the period the entry's period end falls in.
-    function _capped(Entry memory entry, uint256 charge, uint256 total) private returns (uint256) {
-        MeterLedger.Cap storage cap = _state.caps[entry.orderId];
+    /// @dev The charge within the order's spending cap for the period the report's period end falls in.
+    function _capped(uint256 w0, uint256 charge, uint256 total) private returns (uint256) {
+        uint64 orderId = uint64(w0 >> 192);
+        MeterLedger.Cap storage cap = _state.caps[orderId];
         uint256 limit = cap.limit;
-        uint64 period = uint64(entry.periodEnd / cap.period);
+        uint64 period = uint64(((w0 >> 80) & MeterLedger.MASK_40) / cap.period);
         uint256 use = cap.use;
         uint256 spent = uint64(use >> 1) == period ? use >> 65 : 0;
         uint256 allowed = limit > spent ? limit - spent : 0;
         if (charge > allowed) {
-            emit SpendingCapReached(entry.orderId, period, total - allowed);
+            emit SpendingCapReached(orderId, period, total - allowed);
             charge = allowed;
         }
         cap.use = 1 | (uint256(period) << 1) | ((spent + charge) << 65);
         return charge;
     }
 
-    function _reject(bool strict, Entry memory entry, RejectReason reason) private returns (ReportOutcome) {
-        if (strict) revert UsageMeterReportRejected(entry.orderId, entry.sequence, reason);
-        emit ReportRejected(entry.orderId, entry.sequence, reason);
+    /// @dev Rejects the report whose first word is `w0`: reverts if it was submitted alone, else emits.
+    function _reject(bool strict, uint256 w0, RejectReason reason) private returns (ReportOutcome) {
+        uint64 orderId = uint64(w0 >> 192);
+        uint32 sequence = uint32(w0 >> 160);
+        if (strict) revert UsageMeterReportRejected(orderId, sequence, reason);
+        emit ReportRejected(orderId, sequence, reason);
         return ReportOutcome.Rejected;
     }
 }
