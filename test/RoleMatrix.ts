@@ -1,6 +1,6 @@
 /**
  * The role matrix: every state-changing function of Consortium, SettlementToken, FiatGateway,
- * LicenseRegistry and MachineRegistry, called
+ * LicenseRegistry, MachineRegistry and UsageMeter, called
  * by every part a caller can play: the five member roles, an outsider, and the issuer's keys (master
  * minter, minter, admin), which are not consortium members. Each cell is asserted: the call succeeds
  * with its event, or reverts with the specific custom error and arguments. The test names are the matrix.
@@ -14,6 +14,7 @@ import { getAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { KeyKind } from "../src/broker/listing.js";
+import { encodeReportBatch } from "../src/metering/batch.js";
 import { signReport, type SignedReport } from "../src/metering/report.js";
 import { Role, roleMask } from "../src/sdk/membership.js";
 import { parseEuro } from "../src/sdk/money.js";
@@ -631,8 +632,7 @@ const ROWS: Row[] = [
     fn: "UsageMeter.submitReports",
     setup: (f) => bookedOrder(f),
     call: (f, s, ctx) => {
-      const signed = ctx.signed as SignedReport;
-      return f.meter.connect(s).submitReports([reportArg(signed)], [signed.signature]);
+      return f.meter.connect(s).submitReports(encodeReportBatch([ctx.signed as SignedReport]));
     },
     expect: (f) => ({ ok: true, event: [f.meter, "ReportRecorded"] }),
   },
@@ -658,7 +658,8 @@ const ROWS: Row[] = [
     fn: "UsageMeter.settle",
     setup: (f) => bookedOrder(f, { report: true }),
     call: (f, s, ctx) => f.meter.connect(s).settle([ctx.orderId as bigint]),
-    expect: (f) => ({ ok: true, event: [f.meter, "ChargesSettled"] }),
+    // Anyone may settle; with a dispute window of 0 the invoice is issued and settled at once.
+    expect: (f) => ({ ok: true, event: [f.meter, "InvoiceSettled"] }),
   },
   {
     fn: "UsageMeter.withdraw",
@@ -678,7 +679,7 @@ const ROWS: Row[] = [
     setup: (f) => bookedOrder(f, { report: true }),
     call: (f, s, ctx) => f.meter.connect(s).settleAndWithdraw([ctx.orderId as bigint]),
     // Settling is open to anyone; the withdrawal needs a member's account (and pays only what it was credited).
-    expect: (f, c) => memberCheck(f, c, { ok: true, event: [f.meter, "ChargesSettled"] }),
+    expect: (f, c) => memberCheck(f, c, { ok: true, event: [f.meter, "InvoiceSettled"] }),
   },
   {
     fn: "UsageMeter.withdrawPlatformFees",
