@@ -480,7 +480,7 @@ function reconcile(lines: readonly InvoiceLine[], onChain: InvoiceAmounts, settl
     add(disputes < 0n ? "refunded to the consumer (disputes)" : "released from earlier disputes", {
       providerNet: disputes,
     });
-    add("platform fee rounded on the invoice total", {
+    add("platform fee on the invoice total (rounding, disputes)", {
       platformFee: onChain.platformFee - sums.platformFee,
       providerNet: -(onChain.platformFee - sums.platformFee),
     });

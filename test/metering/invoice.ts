@@ -230,7 +230,9 @@ describe("Invoices as documents (src/metering/invoice.ts)", function () {
       expect(doc.totals.machineSeconds).to.equal(invoice.machineSeconds);
       expect(doc.totals.units).to.equal(invoice.units);
       expectReconciled(doc);
-      const rounding = doc.totals.adjustments.filter((row) => row.item !== "platform fee rounded on the invoice total");
+      const rounding = doc.totals.adjustments.filter(
+        (row) => row.item !== "platform fee on the invoice total (rounding, disputes)",
+      );
       expect(rounding).to.deep.equal([]);
       const order = await f.meter.getOrder(orderId);
       expect(doc.header).to.include({
