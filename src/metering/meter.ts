@@ -221,6 +221,11 @@ export class UsageMeterClient {
     return eventOf("withdrawPlatformFees", receipt, usageMeterAbi, "PlatformFeesWithdrawn").args.amount;
   }
 
+  /** Sets the platform fee, in basis points, for orders opened from now on. */
+  async setPlatformFee(operator: Wallet, feeBps: number): Promise<TransactionReceipt> {
+    return transact(this.chain, operator, { ...this.meter, functionName: "setPlatformFee", args: [feeBps] });
+  }
+
   /* --------------------------------------------------------------- auditors */
 
   /** Resolves a dispute: `refund` goes back to the payer, the rest of the frozen amount is released. */
