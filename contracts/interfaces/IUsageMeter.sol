@@ -92,7 +92,7 @@ interface IUsageMeter is IObligations {
         /// @dev Returned to the payer: dispute refunds and the rest at closing.
         uint128 refunded;
         /// @dev Hash chain over the digests of the order's recorded reports, in the order they were recorded:
-        /// h' = bytes20(keccak256(h, digest)), starting from zero.
+        /// h' = bytes20(keccak256(abi.encode(h, digest))), starting from zero.
         bytes20 reportsHash;
         /// @dev Invoices issued so far (numbered 1, 2, ...).
         uint32 invoiceCount;
@@ -133,12 +133,15 @@ interface IUsageMeter is IObligations {
         /// @dev Machine seconds and units of the covered reports.
         uint40 machineSeconds;
         uint40 units;
-        /// @dev Charges of the period: the covered reports' charges plus a minimum charge top-up at closing.
+        /// @dev Charges of the period, gross of dispute refunds: the covered reports' charges plus a minimum
+        /// charge top-up at closing.
         uint64 charged;
         /// @dev Of `charged`, the licensors' royalties.
         uint64 royalties;
-        /// @dev Credited at settlement: the provider's net, the platform fee, and what was held back because a
-        /// dispute froze it (released or refunded when the dispute is resolved).
+        /// @dev Credited at settlement: the provider's net and the platform fee; `heldBack` is the provider's part
+        /// that open disputes froze at that moment (a snapshot). Disputes freeze per order: what a resolution
+        /// releases later is credited by the next {settle}, to this invoice if no later one was issued yet,
+        /// else to the pending one; what it refunds goes back to the payer.
         uint64 providerNet;
         uint64 platformFee;
         uint64 heldBack;

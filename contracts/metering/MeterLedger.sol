@@ -293,7 +293,8 @@ library MeterLedger {
         if (flags(word) & USED != 0) {
             Head storage head = s.heads[orderId];
             uint256 minimum = s.tariffs[tariffKey(head.machineId, head.tariffVersion)].minimumCharge;
-            uint256 earned = _charged(terms, word) - _sum(s.royaltyBooks[orderId].charged);
+            // What the provider earned before any dispute refund: a refund is never clawed back at closing.
+            uint256 earned = _charged(terms, word) + terms.disputeRefunds - _sum(s.royaltyBooks[orderId].charged);
             if (earned < minimum) remaining -= _min(minimum - earned, remaining);
         }
         s.meters[orderId] = withAvailable(word, 0) & ~(OPEN << FLAGS_SHIFT);

@@ -69,6 +69,7 @@ closeOrder
     ├── when the order was never used ── it returns the whole escrow; the order is Settled at once
     ├── when the order was used above the minimum charge ── it returns the rest; emits OrderClosed(charged, returned)
     ├── when the order was used below the minimum ── it keeps the top-up, which the next invoice charges
+    ├── when a dispute refunded part of the charges ── the top-up counts them as earned: no refund is clawed back
     └── when the escrow cannot cover the top-up ── it keeps what is left and returns nothing
 settle
 ├── when an order does not exist ────────────────────────── it reverts with UsageMeterUnknownOrder
@@ -1139,6 +1140,23 @@ describe("UsageMeter", function () {
         await time.increase(WINDOW);
         await f.meter.settle([f.orderId]);
         expect(await f.meter.payableTo(f.memberIds.provider)).to.equal(parseEuro("60"));
+      });
+
+      it("counts refunded charges as earned for the minimum charge: a refund is never clawed back", async function () {
+        const f = await loadFixture(booked);
+        await submit(f, await report(f, { licensedProducts: [10n] }));
+        const royalty = 10n * ROYALTY;
+        const charged = await chargedOn(f);
+        const earned = charged - royalty;
+        await f.meter.connect(f.consumer).dispute(f.orderId, 0, 1, earned, referenceHash("wrong count"));
+        await f.meter.connect(f.auditor).resolveDispute(1n, earned, referenceHash("upheld"));
+        // Without the refund the provider earned `earned`; the minimum tops that up, not the refunded zero.
+        const topUp = parseEuro("60") - earned;
+        const balance = await f.token.balanceOf(f.consumer.address);
+        await expect(f.meter.connect(f.provider).closeOrder(f.orderId))
+          .to.emit(f.meter, "OrderClosed")
+          .withArgs(f.orderId, royalty + topUp, BUDGET - charged - topUp);
+        expect(await f.token.balanceOf(f.consumer.address)).to.equal(balance + BUDGET - charged - topUp);
       });
 
       it("keeps what is left when the escrow cannot cover the top-up, and returns nothing", async function () {
