@@ -74,7 +74,8 @@ interface IUsageMeter is IObligations {
         bytes32 capability;
     }
 
-    /// @notice An order as {getOrder} returns it.
+    /// @notice An order as {getOrder} returns it (assembled for reading; the meter stores it packed otherwise).
+    // solhint-disable-next-line gas-struct-packing
     struct Order {
         uint64 machineId;
         uint32 tariffVersion;
@@ -115,6 +116,8 @@ interface IUsageMeter is IObligations {
 
     /// @notice One settlement period of an order: issued when {settle} starts a dispute window over the
     /// charges recorded since the previous invoice, settled when they mature.
+    // Four slots for 864 bits of fields, in reading order.
+    // solhint-disable-next-line gas-struct-packing
     struct Invoice {
         uint64 orderId;
         uint32 number;

@@ -88,12 +88,12 @@ library MeterLedger {
         uint64[4] settled;
     }
 
-    /// @dev A spending cap: at most `limit` per `period` seconds of reported time; `use` packs the current
-    /// period's index and spending (bit 0 always set, so that the slot is never zero).
+    /// @dev A spending cap: at most `limit` per `period` seconds of reported time, kept per period (reports
+    /// of the two streams need not arrive in time order).
     struct Cap {
         uint96 limit;
         uint32 period;
-        uint256 use;
+        mapping(uint64 periodIndex => uint256 amount) spent;
     }
 
     struct Dispute {
@@ -148,8 +148,6 @@ library MeterLedger {
 
     uint16 internal constant MAX_FEE_BPS = 1000;
     uint32 internal constant MAX_DISPUTE_WINDOW = 90 days;
-    /// @dev Set in every capped order's cap use, so that its slot is never zero.
-    uint256 private constant CAP_USE_SET = 1;
     uint256 private constant BPS = 10_000;
 
     function available(uint256 word) internal pure returns (uint256) {
@@ -173,6 +171,7 @@ library MeterLedger {
                                VIEWS
     //////////////////////////////////////////////////////////////*/
 
+    /// @notice {IUsageMeter-getOrder}, assembled from the order's head, terms and meter word.
     function getOrder(State storage s, uint64 orderId) external view returns (IUsageMeter.Order memory order) {
         Head storage head = s.heads[orderId];
         Terms storage terms = s.terms[orderId];
@@ -194,6 +193,7 @@ library MeterLedger {
         order.invoiceCount = terms.invoiceCount;
     }
 
+    /// @notice {IUsageMeter-meterOf}, unpacked from the meter word.
     function meterOf(State storage s, uint64 orderId) external view returns (IUsageMeter.Meter memory meter) {
         uint256 word = s.meters[orderId];
         meter.deviceSequence = uint32(word);
@@ -205,6 +205,7 @@ library MeterLedger {
         meter.exhausted = flags(word) & EXHAUSTED != 0;
     }
 
+    /// @notice {IUsageMeter-invoiceOf}.
     function invoiceOf(
         State storage s,
         uint64 orderId,
@@ -218,6 +219,8 @@ library MeterLedger {
                                ORDERS
     //////////////////////////////////////////////////////////////*/
 
+    // solhint-disable function-max-lines
+    /// @notice Opens an order ({IUsageMeter-openOrder}); the caller transfers the budget afterwards.
     function open(
         State storage s,
         IConsortium consortium,
@@ -252,7 +255,9 @@ library MeterLedger {
         uint256 orderFlags = OPEN | (booking.royalties.length << LICENSES_SHIFT);
         if (terms.capPerPeriod != 0) {
             orderFlags |= CAPPED;
-            s.caps[orderId] = Cap({limit: terms.capPerPeriod, period: terms.capPeriod, use: CAP_USE_SET});
+            Cap storage cap = s.caps[orderId];
+            cap.limit = terms.capPerPeriod;
+            cap.period = terms.capPeriod;
         }
         s.meters[orderId] =
             (uint256(terms.budget) << AVAILABLE_SHIFT) |
@@ -275,6 +280,9 @@ library MeterLedger {
         );
     }
 
+    // solhint-enable function-max-lines
+
+    /// @notice Closes an order ({IUsageMeter-closeOrder}) and returns what is left after the minimum charge.
     function close(State storage s, IConsortium consortium, IERC20 token, uint64 orderId) external {
         uint64 member = consortium.requireAccount(msg.sender);
         Terms storage terms = s.terms[orderId];
@@ -310,12 +318,14 @@ library MeterLedger {
                         SETTLEMENT AND INVOICES
     //////////////////////////////////////////////////////////////*/
 
+    /// @notice Settles and invoices the orders ({IUsageMeter-settle}).
     function settle(State storage s, uint64[] calldata orderIds) external {
         for (uint256 i; i < orderIds.length; ++i) {
             _settle(s, orderIds[i]);
         }
     }
 
+    /// @notice Pays the caller's member what it was credited; reverts on nothing only if `required`.
     function withdraw(
         State storage s,
         IConsortium consortium,
@@ -333,6 +343,7 @@ library MeterLedger {
         token.safeTransfer(msg.sender, amount);
     }
 
+    /// @notice {IUsageMeter-withdrawPlatformFees}.
     function withdrawPlatformFees(
         State storage s,
         IConsortium consortium,
@@ -346,6 +357,7 @@ library MeterLedger {
         token.safeTransfer(msg.sender, amount);
     }
 
+    /// @notice {IUsageMeter-setPlatformFee}.
     function setPlatformFee(State storage s, IConsortium consortium, uint16 feeBps) external {
         consortium.requireRole(msg.sender, Role.Operator);
         if (feeBps > MAX_FEE_BPS) revert IUsageMeter.UsageMeterFeeTooHigh(feeBps, MAX_FEE_BPS);
@@ -357,6 +369,7 @@ library MeterLedger {
                                DISPUTES
     //////////////////////////////////////////////////////////////*/
 
+    /// @notice {IUsageMeter-dispute}.
     function dispute(
         State storage s,
         IConsortium consortium,
@@ -387,6 +400,7 @@ library MeterLedger {
         emit IUsageMeter.ReportDisputed(orderId, disputeId, kind, sequence, amount, reasonHash);
     }
 
+    /// @notice {IUsageMeter-resolveDispute}.
     function resolveDispute(
         State storage s,
         IConsortium consortium,

@@ -6,7 +6,6 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {ERC165} from "@openzeppelin/contracts/utils/introspection/ERC165.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 
@@ -288,6 +287,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     /// machineSeconds << 16 | ...; w1 = bytes 30-61: units << 192 | inspections << 160 | n << 152 | ...;
     /// then n licensed-product counts (8 bytes each) from byte 43, then readingsRoot, r, s, v.
     /// One function, so that the common path keeps everything on the stack.
+    // solhint-disable-next-line function-max-lines
     function _record(uint256 p, Memo memory memo, bool strict) private returns (ReportOutcome) {
         uint256 w0;
         uint256 w1;
@@ -328,9 +328,8 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         uint256 counted;
         // Cannot overflow: every field was masked to at most 64 bits.
         unchecked {
-            uint256 sequenceShift = memo.key >> KEY_KIND_SHIFT == uint256(KeyKind.Device)
-                ? 0
-                : MeterLedger.INSPECTOR_SEQUENCE_SHIFT;
+            uint256 sequenceShift =
+                memo.key >> KEY_KIND_SHIFT == uint256(KeyKind.Device) ? 0 : MeterLedger.INSPECTOR_SEQUENCE_SHIFT;
             uint256 sequence = (w0 >> 160) & MeterLedger.MASK_32;
             uint256 last = (word >> sequenceShift) & MeterLedger.MASK_32;
             if (sequence <= last) {
@@ -338,8 +337,8 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
                 return ReportOutcome.Duplicate;
             }
             if (sequence != last + 1) return _reject(strict, w0, RejectReason.SequenceGap);
-            uint256 seconds_ = ((word >> MeterLedger.SECONDS_SHIFT) & MeterLedger.MASK_40) +
-                ((w0 >> 16) & MeterLedger.MASK_64);
+            uint256 seconds_ =
+                ((word >> MeterLedger.SECONDS_SHIFT) & MeterLedger.MASK_40) + ((w0 >> 16) & MeterLedger.MASK_64);
             uint256 units = ((word >> MeterLedger.UNITS_SHIFT) & MeterLedger.MASK_40) + (w1 >> 192);
             if (seconds_ > MeterLedger.MASK_40 || units > MeterLedger.MASK_40) {
                 return _reject(strict, w0, RejectReason.CountsTooLarge);
@@ -501,7 +500,9 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         // Cannot underflow: the charge is at most what is left.
         unchecked {
             counted =
-                (counted & ~((MeterLedger.MASK_64 << MeterLedger.AVAILABLE_SHIFT) | (uint256(0xff) << MeterLedger.FLAGS_SHIFT))) |
+                (counted &
+                    ~((MeterLedger.MASK_64 << MeterLedger.AVAILABLE_SHIFT) |
+                        (uint256(0xff) << MeterLedger.FLAGS_SHIFT))) |
                 ((left - charge) << MeterLedger.AVAILABLE_SHIFT) |
                 (orderFlags << MeterLedger.FLAGS_SHIFT);
         }
@@ -510,15 +511,19 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
 
     /// @dev The provider's price of the report: its machine time, units and inspections priced on top of the
     /// order's totals before it (so that time rounds once over the order and units climb the tiers).
-    function _price(uint256 w1, Memo memory memo, uint256 before, uint256 counted) private pure returns (uint256 price) {
+    function _price(
+        uint256 w1,
+        Memo memory memo,
+        uint256 before,
+        uint256 counted
+    ) private pure returns (uint256 price) {
         // Cannot overflow: counts are below 2^40 in total and prices below 2^96 (see TariffMath's bounds).
         unchecked {
             uint256 hourly = memo.pricePerHour;
             price =
                 (((counted >> MeterLedger.SECONDS_SHIFT) & MeterLedger.MASK_40) * hourly) /
-                TariffMath.SECONDS_PER_HOUR -
-                (((before >> MeterLedger.SECONDS_SHIFT) & MeterLedger.MASK_40) * hourly) /
-                TariffMath.SECONDS_PER_HOUR;
+                    TariffMath.SECONDS_PER_HOUR -
+                (((before >> MeterLedger.SECONDS_SHIFT) & MeterLedger.MASK_40) * hourly) / TariffMath.SECONDS_PER_HOUR;
             uint256 units = w1 >> 192;
             if (units != 0) {
                 uint256 unitsAfter = (counted >> MeterLedger.UNITS_SHIFT) & MeterLedger.MASK_40;
@@ -598,14 +603,13 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         MeterLedger.Cap storage cap = _state.caps[orderId];
         uint256 limit = cap.limit;
         uint64 period = uint64(((w0 >> 80) & MeterLedger.MASK_40) / cap.period);
-        uint256 use = cap.use;
-        uint256 spent = uint64(use >> 1) == period ? use >> 65 : 0;
+        uint256 spent = cap.spent[period];
         uint256 allowed = limit > spent ? limit - spent : 0;
         if (charge > allowed) {
             emit SpendingCapReached(orderId, period, total - allowed);
             charge = allowed;
         }
-        cap.use = 1 | (uint256(period) << 1) | ((spent + charge) << 65);
+        cap.spent[period] = spent + charge;
         return charge;
     }
 
