@@ -47,7 +47,7 @@ submitReport (rejections revert with UsageMeterReportRejected(orderId, sequence,
     ├── when the escrow runs out ── it charges what is left, emits OrderExhausted and marks the meter exhausted
     ├── when the escrow cannot pay the royalties ── royalties are booked first, in licence order
     └── when the spending cap of the period is reached ── it charges up to the cap and emits SpendingCapReached;
-        the next period starts afresh
+        the next period starts afresh; a late report of the earlier period is still held to that period's cap
 submitReports
 ├── when the batch is empty ─────────────────────────────── it returns no outcomes
 ├── when the batch ends inside a report's fixed part ────── it reverts with UsageMeterMalformedBatch(offset)
@@ -815,7 +815,7 @@ describe("UsageMeter", function () {
       });
 
       describe("when the spending cap of the period is reached", function () {
-        it("charges up to the cap, emits SpendingCapReached; the next period starts afresh", async function () {
+        it("charges up to the cap, emits SpendingCapReached; the next period starts afresh; late reports keep their period's cap", async function () {
           const f = await loadFixture(booked);
           const cap = parseEuro("30");
           const orderId = await openAnother(f, { capPerPeriod: cap, capPeriod: 3600 });
@@ -842,6 +842,18 @@ describe("UsageMeter", function () {
           const tx = submit(f, third);
           await expect(tx).to.emit(f.meter, "ReportRecorded").withArgs(orderId, anyValue, price3);
           await expect(tx).not.to.emit(f.meter, "SpendingCapReached");
+          expect((await f.meter.meterOf(orderId)).available).to.equal(BUDGET - cap - price3);
+          // A late report whose period ended in the first hour: that hour's cap is spent, the later one's untouched.
+          const late = await report(g, {
+            sequence: 4,
+            periodStart: first.report.periodStart,
+            periodEnd: first.report.periodEnd,
+            machineSeconds: 0n,
+            units: 1n,
+          });
+          const lateTx = submit(f, late);
+          await expect(lateTx).to.emit(f.meter, "SpendingCapReached").withArgs(orderId, period, anyValue);
+          await expect(lateTx).to.emit(f.meter, "ReportRecorded").withArgs(orderId, anyValue, 0n);
           expect((await f.meter.meterOf(orderId)).available).to.equal(BUDGET - cap - price3);
         });
       });
