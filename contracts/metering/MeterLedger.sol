@@ -30,6 +30,13 @@ library MeterLedger {
         bytes20 reportsHash;
     }
 
+    /// @dev The two slots of an order a report touches: its head, and its running meter in one word (see the
+    /// layout constants below).
+    struct Hot {
+        Head head;
+        uint256 meter;
+    }
+
     /// @dev The rest of an order, never touched by a plain report.
     struct Terms {
         address payer;
@@ -103,9 +110,8 @@ library MeterLedger {
     }
 
     struct State {
-        mapping(uint64 orderId => Head) heads;
-        /// @dev The running meter of each order, one word (see the layout constants below).
-        mapping(uint64 orderId => uint256 word) meters;
+        /// @dev What a report reads and writes of its order: the head, and the meter word in the next slot.
+        mapping(uint64 orderId => Hot) hot;
         mapping(uint64 orderId => Terms) terms;
         mapping(uint64 orderId => Settlement) settlements;
         mapping(uint64 orderId => LicenseTerm[]) licenseTerms;
@@ -173,9 +179,9 @@ library MeterLedger {
 
     /// @notice {IUsageMeter-getOrder}, assembled from the order's head, terms and meter word.
     function getOrder(State storage s, uint64 orderId) external view returns (IUsageMeter.Order memory order) {
-        Head storage head = s.heads[orderId];
+        Head storage head = s.hot[orderId].head;
         Terms storage terms = s.terms[orderId];
-        uint256 word = s.meters[orderId];
+        uint256 word = s.hot[orderId].meter;
         order.machineId = head.machineId;
         order.tariffVersion = head.tariffVersion;
         order.expiresAt = uint40(word >> EXPIRY_SHIFT);
@@ -195,7 +201,7 @@ library MeterLedger {
 
     /// @notice {IUsageMeter-meterOf}, unpacked from the meter word.
     function meterOf(State storage s, uint64 orderId) external view returns (IUsageMeter.Meter memory meter) {
-        uint256 word = s.meters[orderId];
+        uint256 word = s.hot[orderId].meter;
         meter.deviceSequence = uint32(word);
         meter.inspectorSequence = uint32(word >> INSPECTOR_SEQUENCE_SHIFT);
         meter.machineSeconds = uint40(word >> SECONDS_SHIFT);
@@ -243,7 +249,7 @@ library MeterLedger {
         _cacheTariff(s.tariffs[tariffKey(terms.machineId, booking.tariffVersion)], booking.tariff);
 
         orderId = ++s.orderCount;
-        s.heads[orderId] = Head({machineId: terms.machineId, tariffVersion: booking.tariffVersion, reportsHash: 0});
+        s.hot[orderId].head = Head({machineId: terms.machineId, tariffVersion: booking.tariffVersion, reportsHash: 0});
         Terms storage stored = s.terms[orderId];
         stored.payer = msg.sender;
         stored.consumer = consumer;
@@ -259,7 +265,7 @@ library MeterLedger {
             cap.limit = terms.capPerPeriod;
             cap.period = terms.capPeriod;
         }
-        s.meters[orderId] =
+        s.hot[orderId].meter =
             (uint256(terms.budget) << AVAILABLE_SHIFT) |
             (uint256(terms.expiresAt) << EXPIRY_SHIFT) |
             (orderFlags << FLAGS_SHIFT);
@@ -290,7 +296,7 @@ library MeterLedger {
             if (terms.status == IUsageMeter.OrderStatus.None) revert IUsageMeter.UsageMeterUnknownOrder(orderId);
             revert IUsageMeter.UsageMeterOrderNotOpen(orderId);
         }
-        uint256 word = s.meters[orderId];
+        uint256 word = s.hot[orderId].meter;
         if (member != terms.provider) {
             if (member != terms.consumer) revert IUsageMeter.UsageMeterNotConsumer(orderId, member);
             uint40 expiresAt = uint40(word >> EXPIRY_SHIFT);
@@ -299,17 +305,17 @@ library MeterLedger {
         uint256 remaining = available(word);
         // The minimum charge tops up what the provider earned, if the order was used at all.
         if (flags(word) & USED != 0) {
-            Head storage head = s.heads[orderId];
+            Head storage head = s.hot[orderId].head;
             uint256 minimum = s.tariffs[tariffKey(head.machineId, head.tariffVersion)].minimumCharge;
             // What the provider earned before any dispute refund: a refund is never clawed back at closing.
             uint256 earned = _charged(terms, word) + terms.disputeRefunds - _sum(s.royaltyBooks[orderId].charged);
             if (earned < minimum) remaining -= _min(minimum - earned, remaining);
         }
-        s.meters[orderId] = withAvailable(word, 0) & ~(OPEN << FLAGS_SHIFT);
+        s.hot[orderId].meter = withAvailable(word, 0) & ~(OPEN << FLAGS_SHIFT);
         terms.status = IUsageMeter.OrderStatus.Closed;
         // Cannot overflow: returns stay within the escrow, below 2^64.
         terms.returned = uint64(remaining);
-        emit IUsageMeter.OrderClosed(orderId, _charged(terms, s.meters[orderId]), remaining);
+        emit IUsageMeter.OrderClosed(orderId, _charged(terms, s.hot[orderId].meter), remaining);
         if (remaining != 0) token.safeTransfer(terms.payer, remaining);
         _finishIfDone(s, orderId);
     }
@@ -383,7 +389,7 @@ library MeterLedger {
         Terms storage terms = s.terms[orderId];
         if (terms.status == IUsageMeter.OrderStatus.None) revert IUsageMeter.UsageMeterUnknownOrder(orderId);
         if (terms.consumer != member) revert IUsageMeter.UsageMeterNotConsumer(orderId, member);
-        uint256 word = s.meters[orderId];
+        uint256 word = s.hot[orderId].meter;
         Settlement storage settlement = s.settlements[orderId];
         uint32 last = kind == KeyKind.Device ? uint32(word) : uint32(word >> INSPECTOR_SEQUENCE_SHIFT);
         if (sequence == 0 || sequence > last) revert IUsageMeter.UsageMeterReportNotRecorded(orderId, sequence, last);
@@ -455,7 +461,7 @@ library MeterLedger {
         Terms storage terms = s.terms[orderId];
         if (terms.status == IUsageMeter.OrderStatus.None) revert IUsageMeter.UsageMeterUnknownOrder(orderId);
         Settlement storage settlement = s.settlements[orderId];
-        uint256 word = s.meters[orderId];
+        uint256 word = s.hot[orderId].meter;
         uint256 charged = _charged(terms, word);
         if (settlement.checkpointAt != 0) {
             if (block.timestamp < settlement.checkpointAt + terms.disputeWindow) return _finishIfDone(s, orderId);
@@ -490,7 +496,7 @@ library MeterLedger {
         invoice.lastDeviceSequence = uint32(word);
         invoice.firstInspectorSequence = settlement.checkpointInspectorSequence + 1;
         invoice.lastInspectorSequence = uint32(word >> INSPECTOR_SEQUENCE_SHIFT);
-        invoice.reportsHash = s.heads[orderId].reportsHash;
+        invoice.reportsHash = s.hot[orderId].head.reportsHash;
         uint40 seconds_ = uint40(word >> SECONDS_SHIFT);
         uint40 units = uint40(word >> UNITS_SHIFT);
         invoice.machineSeconds = seconds_ - settlement.invoicedSeconds;
@@ -550,7 +556,7 @@ library MeterLedger {
         Terms storage terms = s.terms[orderId];
         if (terms.status != IUsageMeter.OrderStatus.Closed) return;
         Settlement storage settlement = s.settlements[orderId];
-        if (settlement.openDisputes != 0 || settlement.settled != _charged(terms, s.meters[orderId])) return;
+        if (settlement.openDisputes != 0 || settlement.settled != _charged(terms, s.hot[orderId].meter)) return;
         terms.status = IUsageMeter.OrderStatus.Settled;
         --s.obligations[terms.consumer];
         --s.obligations[terms.provider];

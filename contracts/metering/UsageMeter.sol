@@ -60,6 +60,22 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     uint256 private constant KEY_VALID_UNTIL_SHIFT = 104;
     uint256 private constant KEY_KIND_SHIFT = 144;
 
+    // RejectReason's values as plain numbers, for the report path's assembly.
+    uint256 private constant ORDER_NOT_OPEN = 1;
+    uint256 private constant UNKNOWN_SIGNER = 3;
+    uint256 private constant SIGNER_OF_ANOTHER_MACHINE = 4;
+    uint256 private constant SIGNER_NOT_VALID_AT_PERIOD_END = 5;
+    uint256 private constant PERIOD_ENDS_BEFORE_START = 6;
+    uint256 private constant PERIOD_IN_FUTURE = 7;
+    uint256 private constant PERIOD_AFTER_EXPIRY = 8;
+    uint256 private constant SEQUENCE_GAP = 9;
+    uint256 private constant COUNTS_NOT_ALLOWED_FOR_SIGNER = 10;
+    uint256 private constant LICENSED_PRODUCTS_MISMATCH = 11;
+    uint256 private constant MORE_SECONDS_THAN_THE_PERIOD = 12;
+    uint256 private constant COUNTS_TOO_LARGE = 13;
+    /// @dev Not a rejection: the report was recorded before.
+    uint256 private constant DUPLICATE = 255;
+
     IConsortium private immutable _consortium;
     IERC20 private immutable _token;
     IMachineRegistry private immutable _registry;
@@ -287,93 +303,198 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     /// machineSeconds << 16 | ...; w1 = bytes 30-61: units << 192 | inspections << 160 | n << 152 | ...;
     /// then n licensed-product counts (8 bytes each) from byte 43, then readingsRoot, r, s, v.
     /// One function, so that the common path keeps everything on the stack.
-    // solhint-disable-next-line function-max-lines
+    // solhint-disable function-max-lines
+    /// @dev Records the packed report at memory `p` (layout in {IUsageMeter-submitReports}), read as two words:
+    /// w0 = bytes 0-31: orderId << 192 | sequence << 160 | periodStart << 120 | periodEnd << 80 |
+    /// machineSeconds << 16 | ...; w1 = bytes 30-61: units << 192 | inspections << 160 | n << 152 | ...;
+    /// then n licensed-product counts (8 bytes each) from byte 43, then readingsRoot, r, s, v.
+    /// The order's two slots (head, then meter word; MeterLedger.Hot) are read once and written once. The
+    /// common path is assembly on those words (their layout is in MeterLedger); what only some orders use
+    /// (royalties, spending caps, tiers beyond the first threshold) is Solidity.
     function _record(uint256 p, Memo memory memo, bool strict) private returns (ReportOutcome) {
         uint256 w0;
         uint256 w1;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            w0 := mload(p)
-            w1 := mload(add(p, 30))
-        }
-        uint256 word = _state.meters[uint64(w0 >> 192)];
+        uint256 slot;
+        uint256 word;
+        uint256 code;
         {
-            uint256 orderFlags = word >> MeterLedger.FLAGS_SHIFT;
-            if (orderFlags & MeterLedger.OPEN == 0) return _reject(strict, w0, RejectReason.OrderNotOpen);
-            uint256 n = (w1 >> 152) & 0xff;
-            if (n != 0 && n != (orderFlags >> MeterLedger.LICENSES_SHIFT) & 7) {
-                return _reject(strict, w0, RejectReason.LicensedProductsMismatch);
+            mapping(uint64 => MeterLedger.Hot) storage hot = _state.hot;
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                w0 := mload(p)
+                w1 := mload(add(p, 30))
+                mstore(0x00, shr(192, w0))
+                mstore(0x20, hot.slot)
+                slot := keccak256(0x00, 0x40)
+                word := sload(add(slot, 1))
+                let orderFlags := shr(248, word)
+                let n := and(shr(152, w1), 0xff)
+                // Open (flag bit 0), and n either 0 or the order's licence count (flag bits 4-6).
+                switch and(orderFlags, 1)
+                case 0 {
+                    code := ORDER_NOT_OPEN
+                }
+                default {
+                    if and(iszero(iszero(n)), iszero(eq(n, and(shr(4, orderFlags), 7)))) {
+                        code := LICENSED_PRODUCTS_MISMATCH
+                    }
+                }
             }
         }
+        if (code != 0) return _reject(strict, w0, RejectReason(code));
         bytes32 digest = _digest(p, w0, w1, memo.domainSeparator);
         {
-            address signer = _recover(p, w1, digest);
+            bytes32 r;
+            bytes32 s;
+            uint8 v;
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                let tail := add(p, add(75, shl(3, and(shr(152, w1), 0xff))))
+                r := mload(tail)
+                s := mload(add(tail, 0x20))
+                v := byte(0, mload(add(tail, 0x40)))
+            }
+            (address signer, , ) = ECDSA.tryRecover(digest, v, r, s);
             if (signer == address(0)) return _reject(strict, w0, RejectReason.InvalidSignature);
             if (signer != memo.signer) {
                 memo.key = _packedKey(signer);
                 memo.signer = signer;
             }
         }
-        MeterLedger.Head storage headSlot = _state.heads[uint64(w0 >> 192)];
         uint256 head;
-        // The order's head read as one word: machine id, tariff version, reports hash (MeterLedger.Head).
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            head := sload(headSlot.slot)
+            head := sload(slot)
         }
-        {
-            RejectReason reason = _check(p, w0, w1, memo.key, head, word);
-            if (reason != RejectReason.None) return _reject(strict, w0, reason);
-        }
+        bool licensed = (w1 >> 152) & 0xff != 0 && _anyLicensed(p, w1);
+        code = _verdict(w0, w1, memo.key, head, word, licensed);
         uint256 counted;
-        // Cannot overflow: every field was masked to at most 64 bits.
-        unchecked {
-            uint256 sequenceShift =
-                memo.key >> KEY_KIND_SHIFT == uint256(KeyKind.Device) ? 0 : MeterLedger.INSPECTOR_SEQUENCE_SHIFT;
-            uint256 sequence = (w0 >> 160) & MeterLedger.MASK_32;
-            uint256 last = (word >> sequenceShift) & MeterLedger.MASK_32;
-            if (sequence <= last) {
-                emit ReportDuplicate(uint64(w0 >> 192), KeyKind(memo.key >> KEY_KIND_SHIFT), uint32(sequence));
-                return ReportOutcome.Duplicate;
-            }
-            if (sequence != last + 1) return _reject(strict, w0, RejectReason.SequenceGap);
-            uint256 seconds_ =
-                ((word >> MeterLedger.SECONDS_SHIFT) & MeterLedger.MASK_40) + ((w0 >> 16) & MeterLedger.MASK_64);
-            uint256 units = ((word >> MeterLedger.UNITS_SHIFT) & MeterLedger.MASK_40) + (w1 >> 192);
-            if (seconds_ > MeterLedger.MASK_40 || units > MeterLedger.MASK_40) {
-                return _reject(strict, w0, RejectReason.CountsTooLarge);
-            }
-            counted =
-                (word &
-                    ~((MeterLedger.MASK_40 << MeterLedger.SECONDS_SHIFT) |
-                        (MeterLedger.MASK_40 << MeterLedger.UNITS_SHIFT) |
-                        (MeterLedger.MASK_32 << sequenceShift))) |
-                (seconds_ << MeterLedger.SECONDS_SHIFT) |
-                (units << MeterLedger.UNITS_SHIFT) |
-                (sequence << sequenceShift);
+        if (code == 0) (code, counted) = _count(w0, w1, memo.key, word);
+        if (code != 0) {
+            if (code != DUPLICATE) return _reject(strict, w0, RejectReason(code));
+            emit ReportDuplicate(uint64(w0 >> 192), KeyKind(memo.key >> KEY_KIND_SHIFT), uint32(w0 >> 160));
+            return ReportOutcome.Duplicate;
         }
         uint256 charge;
-        (counted, charge) = _charge(p, w0, w1, memo, head, word, counted);
-        _state.meters[uint64(w0 >> 192)] = counted;
-        // The reports hash: h' = bytes20(keccak256(abi.encode(h, digest))), kept above machine id and version.
+        _loadTariff(memo, head);
+        (counted, charge) = _charge(p, memo, word, counted, licensed);
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
+            sstore(add(slot, 1), counted)
+            // The reports hash: h' = bytes20(keccak256(abi.encode(h, digest))), above machine id and version.
             mstore(0x00, shl(96, shr(96, head)))
             mstore(0x20, digest)
-            sstore(headSlot.slot, or(and(head, 0xffffffffffffffffffffffff), shl(96, shr(96, keccak256(0x00, 0x40)))))
+            sstore(slot, or(and(head, 0xffffffffffffffffffffffff), shl(96, shr(96, keccak256(0x00, 0x40)))))
         }
         emit ReportRecorded(uint64(w0 >> 192), digest, charge);
         return ReportOutcome.Recorded;
     }
 
-    /// @dev The report's EIP-712 digest (UsageReportHash's type under the meter's domain).
+    /// @dev The checks of {RejectReason} after the signature, in its order: the first that fails names the
+    /// reason (0: none). `key` is the signer's packed key (see {Memo}).
+    function _verdict(
+        uint256 w0,
+        uint256 w1,
+        uint256 key,
+        uint256 head,
+        uint256 word,
+        bool licensed
+    ) private view returns (uint256 code) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let periodStart := and(shr(120, w0), 0xffffffffff)
+            let periodEnd := and(shr(80, w0), 0xffffffffff)
+            let machineSeconds := and(shr(16, w0), 0xffffffffffffffff)
+            let validUntil := and(shr(KEY_VALID_UNTIL_SHIFT, key), 0xffffffffff)
+            if iszero(and(key, 0xffffffffffffffff)) {
+                code := UNKNOWN_SIGNER
+            }
+            if and(iszero(code), iszero(iszero(and(xor(key, head), 0xffffffffffffffff)))) {
+                code := SIGNER_OF_ANOTHER_MACHINE
+            }
+            if and(iszero(code), lt(periodEnd, periodStart)) {
+                code := PERIOD_ENDS_BEFORE_START
+            }
+            if and(iszero(code), gt(periodEnd, timestamp())) {
+                code := PERIOD_IN_FUTURE
+            }
+            // The expiry is at bits 208-247 of the meter word.
+            if and(iszero(code), gt(periodEnd, and(shr(208, word), 0xffffffffff))) {
+                code := PERIOD_AFTER_EXPIRY
+            }
+            if and(
+                iszero(code),
+                or(
+                    gt(and(shr(KEY_VALID_FROM_SHIFT, key), 0xffffffffff), periodEnd),
+                    and(iszero(iszero(validUntil)), iszero(lt(periodEnd, validUntil)))
+                )
+            ) {
+                code := SIGNER_NOT_VALID_AT_PERIOD_END
+            }
+            if iszero(code) {
+                switch shr(KEY_KIND_SHIFT, key)
+                case 0 {
+                    // A device reports no inspections and at most the period's length in machine seconds.
+                    if and(shr(160, w1), 0xffffffff) {
+                        code := COUNTS_NOT_ALLOWED_FOR_SIGNER
+                    }
+                    if and(iszero(code), gt(machineSeconds, sub(periodEnd, periodStart))) {
+                        code := MORE_SECONDS_THAN_THE_PERIOD
+                    }
+                }
+                default {
+                    // An inspector reports inspections only.
+                    if or(or(machineSeconds, shr(192, w1)), licensed) {
+                        code := COUNTS_NOT_ALLOWED_FOR_SIGNER
+                    }
+                }
+            }
+        }
+    }
+
+    /// @dev The meter word with the report counted in its signer kind's stream, or why it is not: a duplicate,
+    /// a gap, or counts that would overflow. Streams at bits 0-31 (device) and 32-63 (inspector) of the meter
+    /// word, machine seconds at 64-103 and units at 104-143.
+    function _count(
+        uint256 w0,
+        uint256 w1,
+        uint256 key,
+        uint256 word
+    ) private pure returns (uint256 code, uint256 counted) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let shift := mul(iszero(iszero(shr(KEY_KIND_SHIFT, key))), 32)
+            let sequence := and(shr(160, w0), 0xffffffff)
+            let last := and(shr(shift, word), 0xffffffff)
+            switch gt(sequence, last)
+            case 0 {
+                code := DUPLICATE
+            }
+            default {
+                if iszero(eq(sequence, add(last, 1))) {
+                    code := SEQUENCE_GAP
+                }
+                let seconds_ := add(and(shr(64, word), 0xffffffffff), and(shr(16, w0), 0xffffffffffffffff))
+                let units := add(and(shr(104, word), 0xffffffffff), shr(192, w1))
+                if and(iszero(code), or(gt(seconds_, 0xffffffffff), gt(units, 0xffffffffff))) {
+                    code := COUNTS_TOO_LARGE
+                }
+                counted := or(
+                    and(word, not(or(or(shl(64, 0xffffffffff), shl(104, 0xffffffffff)), shl(shift, 0xffffffff)))),
+                    or(or(shl(64, seconds_), shl(104, units)), shl(shift, sequence))
+                )
+            }
+        }
+    }
+
+    /// @dev The report's EIP-712 digest: UsageReportHash's type under the meter's domain.
     function _digest(uint256 p, uint256 w0, uint256 w1, bytes32 domainSeparator) private pure returns (bytes32 digest) {
         bytes32 typeHash = UsageReportHash.USAGE_REPORT_TYPEHASH;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            // keccak256(abi.encodePacked(uint64[] licensedProducts)): each count in a 32-byte word.
             let n := and(shr(152, w1), 0xff)
+            // keccak256(abi.encodePacked(uint64[] licensedProducts)) pads each count to a word.
+            let ptr := mload(0x40)
             for {
                 let i := 0
             } lt(i, n) {
@@ -393,75 +514,12 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
             mstore(add(ptr, 0x100), licensedHash)
             mstore(add(ptr, 0x120), mload(add(p, add(43, shl(3, n)))))
             let structHash := keccak256(ptr, 0x140)
-            // MessageHashUtils.toTypedDataHash
+            // MessageHashUtils.toTypedDataHash(domainSeparator, structHash)
             mstore(ptr, hex"1901")
             mstore(add(ptr, 0x02), domainSeparator)
             mstore(add(ptr, 0x22), structHash)
             digest := keccak256(ptr, 0x42)
         }
-    }
-
-    /// @dev The signer of the report's digest, or zero if the signature is invalid or malleable (OpenZeppelin
-    /// ECDSA's rules: low s only).
-    function _recover(uint256 p, uint256 w1, bytes32 digest) private pure returns (address signer) {
-        bytes32 r;
-        bytes32 s;
-        uint8 v;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let tail := add(p, add(75, shl(3, and(shr(152, w1), 0xff))))
-            r := mload(tail)
-            s := mload(add(tail, 0x20))
-            v := byte(0, mload(add(tail, 0x40)))
-        }
-        (signer, , ) = ECDSA.tryRecover(digest, v, r, s);
-    }
-
-    /// @dev Checks the report's signer, period and counts against its order; returns why it is rejected, or
-    /// None. `key` is the signer's packed key (see {Memo}).
-    function _check(
-        uint256 p,
-        uint256 w0,
-        uint256 w1,
-        uint256 key,
-        uint256 head,
-        uint256 word
-    ) private view returns (RejectReason) {
-        if (key & MeterLedger.MASK_64 == 0) return RejectReason.UnknownSigner;
-        if ((key ^ head) & MeterLedger.MASK_64 != 0) return RejectReason.SignerOfAnotherMachine;
-        uint256 periodStart = (w0 >> 120) & MeterLedger.MASK_40;
-        uint256 periodEnd = (w0 >> 80) & MeterLedger.MASK_40;
-        if (periodEnd < periodStart) return RejectReason.PeriodEndsBeforeStart;
-        if (periodEnd > block.timestamp) return RejectReason.PeriodInFuture;
-        if (periodEnd > (word >> MeterLedger.EXPIRY_SHIFT) & MeterLedger.MASK_40) {
-            return RejectReason.PeriodAfterExpiry;
-        }
-        uint256 validUntil = (key >> KEY_VALID_UNTIL_SHIFT) & MeterLedger.MASK_40;
-        if (
-            (key >> KEY_VALID_FROM_SHIFT) & MeterLedger.MASK_40 > periodEnd ||
-            (validUntil != 0 && periodEnd >= validUntil)
-        ) return RejectReason.SignerNotValidAtPeriodEnd;
-        uint256 machineSeconds = (w0 >> 16) & MeterLedger.MASK_64;
-        if (key >> KEY_KIND_SHIFT == uint256(KeyKind.Device)) {
-            if ((w1 >> 160) & MeterLedger.MASK_32 != 0) return RejectReason.CountsNotAllowedForSigner;
-            // Cannot underflow: periodEnd >= periodStart was checked above.
-            unchecked {
-                if (machineSeconds > periodEnd - periodStart) return RejectReason.MoreSecondsThanThePeriod;
-            }
-        } else if (machineSeconds != 0 || w1 >> 192 != 0 || _anyLicensed(p, w1)) {
-            return RejectReason.CountsNotAllowedForSigner;
-        }
-        return RejectReason.None;
-    }
-
-    /// @dev The registry's key record of `signer`, packed into one word (see {Memo}).
-    function _packedKey(address signer) private view returns (uint256) {
-        SignerKey memory key = _registry.signerKey(signer);
-        return
-            uint256(key.machineId) |
-            (uint256(key.validFrom) << KEY_VALID_FROM_SHIFT) |
-            (uint256(key.validUntil) << KEY_VALID_UNTIL_SHIFT) |
-            (uint256(key.kind) << KEY_KIND_SHIFT);
     }
 
     /// @dev Prices the report (TariffMath's rules, metered cumulatively over the order), caps the price by the
@@ -470,24 +528,53 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     /// store and the charge.
     function _charge(
         uint256 p,
-        uint256 w0,
-        uint256 w1,
         Memo memory memo,
-        uint256 head,
         uint256 word,
-        uint256 counted
+        uint256 counted,
+        bool licensed
     ) private returns (uint256, uint256 charge) {
-        _loadTariff(memo, head);
-        uint256 total = _price(w1, memo, word, counted);
+        uint256 w0;
+        uint256 w1;
+        uint256 total;
+        uint256 tieredUnits;
+        // Machine time on top of the order's seconds (rounding once over the order), units while production is
+        // linear (up to the first tier's threshold), inspections. Cannot overflow: counts are below 2^40 in
+        // total and prices below 2^96 (see TariffMath's bounds).
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            w0 := mload(p)
+            w1 := mload(add(p, 30))
+            let hourly := mload(add(memo, 0x80))
+            total := sub(
+                div(mul(and(shr(64, counted), 0xffffffffff), hourly), 3600),
+                div(mul(and(shr(64, word), 0xffffffffff), hourly), 3600)
+            )
+            let units := shr(192, w1)
+            if units {
+                switch gt(and(shr(104, counted), 0xffffffffff), mload(add(memo, 0x100)))
+                case 0 {
+                    total := add(total, mul(units, mload(add(memo, 0xa0))))
+                }
+                default {
+                    tieredUnits := units
+                }
+            }
+            total := add(total, mul(and(shr(160, w1), 0xffffffff), mload(add(memo, 0xc0))))
+        }
+        if (tieredUnits != 0) {
+            uint64 unitsAfter = uint64((counted >> MeterLedger.UNITS_SHIFT) & MeterLedger.MASK_40);
+            uint96 base = uint96(memo.pricePerUnit);
+            total +=
+                TariffMath.production(base, memo.tiers, unitsAfter) -
+                TariffMath.production(base, memo.tiers, unitsAfter - uint64(tieredUnits));
+        }
         uint256 orderFlags = counted >> MeterLedger.FLAGS_SHIFT;
-        uint256 royalties;
-        bool licensed = (w1 >> 152) & 0xff != 0 && _anyLicensed(p, w1);
-        if (licensed) royalties = _royaltyTotal(p, w0, w1);
         // Used: machine seconds, units, inspections or licensed products counted; the setup fee is due once.
         if (orderFlags & MeterLedger.USED == 0 && (licensed || ((w0 >> 16) & MeterLedger.MASK_64) | (w1 >> 160) != 0)) {
             total += memo.setupFee;
             orderFlags |= MeterLedger.USED;
         }
+        uint256 royalties = licensed ? _royaltyTotal(p, w0, w1) : 0;
         total += royalties;
         uint256 left = MeterLedger.available(counted);
         charge = total < left ? total : left;
@@ -508,37 +595,16 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         }
         return (counted, charge);
     }
+    // solhint-enable function-max-lines
 
-    /// @dev The provider's price of the report: its machine time, units and inspections priced on top of the
-    /// order's totals before it (so that time rounds once over the order and units climb the tiers).
-    function _price(
-        uint256 w1,
-        Memo memory memo,
-        uint256 before,
-        uint256 counted
-    ) private pure returns (uint256 price) {
-        // Cannot overflow: counts are below 2^40 in total and prices below 2^96 (see TariffMath's bounds).
-        unchecked {
-            uint256 hourly = memo.pricePerHour;
-            price =
-                (((counted >> MeterLedger.SECONDS_SHIFT) & MeterLedger.MASK_40) * hourly) /
-                    TariffMath.SECONDS_PER_HOUR -
-                (((before >> MeterLedger.SECONDS_SHIFT) & MeterLedger.MASK_40) * hourly) / TariffMath.SECONDS_PER_HOUR;
-            uint256 units = w1 >> 192;
-            if (units != 0) {
-                uint256 unitsAfter = (counted >> MeterLedger.UNITS_SHIFT) & MeterLedger.MASK_40;
-                // Up to the first tier's threshold production is linear: no need to walk the tiers.
-                if (unitsAfter <= memo.linearUpTo) {
-                    price += units * memo.pricePerUnit;
-                } else {
-                    uint96 base = uint96(memo.pricePerUnit);
-                    price +=
-                        TariffMath.production(base, memo.tiers, uint64(unitsAfter)) -
-                        TariffMath.production(base, memo.tiers, uint64(unitsAfter - units));
-                }
-            }
-            price += ((w1 >> 160) & MeterLedger.MASK_32) * memo.pricePerInspection;
-        }
+    /// @dev The registry's key record of `signer`, packed into one word (see {Memo}).
+    function _packedKey(address signer) private view returns (uint256) {
+        SignerKey memory key = _registry.signerKey(signer);
+        return
+            uint256(key.machineId) |
+            (uint256(key.validFrom) << KEY_VALID_FROM_SHIFT) |
+            (uint256(key.validUntil) << KEY_VALID_UNTIL_SHIFT) |
+            (uint256(key.kind) << KEY_KIND_SHIFT);
     }
 
     /// @dev Loads the order's tariff into the memo unless the previous report used the same one.

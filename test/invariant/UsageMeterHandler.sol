@@ -320,7 +320,8 @@ contract UsageMeterHandler is CommonBase, StdUtils {
             uint256 returned = token.balanceOf(g.payer) - payerBefore;
             uint256 topUp = before.available - returned;
             uint256 expected;
-            uint256 earned = g.gross - g.disputeRefunds - g.royaltiesCharged;
+            // What the provider earned before dispute refunds: closing never claws a refund back.
+            uint256 earned = g.gross - g.royaltiesCharged;
             uint256 minimum = _machines[g.machine].minimumCharge;
             if (before.used && earned < minimum) expected = _min(minimum - earned, before.available);
             bool allowed =
