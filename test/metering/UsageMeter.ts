@@ -20,6 +20,7 @@ openOrderWithPermit
 submitReport (rejections revert with UsageMeterReportRejected(orderId, sequence, reason))
 ├── when the order does not exist or is closed ──────────── OrderNotOpen
 ├── when it counts licensed products for another number of licences  LicensedProductsMismatch
+│   └── also when it counts more than any tariff can name (more than 4) ── LicensedProductsMismatch
 ├── when the signature is not 65 bytes ──────────────────── InvalidSignature
 ├── when the signature is the high-s twin of a valid one ── InvalidSignature
 ├── when the key is unknown ─────────────────────────────── UnknownSigner
@@ -526,6 +527,14 @@ describe("UsageMeter", function () {
           1,
           Reject.LicensedProductsMismatch,
         );
+      });
+
+      it("rejects a report counting more licences than a tariff can name before packing it", async function () {
+        const f = await loadFixture(booked);
+        const signed = await report(f, { licensedProducts: [1n, 1n, 1n, 1n, 1n] });
+        await expect(f.meter.submitReport(signed.report, signed.signature))
+          .to.be.revertedWithCustomError(f.meter, "UsageMeterReportRejected")
+          .withArgs(f.orderId, 1, Reject.LicensedProductsMismatch);
       });
     });
 
