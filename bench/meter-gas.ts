@@ -12,7 +12,7 @@ import { Role, roleMask } from "../src/sdk/membership.js";
 import { parseEuro } from "../src/sdk/money.js";
 import { referenceHash } from "../src/sdk/references.js";
 import { deployCapacityMarket } from "../scripts/lib/deploy.js";
-import { gasOf } from "./gas.js";
+import { benchTariff, gasOf } from "./gas.js";
 
 /** Batch sizes of `meter.gasPerReport`. */
 export const SCALING_SIZES = [1, 10, 50, 100, 200] as const;
@@ -81,18 +81,7 @@ export async function measureMeterGas(connection: NetworkConnection): Promise<Me
           metadataHash: referenceHash(`laser ${i + 1}`),
         },
         [device.address],
-        {
-          pricePerHour: parseEuro("48") + BigInt(i),
-          pricePerUnit: parseEuro("0.20"),
-          pricePerInspection: parseEuro("12"),
-          setupFee: parseEuro("25"),
-          minimumCharge: parseEuro("60"),
-          tiers: [
-            { threshold: 100n, pricePerUnit: parseEuro("0.15") },
-            { threshold: 1000n, pricePerUnit: parseEuro("0.10") },
-          ],
-          licenseIds: [],
-        },
+        benchTariff(parseEuro("48") + BigInt(i), []),
       )
     ).wait();
   }

@@ -532,7 +532,12 @@ describe("UsageMeter", function () {
       it("rejects a report counting more licences than a tariff can name before packing it", async function () {
         const f = await loadFixture(booked);
         const signed = await report(f, { licensedProducts: [1n, 1n, 1n, 1n, 1n] });
-        await expect(f.meter.submitReport(signed.report, signed.signature))
+        await expect(
+          f.meter.submitReport(
+            { ...signed.report, licensedProducts: [...signed.report.licensedProducts] },
+            signed.signature,
+          ),
+        )
           .to.be.revertedWithCustomError(f.meter, "UsageMeterReportRejected")
           .withArgs(f.orderId, 1, Reject.LicensedProductsMismatch);
       });
