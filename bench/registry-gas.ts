@@ -8,7 +8,7 @@ import { Role, roleMask } from "../src/sdk/membership.js";
 import { parseEuro } from "../src/sdk/money.js";
 import { referenceHash } from "../src/sdk/references.js";
 import { deployCapacityMarket } from "../scripts/lib/deploy.js";
-import { gasOf } from "./gas.js";
+import { benchTariff, gasOf } from "./gas.js";
 
 /**
  * `registry.registerMachine`: a machine with 3 capability tags, 1 device key and a tariff (two volume
@@ -43,18 +43,7 @@ export async function measureRegistryGas(connection: NetworkConnection): Promise
     metadataURI: "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi",
     metadataHash: referenceHash("specification sheet"),
   };
-  const tariff = (pricePerHour: bigint) => ({
-    pricePerHour,
-    pricePerUnit: parseEuro("0.20"),
-    pricePerInspection: parseEuro("12"),
-    setupFee: parseEuro("25"),
-    minimumCharge: parseEuro("60"),
-    tiers: [
-      { threshold: 100n, pricePerUnit: parseEuro("0.15") },
-      { threshold: 1000n, pricePerUnit: parseEuro("0.10") },
-    ],
-    licenseIds: [1],
-  });
+  const tariff = (pricePerHour: bigint) => benchTariff(pricePerHour, [1]);
   const key = (n: number) => zeroPadValue(`0x${n.toString(16).padStart(2, "0")}`, 20);
   await (await machines.registerMachine(profile, [key(1)], tariff(parseEuro("48")))).wait();
   const registerMachine = await gasOf(machines.registerMachine(profile, [key(2)], tariff(parseEuro("48"))));

@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import hre, { network } from "hardhat";
 
 import { renderTable } from "../src/format/table.js";
+import { measureMeterGas } from "./meter-gas.js";
 import { measureRegistryGas } from "./registry-gas.js";
 import { measureSettlementGas } from "./settlement-gas.js";
 
@@ -24,7 +25,11 @@ const compiler = solidity?.compilers[0];
 if (compiler === undefined) throw new Error(`Build profile "${profile}" has no compiler configured.`);
 const settings = compiler.settings as { evmVersion?: string; optimizer?: { enabled?: boolean; runs?: number } };
 
+// The meter runs last: it moves the chain's clock forward to a fixed time (see bench/meter-gas.ts).
 const gas = { ...(await measureSettlementGas(connection)), ...(await measureRegistryGas(connection)) };
+const meter = await measureMeterGas(connection);
+Object.assign(gas, meter.gas);
+const scaling = { ...meter.scaling };
 
 const results = {
   meta: {
@@ -39,7 +44,7 @@ const results = {
   gas,
   throughput: {},
   latencyMs: {},
-  scaling: {},
+  scaling,
 };
 
 // BENCH_OUT lets CI write a fresh measurement beside the committed snapshot and compare the two.
@@ -56,6 +61,19 @@ console.log(
     `Gas (solc ${compiler.version}, evm ${results.meta.evm}, optimizer runs ${results.meta.optimizerRuns})`,
   ),
 );
+for (const [key, points] of Object.entries(scaling)) {
+  console.log("");
+  console.log(
+    renderTable(
+      [
+        { header: "batch size", value: (row: [number, number]) => `${row[0]}`, align: "right" },
+        { header: "gas per report", value: (row: [number, number]) => row[1].toLocaleString("en-US"), align: "right" },
+      ],
+      points,
+      `Scaling: ${key}`,
+    ),
+  );
+}
 const overhead = gas["token.transfer"]! - gas["oz.transfer"]!;
 console.log(
   `\nSettlementToken transfer costs ${overhead.toLocaleString("en-US")} gas more than a plain OpenZeppelin ERC-20 transfer.`,

@@ -1,8 +1,10 @@
 /**
  * The main job, end to end on one chain: deploy the system, admit four companies, mint against bank
  * deposits, pay between members, list machines and a service in the registry with their tariffs (and a
- * licence), find a machine by capability and quote a job, redeem for bank payouts, and print balances
- * and the reconciliation with the bank.
+ * licence), find a machine by capability and quote a job, book the laser cutter with an escrowed order,
+ * meter it with device- and inspector-signed usage reports relayed in packed batches, settle, dispute,
+ * pay out provider, licensor and platform, prove a raw reading, print the invoice, redeem for bank
+ * payouts, and print balances and the reconciliation with the bank.
  *
  *   npm run demo                        # in-process Hardhat network
  *   npm run demo -- --network poaSim    # in process, shaped like a PoA chain (paris, gas price 0)
@@ -10,12 +12,25 @@
  */
 import { network } from "hardhat";
 import type { Address } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
+import { KeyKind } from "../src/broker/listing.js";
 import { MarketRegistry, profileOf } from "../src/broker/market.js";
 import { renderQuote, renderSearchResults } from "../src/broker/render.js";
 import { jobUsage, quoteLines, type Job, type Tariff } from "../src/broker/tariff.js";
+import { capabilityTag } from "../src/broker/vocabulary.js";
 import { short } from "../src/format/table.js";
+import { loadInvoice, renderInvoiceTable } from "../src/metering/invoice.js";
+import { UsageMeterClient, type BatchOutcome } from "../src/metering/meter.js";
+import {
+  ReadingKind,
+  proveReading,
+  readingsRoot,
+  totals,
+  verifyReading,
+  type Reading,
+} from "../src/metering/readings.js";
+import { signReport, type SignedReport } from "../src/metering/report.js";
 import { Role, roleMask } from "../src/sdk/membership.js";
 import { formatEuro, parseEuro } from "../src/sdk/money.js";
 import { memberBalances, reconcile, renderBalances, renderReconciliation } from "../src/sdk/reconciliation.js";
@@ -38,11 +53,13 @@ const auditor = accountAt(chain, 3, "auditor");
 const minter = accountAt(chain, 4, "bank integration (minter)");
 const outsider = accountAt(chain, 5, "outsider");
 const licensor = accountAt(chain, 6, "licensor");
+const relayer = accountAt(chain, 7, "report relayer");
 
 step("Deploying Consortium, SettlementToken, FiatGateway and the registries with Ignition");
 const deployment = await deployCapacityMarket(connection, { deploymentId: `demo-${Date.now()}` });
 const layer = new SettlementLayer(chain, deployment.addresses);
 const market = new MarketRegistry(chain, deployment.addresses);
+const meter = new UsageMeterClient(chain, deployment.addresses);
 console.log(renderAddresses(deployment.addresses));
 
 step("Admitting four companies; each accepts the framework agreement");
@@ -177,12 +194,19 @@ const listings: {
   },
 ];
 const listingNames = new Map<bigint, string>();
+const signerKeys = new Map<bigint, PrivateKeyAccount>();
 for (const listing of listings) {
   // Each machine (or the worker's tablet) holds its own signing key; only its address goes on-chain.
-  const key = privateKeyToAccount(generatePrivateKey()).address;
-  const machineId = await market.registerMachine(chain.wallet(provider), listing.profile, [key], listing.tariff);
+  const key = privateKeyToAccount(generatePrivateKey());
+  const machineId = await market.registerMachine(
+    chain.wallet(provider),
+    listing.profile,
+    [key.address],
+    listing.tariff,
+  );
   listingNames.set(machineId, listing.name);
-  console.log(`  listing ${machineId}: ${listing.name}, ${listing.signer} key ${short(key)}`);
+  signerKeys.set(machineId, key);
+  console.log(`  listing ${machineId}: ${listing.name}, ${listing.signer} key ${short(key.address)}`);
 }
 
 step("The consumer looks up laser cutting in the yellow pages and asks for a quote");
@@ -210,6 +234,162 @@ if (onChain.charge.total !== charge.total) {
   throw new Error(`The broker's quote (${charge.total}) differs from the contract's (${onChain.charge.total}).`);
 }
 console.log(`  the contract prices the same job at ${formatEuro(onChain.charge.total)} EUR: identical`);
+
+step("Booking the laser cutter: an escrowed order of 500 EUR under the tariff just quoted, 1 day to dispute");
+const laser = best.listing.machineId;
+const laserTariff = best.terms.tariff;
+const device = signerKeys.get(laser)!;
+const inspector = privateKeyToAccount(generatePrivateKey());
+await market.addKey(chain.wallet(provider), laser, inspector.address, KeyKind.Inspector);
+console.log(`  the provider adds the shift worker's inspector key ${short(inspector.address)} to the laser`);
+await meter.setPlatformFee(chain.wallet(operator), 250);
+console.log("  operators set the platform fee for new orders to 2.5 % of the provider's part");
+const time = connection.networkHelpers.time;
+const DAY = 86_400;
+const booked = await meter.openOrder(chain.wallet(consumer), {
+  machineId: laser,
+  tariffVersion: best.terms.tariffVersion,
+  budget: euro("500"),
+  expiresAt: (await time.latest()) + 30 * DAY,
+  disputeWindow: DAY,
+  capability: capabilityTag("laser-cutting"),
+});
+const orderId = booked.orderId;
+console.log(`  order ${orderId}: 500.00 EUR escrowed, tariff v${best.terms.tariffVersion}, dispute window 1 day`);
+
+step("The laser cuts brackets in four periods; it keeps every raw reading and signs one report per period");
+const domain = await meter.domain();
+const deviceLog: { readings: Reading[]; signed: SignedReport }[] = [];
+let readingIndex = 0n;
+for (let period = 1; period <= 4; period++) {
+  await time.increase(1800);
+  const periodEnd = (await time.latest()) - 1;
+  const periodStart = periodEnd - 1500;
+  const readings: Reading[] = [];
+  for (let part = 0; part < 30; part++) {
+    const at = periodStart + 40 * (part + 1);
+    readings.push({ index: readingIndex++, at, kind: ReadingKind.SpindleSeconds, amount: 40n, licenseId: 0 });
+    readings.push({
+      index: readingIndex++,
+      at,
+      kind: ReadingKind.LicensedUnits,
+      amount: 1n,
+      licenseId: bracketLicence,
+    });
+  }
+  const counts = totals(readings, laserTariff.licenseIds);
+  const signed = await signReport(device, domain, {
+    orderId,
+    sequence: period,
+    periodStart,
+    periodEnd,
+    ...counts,
+    readingsRoot: readingsRoot(readings),
+  });
+  deviceLog.push({ readings, signed });
+  console.log(
+    `  report ${period}: ${counts.machineSeconds} s, ${counts.units} brackets (licensed), ${readings.length} readings, root ${short(signed.report.readingsRoot)}`,
+  );
+}
+
+step("A relayer submits the reports in packed batches (anyone may relay; duplicates count once)");
+const showBatch = (label: string, outcome: BatchOutcome): void =>
+  console.log(
+    `  ${label}: ${outcome.recorded} recorded, ${outcome.duplicates} duplicate(s), ${outcome.rejected.length} rejected; ` +
+      `${outcome.receipt.gasUsed.toLocaleString("en-US")} gas, ${Math.round(outcome.gasPerReport).toLocaleString("en-US")} per report`,
+  );
+const firstBatch = deviceLog.slice(0, 2).map((entry) => entry.signed);
+showBatch("batch 1 (reports 1-2)", await meter.submitReports(chain.wallet(relayer), firstBatch));
+showBatch("batch 1 again", await meter.submitReports(chain.wallet(relayer), firstBatch));
+showBatch(
+  "batch 2 (reports 2-4, 2 again)",
+  await meter.submitReports(
+    chain.wallet(relayer),
+    deviceLog.slice(1).map((entry) => entry.signed),
+  ),
+);
+
+step("The shift worker inspects a sample and the inspector key bills the inspection");
+await time.increase(600);
+const inspectedAt = (await time.latest()) - 1;
+const inspectionReadings: Reading[] = [
+  { index: 0n, at: inspectedAt, kind: ReadingKind.Inspection, amount: 1n, licenseId: 0 },
+];
+const inspection = await signReport(inspector, domain, {
+  orderId,
+  sequence: 1,
+  periodStart: inspectedAt - 300,
+  periodEnd: inspectedAt,
+  ...totals(inspectionReadings, []),
+  licensedProducts: [],
+  readingsRoot: readingsRoot(inspectionReadings),
+});
+showBatch("inspection report", await meter.submitReports(chain.wallet(relayer), [inspection]));
+const running = await meter.meterOf(orderId);
+console.log(
+  `  meter: ${running.machineSeconds} s, ${running.units} units, ${formatEuro(running.available)} EUR of the escrow left`,
+);
+
+step("Settling starts invoice 1; the consumer disputes report 3 within the window");
+await meter.settle(chain.wallet(relayer), [orderId]);
+const issued = await meter.invoice(orderId, 1);
+console.log(`  invoice 1 issued: ${formatEuro(issued.charged)} EUR, reports hash ${short(issued.reportsHash)}`);
+const disputeId = await meter.dispute(
+  chain.wallet(consumer),
+  orderId,
+  KeyKind.Device,
+  3,
+  euro("6"),
+  referenceHash("Report 3: 4 brackets with burrs, unusable"),
+);
+console.log(`  dispute ${disputeId}: 6.00 EUR of report 3 frozen`);
+await meter.resolveDispute(
+  chain.wallet(auditor),
+  disputeId,
+  euro("2.40"),
+  referenceHash("Audit: 4 brackets rejected at 0.60 EUR each, the rest stands"),
+);
+console.log("  the auditor resolves it: 2.40 EUR refunded to the consumer, 3.60 EUR released");
+
+step("A day later the window has passed: settle again, then everyone is paid out");
+await time.increase(DAY);
+await meter.settle(chain.wallet(relayer), [orderId]);
+const settled = await meter.invoice(orderId, 1);
+console.log(
+  `  invoice 1 settled: provider net ${formatEuro(settled.providerNet)}, platform fee ${formatEuro(settled.platformFee)}, ` +
+    `royalties ${formatEuro(settled.royalties)} EUR`,
+);
+console.log(
+  `  the provider settles and withdraws: ${formatEuro(await meter.settleAndWithdraw(chain.wallet(provider), [orderId]))} EUR`,
+);
+console.log(`  the licensor withdraws its royalties: ${formatEuro(await meter.withdraw(chain.wallet(licensor)))} EUR`);
+console.log(
+  `  an operator withdraws the platform fees: ${formatEuro(await meter.withdrawPlatformFees(chain.wallet(operator)))} EUR`,
+);
+
+step("Proving one raw reading of report 2 against the recorded report, on-chain and off-chain");
+const proven = deviceLog[1]!;
+const reading = proven.readings[7]!;
+const proof = proveReading(proven.readings, reading);
+const onChainProof = await meter.verifyReading(proven.signed, reading, proof);
+const offChainProof = verifyReading(proven.signed.report.readingsRoot, reading, proof);
+const forged = { ...reading, amount: reading.amount + 1n };
+console.log(
+  `  reading ${reading.index} (${reading.amount} licensed unit at ${reading.at}), proof of ${proof.length} hashes: ` +
+    `ReadingVerifier ${onChainProof}, readings.ts ${offChainProof}`,
+);
+console.log(
+  `  the same reading with amount ${forged.amount}: ReadingVerifier ${await meter.verifyReading(proven.signed, forged, proof)}, ` +
+    `readings.ts ${verifyReading(proven.signed.report.readingsRoot, forged, proof)}`,
+);
+if (!onChainProof || !offChainProof) throw new Error("A reading the device recorded did not verify.");
+
+step("The invoice, rebuilt from the chain: reports recovered from the relayers' transactions and checked");
+const invoiceDoc = await loadInvoice(chain.publicClient, deployment.addresses.usageMeter, orderId, 1, {
+  registry: deployment.addresses.machineRegistry,
+  fromBlock: deployment.fromBlock,
+});
+console.log(renderInvoiceTable(invoiceDoc));
 
 step("Another consumer question: who bends and cuts sheet metal, for 50 plain parts at 30 s each?");
 const plainJob: Job = { parts: 50n, secondsPerPart: 30n, inspections: 0 };

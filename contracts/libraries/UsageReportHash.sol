@@ -17,7 +17,7 @@ library UsageReportHash {
     // solhint-enable gas-small-strings
 
     /// @notice The EIP-712 struct hash of `report` (to be combined with the meter's domain separator).
-    function hash(UsageReport memory report) internal pure returns (bytes32) {
+    function hash(UsageReport calldata report) internal pure returns (bytes32) {
         return
             keccak256(
                 abi.encode(
@@ -37,7 +37,7 @@ library UsageReportHash {
 
     /// @notice The leaf of `reading` in a readings tree: OpenZeppelin StandardMerkleTree's double hash of
     /// the ABI-encoded (uint64 index, uint40 at, uint8 kind, uint64 amount, uint32 licenseId).
-    function leaf(Reading memory reading) internal pure returns (bytes32) {
+    function leaf(Reading calldata reading) internal pure returns (bytes32) {
         return
             keccak256(
                 bytes.concat(

@@ -10,19 +10,23 @@ import {Reading, UsageReport} from "../types/Metering.sol";
 
 /// @notice Exposes UsageReportHash under the meter's EIP-712 domain, for tests against the off-chain code.
 contract UsageReportHarness is EIP712("UsageMeter", "1") {
-    function digest(UsageReport memory report) external view returns (bytes32) {
+    function digest(UsageReport calldata report) external view returns (bytes32) {
         return _hashTypedDataV4(UsageReportHash.hash(report));
     }
 
-    function recoverSigner(UsageReport memory report, bytes memory signature) external view returns (address) {
+    function recoverSigner(UsageReport calldata report, bytes calldata signature) external view returns (address) {
         return ECDSA.recover(_hashTypedDataV4(UsageReportHash.hash(report)), signature);
     }
 
-    function leaf(Reading memory reading) external pure returns (bytes32) {
+    function leaf(Reading calldata reading) external pure returns (bytes32) {
         return UsageReportHash.leaf(reading);
     }
 
-    function verifyReading(bytes32 root, Reading memory reading, bytes32[] memory proof) external pure returns (bool) {
-        return MerkleProof.verify(proof, root, UsageReportHash.leaf(reading));
+    function verifyReading(
+        bytes32 root,
+        Reading calldata reading,
+        bytes32[] calldata proof
+    ) external pure returns (bool) {
+        return MerkleProof.verifyCalldata(proof, root, UsageReportHash.leaf(reading));
     }
 }

@@ -98,6 +98,8 @@ export async function deployCapacityMarket(
       gateway: await address(deployed.gateway),
       licenseRegistry: await address(deployed.licenseRegistry),
       machineRegistry: await address(deployed.machineRegistry),
+      usageMeter: await address(deployed.usageMeter),
+      readingVerifier: await address(deployed.readingVerifier),
     },
     fromBlock,
     deploymentId: options.deploymentId,

@@ -8,6 +8,8 @@ export const EXPORTED_CONTRACTS = {
   fiatGatewayAbi: "contracts/token/FiatGateway.sol/FiatGateway.json",
   licenseRegistryAbi: "contracts/registry/LicenseRegistry.sol/LicenseRegistry.json",
   machineRegistryAbi: "contracts/registry/MachineRegistry.sol/MachineRegistry.json",
+  usageMeterAbi: "contracts/metering/UsageMeter.sol/UsageMeter.json",
+  readingVerifierAbi: "contracts/metering/ReadingVerifier.sol/ReadingVerifier.json",
 } as const;
 
 interface AbiItem {

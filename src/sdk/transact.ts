@@ -121,4 +121,6 @@ export interface SettlementAddresses {
 export interface MarketAddresses extends SettlementAddresses {
   licenseRegistry: Address;
   machineRegistry: Address;
+  usageMeter: Address;
+  readingVerifier: Address;
 }

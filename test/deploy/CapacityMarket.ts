@@ -56,7 +56,8 @@ describe("ignition/modules/CapacityMarket (with SettlementLayer)", function () {
   });
 
   it("wires the registries to the consortium and registers them, so that their obligations block exits", async function () {
-    const { consortium, token, gateway, licenses, machines } = await networkHelpers.loadFixture(deployWithDefaults);
+    const { deployment, consortium, token, gateway, licenses, machines } =
+      await networkHelpers.loadFixture(deployWithDefaults);
     expect(await licenses.consortium()).to.equal(await consortium.getAddress());
     expect(await machines.consortium()).to.equal(await consortium.getAddress());
     expect(await machines.licenseRegistry()).to.equal(await licenses.getAddress());
@@ -64,6 +65,7 @@ describe("ignition/modules/CapacityMarket (with SettlementLayer)", function () {
       await gateway.getAddress(),
       await licenses.getAddress(),
       await machines.getAddress(),
+      deployment.addresses.usageMeter,
     ]);
     expect(await token.standingOf(await machines.getAddress())).to.equal(BigInt(AccountStanding.System));
   });

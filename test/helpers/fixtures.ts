@@ -11,7 +11,9 @@ import type {
   FiatGateway,
   LicenseRegistry,
   MachineRegistry,
+  ReadingVerifier,
   SettlementToken,
+  UsageMeter,
 } from "../../typechain-types/index.js";
 
 export const AGREEMENT_V1 = referenceHash("Capacity consortium framework agreement v1 (development)");
@@ -44,6 +46,8 @@ export interface SettlementLayerFixture extends Actors {
 export interface MarketFixture extends SettlementLayerFixture {
   licenses: LicenseRegistry;
   machines: MachineRegistry;
+  meter: UsageMeter;
+  verifier: ReadingVerifier;
 }
 
 type Connection = NetworkConnection;
@@ -137,7 +141,9 @@ export function marketFixture(connection: Connection): () => Promise<MarketFixtu
     const layer = await settlementLayerOf(connection, who, deployed);
     const licenses = await ethers.getContractAt("LicenseRegistry", await deployed.licenseRegistry.getAddress());
     const machines = await ethers.getContractAt("MachineRegistry", await deployed.machineRegistry.getAddress());
-    return { ...layer, licenses, machines };
+    const meter = await ethers.getContractAt("UsageMeter", await deployed.usageMeter.getAddress());
+    const verifier = await ethers.getContractAt("ReadingVerifier", await deployed.readingVerifier.getAddress());
+    return { ...layer, licenses, machines, meter, verifier };
   };
 }
 

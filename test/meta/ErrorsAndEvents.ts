@@ -17,6 +17,7 @@ const INTERFACES = [
   "ILicenseRegistry",
   "IMachineRegistry",
   "TariffMath",
+  "IUsageMeter",
 ] as const;
 const testRoot = fileURLToPath(new URL("..", import.meta.url));
 

@@ -102,6 +102,8 @@ describe("usage reports: typed data and readings", function () {
       const proof = proveReading(readings, reading);
       expect(verifyReading(root, reading, proof)).to.equal(true);
       expect(await contract.verifyReading(root, reading, proof)).to.equal(true);
+      // A one-reading tree's root is its leaf: the contract's leaf hash is the tree's.
+      expect(await contract.leaf(reading)).to.equal(readingsRoot([reading]));
       const forged = { ...reading, amount: reading.amount + 1n };
       expect(verifyReading(root, forged, proof)).to.equal(false);
       expect(await contract.verifyReading(root, forged, proof)).to.equal(false);

@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
+import {IConsortium} from "../interfaces/IConsortium.sol";
+import {IMachineRegistry} from "../interfaces/IMachineRegistry.sol";
+import {IUsageMeter} from "../interfaces/IUsageMeter.sol";
+import {KeyKind} from "../types/Listing.sol";
+import {Role} from "../types/Membership.sol";
+import {Tariff, UnitTier} from "../types/Tariff.sol";
+
+/// @title MeterLedger
+/// @notice The UsageMeter's storage and everything it does besides recording reports: opening and closing
+/// orders, invoices and settlement, disputes, payouts. A linked library (its external functions run in the
+/// meter's storage by DELEGATECALL), so that the meter's report path stays lean and both stay under the
+/// contract size limit. Errors and events are the meter's (IUsageMeter).
+library MeterLedger {
+    using SafeERC20 for IERC20;
+
+    /*//////////////////////////////////////////////////////////////
+                                 STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev What a report reads and writes of its order besides the meter word: one slot.
+    struct Head {
+        uint64 machineId;
+        uint32 tariffVersion;
+        bytes20 reportsHash;
+    }
+
+    /// @dev The two slots of an order a report touches: its head, and its running meter in one word (see the
+    /// layout constants below).
+    struct Hot {
+        Head head;
+        uint256 meter;
+    }
+
+    /// @dev The rest of an order, never touched by a plain report.
+    struct Terms {
+        address payer;
+        uint64 consumer;
+        uint16 feeBps;
+        IUsageMeter.OrderStatus status;
+        uint64 provider;
+        uint32 disputeWindow;
+        uint32 invoiceCount;
+        uint64 escrow;
+        /// @dev Refunded by resolved disputes.
+        uint64 disputeRefunds;
+        /// @dev Returned at closing.
+        uint64 returned;
+    }
+
+    /// @dev A licence of an order: its licensor and the royalty locked at booking.
+    struct LicenseTerm {
+        uint64 licensor;
+        uint96 royalty;
+    }
+
+    /// @dev Settlement of an order: what matured, the checkpoint (pending invoice) whose window is running,
+    /// what disputes froze, and the order's totals when the last invoice was issued.
+    struct Settlement {
+        uint64 settled;
+        uint64 checkpointCharged;
+        uint40 checkpointAt;
+        uint64 frozen;
+        uint32 checkpointDeviceSequence;
+        uint32 checkpointInspectorSequence;
+        uint32 settledDeviceSequence;
+        uint32 settledInspectorSequence;
+        uint16 openDisputes;
+        uint64 invoicedGross;
+        uint40 invoicedSeconds;
+        uint40 invoicedUnits;
+    }
+
+    /// @dev A tariff version of a machine, copied from the registry at the first booking (versions never change).
+    struct CachedTariff {
+        uint96 pricePerHour;
+        uint96 pricePerUnit;
+        uint8 tierCount;
+        bool cached;
+        uint96 pricePerInspection;
+        uint96 setupFee;
+        uint96 minimumCharge;
+        UnitTier[3] tiers;
+    }
+
+    /// @dev Royalties of an order per licence, in base units: charged so far, at the checkpoint, settled.
+    struct Royalties {
+        uint64[4] charged;
+        uint64[4] checkpoint;
+        uint64[4] settled;
+    }
+
+    /// @dev A spending cap: at most `limit` per `period` seconds of reported time, kept per period (reports
+    /// of the two streams need not arrive in time order).
+    struct Cap {
+        uint96 limit;
+        uint32 period;
+        mapping(uint64 periodIndex => uint256 amount) spent;
+    }
+
+    struct Dispute {
+        uint64 orderId;
+        uint64 amount;
+        bool open;
+    }
+
+    struct State {
+        /// @dev What a report reads and writes of its order: the head, and the meter word in the next slot.
+        mapping(uint64 orderId => Hot) hot;
+        mapping(uint64 orderId => Terms) terms;
+        mapping(uint64 orderId => Settlement) settlements;
+        mapping(uint64 orderId => LicenseTerm[]) licenseTerms;
+        mapping(uint64 orderId => Royalties) royaltyBooks;
+        mapping(uint64 orderId => Cap) caps;
+        mapping(bytes32 tariffKey => CachedTariff) tariffs;
+        mapping(uint64 disputeId => Dispute) disputes;
+        mapping(uint64 memberId => uint256 amount) payouts;
+        mapping(uint64 memberId => uint256 count) obligations;
+        mapping(uint64 orderId => mapping(uint32 number => IUsageMeter.Invoice)) invoices;
+        uint64 orderCount;
+        uint64 disputeCount;
+        uint16 feeBps;
+        uint256 platformFees;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                           THE METER WORD
+    //////////////////////////////////////////////////////////////*/
+
+    // Bits 0-31 device sequence, 32-63 inspector sequence, 64-103 machine seconds, 104-143 units,
+    // 144-207 available escrow, 208-247 expiry, 248-255 flags.
+    uint256 internal constant INSPECTOR_SEQUENCE_SHIFT = 32;
+    uint256 internal constant SECONDS_SHIFT = 64;
+    uint256 internal constant UNITS_SHIFT = 104;
+    uint256 internal constant AVAILABLE_SHIFT = 144;
+    uint256 internal constant EXPIRY_SHIFT = 208;
+    uint256 internal constant FLAGS_SHIFT = 248;
+    uint256 internal constant MASK_32 = 0xffffffff;
+    uint256 internal constant MASK_40 = 0xffffffffff;
+    uint256 internal constant MASK_64 = 0xffffffffffffffff;
+    uint256 internal constant MASK_96 = 0xffffffffffffffffffffffff;
+
+    /// @dev Flags: open for reports, used (setup fee charged), exhausted, capped; bits 4-6 the licence count.
+    uint256 internal constant OPEN = 1;
+    uint256 internal constant USED = 2;
+    uint256 internal constant EXHAUSTED = 4;
+    uint256 internal constant CAPPED = 8;
+    uint256 internal constant LICENSES_SHIFT = 4;
+
+    uint16 internal constant MAX_FEE_BPS = 1000;
+    uint32 internal constant MAX_DISPUTE_WINDOW = 90 days;
+    uint256 private constant BPS = 10_000;
+
+    function available(uint256 word) internal pure returns (uint256) {
+        return (word >> AVAILABLE_SHIFT) & MASK_64;
+    }
+
+    function flags(uint256 word) internal pure returns (uint256) {
+        return word >> FLAGS_SHIFT;
+    }
+
+    function withAvailable(uint256 word, uint256 amount) internal pure returns (uint256) {
+        return (word & ~(MASK_64 << AVAILABLE_SHIFT)) | (amount << AVAILABLE_SHIFT);
+    }
+
+    /// @dev The low 96 bits of an order's head: machine id, then tariff version above it.
+    function tariffKey(uint64 machineId, uint32 version) internal pure returns (bytes32) {
+        return bytes32(uint256(machineId) | (uint256(version) << 64));
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice {IUsageMeter-getOrder}, assembled from the order's head, terms and meter word.
+    function getOrder(State storage s, uint64 orderId) external view returns (IUsageMeter.Order memory order) {
+        Head storage head = s.hot[orderId].head;
+        Terms storage terms = s.terms[orderId];
+        uint256 word = s.hot[orderId].meter;
+        order.machineId = head.machineId;
+        order.tariffVersion = head.tariffVersion;
+        order.expiresAt = uint40(word >> EXPIRY_SHIFT);
+        order.status = terms.status;
+        order.licenseCount = uint8((flags(word) >> LICENSES_SHIFT) & 7);
+        order.capped = flags(word) & CAPPED != 0;
+        order.disputeWindow = terms.disputeWindow;
+        order.feeBps = terms.feeBps;
+        order.payer = terms.payer;
+        order.consumer = terms.consumer;
+        order.provider = terms.provider;
+        order.escrow = terms.escrow;
+        order.refunded = uint128(terms.disputeRefunds) + terms.returned;
+        order.reportsHash = head.reportsHash;
+        order.invoiceCount = terms.invoiceCount;
+    }
+
+    /// @notice {IUsageMeter-meterOf}, unpacked from the meter word.
+    function meterOf(State storage s, uint64 orderId) external view returns (IUsageMeter.Meter memory meter) {
+        uint256 word = s.hot[orderId].meter;
+        meter.deviceSequence = uint32(word);
+        meter.inspectorSequence = uint32(word >> INSPECTOR_SEQUENCE_SHIFT);
+        meter.machineSeconds = uint40(word >> SECONDS_SHIFT);
+        meter.units = uint40(word >> UNITS_SHIFT);
+        meter.available = uint64(available(word));
+        meter.used = flags(word) & USED != 0;
+        meter.exhausted = flags(word) & EXHAUSTED != 0;
+    }
+
+    /// @notice {IUsageMeter-invoiceOf}.
+    function invoiceOf(
+        State storage s,
+        uint64 orderId,
+        uint32 number
+    ) external view returns (IUsageMeter.Invoice memory invoice) {
+        invoice = s.invoices[orderId][number];
+        if (invoice.number == 0) revert IUsageMeter.UsageMeterUnknownInvoice(orderId, number);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               ORDERS
+    //////////////////////////////////////////////////////////////*/
+
+    // solhint-disable function-max-lines
+    /// @notice Opens an order ({IUsageMeter-openOrder}); the caller transfers the budget afterwards.
+    function open(
+        State storage s,
+        IConsortium consortium,
+        IMachineRegistry registry,
+        IUsageMeter.OrderTerms calldata terms
+    ) external returns (uint64 orderId) {
+        uint64 consumer = consortium.requireNewBusiness(msg.sender, Role.Consumer);
+        if (terms.budget == 0 || terms.budget > MASK_64) revert IUsageMeter.UsageMeterInvalidBudget(terms.budget);
+        if (terms.expiresAt <= block.timestamp) revert IUsageMeter.UsageMeterInvalidExpiry(terms.expiresAt);
+        if (terms.disputeWindow > MAX_DISPUTE_WINDOW) {
+            revert IUsageMeter.UsageMeterDisputeWindowTooLong(terms.disputeWindow, MAX_DISPUTE_WINDOW);
+        }
+        if (terms.capPerPeriod != 0 && terms.capPeriod == 0) {
+            revert IUsageMeter.UsageMeterInvalidCap(terms.capPerPeriod, terms.capPeriod);
+        }
+        IMachineRegistry.BookingTerms memory booking = registry.bookingTerms(terms.machineId);
+        if (booking.tariffVersion != terms.tariffVersion) {
+            revert IUsageMeter.UsageMeterTariffChanged(terms.machineId, terms.tariffVersion, booking.tariffVersion);
+        }
+        _cacheTariff(s.tariffs[tariffKey(terms.machineId, booking.tariffVersion)], booking.tariff);
+
+        orderId = ++s.orderCount;
+        s.hot[orderId].head = Head({machineId: terms.machineId, tariffVersion: booking.tariffVersion, reportsHash: 0});
+        Terms storage stored = s.terms[orderId];
+        stored.payer = msg.sender;
+        stored.consumer = consumer;
+        stored.feeBps = s.feeBps;
+        stored.status = IUsageMeter.OrderStatus.Open;
+        stored.provider = booking.provider;
+        stored.disputeWindow = terms.disputeWindow;
+        stored.escrow = uint64(terms.budget);
+        uint256 orderFlags = OPEN | (booking.royalties.length << LICENSES_SHIFT);
+        if (terms.capPerPeriod != 0) {
+            orderFlags |= CAPPED;
+            Cap storage cap = s.caps[orderId];
+            cap.limit = terms.capPerPeriod;
+            cap.period = terms.capPeriod;
+        }
+        s.hot[orderId].meter =
+            (uint256(terms.budget) << AVAILABLE_SHIFT) |
+            (uint256(terms.expiresAt) << EXPIRY_SHIFT) |
+            (orderFlags << FLAGS_SHIFT);
+        for (uint256 i; i < booking.royalties.length; ++i) {
+            s.licenseTerms[orderId].push(LicenseTerm({licensor: booking.licensors[i], royalty: booking.royalties[i]}));
+        }
+        ++s.obligations[consumer];
+        ++s.obligations[booking.provider];
+        emit IUsageMeter.OrderOpened(
+            orderId,
+            terms.machineId,
+            consumer,
+            booking.provider,
+            booking.tariffVersion,
+            terms.budget,
+            terms.expiresAt,
+            terms.capability
+        );
+    }
+
+    // solhint-enable function-max-lines
+
+    /// @notice Closes an order ({IUsageMeter-closeOrder}) and returns what is left after the minimum charge.
+    function close(State storage s, IConsortium consortium, IERC20 token, uint64 orderId) external {
+        uint64 member = consortium.requireAccount(msg.sender);
+        Terms storage terms = s.terms[orderId];
+        if (terms.status != IUsageMeter.OrderStatus.Open) {
+            if (terms.status == IUsageMeter.OrderStatus.None) revert IUsageMeter.UsageMeterUnknownOrder(orderId);
+            revert IUsageMeter.UsageMeterOrderNotOpen(orderId);
+        }
+        uint256 word = s.hot[orderId].meter;
+        if (member != terms.provider) {
+            if (member != terms.consumer) revert IUsageMeter.UsageMeterNotConsumer(orderId, member);
+            uint40 expiresAt = uint40(word >> EXPIRY_SHIFT);
+            if (block.timestamp < expiresAt) revert IUsageMeter.UsageMeterNotExpired(orderId, expiresAt);
+        }
+        uint256 remaining = available(word);
+        // The minimum charge tops up what the provider earned, if the order was used at all.
+        if (flags(word) & USED != 0) {
+            Head storage head = s.hot[orderId].head;
+            uint256 minimum = s.tariffs[tariffKey(head.machineId, head.tariffVersion)].minimumCharge;
+            // What the provider earned before any dispute refund: a refund is never clawed back at closing.
+            uint256 earned = _charged(terms, word) + terms.disputeRefunds - _sum(s.royaltyBooks[orderId].charged);
+            if (earned < minimum) remaining -= _min(minimum - earned, remaining);
+        }
+        s.hot[orderId].meter = withAvailable(word, 0) & ~(OPEN << FLAGS_SHIFT);
+        terms.status = IUsageMeter.OrderStatus.Closed;
+        // Cannot overflow: returns stay within the escrow, below 2^64.
+        terms.returned = uint64(remaining);
+        emit IUsageMeter.OrderClosed(orderId, _charged(terms, s.hot[orderId].meter), remaining);
+        if (remaining != 0) token.safeTransfer(terms.payer, remaining);
+        _finishIfDone(s, orderId);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                        SETTLEMENT AND INVOICES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Settles and invoices the orders ({IUsageMeter-settle}).
+    function settle(State storage s, uint64[] calldata orderIds) external {
+        for (uint256 i; i < orderIds.length; ++i) {
+            _settle(s, orderIds[i]);
+        }
+    }
+
+    /// @notice Pays the caller's member what it was credited; reverts on nothing only if `required`.
+    function withdraw(
+        State storage s,
+        IConsortium consortium,
+        IERC20 token,
+        bool required
+    ) external returns (uint256 amount) {
+        uint64 member = consortium.requireAccount(msg.sender);
+        amount = s.payouts[member];
+        if (amount == 0) {
+            if (required) revert IUsageMeter.UsageMeterNothingToWithdraw(member);
+            return 0;
+        }
+        s.payouts[member] = 0;
+        emit IUsageMeter.PayoutWithdrawn(member, msg.sender, amount);
+        token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @notice {IUsageMeter-withdrawPlatformFees}.
+    function withdrawPlatformFees(
+        State storage s,
+        IConsortium consortium,
+        IERC20 token
+    ) external returns (uint256 amount) {
+        uint64 member = consortium.requireRole(msg.sender, Role.Operator);
+        amount = s.platformFees;
+        if (amount == 0) revert IUsageMeter.UsageMeterNothingToWithdraw(member);
+        s.platformFees = 0;
+        emit IUsageMeter.PlatformFeesWithdrawn(member, msg.sender, amount);
+        token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @notice {IUsageMeter-setPlatformFee}.
+    function setPlatformFee(State storage s, IConsortium consortium, uint16 feeBps) external {
+        consortium.requireRole(msg.sender, Role.Operator);
+        if (feeBps > MAX_FEE_BPS) revert IUsageMeter.UsageMeterFeeTooHigh(feeBps, MAX_FEE_BPS);
+        s.feeBps = feeBps;
+        emit IUsageMeter.PlatformFeeChanged(feeBps);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               DISPUTES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice {IUsageMeter-dispute}.
+    function dispute(
+        State storage s,
+        IConsortium consortium,
+        uint64 orderId,
+        KeyKind kind,
+        uint32 sequence,
+        uint256 amount,
+        bytes32 reasonHash
+    ) external returns (uint64 disputeId) {
+        uint64 member = consortium.requireRole(msg.sender, Role.Consumer);
+        Terms storage terms = s.terms[orderId];
+        if (terms.status == IUsageMeter.OrderStatus.None) revert IUsageMeter.UsageMeterUnknownOrder(orderId);
+        if (terms.consumer != member) revert IUsageMeter.UsageMeterNotConsumer(orderId, member);
+        uint256 word = s.hot[orderId].meter;
+        Settlement storage settlement = s.settlements[orderId];
+        uint32 last = kind == KeyKind.Device ? uint32(word) : uint32(word >> INSPECTOR_SEQUENCE_SHIFT);
+        if (sequence == 0 || sequence > last) revert IUsageMeter.UsageMeterReportNotRecorded(orderId, sequence, last);
+        uint32 settledUpTo =
+            kind == KeyKind.Device ? settlement.settledDeviceSequence : settlement.settledInspectorSequence;
+        if (sequence <= settledUpTo) revert IUsageMeter.UsageMeterReportSettled(orderId, sequence);
+        uint256 free = _unfrozenProviderCharges(s, orderId, terms, word);
+        if (amount == 0 || amount > free) revert IUsageMeter.UsageMeterDisputeTooLarge(orderId, amount, free);
+        // Cannot overflow: frozen stays below the order's charges, below 2^64.
+        settlement.frozen += uint64(amount);
+        ++settlement.openDisputes;
+        disputeId = ++s.disputeCount;
+        s.disputes[disputeId] = Dispute({orderId: orderId, amount: uint64(amount), open: true});
+        emit IUsageMeter.ReportDisputed(orderId, disputeId, kind, sequence, amount, reasonHash);
+    }
+
+    /// @notice {IUsageMeter-resolveDispute}.
+    function resolveDispute(
+        State storage s,
+        IConsortium consortium,
+        IERC20 token,
+        uint64 disputeId,
+        uint256 refund,
+        bytes32 reasonHash
+    ) external {
+        consortium.requireRole(msg.sender, Role.Auditor);
+        Dispute storage record = s.disputes[disputeId];
+        if (!record.open) revert IUsageMeter.UsageMeterUnknownDispute(disputeId);
+        if (refund > record.amount) revert IUsageMeter.UsageMeterRefundTooLarge(disputeId, refund, record.amount);
+        uint64 orderId = record.orderId;
+        Settlement storage settlement = s.settlements[orderId];
+        record.open = false;
+        settlement.frozen -= record.amount;
+        --settlement.openDisputes;
+        emit IUsageMeter.DisputeResolved(disputeId, refund, reasonHash);
+        if (refund != 0) {
+            // The refund comes out of the provider's unsettled charges, the checkpoint's first.
+            Royalties storage books = s.royaltyBooks[orderId];
+            uint256 inCheckpoint =
+                settlement.checkpointCharged - settlement.settled - (_sum(books.checkpoint) - _sum(books.settled));
+            settlement.checkpointCharged -= uint64(_min(refund, inCheckpoint));
+            // Charged falls by the refund as refunds rise: what is available stays.
+            Terms storage terms = s.terms[orderId];
+            terms.disputeRefunds += uint64(refund);
+            token.safeTransfer(terms.payer, refund);
+        }
+        _finishIfDone(s, orderId);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               INTERNALS
+    //////////////////////////////////////////////////////////////*/
+
+    function _cacheTariff(CachedTariff storage cached, Tariff memory tariff) private {
+        if (cached.cached) return;
+        cached.pricePerHour = tariff.pricePerHour;
+        cached.pricePerUnit = tariff.pricePerUnit;
+        cached.tierCount = uint8(tariff.tiers.length);
+        cached.cached = true;
+        cached.pricePerInspection = tariff.pricePerInspection;
+        cached.setupFee = tariff.setupFee;
+        cached.minimumCharge = tariff.minimumCharge;
+        for (uint256 i; i < tariff.tiers.length; ++i) {
+            cached.tiers[i] = tariff.tiers[i];
+        }
+    }
+
+    function _settle(State storage s, uint64 orderId) private {
+        Terms storage terms = s.terms[orderId];
+        if (terms.status == IUsageMeter.OrderStatus.None) revert IUsageMeter.UsageMeterUnknownOrder(orderId);
+        Settlement storage settlement = s.settlements[orderId];
+        uint256 word = s.hot[orderId].meter;
+        uint256 charged = _charged(terms, word);
+        if (settlement.checkpointAt != 0) {
+            if (block.timestamp < settlement.checkpointAt + terms.disputeWindow) return _finishIfDone(s, orderId);
+            _mature(s, orderId, terms, settlement);
+        } else if (settlement.checkpointCharged - settlement.settled > settlement.frozen) {
+            // A resolved dispute released provider charges of the last invoice, whose window had passed.
+            _mature(s, orderId, terms, settlement);
+        }
+        if (settlement.checkpointAt == 0 && charged != settlement.checkpointCharged) {
+            _issueInvoice(s, orderId, terms, settlement, word, charged);
+            if (terms.disputeWindow == 0) _mature(s, orderId, terms, settlement);
+        }
+        _finishIfDone(s, orderId);
+    }
+
+    /// @dev Issues the next invoice over what was recorded since the last one; its dispute window starts now.
+    function _issueInvoice(
+        State storage s,
+        uint64 orderId,
+        Terms storage terms,
+        Settlement storage settlement,
+        uint256 word,
+        uint256 charged
+    ) private {
+        Royalties storage books = s.royaltyBooks[orderId];
+        uint32 number = ++terms.invoiceCount;
+        IUsageMeter.Invoice storage invoice = s.invoices[orderId][number];
+        invoice.orderId = orderId;
+        invoice.number = number;
+        invoice.issuedAt = uint40(block.timestamp);
+        invoice.firstDeviceSequence = settlement.checkpointDeviceSequence + 1;
+        invoice.lastDeviceSequence = uint32(word);
+        invoice.firstInspectorSequence = settlement.checkpointInspectorSequence + 1;
+        invoice.lastInspectorSequence = uint32(word >> INSPECTOR_SEQUENCE_SHIFT);
+        invoice.reportsHash = s.hot[orderId].head.reportsHash;
+        uint40 seconds_ = uint40(word >> SECONDS_SHIFT);
+        uint40 units = uint40(word >> UNITS_SHIFT);
+        invoice.machineSeconds = seconds_ - settlement.invoicedSeconds;
+        invoice.units = units - settlement.invoicedUnits;
+        // Gross charges (before dispute refunds) rise with every report and the minimum charge at closing.
+        uint64 gross = uint64(charged + terms.disputeRefunds);
+        invoice.charged = gross - settlement.invoicedGross;
+        invoice.royalties = uint64(_sum(books.charged) - _sum(books.checkpoint));
+        settlement.invoicedGross = gross;
+        settlement.invoicedSeconds = seconds_;
+        settlement.invoicedUnits = units;
+        // Cannot overflow: charges stay within the escrow, below 2^64.
+        settlement.checkpointCharged = uint64(charged);
+        settlement.checkpointAt = uint40(block.timestamp);
+        settlement.checkpointDeviceSequence = invoice.lastDeviceSequence;
+        settlement.checkpointInspectorSequence = invoice.lastInspectorSequence;
+        books.checkpoint = books.charged;
+        emit IUsageMeter.InvoiceIssued(orderId, number, invoice.charged, invoice.reportsHash);
+    }
+
+    /// @dev Credits the last invoice's charges: royalties to licensors, the provider's part (less what is
+    /// frozen) to the provider after the platform fee.
+    function _mature(State storage s, uint64 orderId, Terms storage terms, Settlement storage settlement) private {
+        Royalties storage books = s.royaltyBooks[orderId];
+        LicenseTerm[] storage licenses = s.licenseTerms[orderId];
+        uint256 royalties;
+        for (uint256 i; i < licenses.length; ++i) {
+            uint256 due = books.checkpoint[i] - books.settled[i];
+            if (due != 0) {
+                s.payouts[licenses[i].licensor] += due;
+                royalties += due;
+                books.settled[i] = books.checkpoint[i];
+            }
+        }
+        uint256 providerPart = settlement.checkpointCharged - settlement.settled - royalties;
+        uint256 paid = providerPart > settlement.frozen ? providerPart - settlement.frozen : 0;
+        uint256 fee = (paid * terms.feeBps) / BPS;
+        s.payouts[terms.provider] += paid - fee;
+        s.platformFees += fee;
+        // Cannot overflow: settled stays within the charges, below 2^64.
+        settlement.settled += uint64(royalties + paid);
+        settlement.settledDeviceSequence = settlement.checkpointDeviceSequence;
+        settlement.settledInspectorSequence = settlement.checkpointInspectorSequence;
+        settlement.checkpointAt = 0;
+        uint32 number = terms.invoiceCount;
+        IUsageMeter.Invoice storage invoice = s.invoices[orderId][number];
+        if (invoice.settledAt == 0) invoice.settledAt = uint40(block.timestamp);
+        invoice.providerNet += uint64(paid - fee);
+        invoice.platformFee += uint64(fee);
+        invoice.heldBack = uint64(providerPart - paid);
+        emit IUsageMeter.InvoiceSettled(orderId, number, paid - fee, fee, royalties, providerPart - paid);
+    }
+
+    /// @dev A closed order whose charges are all paid out or refunded and has no open dispute is settled:
+    /// it no longer counts as an obligation of its consumer and provider.
+    function _finishIfDone(State storage s, uint64 orderId) private {
+        Terms storage terms = s.terms[orderId];
+        if (terms.status != IUsageMeter.OrderStatus.Closed) return;
+        Settlement storage settlement = s.settlements[orderId];
+        if (settlement.openDisputes != 0 || settlement.settled != _charged(terms, s.hot[orderId].meter)) return;
+        terms.status = IUsageMeter.OrderStatus.Settled;
+        --s.obligations[terms.consumer];
+        --s.obligations[terms.provider];
+    }
+
+    /// @dev The provider's part of the order's charges that is neither settled nor frozen.
+    function _unfrozenProviderCharges(
+        State storage s,
+        uint64 orderId,
+        Terms storage terms,
+        uint256 word
+    ) private view returns (uint256) {
+        Settlement storage settlement = s.settlements[orderId];
+        Royalties storage books = s.royaltyBooks[orderId];
+        return
+            _charged(terms, word) -
+            settlement.settled -
+            (_sum(books.charged) - _sum(books.settled)) -
+            settlement.frozen;
+    }
+
+    /// @dev Charged so far, royalties included, net of dispute refunds.
+    function _charged(Terms storage terms, uint256 word) private view returns (uint256) {
+        return uint256(terms.escrow) - terms.disputeRefunds - terms.returned - available(word);
+    }
+
+    function _sum(uint64[4] storage values) private view returns (uint256) {
+        return uint256(values[0]) + values[1] + values[2] + values[3];
+    }
+
+    function _min(uint256 a, uint256 b) private pure returns (uint256) {
+        return a < b ? a : b;
+    }
+}

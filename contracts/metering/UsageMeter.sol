@@ -1,0 +1,690 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ERC165} from "@openzeppelin/contracts/utils/introspection/ERC165.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+
+import {IConsortium} from "../interfaces/IConsortium.sol";
+import {IMachineRegistry} from "../interfaces/IMachineRegistry.sol";
+import {IObligations} from "../interfaces/IObligations.sol";
+import {IUsageMeter} from "../interfaces/IUsageMeter.sol";
+import {TariffMath} from "../libraries/TariffMath.sol";
+import {UsageReportHash} from "../libraries/UsageReportHash.sol";
+import {KeyKind, SignerKey} from "../types/Listing.sol";
+import {UsageReport} from "../types/Metering.sol";
+import {UnitTier} from "../types/Tariff.sol";
+import {MeterLedger} from "./MeterLedger.sol";
+
+/// @title UsageMeter
+/// @notice Escrowed orders, device-signed usage reports, charges, invoices, disputes and payouts.
+/// @dev The report path lives here and touches two storage slots per report (the order's head and its meter
+/// word); everything else runs in the linked MeterLedger library on the same storage.
+contract UsageMeter is IUsageMeter, EIP712, ERC165 {
+    using SafeERC20 for IERC20;
+    using MeterLedger for MeterLedger.State;
+
+    /// @dev What consecutive reports of a batch usually share: the signer's key and the tariff.
+    struct Memo {
+        bytes32 domainSeparator;
+        address signer;
+        /// @dev The signer's key packed: machine id (bits 0-63), valid from (64-103), valid until (104-143),
+        /// kind (144-151).
+        uint256 key;
+        /// @dev The low 96 bits of the head of the orders the tariff below belongs to (machine id, version).
+        uint256 tariffKey;
+        uint256 pricePerHour;
+        uint256 pricePerUnit;
+        uint256 pricePerInspection;
+        uint256 setupFee;
+        /// @dev Units up to which production is linear (the first tier's threshold, or all).
+        uint256 linearUpTo;
+        UnitTier[] tiers;
+    }
+
+    /// @inheritdoc IUsageMeter
+    uint16 public constant MAX_FEE_BPS = MeterLedger.MAX_FEE_BPS;
+    /// @inheritdoc IUsageMeter
+    uint32 public constant MAX_DISPUTE_WINDOW = MeterLedger.MAX_DISPUTE_WINDOW;
+
+    /// @dev Bytes of a packed report without its licensed-product counts (8 bytes each).
+    uint256 private constant PACKED_REPORT = 140;
+    uint256 private constant MAX_LICENSES = 4;
+    /// @dev Where a packed report's count of licensed products is.
+    uint256 private constant LICENSED_COUNT_AT = 42;
+    uint256 private constant KEY_VALID_FROM_SHIFT = 64;
+    uint256 private constant KEY_VALID_UNTIL_SHIFT = 104;
+    uint256 private constant KEY_KIND_SHIFT = 144;
+
+    // RejectReason's values as plain numbers, for the report path's assembly.
+    uint256 private constant ORDER_NOT_OPEN = 1;
+    uint256 private constant UNKNOWN_SIGNER = 3;
+    uint256 private constant SIGNER_OF_ANOTHER_MACHINE = 4;
+    uint256 private constant SIGNER_NOT_VALID_AT_PERIOD_END = 5;
+    uint256 private constant PERIOD_ENDS_BEFORE_START = 6;
+    uint256 private constant PERIOD_IN_FUTURE = 7;
+    uint256 private constant PERIOD_AFTER_EXPIRY = 8;
+    uint256 private constant SEQUENCE_GAP = 9;
+    uint256 private constant COUNTS_NOT_ALLOWED_FOR_SIGNER = 10;
+    uint256 private constant LICENSED_PRODUCTS_MISMATCH = 11;
+    uint256 private constant MORE_SECONDS_THAN_THE_PERIOD = 12;
+    uint256 private constant COUNTS_TOO_LARGE = 13;
+    /// @dev Not a rejection: the report was recorded before.
+    uint256 private constant DUPLICATE = 255;
+
+    IConsortium private immutable _consortium;
+    IERC20 private immutable _token;
+    IMachineRegistry private immutable _registry;
+
+    MeterLedger.State private _state;
+
+    /// @notice Deploys the meter; operators then register it with the Consortium.
+    /// @param consortium_ The Consortium that says who is a consumer, provider, auditor, operator.
+    /// @param token_ The settlement token escrow and payouts are in.
+    /// @param registry_ The registry of machines, their keys and tariffs.
+    constructor(IConsortium consortium_, IERC20 token_, IMachineRegistry registry_) EIP712("UsageMeter", "1") {
+        _consortium = consortium_;
+        _token = token_;
+        _registry = registry_;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                            READ-ONLY FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IERC165
+    function supportsInterface(bytes4 interfaceId) public view override(ERC165, IERC165) returns (bool) {
+        return
+            interfaceId == type(IObligations).interfaceId ||
+            interfaceId == type(IUsageMeter).interfaceId ||
+            super.supportsInterface(interfaceId);
+    }
+
+    /// @inheritdoc IObligations
+    function openObligations(uint64 memberId) external view returns (uint256 count) {
+        return _state.obligations[memberId];
+    }
+
+    /// @inheritdoc IUsageMeter
+    function getOrder(uint64 orderId) external view returns (Order memory) {
+        return _state.getOrder(orderId);
+    }
+
+    /// @inheritdoc IUsageMeter
+    function meterOf(uint64 orderId) external view returns (Meter memory) {
+        return _state.meterOf(orderId);
+    }
+
+    /// @inheritdoc IUsageMeter
+    function invoiceOf(uint64 orderId, uint32 number) external view returns (Invoice memory) {
+        return _state.invoiceOf(orderId, number);
+    }
+
+    /// @inheritdoc IUsageMeter
+    function payableTo(uint64 memberId) external view returns (uint256) {
+        return _state.payouts[memberId];
+    }
+
+    /// @inheritdoc IUsageMeter
+    function platformFeeBps() external view returns (uint16) {
+        return _state.feeBps;
+    }
+
+    /// @inheritdoc IUsageMeter
+    function platformFees() external view returns (uint256) {
+        return _state.platformFees;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                          STATE-CHANGING FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IUsageMeter
+    function openOrder(OrderTerms calldata terms) external returns (uint64 orderId) {
+        orderId = _state.open(_consortium, _registry, terms);
+        _token.safeTransferFrom(msg.sender, address(this), terms.budget);
+    }
+
+    /// @inheritdoc IUsageMeter
+    function openOrderWithPermit(
+        OrderTerms calldata terms,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (uint64 orderId) {
+        // A permit someone front-ran has already set the allowance; the transfer below decides.
+        try IERC20Permit(address(_token)).permit(msg.sender, address(this), terms.budget, deadline, v, r, s) {} catch {} // solhint-disable-line no-empty-blocks
+        orderId = _state.open(_consortium, _registry, terms);
+        _token.safeTransferFrom(msg.sender, address(this), terms.budget);
+    }
+
+    /// @inheritdoc IUsageMeter
+    function submitReport(UsageReport calldata report, bytes calldata signature) external returns (ReportOutcome) {
+        uint256 licensed = report.licensedProducts.length;
+        if (licensed > MAX_LICENSES) {
+            revert UsageMeterReportRejected(report.orderId, report.sequence, RejectReason.LicensedProductsMismatch);
+        }
+        if (signature.length != 65) {
+            revert UsageMeterReportRejected(report.orderId, report.sequence, RejectReason.InvalidSignature);
+        }
+        // Packed like an entry of a batch, so that both paths share one reader.
+        bytes memory packed = abi.encodePacked(
+            report.orderId,
+            report.sequence,
+            report.periodStart,
+            report.periodEnd,
+            report.machineSeconds,
+            report.units,
+            report.inspections,
+            uint8(licensed)
+        );
+        for (uint256 i; i < licensed; ++i) {
+            packed = bytes.concat(packed, bytes8(report.licensedProducts[i]));
+        }
+        packed = bytes.concat(packed, report.readingsRoot, signature);
+        uint256 at;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            at := add(packed, 0x20)
+        }
+        return _record(at, _newMemo(), true);
+    }
+
+    /// @inheritdoc IUsageMeter
+    function submitReports(bytes calldata batch) external returns (ReportOutcome[] memory outcomes) {
+        // At most one report per PACKED_REPORT bytes; the array is cut to the reports found.
+        outcomes = new ReportOutcome[](batch.length / PACKED_REPORT);
+        // Each report is copied here in turn; it holds the largest one a batch can carry.
+        uint256 buffer = _allocate(PACKED_REPORT + 8 * 255 + 32);
+        Memo memory memo = _newMemo();
+        uint256 offset;
+        uint256 count;
+        while (offset < batch.length) {
+            offset = _copyReport(batch, offset, buffer);
+            ReportOutcome outcome = _record(buffer, memo, false);
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                count := add(count, 1)
+                mstore(add(outcomes, mul(count, 0x20)), outcome)
+            }
+        }
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(outcomes, count)
+        }
+    }
+
+    /// @inheritdoc IUsageMeter
+    function closeOrder(uint64 orderId) external {
+        _state.close(_consortium, _token, orderId);
+    }
+
+    /// @inheritdoc IUsageMeter
+    function settle(uint64[] calldata orderIds) external {
+        _state.settle(orderIds);
+    }
+
+    /// @inheritdoc IUsageMeter
+    function withdraw() external returns (uint256 amount) {
+        return _state.withdraw(_consortium, _token, true);
+    }
+
+    /// @inheritdoc IUsageMeter
+    function settleAndWithdraw(uint64[] calldata orderIds) external returns (uint256 amount) {
+        _state.settle(orderIds);
+        return _state.withdraw(_consortium, _token, false);
+    }
+
+    /// @inheritdoc IUsageMeter
+    function withdrawPlatformFees() external returns (uint256 amount) {
+        return _state.withdrawPlatformFees(_consortium, _token);
+    }
+
+    /// @inheritdoc IUsageMeter
+    function dispute(
+        uint64 orderId,
+        KeyKind kind,
+        uint32 sequence,
+        uint256 amount,
+        bytes32 reasonHash
+    ) external returns (uint64 disputeId) {
+        return _state.dispute(_consortium, orderId, kind, sequence, amount, reasonHash);
+    }
+
+    /// @inheritdoc IUsageMeter
+    function resolveDispute(uint64 disputeId, uint256 refund, bytes32 reasonHash) external {
+        _state.resolveDispute(_consortium, _token, disputeId, refund, reasonHash);
+    }
+
+    /// @inheritdoc IUsageMeter
+    function setPlatformFee(uint16 feeBps) external {
+        _state.setPlatformFee(_consortium, feeBps);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                          THE REPORT PATH
+    //////////////////////////////////////////////////////////////*/
+
+    function _newMemo() private view returns (Memo memory memo) {
+        memo.domainSeparator = _domainSeparatorV4();
+    }
+
+    /// @dev Reserves `size` bytes of memory.
+    function _allocate(uint256 size) private pure returns (uint256 at) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            at := mload(0x40)
+            mstore(0x40, add(at, and(add(size, 31), not(31))))
+        }
+    }
+
+    /// @dev Copies the packed report at `offset` of the batch to `buffer`; returns where the next one starts.
+    /// Reverts if the batch ends inside the report.
+    function _copyReport(bytes calldata batch, uint256 offset, uint256 buffer) private pure returns (uint256 next) {
+        // Cannot overflow: offsets are bounded by the calldata's length.
+        unchecked {
+            if (offset + PACKED_REPORT > batch.length) revert UsageMeterMalformedBatch(offset);
+            next = offset + PACKED_REPORT + 8 * uint8(batch[offset + LICENSED_COUNT_AT]);
+        }
+        if (next > batch.length) revert UsageMeterMalformedBatch(offset);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            calldatacopy(buffer, add(batch.offset, offset), sub(next, offset))
+        }
+    }
+
+    /// @dev Records the packed report at memory `p` (layout in {IUsageMeter-submitReports}), read as two words:
+    /// w0 = bytes 0-31: orderId << 192 | sequence << 160 | periodStart << 120 | periodEnd << 80 |
+    /// machineSeconds << 16 | ...; w1 = bytes 30-61: units << 192 | inspections << 160 | n << 152 | ...;
+    /// then n licensed-product counts (8 bytes each) from byte 43, then readingsRoot, r, s, v.
+    /// One function, so that the common path keeps everything on the stack.
+    // solhint-disable function-max-lines
+    /// @dev Records the packed report at memory `p` (layout in {IUsageMeter-submitReports}), read as two words:
+    /// w0 = bytes 0-31: orderId << 192 | sequence << 160 | periodStart << 120 | periodEnd << 80 |
+    /// machineSeconds << 16 | ...; w1 = bytes 30-61: units << 192 | inspections << 160 | n << 152 | ...;
+    /// then n licensed-product counts (8 bytes each) from byte 43, then readingsRoot, r, s, v.
+    /// The order's two slots (head, then meter word; MeterLedger.Hot) are read once and written once. The
+    /// common path is assembly on those words (their layout is in MeterLedger); what only some orders use
+    /// (royalties, spending caps, tiers beyond the first threshold) is Solidity.
+    function _record(uint256 p, Memo memory memo, bool strict) private returns (ReportOutcome) {
+        uint256 w0;
+        uint256 w1;
+        uint256 slot;
+        uint256 word;
+        uint256 code;
+        {
+            mapping(uint64 => MeterLedger.Hot) storage hot = _state.hot;
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                w0 := mload(p)
+                w1 := mload(add(p, 30))
+                mstore(0x00, shr(192, w0))
+                mstore(0x20, hot.slot)
+                slot := keccak256(0x00, 0x40)
+                word := sload(add(slot, 1))
+                let orderFlags := shr(248, word)
+                let n := and(shr(152, w1), 0xff)
+                // Open (flag bit 0), and n either 0 or the order's licence count (flag bits 4-6).
+                switch and(orderFlags, 1)
+                case 0 {
+                    code := ORDER_NOT_OPEN
+                }
+                default {
+                    if and(iszero(iszero(n)), iszero(eq(n, and(shr(4, orderFlags), 7)))) {
+                        code := LICENSED_PRODUCTS_MISMATCH
+                    }
+                }
+            }
+        }
+        if (code != 0) return _reject(strict, w0, RejectReason(code));
+        bytes32 digest = _digest(p, w0, w1, memo.domainSeparator);
+        {
+            bytes32 r;
+            bytes32 s;
+            uint8 v;
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                let tail := add(p, add(75, shl(3, and(shr(152, w1), 0xff))))
+                r := mload(tail)
+                s := mload(add(tail, 0x20))
+                v := byte(0, mload(add(tail, 0x40)))
+            }
+            (address signer, , ) = ECDSA.tryRecover(digest, v, r, s);
+            if (signer == address(0)) return _reject(strict, w0, RejectReason.InvalidSignature);
+            if (signer != memo.signer) {
+                memo.key = _packedKey(signer);
+                memo.signer = signer;
+            }
+        }
+        uint256 head;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            head := sload(slot)
+        }
+        bool licensed = (w1 >> 152) & 0xff != 0 && _anyLicensed(p, w1);
+        code = _verdict(w0, w1, memo.key, head, word, licensed);
+        uint256 counted;
+        if (code == 0) (code, counted) = _count(w0, w1, memo.key, word);
+        if (code != 0) {
+            if (code != DUPLICATE) return _reject(strict, w0, RejectReason(code));
+            emit ReportDuplicate(uint64(w0 >> 192), KeyKind(memo.key >> KEY_KIND_SHIFT), uint32(w0 >> 160));
+            return ReportOutcome.Duplicate;
+        }
+        uint256 charge;
+        _loadTariff(memo, head);
+        (counted, charge) = _charge(p, memo, word, counted, licensed);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(add(slot, 1), counted)
+            // The reports hash: h' = bytes20(keccak256(abi.encode(h, digest))), above machine id and version.
+            mstore(0x00, shl(96, shr(96, head)))
+            mstore(0x20, digest)
+            sstore(slot, or(and(head, 0xffffffffffffffffffffffff), shl(96, shr(96, keccak256(0x00, 0x40)))))
+        }
+        emit ReportRecorded(uint64(w0 >> 192), digest, charge);
+        return ReportOutcome.Recorded;
+    }
+
+    /// @dev The checks of {RejectReason} after the signature, in its order: the first that fails names the
+    /// reason (0: none). `key` is the signer's packed key (see {Memo}).
+    function _verdict(
+        uint256 w0,
+        uint256 w1,
+        uint256 key,
+        uint256 head,
+        uint256 word,
+        bool licensed
+    ) private view returns (uint256 code) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let periodStart := and(shr(120, w0), 0xffffffffff)
+            let periodEnd := and(shr(80, w0), 0xffffffffff)
+            let machineSeconds := and(shr(16, w0), 0xffffffffffffffff)
+            let validUntil := and(shr(KEY_VALID_UNTIL_SHIFT, key), 0xffffffffff)
+            if iszero(and(key, 0xffffffffffffffff)) {
+                code := UNKNOWN_SIGNER
+            }
+            if and(iszero(code), iszero(iszero(and(xor(key, head), 0xffffffffffffffff)))) {
+                code := SIGNER_OF_ANOTHER_MACHINE
+            }
+            if and(iszero(code), lt(periodEnd, periodStart)) {
+                code := PERIOD_ENDS_BEFORE_START
+            }
+            if and(iszero(code), gt(periodEnd, timestamp())) {
+                code := PERIOD_IN_FUTURE
+            }
+            // The expiry is at bits 208-247 of the meter word.
+            if and(iszero(code), gt(periodEnd, and(shr(208, word), 0xffffffffff))) {
+                code := PERIOD_AFTER_EXPIRY
+            }
+            if and(
+                iszero(code),
+                or(
+                    gt(and(shr(KEY_VALID_FROM_SHIFT, key), 0xffffffffff), periodEnd),
+                    and(iszero(iszero(validUntil)), iszero(lt(periodEnd, validUntil)))
+                )
+            ) {
+                code := SIGNER_NOT_VALID_AT_PERIOD_END
+            }
+            if iszero(code) {
+                switch shr(KEY_KIND_SHIFT, key)
+                case 0 {
+                    // A device reports no inspections and at most the period's length in machine seconds.
+                    if and(shr(160, w1), 0xffffffff) {
+                        code := COUNTS_NOT_ALLOWED_FOR_SIGNER
+                    }
+                    if and(iszero(code), gt(machineSeconds, sub(periodEnd, periodStart))) {
+                        code := MORE_SECONDS_THAN_THE_PERIOD
+                    }
+                }
+                default {
+                    // An inspector reports inspections only.
+                    if or(or(machineSeconds, shr(192, w1)), licensed) {
+                        code := COUNTS_NOT_ALLOWED_FOR_SIGNER
+                    }
+                }
+            }
+        }
+    }
+
+    /// @dev The meter word with the report counted in its signer kind's stream, or why it is not: a duplicate,
+    /// a gap, or counts that would overflow. Streams at bits 0-31 (device) and 32-63 (inspector) of the meter
+    /// word, machine seconds at 64-103 and units at 104-143.
+    function _count(
+        uint256 w0,
+        uint256 w1,
+        uint256 key,
+        uint256 word
+    ) private pure returns (uint256 code, uint256 counted) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let shift := mul(iszero(iszero(shr(KEY_KIND_SHIFT, key))), 32)
+            let sequence := and(shr(160, w0), 0xffffffff)
+            let last := and(shr(shift, word), 0xffffffff)
+            switch gt(sequence, last)
+            case 0 {
+                code := DUPLICATE
+            }
+            default {
+                if iszero(eq(sequence, add(last, 1))) {
+                    code := SEQUENCE_GAP
+                }
+                let seconds_ := add(and(shr(64, word), 0xffffffffff), and(shr(16, w0), 0xffffffffffffffff))
+                let units := add(and(shr(104, word), 0xffffffffff), shr(192, w1))
+                if and(iszero(code), or(gt(seconds_, 0xffffffffff), gt(units, 0xffffffffff))) {
+                    code := COUNTS_TOO_LARGE
+                }
+                counted := or(
+                    and(word, not(or(or(shl(64, 0xffffffffff), shl(104, 0xffffffffff)), shl(shift, 0xffffffff)))),
+                    or(or(shl(64, seconds_), shl(104, units)), shl(shift, sequence))
+                )
+            }
+        }
+    }
+
+    /// @dev The report's EIP-712 digest: UsageReportHash's type under the meter's domain.
+    function _digest(uint256 p, uint256 w0, uint256 w1, bytes32 domainSeparator) private pure returns (bytes32 digest) {
+        bytes32 typeHash = UsageReportHash.USAGE_REPORT_TYPEHASH;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let n := and(shr(152, w1), 0xff)
+            // keccak256(abi.encodePacked(uint64[] licensedProducts)) pads each count to a word.
+            let ptr := mload(0x40)
+            for {
+                let i := 0
+            } lt(i, n) {
+                i := add(i, 1)
+            } {
+                mstore(add(ptr, shl(5, i)), shr(192, mload(add(p, add(43, shl(3, i))))))
+            }
+            let licensedHash := keccak256(ptr, shl(5, n))
+            mstore(ptr, typeHash)
+            mstore(add(ptr, 0x20), shr(192, w0))
+            mstore(add(ptr, 0x40), and(shr(160, w0), 0xffffffff))
+            mstore(add(ptr, 0x60), and(shr(120, w0), 0xffffffffff))
+            mstore(add(ptr, 0x80), and(shr(80, w0), 0xffffffffff))
+            mstore(add(ptr, 0xa0), and(shr(16, w0), 0xffffffffffffffff))
+            mstore(add(ptr, 0xc0), shr(192, w1))
+            mstore(add(ptr, 0xe0), and(shr(160, w1), 0xffffffff))
+            mstore(add(ptr, 0x100), licensedHash)
+            mstore(add(ptr, 0x120), mload(add(p, add(43, shl(3, n)))))
+            let structHash := keccak256(ptr, 0x140)
+            // MessageHashUtils.toTypedDataHash(domainSeparator, structHash)
+            mstore(ptr, hex"1901")
+            mstore(add(ptr, 0x02), domainSeparator)
+            mstore(add(ptr, 0x22), structHash)
+            digest := keccak256(ptr, 0x42)
+        }
+    }
+
+    /// @dev Prices the report (TariffMath's rules, metered cumulatively over the order), caps the price by the
+    /// escrow left and the spending cap, and books it: royalties first, the provider's part takes what is
+    /// left. `word` is the meter before the report, `counted` after its counts; returns the meter word to
+    /// store and the charge.
+    function _charge(
+        uint256 p,
+        Memo memory memo,
+        uint256 word,
+        uint256 counted,
+        bool licensed
+    ) private returns (uint256, uint256 charge) {
+        uint256 w0;
+        uint256 w1;
+        uint256 total;
+        uint256 tieredUnits;
+        // Machine time on top of the order's seconds (rounding once over the order), units while production is
+        // linear (up to the first tier's threshold), inspections. Cannot overflow: counts are below 2^40 in
+        // total and prices below 2^96 (see TariffMath's bounds).
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            w0 := mload(p)
+            w1 := mload(add(p, 30))
+            let hourly := mload(add(memo, 0x80))
+            total := sub(
+                div(mul(and(shr(64, counted), 0xffffffffff), hourly), 3600),
+                div(mul(and(shr(64, word), 0xffffffffff), hourly), 3600)
+            )
+            let units := shr(192, w1)
+            if units {
+                switch gt(and(shr(104, counted), 0xffffffffff), mload(add(memo, 0x100)))
+                case 0 {
+                    total := add(total, mul(units, mload(add(memo, 0xa0))))
+                }
+                default {
+                    tieredUnits := units
+                }
+            }
+            total := add(total, mul(and(shr(160, w1), 0xffffffff), mload(add(memo, 0xc0))))
+        }
+        if (tieredUnits != 0) {
+            uint64 unitsAfter = uint64((counted >> MeterLedger.UNITS_SHIFT) & MeterLedger.MASK_40);
+            uint96 base = uint96(memo.pricePerUnit);
+            total +=
+                TariffMath.production(base, memo.tiers, unitsAfter) -
+                TariffMath.production(base, memo.tiers, unitsAfter - uint64(tieredUnits));
+        }
+        uint256 orderFlags = counted >> MeterLedger.FLAGS_SHIFT;
+        // Used: machine seconds, units, inspections or licensed products counted; the setup fee is due once.
+        if (orderFlags & MeterLedger.USED == 0 && (licensed || ((w0 >> 16) & MeterLedger.MASK_64) | (w1 >> 160) != 0)) {
+            total += memo.setupFee;
+            orderFlags |= MeterLedger.USED;
+        }
+        uint256 royalties = licensed ? _royaltyTotal(p, w0, w1) : 0;
+        total += royalties;
+        uint256 left = MeterLedger.available(counted);
+        charge = total < left ? total : left;
+        if (charge < total) {
+            orderFlags |= MeterLedger.EXHAUSTED;
+            emit OrderExhausted(uint64(w0 >> 192), total - charge);
+        }
+        if (orderFlags & MeterLedger.CAPPED != 0) charge = _capped(w0, charge, total);
+        if (royalties != 0) _bookRoyalties(p, w0, w1, charge);
+        // Cannot underflow: the charge is at most what is left.
+        unchecked {
+            counted =
+                (counted &
+                    ~((MeterLedger.MASK_64 << MeterLedger.AVAILABLE_SHIFT) |
+                        (uint256(0xff) << MeterLedger.FLAGS_SHIFT))) |
+                ((left - charge) << MeterLedger.AVAILABLE_SHIFT) |
+                (orderFlags << MeterLedger.FLAGS_SHIFT);
+        }
+        return (counted, charge);
+    }
+    // solhint-enable function-max-lines
+
+    /// @dev The registry's key record of `signer`, packed into one word (see {Memo}).
+    function _packedKey(address signer) private view returns (uint256) {
+        SignerKey memory key = _registry.signerKey(signer);
+        return
+            uint256(key.machineId) |
+            (uint256(key.validFrom) << KEY_VALID_FROM_SHIFT) |
+            (uint256(key.validUntil) << KEY_VALID_UNTIL_SHIFT) |
+            (uint256(key.kind) << KEY_KIND_SHIFT);
+    }
+
+    /// @dev Loads the order's tariff into the memo unless the previous report used the same one.
+    function _loadTariff(Memo memory memo, uint256 head) private view {
+        // The head's low 96 bits, machine id and tariff version, are the tariff's key.
+        uint256 key = head & MeterLedger.MASK_96;
+        if (key == memo.tariffKey) return;
+        MeterLedger.CachedTariff storage tariff = _state.tariffs[bytes32(key)];
+        memo.tariffKey = key;
+        memo.pricePerHour = tariff.pricePerHour;
+        memo.pricePerUnit = tariff.pricePerUnit;
+        memo.pricePerInspection = tariff.pricePerInspection;
+        memo.setupFee = tariff.setupFee;
+        uint256 tierCount = tariff.tierCount;
+        memo.tiers = new UnitTier[](tierCount);
+        for (uint256 i; i < tierCount; ++i) {
+            memo.tiers[i] = tariff.tiers[i];
+        }
+        memo.linearUpTo = tierCount == 0 ? type(uint256).max : tariff.tiers[0].threshold;
+    }
+
+    function _licensed(uint256 p, uint256 i) private pure returns (uint256 count) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            count := shr(192, mload(add(p, add(43, shl(3, i)))))
+        }
+    }
+
+    function _anyLicensed(uint256 p, uint256 w1) private pure returns (bool) {
+        uint256 n = (w1 >> 152) & 0xff;
+        for (uint256 i; i < n; ++i) {
+            if (_licensed(p, i) != 0) return true;
+        }
+        return false;
+    }
+
+    function _royaltyTotal(uint256 p, uint256 w0, uint256 w1) private view returns (uint256 total) {
+        MeterLedger.LicenseTerm[] storage terms = _state.licenseTerms[uint64(w0 >> 192)];
+        uint256 n = (w1 >> 152) & 0xff;
+        for (uint256 i; i < n; ++i) {
+            total += _licensed(p, i) * terms[i].royalty;
+        }
+    }
+
+    function _bookRoyalties(uint256 p, uint256 w0, uint256 w1, uint256 budget) private {
+        uint64 orderId = uint64(w0 >> 192);
+        MeterLedger.LicenseTerm[] storage terms = _state.licenseTerms[orderId];
+        uint64[4] storage booked = _state.royaltyBooks[orderId].charged;
+        uint256 n = (w1 >> 152) & 0xff;
+        for (uint256 i; i < n && budget != 0; ++i) {
+            uint256 royalty = _licensed(p, i) * terms[i].royalty;
+            uint256 amount = royalty < budget ? royalty : budget;
+            budget -= amount;
+            // Cannot overflow: royalties are part of the charges, below 2^64.
+            booked[i] += uint64(amount);
+        }
+    }
+
+    /// @dev The charge within the order's spending cap for the period the report's period end falls in.
+    function _capped(uint256 w0, uint256 charge, uint256 total) private returns (uint256) {
+        uint64 orderId = uint64(w0 >> 192);
+        MeterLedger.Cap storage cap = _state.caps[orderId];
+        uint256 limit = cap.limit;
+        uint64 period = uint64(((w0 >> 80) & MeterLedger.MASK_40) / cap.period);
+        uint256 spent = cap.spent[period];
+        uint256 allowed = limit > spent ? limit - spent : 0;
+        if (charge > allowed) {
+            emit SpendingCapReached(orderId, period, total - allowed);
+            charge = allowed;
+        }
+        cap.spent[period] = spent + charge;
+        return charge;
+    }
+
+    /// @dev Rejects the report whose first word is `w0`: reverts if it was submitted alone, else emits.
+    function _reject(bool strict, uint256 w0, RejectReason reason) private returns (ReportOutcome) {
+        uint64 orderId = uint64(w0 >> 192);
+        uint32 sequence = uint32(w0 >> 160);
+        if (strict) revert UsageMeterReportRejected(orderId, sequence, reason);
+        emit ReportRejected(orderId, sequence, reason);
+        return ReportOutcome.Rejected;
+    }
+}
