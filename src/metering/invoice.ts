@@ -236,24 +236,13 @@ export async function loadInvoice(
     fromBlock: opened.blockNumber,
     toBlock: issued.blockNumber,
   });
-  const inputs = new Map<Hex, Map<Hex, SignedReport>>();
+  const signedReport = recordedReportFinder(client, domain);
   const kinds = new Map<Address, ReportKind>();
   const recorded: Recorded[] = [];
   for (const log of logs) {
     const { digest, charge } = log.args;
     if (digest === undefined || charge === undefined) continue;
-    let byDigest = inputs.get(log.transactionHash);
-    if (byDigest === undefined) {
-      byDigest = await reportsOfTransaction(client, domain, log.transactionHash);
-      inputs.set(log.transactionHash, byDigest);
-    }
-    const signed = byDigest.get(digest);
-    if (signed === undefined) {
-      throw new InvoiceVerificationError(
-        `Transaction ${log.transactionHash} recorded report ${digest} of order ${orderId}, but its input holds no ` +
-          "report with that digest (was it relayed through another contract?).",
-      );
-    }
+    const signed = await signedReport(log.transactionHash, digest, orderId);
     const signer = await reportSigner(domain, signed);
     let kind = kinds.get(signer);
     if (kind === undefined) {
@@ -339,7 +328,33 @@ export async function loadInvoice(
   };
 }
 
-/** The reports in a recording transaction's input, by digest. */
+/**
+ * Finds the signed report a ReportRecorded event names (by its transaction and digest) in the input of the
+ * transaction that recorded it; reads each transaction once.
+ */
+export function recordedReportFinder(
+  client: PublicClient,
+  domain: MeterDomain,
+): (transactionHash: Hex, digest: Hex, orderId: bigint) => Promise<SignedReport> {
+  const inputs = new Map<Hex, Map<Hex, SignedReport>>();
+  return async (transactionHash, digest, orderId) => {
+    let byDigest = inputs.get(transactionHash);
+    if (byDigest === undefined) {
+      byDigest = await reportsOfTransaction(client, domain, transactionHash);
+      inputs.set(transactionHash, byDigest);
+    }
+    const signed = byDigest.get(digest);
+    if (signed === undefined) {
+      throw new InvoiceVerificationError(
+        `Transaction ${transactionHash} recorded report ${digest} of order ${orderId}, but its input holds no ` +
+          "report with that digest (was it relayed through another contract?).",
+      );
+    }
+    return signed;
+  };
+}
+
+/** The reports in a recording transaction's input (a `submitReports` or `submitReport` call), by digest. */
 async function reportsOfTransaction(
   client: PublicClient,
   domain: MeterDomain,

@@ -23,6 +23,8 @@ import {
 } from "../../src/metering/invoice.js";
 import { ReadingKind, readingsRoot } from "../../src/metering/readings.js";
 import { signReport, type MeterDomain, type SignedReport, type UsageReport } from "../../src/metering/report.js";
+import { usageRecords } from "../../src/metering/usage.js";
+import { usageInsight } from "../../src/broker/insight.js";
 import { formatEuro, parseEuro } from "../../src/sdk/money.js";
 import { referenceHash } from "../../src/sdk/references.js";
 import { viemChain, type ViemChain } from "../../scripts/lib/chain.js";
@@ -375,6 +377,37 @@ describe("Invoices as documents (src/metering/invoice.ts)", function () {
       const refund = doc.totals.adjustments.find((row) => row.item === "refunded to the consumer (disputes)");
       expect(refund?.providerNet).to.equal(-parseEuro("2"));
       expectReconciled(doc);
+    });
+  });
+
+  describe("usage records for the owner's insight (src/metering/usage.ts)", function () {
+    it("reads every recorded report with its machine, booked capability, counts and charge", async function () {
+      const { f, orderId } = await loadSettled();
+      const records = await usageRecords(f.chain.publicClient, f.meterAddress, { machineId: 1n });
+      const logs = await f.meter.queryFilter(f.meter.filters.ReportRecorded());
+      // Order 1: three device reports and one inspection; order 2: one device report.
+      expect(records.map((r) => r.orderId)).to.deep.equal([orderId, orderId + 1n, orderId, orderId, orderId]);
+      expect(records.map((r) => r.charged)).to.deep.equal(logs.map((log) => log.args.charge));
+      expect(records.map((r) => [r.machineSeconds, r.units, r.inspections])).to.deep.equal([
+        [480n, 60n, 0],
+        [100n, 5n, 0],
+        [590n, 70n, 0],
+        [333n, 7n, 0],
+        [0n, 0n, 2],
+      ]);
+      for (const record of records) {
+        expect([record.machineId, record.capability]).to.deep.equal([1n, referenceHash("laser-cutting")]);
+        expect(record.periodEnd - record.periodStart).to.equal(600);
+      }
+      const [laser] = usageInsight(records);
+      expect([laser!.orders, laser!.reports, laser!.machineSeconds, laser!.units, laser!.inspections]).to.deep.equal([
+        2,
+        5,
+        1503n,
+        142n,
+        2,
+      ]);
+      expect(await usageRecords(f.chain.publicClient, f.meterAddress, { machineId: 2n })).to.deep.equal([]);
     });
   });
 
