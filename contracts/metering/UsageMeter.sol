@@ -31,6 +31,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     /// @dev What consecutive reports of a batch usually share: the signer's key and the tariff.
     struct Memo {
         bytes32 domainSeparator;
+        bytes32 typeHash;
         address signer;
         /// @dev The signer's key packed: machine id (bits 0-63), valid from (64-103), valid until (104-143),
         /// kind (144-151).
@@ -56,9 +57,15 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     uint256 private constant MAX_LICENSES = 4;
     /// @dev Where a packed report's count of licensed products is.
     uint256 private constant LICENSED_COUNT_AT = 42;
+    /// @dev The same count as a byte of the report's second word (bytes 32-63).
+    uint256 private constant LICENSED_COUNT_IN_WORD_1 = 10;
     uint256 private constant KEY_VALID_FROM_SHIFT = 64;
     uint256 private constant KEY_VALID_UNTIL_SHIFT = 104;
     uint256 private constant KEY_KIND_SHIFT = 144;
+    /// @dev keccak256(""): the hash of an empty array of licensed-product counts.
+    uint256 private constant EMPTY_ARRAY_HASH = 0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470;
+    /// @dev The reason for each bit of {_check}'s failed rules, bit 0 in the first byte.
+    uint256 private constant REASON_OF_BIT = 0x0304060708050a0cff090d000000000000000000000000000000000000000000;
 
     // RejectReason's values as plain numbers, for the report path's assembly.
     uint256 private constant ORDER_NOT_OPEN = 1;
@@ -272,6 +279,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
 
     function _newMemo() private view returns (Memo memory memo) {
         memo.domainSeparator = _domainSeparatorV4();
+        memo.typeHash = UsageReportHash.USAGE_REPORT_TYPEHASH;
     }
 
     /// @dev Reserves `size` bytes of memory.
@@ -289,20 +297,17 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         // Cannot overflow: offsets are bounded by the calldata's length.
         unchecked {
             if (offset + PACKED_REPORT > batch.length) revert UsageMeterMalformedBatch(offset);
-            next = offset + PACKED_REPORT + 8 * uint8(batch[offset + LICENSED_COUNT_AT]);
         }
-        if (next > batch.length) revert UsageMeterMalformedBatch(offset);
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            calldatacopy(buffer, add(batch.offset, offset), sub(next, offset))
+            let start := add(batch.offset, offset)
+            // The report's count of licensed products, 8 bytes each.
+            next := add(add(offset, PACKED_REPORT), shl(3, byte(0, calldataload(add(start, LICENSED_COUNT_AT)))))
+            calldatacopy(buffer, start, sub(next, offset))
         }
+        if (next > batch.length) revert UsageMeterMalformedBatch(offset);
     }
 
-    /// @dev Records the packed report at memory `p` (layout in {IUsageMeter-submitReports}), read as two words:
-    /// w0 = bytes 0-31: orderId << 192 | sequence << 160 | periodStart << 120 | periodEnd << 80 |
-    /// machineSeconds << 16 | ...; w1 = bytes 30-61: units << 192 | inspections << 160 | n << 152 | ...;
-    /// then n licensed-product counts (8 bytes each) from byte 43, then readingsRoot, r, s, v.
-    /// One function, so that the common path keeps everything on the stack.
     // solhint-disable function-max-lines
     /// @dev Records the packed report at memory `p` (layout in {IUsageMeter-submitReports}), read as two words:
     /// w0 = bytes 0-31: orderId << 192 | sequence << 160 | periodStart << 120 | periodEnd << 80 |
@@ -312,23 +317,20 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     /// common path is assembly on those words (their layout is in MeterLedger); what only some orders use
     /// (royalties, spending caps, tiers beyond the first threshold) is Solidity.
     function _record(uint256 p, Memo memory memo, bool strict) private returns (ReportOutcome) {
-        uint256 w0;
-        uint256 w1;
         uint256 slot;
         uint256 word;
         uint256 code;
+        bytes32 digest;
         {
             mapping(uint64 => MeterLedger.Hot) storage hot = _state.hot;
             // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
-                w0 := mload(p)
-                w1 := mload(add(p, 30))
-                mstore(0x00, shr(192, w0))
+                let n := byte(LICENSED_COUNT_IN_WORD_1, mload(add(p, 0x20)))
+                mstore(0x00, shr(192, mload(p)))
                 mstore(0x20, hot.slot)
                 slot := keccak256(0x00, 0x40)
                 word := sload(add(slot, 1))
                 let orderFlags := shr(248, word)
-                let n := and(shr(152, w1), 0xff)
                 // Open (flag bit 0), and n either 0 or the order's licence count (flag bits 4-6).
                 switch and(orderFlags, 1)
                 case 0 {
@@ -341,169 +343,27 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
                 }
             }
         }
-        if (code != 0) return _reject(strict, w0, RejectReason(code));
-        bytes32 digest = _digest(p, w0, w1, memo.domainSeparator);
-        {
-            bytes32 r;
-            bytes32 s;
-            uint8 v;
-            // solhint-disable-next-line no-inline-assembly
-            assembly ("memory-safe") {
-                let tail := add(p, add(75, shl(3, and(shr(152, w1), 0xff))))
-                r := mload(tail)
-                s := mload(add(tail, 0x20))
-                v := byte(0, mload(add(tail, 0x40)))
-            }
-            (address signer, , ) = ECDSA.tryRecover(digest, v, r, s);
-            if (signer == address(0)) return _reject(strict, w0, RejectReason.InvalidSignature);
-            if (signer != memo.signer) {
-                memo.key = _packedKey(signer);
-                memo.signer = signer;
-            }
-        }
-        uint256 head;
+        if (code != 0) return _reject(strict, p, RejectReason(code));
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            head := sload(slot)
-        }
-        bool licensed = (w1 >> 152) & 0xff != 0 && _anyLicensed(p, w1);
-        code = _verdict(w0, w1, memo.key, head, word, licensed);
-        uint256 counted;
-        if (code == 0) (code, counted) = _count(w0, w1, memo.key, word);
-        if (code != 0) {
-            if (code != DUPLICATE) return _reject(strict, w0, RejectReason(code));
-            emit ReportDuplicate(uint64(w0 >> 192), KeyKind(memo.key >> KEY_KIND_SHIFT), uint32(w0 >> 160));
-            return ReportOutcome.Duplicate;
-        }
-        uint256 charge;
-        _loadTariff(memo, head);
-        (counted, charge) = _charge(p, memo, word, counted, licensed);
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            sstore(add(slot, 1), counted)
-            // The reports hash: h' = bytes20(keccak256(abi.encode(h, digest))), above machine id and version.
-            mstore(0x00, shl(96, shr(96, head)))
-            mstore(0x20, digest)
-            sstore(slot, or(and(head, 0xffffffffffffffffffffffff), shl(96, shr(96, keccak256(0x00, 0x40)))))
-        }
-        emit ReportRecorded(uint64(w0 >> 192), digest, charge);
-        return ReportOutcome.Recorded;
-    }
-
-    /// @dev The checks of {RejectReason} after the signature, in its order: the first that fails names the
-    /// reason (0: none). `key` is the signer's packed key (see {Memo}).
-    function _verdict(
-        uint256 w0,
-        uint256 w1,
-        uint256 key,
-        uint256 head,
-        uint256 word,
-        bool licensed
-    ) private view returns (uint256 code) {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let periodStart := and(shr(120, w0), 0xffffffffff)
-            let periodEnd := and(shr(80, w0), 0xffffffffff)
-            let machineSeconds := and(shr(16, w0), 0xffffffffffffffff)
-            let validUntil := and(shr(KEY_VALID_UNTIL_SHIFT, key), 0xffffffffff)
-            if iszero(and(key, 0xffffffffffffffff)) {
-                code := UNKNOWN_SIGNER
-            }
-            if and(iszero(code), iszero(iszero(and(xor(key, head), 0xffffffffffffffff)))) {
-                code := SIGNER_OF_ANOTHER_MACHINE
-            }
-            if and(iszero(code), lt(periodEnd, periodStart)) {
-                code := PERIOD_ENDS_BEFORE_START
-            }
-            if and(iszero(code), gt(periodEnd, timestamp())) {
-                code := PERIOD_IN_FUTURE
-            }
-            // The expiry is at bits 208-247 of the meter word.
-            if and(iszero(code), gt(periodEnd, and(shr(208, word), 0xffffffffff))) {
-                code := PERIOD_AFTER_EXPIRY
-            }
-            if and(
-                iszero(code),
-                or(
-                    gt(and(shr(KEY_VALID_FROM_SHIFT, key), 0xffffffffff), periodEnd),
-                    and(iszero(iszero(validUntil)), iszero(lt(periodEnd, validUntil)))
-                )
-            ) {
-                code := SIGNER_NOT_VALID_AT_PERIOD_END
-            }
-            if iszero(code) {
-                switch shr(KEY_KIND_SHIFT, key)
-                case 0 {
-                    // A device reports no inspections and at most the period's length in machine seconds.
-                    if and(shr(160, w1), 0xffffffff) {
-                        code := COUNTS_NOT_ALLOWED_FOR_SIGNER
-                    }
-                    if and(iszero(code), gt(machineSeconds, sub(periodEnd, periodStart))) {
-                        code := MORE_SECONDS_THAN_THE_PERIOD
-                    }
-                }
-                default {
-                    // An inspector reports inspections only.
-                    if or(or(machineSeconds, shr(192, w1)), licensed) {
-                        code := COUNTS_NOT_ALLOWED_FOR_SIGNER
-                    }
-                }
-            }
-        }
-    }
-
-    /// @dev The meter word with the report counted in its signer kind's stream, or why it is not: a duplicate,
-    /// a gap, or counts that would overflow. Streams at bits 0-31 (device) and 32-63 (inspector) of the meter
-    /// word, machine seconds at 64-103 and units at 104-143.
-    function _count(
-        uint256 w0,
-        uint256 w1,
-        uint256 key,
-        uint256 word
-    ) private pure returns (uint256 code, uint256 counted) {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let shift := mul(iszero(iszero(shr(KEY_KIND_SHIFT, key))), 32)
-            let sequence := and(shr(160, w0), 0xffffffff)
-            let last := and(shr(shift, word), 0xffffffff)
-            switch gt(sequence, last)
-            case 0 {
-                code := DUPLICATE
-            }
-            default {
-                if iszero(eq(sequence, add(last, 1))) {
-                    code := SEQUENCE_GAP
-                }
-                let seconds_ := add(and(shr(64, word), 0xffffffffff), and(shr(16, w0), 0xffffffffffffffff))
-                let units := add(and(shr(104, word), 0xffffffffff), shr(192, w1))
-                if and(iszero(code), or(gt(seconds_, 0xffffffffff), gt(units, 0xffffffffff))) {
-                    code := COUNTS_TOO_LARGE
-                }
-                counted := or(
-                    and(word, not(or(or(shl(64, 0xffffffffff), shl(104, 0xffffffffff)), shl(shift, 0xffffffff)))),
-                    or(or(shl(64, seconds_), shl(104, units)), shl(shift, sequence))
-                )
-            }
-        }
-    }
-
-    /// @dev The report's EIP-712 digest: UsageReportHash's type under the meter's domain.
-    function _digest(uint256 p, uint256 w0, uint256 w1, bytes32 domainSeparator) private pure returns (bytes32 digest) {
-        bytes32 typeHash = UsageReportHash.USAGE_REPORT_TYPEHASH;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
+            // The EIP-712 digest: UsageReportHash's struct hash under the meter's domain (both in the memo).
+            let w0 := mload(p)
+            let w1 := mload(add(p, 30))
             let n := and(shr(152, w1), 0xff)
-            // keccak256(abi.encodePacked(uint64[] licensedProducts)) pads each count to a word.
             let ptr := mload(0x40)
-            for {
-                let i := 0
-            } lt(i, n) {
-                i := add(i, 1)
-            } {
-                mstore(add(ptr, shl(5, i)), shr(192, mload(add(p, add(43, shl(3, i))))))
+            // keccak256(abi.encodePacked(uint64[] licensedProducts)) pads each count to a word.
+            let licensedHash := EMPTY_ARRAY_HASH
+            if n {
+                for {
+                    let i := 0
+                } lt(i, n) {
+                    i := add(i, 1)
+                } {
+                    mstore(add(ptr, shl(5, i)), shr(192, mload(add(p, add(43, shl(3, i))))))
+                }
+                licensedHash := keccak256(ptr, shl(5, n))
             }
-            let licensedHash := keccak256(ptr, shl(5, n))
-            mstore(ptr, typeHash)
+            mstore(ptr, mload(add(memo, 0x20)))
             mstore(add(ptr, 0x20), shr(192, w0))
             mstore(add(ptr, 0x40), and(shr(160, w0), 0xffffffff))
             mstore(add(ptr, 0x60), and(shr(120, w0), 0xffffffffff))
@@ -516,9 +376,161 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
             let structHash := keccak256(ptr, 0x140)
             // MessageHashUtils.toTypedDataHash(domainSeparator, structHash)
             mstore(ptr, hex"1901")
-            mstore(add(ptr, 0x02), domainSeparator)
+            mstore(add(ptr, 0x02), mload(memo))
             mstore(add(ptr, 0x22), structHash)
             digest := keccak256(ptr, 0x42)
+        }
+        {
+            bytes32 r;
+            bytes32 s;
+            uint8 v;
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                let tail := add(p, add(75, shl(3, byte(LICENSED_COUNT_IN_WORD_1, mload(add(p, 0x20))))))
+                r := mload(tail)
+                s := mload(add(tail, 0x20))
+                v := byte(0, mload(add(tail, 0x40)))
+            }
+            (address signer, , ) = ECDSA.tryRecover(digest, v, r, s);
+            if (signer == address(0)) return _reject(strict, p, RejectReason.InvalidSignature);
+            if (signer != memo.signer) {
+                memo.key = _packedKey(signer);
+                memo.signer = signer;
+            }
+        }
+        uint256 head;
+        bool licensed;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            head := sload(slot)
+            // Whether any licensed-product count (8 bytes each from byte 43) is positive.
+            for {
+                let i := 0
+                let n := byte(LICENSED_COUNT_IN_WORD_1, mload(add(p, 0x20)))
+            } lt(i, n) {
+                i := add(i, 1)
+            } {
+                if shr(192, mload(add(p, add(43, shl(3, i))))) {
+                    licensed := 1
+                    break
+                }
+            }
+        }
+        uint256 counted;
+        (code, counted) = _check(p, memo.key, head, word, licensed);
+        if (code != 0) {
+            if (code != DUPLICATE) return _reject(strict, p, RejectReason(code));
+            emit ReportDuplicate(_orderIdAt(p), KeyKind(memo.key >> KEY_KIND_SHIFT), _sequenceAt(p));
+            return ReportOutcome.Duplicate;
+        }
+        // The head's low 96 bits, machine id and tariff version, are the tariff's key.
+        if (head & MeterLedger.MASK_96 != memo.tariffKey) _loadTariff(memo, head & MeterLedger.MASK_96);
+        uint256 charge;
+        (counted, charge) = _charge(p, memo, word, counted, licensed);
+        bytes32 recorded = ReportRecorded.selector;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(add(slot, 1), counted)
+            // The reports hash: h' = bytes20(keccak256(abi.encode(h, digest))), above machine id and version.
+            mstore(0x00, shl(96, shr(96, head)))
+            mstore(0x20, digest)
+            sstore(slot, or(and(head, 0xffffffffffffffffffffffff), shl(96, shr(96, keccak256(0x00, 0x40)))))
+            // emit ReportRecorded(orderId, digest, charge)
+            mstore(0x00, digest)
+            mstore(0x20, charge)
+            log2(0x00, 0x40, recorded, shr(192, mload(p)))
+        }
+        return ReportOutcome.Recorded;
+    }
+
+    /// @dev The checks of {RejectReason} after the signature, in its order (0: all pass), and the meter word
+    /// with the report counted in its signer kind's stream. `key` is the signer's packed key (see {Memo}).
+    /// Every rule sets one bit of `failed`, in the order of the reasons: the lowest bit set names the reason,
+    /// so the common case (all pass) costs one test. Streams are at bits 0-31 (device) and 32-63
+    /// (inspector) of the meter word, machine seconds at 64-103, units at 104-143, the expiry at 208-247.
+    function _check(
+        uint256 p,
+        uint256 key,
+        uint256 head,
+        uint256 word,
+        bool licensed
+    ) private view returns (uint256 code, uint256 counted) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let w0 := mload(p)
+            let w1 := mload(add(p, 30))
+            let inspector := shr(KEY_KIND_SHIFT, key)
+            // bit 0 UnknownSigner, bit 1 SignerOfAnotherMachine
+            let failed := or(
+                iszero(and(key, 0xffffffffffffffff)),
+                shl(1, iszero(iszero(and(xor(key, head), 0xffffffffffffffff))))
+            )
+            {
+                let periodEnd := and(shr(80, w0), 0xffffffffff)
+                {
+                    let periodStart := and(shr(120, w0), 0xffffffffff)
+                    let machineSeconds := and(shr(16, w0), 0xffffffffffffffff)
+                    // bit 2 PeriodEndsBeforeStart, bit 7 MoreSecondsThanThePeriod (devices only)
+                    failed := or(
+                        failed,
+                        or(
+                            shl(2, lt(periodEnd, periodStart)),
+                            shl(7, and(iszero(inspector), gt(machineSeconds, sub(periodEnd, periodStart))))
+                        )
+                    )
+                    // bit 6 CountsNotAllowedForSigner: a device reports no inspections, an inspector only those
+                    switch inspector
+                    case 0 {
+                        failed := or(failed, shl(6, iszero(iszero(and(shr(160, w1), 0xffffffff)))))
+                    }
+                    default {
+                        failed := or(failed, shl(6, iszero(iszero(or(or(machineSeconds, shr(192, w1)), licensed)))))
+                    }
+                }
+                // bit 3 PeriodInFuture, bit 4 PeriodAfterExpiry
+                failed := or(
+                    failed,
+                    or(shl(3, gt(periodEnd, timestamp())), shl(4, gt(periodEnd, and(shr(208, word), 0xffffffffff))))
+                )
+                // bit 5 SignerNotValidAtPeriodEnd: valid in [validFrom, validUntil), validUntil 0 = not revoked
+                let validUntil := and(shr(KEY_VALID_UNTIL_SHIFT, key), 0xffffffffff)
+                failed := or(
+                    failed,
+                    shl(
+                        5,
+                        or(
+                            gt(and(shr(KEY_VALID_FROM_SHIFT, key), 0xffffffffff), periodEnd),
+                            and(iszero(iszero(validUntil)), iszero(lt(periodEnd, validUntil)))
+                        )
+                    )
+                )
+            }
+            {
+                // bit 8 a duplicate, bit 9 SequenceGap
+                let shift := shl(5, inspector)
+                let sequence := and(shr(160, w0), 0xffffffff)
+                let last := and(shr(shift, word), 0xffffffff)
+                failed := or(failed, or(shl(8, iszero(gt(sequence, last))), shl(9, iszero(eq(sequence, add(last, 1))))))
+                counted := or(and(word, not(shl(shift, 0xffffffff))), shl(shift, sequence))
+            }
+            {
+                // bit 10 CountsTooLarge
+                let seconds_ := add(and(shr(64, word), 0xffffffffff), and(shr(16, w0), 0xffffffffffffffff))
+                let units := add(and(shr(104, word), 0xffffffffff), shr(192, w1))
+                failed := or(failed, shl(10, or(gt(seconds_, 0xffffffffff), gt(units, 0xffffffffff))))
+                counted := or(
+                    and(counted, not(or(shl(64, 0xffffffffff), shl(104, 0xffffffffff)))),
+                    or(shl(64, seconds_), shl(104, units))
+                )
+            }
+            if failed {
+                // The lowest bit set: shift it down until it is bit 0.
+                let bit := 0
+                for {} iszero(and(shr(bit, failed), 1)) {} {
+                    bit := add(bit, 1)
+                }
+                code := byte(bit, REASON_OF_BIT)
+            }
         }
     }
 
@@ -537,29 +549,39 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         uint256 w1;
         uint256 total;
         uint256 tieredUnits;
+        uint256 orderFlags;
         // Machine time on top of the order's seconds (rounding once over the order), units while production is
-        // linear (up to the first tier's threshold), inspections. Cannot overflow: counts are below 2^40 in
+        // linear (up to the first tier's threshold), inspections, and the setup fee at first use (machine
+        // seconds, units, inspections or licensed products counted). Cannot overflow: counts are below 2^40 in
         // total and prices below 2^96 (see TariffMath's bounds).
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             w0 := mload(p)
             w1 := mload(add(p, 30))
-            let hourly := mload(add(memo, 0x80))
+            let hourly := mload(add(memo, 0xa0))
             total := sub(
                 div(mul(and(shr(64, counted), 0xffffffffff), hourly), 3600),
                 div(mul(and(shr(64, word), 0xffffffffff), hourly), 3600)
             )
             let units := shr(192, w1)
             if units {
-                switch gt(and(shr(104, counted), 0xffffffffff), mload(add(memo, 0x100)))
+                switch gt(and(shr(104, counted), 0xffffffffff), mload(add(memo, 0x120)))
                 case 0 {
-                    total := add(total, mul(units, mload(add(memo, 0xa0))))
+                    total := add(total, mul(units, mload(add(memo, 0xc0))))
                 }
                 default {
                     tieredUnits := units
                 }
             }
-            total := add(total, mul(and(shr(160, w1), 0xffffffff), mload(add(memo, 0xc0))))
+            total := add(total, mul(and(shr(160, w1), 0xffffffff), mload(add(memo, 0xe0))))
+            // Flags at bits 248-255; bit 1: used (MeterLedger.USED).
+            orderFlags := shr(248, counted)
+            if iszero(and(orderFlags, 2)) {
+                if or(licensed, or(and(shr(16, w0), 0xffffffffffffffff), shr(160, w1))) {
+                    total := add(total, mload(add(memo, 0x100)))
+                    orderFlags := or(orderFlags, 2)
+                }
+            }
         }
         if (tieredUnits != 0) {
             uint64 unitsAfter = uint64((counted >> MeterLedger.UNITS_SHIFT) & MeterLedger.MASK_40);
@@ -568,30 +590,27 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
                 TariffMath.production(base, memo.tiers, unitsAfter) -
                 TariffMath.production(base, memo.tiers, unitsAfter - uint64(tieredUnits));
         }
-        uint256 orderFlags = counted >> MeterLedger.FLAGS_SHIFT;
-        // Used: machine seconds, units, inspections or licensed products counted; the setup fee is due once.
-        if (orderFlags & MeterLedger.USED == 0 && (licensed || ((w0 >> 16) & MeterLedger.MASK_64) | (w1 >> 160) != 0)) {
-            total += memo.setupFee;
-            orderFlags |= MeterLedger.USED;
+        uint256 royalties;
+        if (licensed) {
+            royalties = _royaltyTotal(p, w0, w1);
+            total += royalties;
         }
-        uint256 royalties = licensed ? _royaltyTotal(p, w0, w1) : 0;
-        total += royalties;
         uint256 left = MeterLedger.available(counted);
-        charge = total < left ? total : left;
-        if (charge < total) {
+        charge = total;
+        if (total > left) {
+            charge = left;
             orderFlags |= MeterLedger.EXHAUSTED;
-            emit OrderExhausted(uint64(w0 >> 192), total - charge);
+            emit OrderExhausted(uint64(w0 >> 192), total - left);
         }
         if (orderFlags & MeterLedger.CAPPED != 0) charge = _capped(w0, charge, total);
         if (royalties != 0) _bookRoyalties(p, w0, w1, charge);
-        // Cannot underflow: the charge is at most what is left.
-        unchecked {
-            counted =
-                (counted &
-                    ~((MeterLedger.MASK_64 << MeterLedger.AVAILABLE_SHIFT) |
-                        (uint256(0xff) << MeterLedger.FLAGS_SHIFT))) |
-                ((left - charge) << MeterLedger.AVAILABLE_SHIFT) |
-                (orderFlags << MeterLedger.FLAGS_SHIFT);
+        // The available escrow (bits 144-207) less the charge, which is at most what is left, and the flags.
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            counted := or(
+                and(counted, not(or(shl(144, 0xffffffffffffffff), shl(248, 0xff)))),
+                or(shl(144, sub(left, charge)), shl(248, orderFlags))
+            )
         }
         return (counted, charge);
     }
@@ -607,11 +626,8 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
             (uint256(key.kind) << KEY_KIND_SHIFT);
     }
 
-    /// @dev Loads the order's tariff into the memo unless the previous report used the same one.
-    function _loadTariff(Memo memory memo, uint256 head) private view {
-        // The head's low 96 bits, machine id and tariff version, are the tariff's key.
-        uint256 key = head & MeterLedger.MASK_96;
-        if (key == memo.tariffKey) return;
+    /// @dev Loads the tariff whose key (machine id, version above it) is `key` into the memo.
+    function _loadTariff(Memo memory memo, uint256 key) private view {
         MeterLedger.CachedTariff storage tariff = _state.tariffs[bytes32(key)];
         memo.tariffKey = key;
         memo.pricePerHour = tariff.pricePerHour;
@@ -631,14 +647,6 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         assembly ("memory-safe") {
             count := shr(192, mload(add(p, add(43, shl(3, i)))))
         }
-    }
-
-    function _anyLicensed(uint256 p, uint256 w1) private pure returns (bool) {
-        uint256 n = (w1 >> 152) & 0xff;
-        for (uint256 i; i < n; ++i) {
-            if (_licensed(p, i) != 0) return true;
-        }
-        return false;
     }
 
     function _royaltyTotal(uint256 p, uint256 w0, uint256 w1) private view returns (uint256 total) {
@@ -679,12 +687,26 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         return charge;
     }
 
-    /// @dev Rejects the report whose first word is `w0`: reverts if it was submitted alone, else emits.
-    function _reject(bool strict, uint256 w0, RejectReason reason) private returns (ReportOutcome) {
-        uint64 orderId = uint64(w0 >> 192);
-        uint32 sequence = uint32(w0 >> 160);
+    /// @dev Rejects the report at memory `p`: reverts if it was submitted alone, else emits.
+    function _reject(bool strict, uint256 p, RejectReason reason) private returns (ReportOutcome) {
+        uint64 orderId = _orderIdAt(p);
+        uint32 sequence = _sequenceAt(p);
         if (strict) revert UsageMeterReportRejected(orderId, sequence, reason);
         emit ReportRejected(orderId, sequence, reason);
         return ReportOutcome.Rejected;
+    }
+
+    function _orderIdAt(uint256 p) private pure returns (uint64 orderId) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            orderId := shr(192, mload(p))
+        }
+    }
+
+    function _sequenceAt(uint256 p) private pure returns (uint32 sequence) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sequence := and(shr(160, mload(p)), 0xffffffff)
+        }
     }
 }
