@@ -16,8 +16,8 @@ import {IObligations} from "./IObligations.sol";
 /// order 1, 2, 3, ...: a report numbered at or below the last recorded one is a duplicate and is skipped,
 /// so relaying the same report twice never counts it twice.
 ///
-/// Gas: a report touches one storage slot of its order (plus one for licensed products or a spending
-/// cap when used), so a batch of reports costs little more than the signature checks.
+/// Gas: a report reads two storage slots of its order and writes one (plus one for licensed products or a
+/// spending cap when used), so a batch of reports costs little more than the signature checks.
 interface IUsageMeter is IObligations {
     /*//////////////////////////////////////////////////////////////
                                  TYPES
@@ -93,8 +93,8 @@ interface IUsageMeter is IObligations {
         /// @dev Returned to the payer: dispute refunds and the rest at closing.
         uint128 refunded;
         /// @dev Hash chain over the digests of the order's recorded reports, in the order they were recorded:
-        /// h' = bytes20(keccak256(abi.encode(h, digest))), starting from zero.
-        bytes20 reportsHash;
+        /// h' = bytes12(keccak256(abi.encode(h, digest))), starting from zero.
+        bytes12 reportsHash;
         /// @dev Invoices issued so far (numbered 1, 2, ...).
         uint32 invoiceCount;
     }
@@ -116,7 +116,7 @@ interface IUsageMeter is IObligations {
 
     /// @notice One settlement period of an order: issued when {settle} starts a dispute window over the
     /// charges recorded since the previous invoice, settled when they mature.
-    // Four slots for 864 bits of fields, in reading order.
+    // Four slots for 800 bits of fields, in reading order.
     // solhint-disable-next-line gas-struct-packing
     struct Invoice {
         uint64 orderId;
@@ -132,7 +132,7 @@ interface IUsageMeter is IObligations {
         uint32 lastInspectorSequence;
         /// @dev The order's reports hash after the last report it covers; the previous invoice's (zero for the
         /// first) is the one before its first. Folding the covered reports' digests over it gives this value.
-        bytes20 reportsHash;
+        bytes12 reportsHash;
         /// @dev Machine seconds and units of the covered reports.
         uint40 machineSeconds;
         uint40 units;
@@ -187,7 +187,7 @@ interface IUsageMeter is IObligations {
     event OrderClosed(uint64 indexed orderId, uint256 charged, uint256 returned);
 
     /// @notice Emitted when {settle} issues an invoice over the charges recorded since the previous one.
-    event InvoiceIssued(uint64 indexed orderId, uint32 indexed number, uint256 charged, bytes20 reportsHash);
+    event InvoiceIssued(uint64 indexed orderId, uint32 indexed number, uint256 charged, bytes12 reportsHash);
 
     /// @notice Emitted when an invoice's charges mature and are credited: provider net, platform fee, royalties;
     /// `heldBack` stays frozen by open disputes.
@@ -235,7 +235,7 @@ interface IUsageMeter is IObligations {
     /// @notice The tariff in force is version `current`, not the `expected` one the consumer saw.
     error UsageMeterTariffChanged(uint64 machineId, uint32 expected, uint32 current);
 
-    /// @notice A budget must be positive and fit the meter's counters.
+    /// @notice A budget must be positive and below 2^46 base units (the meter's escrow counter).
     error UsageMeterInvalidBudget(uint256 budget);
 
     /// @notice An order must expire in the future.

@@ -23,17 +23,10 @@ library MeterLedger {
                                  STORAGE
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev What a report reads and writes of its order besides the meter word: one slot.
-    struct Head {
-        uint64 machineId;
-        uint32 tariffVersion;
-        bytes20 reportsHash;
-    }
-
-    /// @dev The two slots of an order a report touches: its head, and its running meter in one word (see the
-    /// layout constants below).
+    /// @dev The two slots of an order a report reads, each one packed word (layouts below): the head, which
+    /// only opening, closing and inspector reports write, and the meter word, which every report writes.
     struct Hot {
-        Head head;
+        uint256 head;
         uint256 meter;
     }
 
@@ -110,7 +103,7 @@ library MeterLedger {
     }
 
     struct State {
-        /// @dev What a report reads and writes of its order: the head, and the meter word in the next slot.
+        /// @dev What a report reads of its order: the head, and the meter word in the next slot.
         mapping(uint64 orderId => Hot) hot;
         mapping(uint64 orderId => Terms) terms;
         mapping(uint64 orderId => Settlement) settlements;
@@ -129,43 +122,47 @@ library MeterLedger {
     }
 
     /*//////////////////////////////////////////////////////////////
-                           THE METER WORD
+                       THE HEAD AND THE METER WORD
     //////////////////////////////////////////////////////////////*/
 
-    // Bits 0-31 device sequence, 32-63 inspector sequence, 64-103 machine seconds, 104-143 units,
-    // 144-207 available escrow, 208-247 expiry, 248-255 flags.
-    uint256 internal constant INSPECTOR_SEQUENCE_SHIFT = 32;
-    uint256 internal constant SECONDS_SHIFT = 64;
-    uint256 internal constant UNITS_SHIFT = 104;
-    uint256 internal constant AVAILABLE_SHIFT = 144;
-    uint256 internal constant EXPIRY_SHIFT = 208;
+    // The head: bits 0-63 machine id, 64-95 tariff version (the two are the tariff's key), 96-135 expiry,
+    // 136-167 inspector sequence, 248-255 flags (bit 0 open for reports, bit 3 capped, bits 4-6 licence count).
+    uint256 internal constant EXPIRY_SHIFT = 96;
+    uint256 internal constant INSPECTOR_SEQUENCE_SHIFT = 136;
     uint256 internal constant FLAGS_SHIFT = 248;
-    uint256 internal constant MASK_32 = 0xffffffff;
-    uint256 internal constant MASK_40 = 0xffffffffff;
-    uint256 internal constant MASK_64 = 0xffffffffffffffff;
-    uint256 internal constant MASK_96 = 0xffffffffffffffffffffffff;
-
-    /// @dev Flags: open for reports, used (setup fee charged), exhausted, capped; bits 4-6 the licence count.
     uint256 internal constant OPEN = 1;
-    uint256 internal constant USED = 2;
-    uint256 internal constant EXHAUSTED = 4;
     uint256 internal constant CAPPED = 8;
     uint256 internal constant LICENSES_SHIFT = 4;
+
+    // The meter word: bits 0-31 device sequence, 32-71 machine seconds, 72-111 units, 112-157 available
+    // escrow, bit 158 used (the setup fee was charged), bit 159 exhausted, 160-255 the reports hash.
+    uint256 internal constant SECONDS_SHIFT = 32;
+    uint256 internal constant UNITS_SHIFT = 72;
+    uint256 internal constant AVAILABLE_SHIFT = 112;
+    uint256 internal constant USED = 1 << 158;
+    uint256 internal constant EXHAUSTED = 1 << 159;
+    uint256 internal constant REPORTS_HASH_SHIFT = 160;
+
+    uint256 internal constant MASK_32 = 0xffffffff;
+    uint256 internal constant MASK_40 = 0xffffffffff;
+    /// @dev The available escrow's width: an order's budget is below 2^46 base units (70 million EUR).
+    uint256 internal constant MASK_46 = 0x3fffffffffff;
+    uint256 internal constant MASK_96 = 0xffffffffffffffffffffffff;
 
     uint16 internal constant MAX_FEE_BPS = 1000;
     uint32 internal constant MAX_DISPUTE_WINDOW = 90 days;
     uint256 private constant BPS = 10_000;
 
     function available(uint256 word) internal pure returns (uint256) {
-        return (word >> AVAILABLE_SHIFT) & MASK_64;
+        return (word >> AVAILABLE_SHIFT) & MASK_46;
     }
 
-    function flags(uint256 word) internal pure returns (uint256) {
-        return word >> FLAGS_SHIFT;
+    function flags(uint256 head) internal pure returns (uint256) {
+        return head >> FLAGS_SHIFT;
     }
 
-    function withAvailable(uint256 word, uint256 amount) internal pure returns (uint256) {
-        return (word & ~(MASK_64 << AVAILABLE_SHIFT)) | (amount << AVAILABLE_SHIFT);
+    function reportsHash(uint256 word) internal pure returns (bytes12) {
+        return bytes12(uint96(word >> REPORTS_HASH_SHIFT));
     }
 
     /// @dev The low 96 bits of an order's head: machine id, then tariff version above it.
@@ -179,15 +176,14 @@ library MeterLedger {
 
     /// @notice {IUsageMeter-getOrder}, assembled from the order's head, terms and meter word.
     function getOrder(State storage s, uint64 orderId) external view returns (IUsageMeter.Order memory order) {
-        Head storage head = s.hot[orderId].head;
+        uint256 head = s.hot[orderId].head;
         Terms storage terms = s.terms[orderId];
-        uint256 word = s.hot[orderId].meter;
-        order.machineId = head.machineId;
-        order.tariffVersion = head.tariffVersion;
-        order.expiresAt = uint40(word >> EXPIRY_SHIFT);
+        order.machineId = uint64(head);
+        order.tariffVersion = uint32(head >> 64);
+        order.expiresAt = uint40(head >> EXPIRY_SHIFT);
         order.status = terms.status;
-        order.licenseCount = uint8((flags(word) >> LICENSES_SHIFT) & 7);
-        order.capped = flags(word) & CAPPED != 0;
+        order.licenseCount = uint8((flags(head) >> LICENSES_SHIFT) & 7);
+        order.capped = flags(head) & CAPPED != 0;
         order.disputeWindow = terms.disputeWindow;
         order.feeBps = terms.feeBps;
         order.payer = terms.payer;
@@ -195,7 +191,7 @@ library MeterLedger {
         order.provider = terms.provider;
         order.escrow = terms.escrow;
         order.refunded = uint128(terms.disputeRefunds) + terms.returned;
-        order.reportsHash = head.reportsHash;
+        order.reportsHash = reportsHash(s.hot[orderId].meter);
         order.invoiceCount = terms.invoiceCount;
     }
 
@@ -203,12 +199,12 @@ library MeterLedger {
     function meterOf(State storage s, uint64 orderId) external view returns (IUsageMeter.Meter memory meter) {
         uint256 word = s.hot[orderId].meter;
         meter.deviceSequence = uint32(word);
-        meter.inspectorSequence = uint32(word >> INSPECTOR_SEQUENCE_SHIFT);
+        meter.inspectorSequence = uint32(s.hot[orderId].head >> INSPECTOR_SEQUENCE_SHIFT);
         meter.machineSeconds = uint40(word >> SECONDS_SHIFT);
         meter.units = uint40(word >> UNITS_SHIFT);
         meter.available = uint64(available(word));
-        meter.used = flags(word) & USED != 0;
-        meter.exhausted = flags(word) & EXHAUSTED != 0;
+        meter.used = word & USED != 0;
+        meter.exhausted = word & EXHAUSTED != 0;
     }
 
     /// @notice {IUsageMeter-invoiceOf}.
@@ -234,7 +230,7 @@ library MeterLedger {
         IUsageMeter.OrderTerms calldata terms
     ) external returns (uint64 orderId) {
         uint64 consumer = consortium.requireNewBusiness(msg.sender, Role.Consumer);
-        if (terms.budget == 0 || terms.budget > MASK_64) revert IUsageMeter.UsageMeterInvalidBudget(terms.budget);
+        if (terms.budget == 0 || terms.budget > MASK_46) revert IUsageMeter.UsageMeterInvalidBudget(terms.budget);
         if (terms.expiresAt <= block.timestamp) revert IUsageMeter.UsageMeterInvalidExpiry(terms.expiresAt);
         if (terms.disputeWindow > MAX_DISPUTE_WINDOW) {
             revert IUsageMeter.UsageMeterDisputeWindowTooLong(terms.disputeWindow, MAX_DISPUTE_WINDOW);
@@ -249,7 +245,6 @@ library MeterLedger {
         _cacheTariff(s.tariffs[tariffKey(terms.machineId, booking.tariffVersion)], booking.tariff);
 
         orderId = ++s.orderCount;
-        s.hot[orderId].head = Head({machineId: terms.machineId, tariffVersion: booking.tariffVersion, reportsHash: 0});
         Terms storage stored = s.terms[orderId];
         stored.payer = msg.sender;
         stored.consumer = consumer;
@@ -265,10 +260,11 @@ library MeterLedger {
             cap.limit = terms.capPerPeriod;
             cap.period = terms.capPeriod;
         }
-        s.hot[orderId].meter =
-            (uint256(terms.budget) << AVAILABLE_SHIFT) |
+        s.hot[orderId].head =
+            uint256(tariffKey(terms.machineId, booking.tariffVersion)) |
             (uint256(terms.expiresAt) << EXPIRY_SHIFT) |
             (orderFlags << FLAGS_SHIFT);
+        s.hot[orderId].meter = uint256(terms.budget) << AVAILABLE_SHIFT;
         for (uint256 i; i < booking.royalties.length; ++i) {
             s.licenseTerms[orderId].push(LicenseTerm({licensor: booking.licensors[i], royalty: booking.royalties[i]}));
         }
@@ -296,22 +292,23 @@ library MeterLedger {
             if (terms.status == IUsageMeter.OrderStatus.None) revert IUsageMeter.UsageMeterUnknownOrder(orderId);
             revert IUsageMeter.UsageMeterOrderNotOpen(orderId);
         }
+        uint256 head = s.hot[orderId].head;
         uint256 word = s.hot[orderId].meter;
         if (member != terms.provider) {
             if (member != terms.consumer) revert IUsageMeter.UsageMeterNotConsumer(orderId, member);
-            uint40 expiresAt = uint40(word >> EXPIRY_SHIFT);
+            uint40 expiresAt = uint40(head >> EXPIRY_SHIFT);
             if (block.timestamp < expiresAt) revert IUsageMeter.UsageMeterNotExpired(orderId, expiresAt);
         }
         uint256 remaining = available(word);
         // The minimum charge tops up what the provider earned, if the order was used at all.
-        if (flags(word) & USED != 0) {
-            Head storage head = s.hot[orderId].head;
-            uint256 minimum = s.tariffs[tariffKey(head.machineId, head.tariffVersion)].minimumCharge;
+        if (word & USED != 0) {
+            uint256 minimum = s.tariffs[bytes32(head & MASK_96)].minimumCharge;
             // What the provider earned before any dispute refund: a refund is never clawed back at closing.
             uint256 earned = _charged(terms, word) + terms.disputeRefunds - _sum(s.royaltyBooks[orderId].charged);
             if (earned < minimum) remaining -= _min(minimum - earned, remaining);
         }
-        s.hot[orderId].meter = withAvailable(word, 0) & ~(OPEN << FLAGS_SHIFT);
+        s.hot[orderId].head = head & ~(OPEN << FLAGS_SHIFT);
+        s.hot[orderId].meter = word & ~(MASK_46 << AVAILABLE_SHIFT);
         terms.status = IUsageMeter.OrderStatus.Closed;
         // Cannot overflow: returns stay within the escrow, below 2^64.
         terms.returned = uint64(remaining);
@@ -391,7 +388,7 @@ library MeterLedger {
         if (terms.consumer != member) revert IUsageMeter.UsageMeterNotConsumer(orderId, member);
         uint256 word = s.hot[orderId].meter;
         Settlement storage settlement = s.settlements[orderId];
-        uint32 last = kind == KeyKind.Device ? uint32(word) : uint32(word >> INSPECTOR_SEQUENCE_SHIFT);
+        uint32 last = kind == KeyKind.Device ? uint32(word) : uint32(s.hot[orderId].head >> INSPECTOR_SEQUENCE_SHIFT);
         if (sequence == 0 || sequence > last) revert IUsageMeter.UsageMeterReportNotRecorded(orderId, sequence, last);
         uint32 settledUpTo =
             kind == KeyKind.Device ? settlement.settledDeviceSequence : settlement.settledInspectorSequence;
@@ -495,8 +492,8 @@ library MeterLedger {
         invoice.firstDeviceSequence = settlement.checkpointDeviceSequence + 1;
         invoice.lastDeviceSequence = uint32(word);
         invoice.firstInspectorSequence = settlement.checkpointInspectorSequence + 1;
-        invoice.lastInspectorSequence = uint32(word >> INSPECTOR_SEQUENCE_SHIFT);
-        invoice.reportsHash = s.hot[orderId].head.reportsHash;
+        invoice.lastInspectorSequence = uint32(s.hot[orderId].head >> INSPECTOR_SEQUENCE_SHIFT);
+        invoice.reportsHash = reportsHash(word);
         uint40 seconds_ = uint40(word >> SECONDS_SHIFT);
         uint40 units = uint40(word >> UNITS_SHIFT);
         invoice.machineSeconds = seconds_ - settlement.invoicedSeconds;

@@ -64,6 +64,8 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     uint256 private constant KEY_KIND_SHIFT = 144;
     /// @dev keccak256(""): the hash of an empty array of licensed-product counts.
     uint256 private constant EMPTY_ARRAY_HASH = 0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470;
+    /// @dev The meter word's counters below its reports hash.
+    uint256 private constant MASK_160 = (1 << 160) - 1;
     /// @dev The reason for each bit of {_check}'s failed rules, bit 0 in the first byte.
     uint256 private constant REASON_OF_BIT = 0x0304060708050a0cff090d000000000000000000000000000000000000000000;
 
@@ -313,14 +315,13 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     /// w0 = bytes 0-31: orderId << 192 | sequence << 160 | periodStart << 120 | periodEnd << 80 |
     /// machineSeconds << 16 | ...; w1 = bytes 30-61: units << 192 | inspections << 160 | n << 152 | ...;
     /// then n licensed-product counts (8 bytes each) from byte 43, then readingsRoot, r, s, v.
-    /// The order's two slots (head, then meter word; MeterLedger.Hot) are read once and written once. The
-    /// common path is assembly on those words (their layout is in MeterLedger); what only some orders use
-    /// (royalties, spending caps, tiers beyond the first threshold) is Solidity.
+    /// The order's head and meter word (MeterLedger.Hot, layouts in MeterLedger) are read once; the meter word
+    /// is written once, the head only by inspector reports. The common path is assembly on those words; what
+    /// only some orders use (royalties, spending caps, tiers beyond the first threshold) is Solidity.
     function _record(uint256 p, Memo memory memo, bool strict) private returns (ReportOutcome) {
         uint256 slot;
-        uint256 word;
+        uint256 head;
         uint256 code;
-        bytes32 digest;
         {
             mapping(uint64 => MeterLedger.Hot) storage hot = _state.hot;
             // solhint-disable-next-line no-inline-assembly
@@ -329,8 +330,8 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
                 mstore(0x00, shr(192, mload(p)))
                 mstore(0x20, hot.slot)
                 slot := keccak256(0x00, 0x40)
-                word := sload(add(slot, 1))
-                let orderFlags := shr(248, word)
+                head := sload(slot)
+                let orderFlags := shr(248, head)
                 // Open (flag bit 0), and n either 0 or the order's licence count (flag bits 4-6).
                 switch and(orderFlags, 1)
                 case 0 {
@@ -344,6 +345,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
             }
         }
         if (code != 0) return _reject(strict, p, RejectReason(code));
+        bytes32 digest;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // The EIP-712 digest: UsageReportHash's struct hash under the meter's domain (both in the memo).
@@ -398,11 +400,11 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
                 memo.signer = signer;
             }
         }
-        uint256 head;
+        uint256 word;
         bool licensed;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            head := sload(slot)
+            word := sload(add(slot, 1))
             // Whether any licensed-product count (8 bytes each from byte 43) is positive.
             for {
                 let i := 0
@@ -416,8 +418,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
                 }
             }
         }
-        uint256 counted;
-        (code, counted) = _check(p, memo.key, head, word, licensed);
+        (code, word) = _check(p, memo.key, head, word, licensed);
         if (code != 0) {
             if (code != DUPLICATE) return _reject(strict, p, RejectReason(code));
             emit ReportDuplicate(_orderIdAt(p), KeyKind(memo.key >> KEY_KIND_SHIFT), _sequenceAt(p));
@@ -426,15 +427,19 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         // The head's low 96 bits, machine id and tariff version, are the tariff's key.
         if (head & MeterLedger.MASK_96 != memo.tariffKey) _loadTariff(memo, head & MeterLedger.MASK_96);
         uint256 charge;
-        (counted, charge) = _charge(p, memo, word, counted, licensed);
+        (word, charge) = _charge(p, memo, head, word, licensed);
         bytes32 recorded = ReportRecorded.selector;
+        uint256 inspector = memo.key >> KEY_KIND_SHIFT;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            sstore(add(slot, 1), counted)
-            // The reports hash: h' = bytes20(keccak256(abi.encode(h, digest))), above machine id and version.
-            mstore(0x00, shl(96, shr(96, head)))
+            // The reports hash, bits 160-255 of the meter word: h' = bytes12(keccak256(abi.encode(h, digest))).
+            mstore(0x00, shl(160, shr(160, word)))
             mstore(0x20, digest)
-            sstore(slot, or(and(head, 0xffffffffffffffffffffffff), shl(96, shr(96, keccak256(0x00, 0x40)))))
+            sstore(add(slot, 1), or(and(word, MASK_160), shl(160, shr(160, keccak256(0x00, 0x40)))))
+            // An inspector report's sequence goes to the head (bits 136-167).
+            if inspector {
+                sstore(slot, or(and(head, not(shl(136, 0xffffffff))), shl(136, and(shr(160, mload(p)), 0xffffffff))))
+            }
             // emit ReportRecorded(orderId, digest, charge)
             mstore(0x00, digest)
             mstore(0x20, charge)
@@ -444,10 +449,9 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     }
 
     /// @dev The checks of {RejectReason} after the signature, in its order (0: all pass), and the meter word
-    /// with the report counted in its signer kind's stream. `key` is the signer's packed key (see {Memo}).
-    /// Every rule sets one bit of `failed`, in the order of the reasons: the lowest bit set names the reason,
-    /// so the common case (all pass) costs one test. Streams are at bits 0-31 (device) and 32-63
-    /// (inspector) of the meter word, machine seconds at 64-103, units at 104-143, the expiry at 208-247.
+    /// with the report counted (a device report's sequence, machine seconds, units). `key` is the signer's
+    /// packed key (see {Memo}). Every rule sets one bit of `failed`, in the order of the reasons: the lowest
+    /// bit set names the reason, so the common case (all pass) costs one test.
     function _check(
         uint256 p,
         uint256 key,
@@ -460,7 +464,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
             let w0 := mload(p)
             let w1 := mload(add(p, 30))
             let inspector := shr(KEY_KIND_SHIFT, key)
-            // bit 0 UnknownSigner, bit 1 SignerOfAnotherMachine
+            // bit 0 UnknownSigner, bit 1 SignerOfAnotherMachine (the machine id: bits 0-63 of key and head)
             let failed := or(
                 iszero(and(key, 0xffffffffffffffff)),
                 shl(1, iszero(iszero(and(xor(key, head), 0xffffffffffffffff))))
@@ -487,10 +491,10 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
                         failed := or(failed, shl(6, iszero(iszero(or(or(machineSeconds, shr(192, w1)), licensed)))))
                     }
                 }
-                // bit 3 PeriodInFuture, bit 4 PeriodAfterExpiry
+                // bit 3 PeriodInFuture, bit 4 PeriodAfterExpiry (the expiry: bits 96-135 of the head)
                 failed := or(
                     failed,
-                    or(shl(3, gt(periodEnd, timestamp())), shl(4, gt(periodEnd, and(shr(208, word), 0xffffffffff))))
+                    or(shl(3, gt(periodEnd, timestamp())), shl(4, gt(periodEnd, and(shr(96, head), 0xffffffffff))))
                 )
                 // bit 5 SignerNotValidAtPeriodEnd: valid in [validFrom, validUntil), validUntil 0 = not revoked
                 let validUntil := and(shr(KEY_VALID_UNTIL_SHIFT, key), 0xffffffffff)
@@ -506,22 +510,23 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
                 )
             }
             {
-                // bit 8 a duplicate, bit 9 SequenceGap
-                let shift := shl(5, inspector)
+                // bit 8 a duplicate, bit 9 SequenceGap: devices number in the meter word (bits 0-31),
+                // inspectors in the head (bits 136-167)
                 let sequence := and(shr(160, w0), 0xffffffff)
-                let last := and(shr(shift, word), 0xffffffff)
+                let last := and(word, 0xffffffff)
+                counted := or(and(word, not(0xffffffff)), sequence)
+                if inspector {
+                    last := and(shr(136, head), 0xffffffff)
+                    counted := word
+                }
                 failed := or(failed, or(shl(8, iszero(gt(sequence, last))), shl(9, iszero(eq(sequence, add(last, 1))))))
-                counted := or(and(word, not(shl(shift, 0xffffffff))), shl(shift, sequence))
             }
             {
-                // bit 10 CountsTooLarge
-                let seconds_ := add(and(shr(64, word), 0xffffffffff), and(shr(16, w0), 0xffffffffffffffff))
-                let units := add(and(shr(104, word), 0xffffffffff), shr(192, w1))
+                // bit 10 CountsTooLarge: machine seconds at bits 32-71, units at 72-111, 40 bits each
+                let seconds_ := add(and(shr(32, word), 0xffffffffff), and(shr(16, w0), 0xffffffffffffffff))
+                let units := add(and(shr(72, word), 0xffffffffff), shr(192, w1))
                 failed := or(failed, shl(10, or(gt(seconds_, 0xffffffffff), gt(units, 0xffffffffff))))
-                counted := or(
-                    and(counted, not(or(shl(64, 0xffffffffff), shl(104, 0xffffffffff)))),
-                    or(shl(64, seconds_), shl(104, units))
-                )
+                counted := or(and(counted, not(shl(32, 0xffffffffffffffffffff))), or(shl(32, seconds_), shl(72, units)))
             }
             if failed {
                 // The lowest bit set: shift it down until it is bit 0.
@@ -536,12 +541,12 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
 
     /// @dev Prices the report (TariffMath's rules, metered cumulatively over the order), caps the price by the
     /// escrow left and the spending cap, and books it: royalties first, the provider's part takes what is
-    /// left. `word` is the meter before the report, `counted` after its counts; returns the meter word to
-    /// store and the charge.
+    /// left. `counted` is the meter word with the report's counts; returns it with the charge taken from the
+    /// available escrow, and the charge.
     function _charge(
         uint256 p,
         Memo memory memo,
-        uint256 word,
+        uint256 head,
         uint256 counted,
         bool licensed
     ) private returns (uint256, uint256 charge) {
@@ -549,7 +554,6 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         uint256 w1;
         uint256 total;
         uint256 tieredUnits;
-        uint256 orderFlags;
         // Machine time on top of the order's seconds (rounding once over the order), units while production is
         // linear (up to the first tier's threshold), inspections, and the setup fee at first use (machine
         // seconds, units, inspections or licensed products counted). Cannot overflow: counts are below 2^40 in
@@ -559,13 +563,14 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
             w0 := mload(p)
             w1 := mload(add(p, 30))
             let hourly := mload(add(memo, 0xa0))
+            let secondsAfter := and(shr(32, counted), 0xffffffffff)
             total := sub(
-                div(mul(and(shr(64, counted), 0xffffffffff), hourly), 3600),
-                div(mul(and(shr(64, word), 0xffffffffff), hourly), 3600)
+                div(mul(secondsAfter, hourly), 3600),
+                div(mul(sub(secondsAfter, and(shr(16, w0), 0xffffffffffffffff)), hourly), 3600)
             )
             let units := shr(192, w1)
             if units {
-                switch gt(and(shr(104, counted), 0xffffffffff), mload(add(memo, 0x120)))
+                switch gt(and(shr(72, counted), 0xffffffffff), mload(add(memo, 0x120)))
                 case 0 {
                     total := add(total, mul(units, mload(add(memo, 0xc0))))
                 }
@@ -574,12 +579,11 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
                 }
             }
             total := add(total, mul(and(shr(160, w1), 0xffffffff), mload(add(memo, 0xe0))))
-            // Flags at bits 248-255; bit 1: used (MeterLedger.USED).
-            orderFlags := shr(248, counted)
-            if iszero(and(orderFlags, 2)) {
+            // The used flag: bit 158 of the meter word.
+            if iszero(and(shr(158, counted), 1)) {
                 if or(licensed, or(and(shr(16, w0), 0xffffffffffffffff), shr(160, w1))) {
                     total := add(total, mload(add(memo, 0x100)))
-                    orderFlags := or(orderFlags, 2)
+                    counted := or(counted, shl(158, 1))
                 }
             }
         }
@@ -599,18 +603,16 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         charge = total;
         if (total > left) {
             charge = left;
-            orderFlags |= MeterLedger.EXHAUSTED;
+            counted |= MeterLedger.EXHAUSTED;
             emit OrderExhausted(uint64(w0 >> 192), total - left);
         }
-        if (orderFlags & MeterLedger.CAPPED != 0) charge = _capped(w0, charge, total);
+        if ((head >> MeterLedger.FLAGS_SHIFT) & MeterLedger.CAPPED != 0) charge = _capped(w0, charge, total);
         if (royalties != 0) _bookRoyalties(p, w0, w1, charge);
-        // The available escrow (bits 144-207) less the charge, which is at most what is left, and the flags.
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            counted := or(
-                and(counted, not(or(shl(144, 0xffffffffffffffff), shl(248, 0xff)))),
-                or(shl(144, sub(left, charge)), shl(248, orderFlags))
-            )
+        // Cannot underflow: the charge is at most what is left.
+        unchecked {
+            counted =
+                (counted & ~(MeterLedger.MASK_46 << MeterLedger.AVAILABLE_SHIFT)) |
+                ((left - charge) << MeterLedger.AVAILABLE_SHIFT);
         }
         return (counted, charge);
     }

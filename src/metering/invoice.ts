@@ -26,8 +26,10 @@ import { formatEuro } from "../sdk/money.js";
 import { decodeReportBatch } from "./batch.js";
 import { reportDigest, reportSigner, type MeterDomain, type SignedReport } from "./report.js";
 
+/** Bytes of an order's reports hash (the top 96 bits of its meter word). */
+export const REPORTS_HASH_BYTES = 12;
 /** The reports hash of an order before its first report. */
-export const ZERO_REPORTS_HASH: Hex = `0x${"00".repeat(20)}`;
+export const ZERO_REPORTS_HASH: Hex = `0x${"00".repeat(REPORTS_HASH_BYTES)}`;
 const BPS = 10_000n;
 
 export type ReportKind = "device" | "inspector";
@@ -124,11 +126,11 @@ export class InvoiceVerificationError extends Error {
 
 /* ---------------------------------------------------------------- the reports hash */
 
-/** Folds digests into a reports hash the way the meter does: h' = bytes20(keccak256(h left-aligned in 32 bytes ‖ digest)). */
+/** Folds digests into a reports hash the way the meter does: h' = bytes12(keccak256(h left-aligned in 32 bytes ‖ digest)). */
 export function foldReportsHash(previous: Hex, digests: readonly Hex[]): Hex {
-  let hash = padHex(previous, { size: 20 });
+  let hash = padHex(previous, { size: REPORTS_HASH_BYTES });
   for (const digest of digests) {
-    hash = sliceHex(keccak256(concatHex([padHex(hash, { size: 32, dir: "right" }), digest])), 0, 20);
+    hash = sliceHex(keccak256(concatHex([padHex(hash, { size: 32, dir: "right" }), digest])), 0, REPORTS_HASH_BYTES);
   }
   return hash;
 }

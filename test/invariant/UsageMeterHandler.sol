@@ -102,7 +102,7 @@ contract UsageMeterHandler is CommonBase, StdUtils {
         /// @dev Distinct reports recorded per stream (device, inspector).
         uint32[2] recorded;
         uint40 lastEnd;
-        bytes20 reportsHash;
+        bytes12 reportsHash;
         uint32 invoices;
     }
 
@@ -154,7 +154,7 @@ contract UsageMeterHandler is CommonBase, StdUtils {
     uint64 public ghost_orderCount;
     mapping(uint64 orderId => GhostOrder) internal _orders;
     /// @dev The order's reports hash after its k-th recorded report (k = device + inspector reports so far).
-    mapping(uint64 orderId => mapping(uint256 k => bytes20)) public ghost_chainAt;
+    mapping(uint64 orderId => mapping(uint256 k => bytes12)) public ghost_chainAt;
     /// @dev The order's gross charges when invoice `number` was issued.
     mapping(uint64 orderId => mapping(uint32 number => uint256)) public ghost_grossAtInvoice;
     /// @dev Recorded reports, for re-sending them.
@@ -650,7 +650,7 @@ contract UsageMeterHandler is CommonBase, StdUtils {
         g.recorded[k] = d.sequence;
         _recorded[d.orderId][d.kind][d.sequence] = d;
         if (d.periodEnd > g.lastEnd) g.lastEnd = d.periodEnd;
-        g.reportsHash = bytes20(keccak256(abi.encode(g.reportsHash, d.digest)));
+        g.reportsHash = bytes12(keccak256(abi.encode(g.reportsHash, d.digest)));
         ghost_chainAt[d.orderId][uint256(g.recorded[0]) + g.recorded[1]] = g.reportsHash;
 
         if (g.gross + charge > g.escrow) ++ghost_chargesBeyondEscrow;

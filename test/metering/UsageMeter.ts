@@ -4,7 +4,7 @@ member role, an outsider, the issuer's keys) is the role matrix's (test/RoleMatr
 
 openOrder
 ├── when the budget is zero ─────────────────────────────── it reverts with UsageMeterInvalidBudget
-├── when the budget does not fit 64 bits ────────────────── it reverts with UsageMeterInvalidBudget
+├── when the budget does not fit 46 bits ────────────────── it reverts with UsageMeterInvalidBudget
 ├── when the expiry is not in the future ────────────────── it reverts with UsageMeterInvalidExpiry
 ├── when the dispute window is longer than MAX_DISPUTE_WINDOW  it reverts with UsageMeterDisputeWindowTooLong
 ├── when a spending cap has no period ───────────────────── it reverts with UsageMeterInvalidCap
@@ -156,7 +156,7 @@ const BUDGET = parseEuro("500");
 const WINDOW = 3600;
 const ROYALTY = parseEuro("0.35");
 const TARIFF = sampleTariff({ licenseIds: [1] });
-const ZERO_HASH = `0x${"00".repeat(20)}` as Hex;
+const ZERO_HASH = `0x${"00".repeat(12)}` as Hex;
 const Status = { None: 0n, Open: 1n, Closed: 2n, Settled: 3n } as const;
 const Outcome = { Recorded: 0n, Duplicate: 1n, Rejected: 2n } as const;
 const Reject = {
@@ -282,10 +282,10 @@ async function chargedOn(f: Booked, orderId = f.orderId): Promise<bigint> {
   return order.escrow - order.refunded - (await f.meter.meterOf(orderId)).available;
 }
 
-/** The order's reports hash after folding `digests` into `from`: h' = bytes20(keccak256(h ‖ 12 zero bytes ‖ digest)). */
+/** The order's reports hash after folding `digests` into `from`: h' = bytes12(keccak256(h ‖ 20 zero bytes ‖ digest)). */
 function fold(digests: readonly Hex[], from: Hex = ZERO_HASH): Hex {
   let h = from;
-  for (const digest of digests) h = slice(keccak256(concat([pad(h, { dir: "right", size: 32 }), digest])), 0, 20);
+  for (const digest of digests) h = slice(keccak256(concat([pad(h, { dir: "right", size: 32 }), digest])), 0, 12);
   return h;
 }
 
@@ -313,13 +313,13 @@ describe("UsageMeter", function () {
       });
     });
 
-    describe("when the budget does not fit 64 bits", function () {
+    describe("when the budget does not fit the meter's 46 bits", function () {
       it("reverts with UsageMeterInvalidBudget", async function () {
         const f = await loadFixture(booked);
         const expiresAt = (await time.latest()) + 3600;
-        await expect(f.meter.connect(f.consumer).openOrder(terms({ expiresAt, budget: 2n ** 64n })))
+        await expect(f.meter.connect(f.consumer).openOrder(terms({ expiresAt, budget: 2n ** 46n })))
           .to.be.revertedWithCustomError(f.meter, "UsageMeterInvalidBudget")
-          .withArgs(2n ** 64n);
+          .withArgs(2n ** 46n);
       });
     });
 
@@ -795,7 +795,7 @@ describe("UsageMeter", function () {
         await submit(f, signed);
         const digest = reportDigest(f.domain, signed.report);
         expect((await f.meter.getOrder(f.orderId)).reportsHash).to.equal(fold([digest]));
-        expect(fold([digest])).to.equal(slice(keccak256(concat([`0x${"00".repeat(32)}`, digest])), 0, 20));
+        expect(fold([digest])).to.equal(slice(keccak256(concat([`0x${"00".repeat(32)}`, digest])), 0, 12));
       });
 
       describe("when the escrow runs out", function () {
