@@ -42,7 +42,7 @@ submitReport (rejections revert with UsageMeterReportRejected(orderId, sequence,
 └── when the report is valid
     ├── it charges the tariff's price (setup fee with the first counted report); emits ReportRecorded(digest, charge)
     ├── it prices time and units over the order's totals (units climb the tiers across reports)
-    ├── an inspector's report counts in its own stream and charges the inspections
+    ├── an inspector's report counts in its own stream (kept in the head) and charges the inspections
     ├── a report that counts nothing charges nothing, not even the setup fee
     ├── it folds the report's digest into the order's reportsHash
     ├── when the escrow runs out ── it charges what is left, emits OrderExhausted and marks the meter exhausted
@@ -772,6 +772,9 @@ describe("UsageMeter", function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         const available = (await f.meter.meterOf(f.orderId)).available;
+        const terms = (o: Awaited<ReturnType<typeof f.meter.getOrder>>) =>
+          [o.machineId, o.tariffVersion, o.expiresAt, o.status, o.licenseCount, o.capped].map(String);
+        const before = terms(await f.meter.getOrder(f.orderId));
         const signed = await inspection(f, 1, 2);
         await expect(submit(f, signed))
           .to.emit(f.meter, "ReportRecorded")
@@ -779,6 +782,8 @@ describe("UsageMeter", function () {
         const meter = await f.meter.meterOf(f.orderId);
         expect([meter.deviceSequence, meter.inspectorSequence]).to.deep.equal([1n, 1n]);
         expect(meter.available).to.equal(available - 2n * parseEuro("12"));
+        // The inspector stream lives in the order's head: the rest of the head is left as it was.
+        expect(terms(await f.meter.getOrder(f.orderId))).to.deep.equal(before);
       });
 
       it("charges nothing for a report that counts nothing, not even the setup fee", async function () {
