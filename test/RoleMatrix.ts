@@ -377,6 +377,11 @@ const ROWS: Row[] = [
     call: (f, s) => f.token.connect(s).setStanding(f.outsider.address, 2),
     expect: (f, c) => ({ contract: f.token, error: "SettlementTokenNotConsortium", args: [f[c].address] }),
   },
+  {
+    fn: "SettlementToken.setRoles",
+    call: (f, s) => f.token.connect(s).setRoles(f.outsider.address, 4),
+    expect: (f, c) => ({ contract: f.token, error: "SettlementTokenNotConsortium", args: [f[c].address] }),
+  },
   // ------------------------------------------------------------------ FiatGateway
   {
     fn: "FiatGateway.configureMinter",

@@ -248,6 +248,7 @@ contract Consortium is IConsortium {
         _token = ISettlementToken(token_);
         emit TokenBound(token_);
         for (uint64 id = 1; id <= _memberCount; ++id) {
+            _pushMemberRoles(id, _members[id].roles);
             _pushMemberStanding(id, _members[id].status);
         }
         for (uint256 i = 0; i < _contracts.length; ++i) {
@@ -263,6 +264,7 @@ contract Consortium is IConsortium {
     function addAccount(address account) external {
         (uint64 memberId, Member storage member) = _callerMember();
         _addAccount(memberId, account);
+        _pushRoles(account, member.roles);
         _pushStanding(account, _standingFor(member.status));
     }
 
@@ -401,6 +403,7 @@ contract Consortium is IConsortium {
         emit MemberAdmitted(memberId, roles, metadataHash, accounts);
         for (uint256 i = 0; i < accounts.length; ++i) {
             _addAccount(memberId, accounts[i]);
+            _pushRoles(accounts[i], roles);
             _pushStanding(accounts[i], AccountStanding.Member);
         }
     }
@@ -416,7 +419,7 @@ contract Consortium is IConsortium {
         emit AccountAdded(memberId, account);
     }
 
-    /// @dev Applies a new status and role set, keeps the operator count and the token's standing in step,
+    /// @dev Applies a new status and role set, keeps the operator count and the token's standing and roles in step,
     /// and refuses any change that would leave the consortium without an operator in good standing.
     function _changeMember(uint64 memberId, Member storage member, MemberStatus status, uint8 roles) internal {
         MemberStatus oldStatus = member.status;
@@ -428,9 +431,24 @@ contract Consortium is IConsortium {
         } else if (isOperator && !wasOperator) {
             ++_operatorCount;
         }
+        uint8 oldRoles = member.roles;
         member.status = status;
         member.roles = roles;
+        // Roles first: an exit's standing `None` then clears them in the token.
+        if (roles != oldRoles) _pushMemberRoles(memberId, roles);
         if (status != oldStatus) _pushMemberStanding(memberId, status);
+    }
+
+    function _pushMemberRoles(uint64 memberId, uint8 roles) internal {
+        if (address(_token) == address(0)) return;
+        address[] memory accounts = _accounts[memberId].values();
+        for (uint256 i = 0; i < accounts.length; ++i) {
+            _token.setRoles(accounts[i], roles);
+        }
+    }
+
+    function _pushRoles(address account, uint8 roles) internal {
+        if (address(_token) != address(0)) _token.setRoles(account, roles);
     }
 
     function _pushMemberStanding(uint64 memberId, MemberStatus status) internal {

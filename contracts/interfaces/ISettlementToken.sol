@@ -10,8 +10,9 @@ import {AccountStanding} from "../types/Membership.sol";
 /// @notice The euro-backed settlement token (6 decimals, 1 token = 1 euro held in reserve). Only
 /// accounts of members in good standing and the consortium's own contracts hold or move it (as holder,
 /// recipient or spender of an allowance); the supply changes only through the FiatGateway.
-/// @dev Each account's standing is kept next to its balance, in the same storage word, and is
-/// written only by the Consortium, so a transfer's membership checks cost no extra storage read.
+/// @dev Each account's standing and its member's roles are kept next to its balance, in the same storage
+/// word, and are written only by the Consortium, so a transfer's membership checks cost no extra storage
+/// read and a contract that moves an account's tokens learns its roles for little more.
 interface ISettlementToken is IERC20Metadata, IERC20Permit {
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -20,6 +21,9 @@ interface ISettlementToken is IERC20Metadata, IERC20Permit {
     /// @notice Emitted when the Consortium changes what an account may do with the token.
     event StandingChanged(address indexed account, AccountStanding standing);
 
+    /// @notice Emitted when the Consortium changes the roles (a `Role` bitmap) an account acts in.
+    event RolesChanged(address indexed account, uint8 roles);
+
     /// @notice Emitted when operators bind the FiatGateway, the only minter and burner.
     event GatewayBound(address indexed gateway);
 
@@ -27,7 +31,7 @@ interface ISettlementToken is IERC20Metadata, IERC20Permit {
                                  ERRORS
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Only the Consortium sets account standing.
+    /// @notice Only the Consortium sets account standing and roles.
     error SettlementTokenNotConsortium(address caller);
 
     /// @notice Only the FiatGateway mints and burns.
@@ -70,6 +74,10 @@ interface ISettlementToken is IERC20Metadata, IERC20Permit {
     /// @notice What `account` may do with the token.
     function standingOf(address account) external view returns (AccountStanding);
 
+    /// @notice The roles (a `Role` bitmap) `account` may act in now: its member's roles while the account is
+    /// in good standing (`Member`), none otherwise.
+    function activeRolesOf(address account) external view returns (uint8);
+
     /// @notice The largest total supply the token keeps (balances are stored in 128 bits).
     function MAX_SUPPLY() external view returns (uint256);
 
@@ -80,8 +88,14 @@ interface ISettlementToken is IERC20Metadata, IERC20Permit {
     /// @notice Sets what `account` may do with the token.
     /// Requirements:
     /// - The caller is the Consortium.
-    /// - Setting `None` only for an account that holds no tokens, so that no token is ever locked.
+    /// - Setting `None` only for an account that holds no tokens, so that no token is ever locked; it also
+    ///   clears the account's roles.
     function setStanding(address account, AccountStanding standing) external;
+
+    /// @notice Sets the roles (a `Role` bitmap) `account` acts in, as its member holds them.
+    /// Requirements:
+    /// - The caller is the Consortium.
+    function setRoles(address account, uint8 roles) external;
 
     /// @notice Binds the FiatGateway, once.
     /// Requirements:

@@ -15,9 +15,10 @@ import {AccountStanding, Role} from "../types/Membership.sol";
 /// @title SettlementToken
 /// @notice The euro-backed settlement token of the consortium: ERC-20, EIP-2612 permit, pausable,
 /// 6 decimals, held and moved only by members in good standing and the consortium's contracts.
-/// @dev Balances live in one word per account together with the account's standing (bits 128..135),
-/// as USDC v2.2 keeps its blacklist flag, so the sender and receiver checks read nothing a plain
-/// ERC-20 transfer would not read anyway. OpenZeppelin's ERC20 keeps allowances, metadata, the
+/// @dev Balances live in one word per account together with the account's standing (bits 128..135)
+/// and its member's roles (bits 136..143), as USDC v2.2 keeps its blacklist flag, so the sender and
+/// receiver checks read nothing a plain ERC-20 transfer would not read anyway, and other contracts learn
+/// an account's roles from a word the token reads for a transfer anyway. OpenZeppelin's ERC20 keeps allowances, metadata, the
 /// transfer functions and their errors; only `_update`, `balanceOf` and `totalSupply` are ours.
 contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     /// @inheritdoc ISettlementToken
@@ -25,6 +26,7 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
 
     uint256 private constant _BALANCE_MASK = type(uint128).max;
     uint256 private constant _STANDING_SHIFT = 128;
+    uint256 private constant _ROLES_SHIFT = 136;
 
     IConsortium private immutable _consortium;
 
@@ -71,7 +73,14 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
 
     /// @inheritdoc ISettlementToken
     function standingOf(address account) public view returns (AccountStanding) {
-        return AccountStanding(_wallets[account] >> _STANDING_SHIFT);
+        return AccountStanding(uint8(_wallets[account] >> _STANDING_SHIFT));
+    }
+
+    /// @inheritdoc ISettlementToken
+    function activeRolesOf(address account) external view returns (uint8) {
+        uint256 word = _wallets[account];
+        return
+            AccountStanding(uint8(word >> _STANDING_SHIFT)) == AccountStanding.Member ? uint8(word >> _ROLES_SHIFT) : 0;
     }
 
     /// @inheritdoc ISettlementToken
@@ -99,10 +108,23 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     /// @inheritdoc ISettlementToken
     function setStanding(address account, AccountStanding standing) external {
         if (msg.sender != address(_consortium)) revert SettlementTokenNotConsortium(msg.sender);
-        uint256 balance = _wallets[account] & _BALANCE_MASK;
-        if (standing == AccountStanding.None && balance != 0) revert SettlementTokenBalanceNotEmpty(account, balance);
-        _wallets[account] = (uint256(standing) << _STANDING_SHIFT) | balance;
+        uint256 word = _wallets[account];
+        uint256 balance = word & _BALANCE_MASK;
+        if (standing == AccountStanding.None) {
+            if (balance != 0) revert SettlementTokenBalanceNotEmpty(account, balance);
+            // An account that leaves keeps no roles either.
+            word = 0;
+        }
+        _wallets[account] = (word & ~(uint256(0xff) << _STANDING_SHIFT)) | (uint256(standing) << _STANDING_SHIFT);
         emit StandingChanged(account, standing);
+    }
+
+    /// @inheritdoc ISettlementToken
+    function setRoles(address account, uint8 roles) external {
+        if (msg.sender != address(_consortium)) revert SettlementTokenNotConsortium(msg.sender);
+        uint256 word = _wallets[account];
+        _wallets[account] = (word & ~(uint256(0xff) << _ROLES_SHIFT)) | (uint256(roles) << _ROLES_SHIFT);
+        emit RolesChanged(account, roles);
     }
 
     /// @inheritdoc ISettlementToken
@@ -155,7 +177,7 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
             }
         } else {
             uint256 word = _wallets[from];
-            _requireMaySend(from, AccountStanding(word >> _STANDING_SHIFT));
+            _requireMaySend(from, AccountStanding(uint8(word >> _STANDING_SHIFT)));
             uint256 balance = word & _BALANCE_MASK;
             if (balance < value) revert ERC20InsufficientBalance(from, balance, value);
             // Cannot underflow: value <= balance, so only the balance bits change.
@@ -170,14 +192,14 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
             }
         } else {
             uint256 word = _wallets[to];
-            AccountStanding standing = AccountStanding(word >> _STANDING_SHIFT);
+            AccountStanding standing = AccountStanding(uint8(word >> _STANDING_SHIFT));
             if (standing != AccountStanding.Member) {
                 if (standing == AccountStanding.None) revert SettlementTokenNotMember(to);
                 if (standing == AccountStanding.System && to != _msgSender()) {
                     revert SettlementTokenUnsolicitedTransfer(to);
                 }
             }
-            // Cannot overflow into the standing bits: balance + value <= supply <= MAX_SUPPLY.
+            // Cannot overflow into the standing and role bits: balance + value <= supply <= MAX_SUPPLY.
             unchecked {
                 _wallets[to] = word + value;
             }

@@ -123,7 +123,7 @@ contract SettlementLayerInvariantTest is Test {
         assertEq(handler.ghost_settledNotPending(), 0, "settled a redemption that was not pending");
     }
 
-    /// @notice The token's record of each account's standing follows the Consortium's membership.
+    /// @notice The token's record of each account's standing and roles follows the Consortium's membership.
     function invariant_TokenStandingMatchesMembership() public view {
         assertEq(
             uint8(token.standingOf(address(gateway))),
@@ -133,8 +133,11 @@ contract SettlementLayerInvariantTest is Test {
         uint256 count = handler.accountCount();
         for (uint256 i = 0; i < count; ++i) {
             address account = handler.accountAt(i);
-            assertEq(uint8(token.standingOf(account)), uint8(handler.expectedStanding(account)), vm.toString(account));
+            AccountStanding expected = handler.expectedStanding(account);
+            assertEq(uint8(token.standingOf(account)), uint8(expected), vm.toString(account));
             (uint64 memberId, bool active) = consortium.memberOf(account);
+            uint8 roles = expected == AccountStanding.Member ? consortium.getMember(memberId).roles : 0;
+            assertEq(token.activeRolesOf(account), roles, "active roles of account");
             assertEq(memberId, handler.ghost_memberOf(account), "member of account");
             bool exited = consortium.getMember(memberId).status == MemberStatus.Exited;
             assertEq(active, handler.ghost_accountActive(account) && !exited, "account active");

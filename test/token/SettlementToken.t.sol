@@ -446,12 +446,17 @@ contract SettlementTokenFuzzTest is Test {
         token.mint(to, amount);
     }
 
-    /// @dev The account's storage word is exactly its standing in bits 128.. and its balance below.
+    /// @dev The account's storage word is exactly its balance in bits 0..127, its standing in 128..135 and
+    /// its roles in 136..143, nothing above.
     function _assertWord(address account, AccountStanding standing) internal view {
         uint256 word = uint256(vm.load(address(token), keccak256(abi.encode(account, WALLETS_SLOT))));
         assertEq(word & BALANCE_MASK, token.balanceOf(account), "balance bits");
-        assertEq(word >> 128, uint256(standing), "standing bits");
+        assertEq((word >> 128) & 0xff, uint256(standing), "standing bits");
+        assertEq(word >> 144, 0, "nothing above the roles");
         assertEq(uint8(token.standingOf(account)), uint8(standing), "standingOf");
+        uint8 roles = uint8(word >> 136);
+        assertEq(token.activeRolesOf(account), standing == AccountStanding.Member ? roles : 0, "activeRolesOf");
+        if (standing == AccountStanding.None) assertEq(roles, 0, "no roles without standing");
     }
 
     function _assumeOutsider(address account) internal view {

@@ -571,6 +571,90 @@ describe("SettlementToken", function () {
     });
   });
 
+  describe("setRoles and activeRolesOf", function () {
+    describe("when the caller is not the Consortium", function () {
+      it("reverts with SettlementTokenNotConsortium", async function () {
+        const { token, operator, outsider } = await funded();
+        await expect(token.connect(operator).setRoles(outsider.address, roleMask(Role.Consumer)))
+          .to.be.revertedWithCustomError(token, "SettlementTokenNotConsortium")
+          .withArgs(operator.address);
+      });
+    });
+
+    describe("when the Consortium admits a member", function () {
+      it("sets the member's roles on each account and emits RolesChanged", async function () {
+        const f = await funded();
+        const { token, consortium, operator } = f;
+        const [first, second] = [spareKey(f, 0), spareKey(f, 1)];
+        const roles = roleMask(Role.Provider, Role.Consumer);
+        const tx = consortium.connect(operator).admit([first.address, second.address], roles, referenceHash("new"));
+        await expect(tx).to.emit(token, "RolesChanged").withArgs(first.address, roles);
+        await expect(tx).to.emit(token, "RolesChanged").withArgs(second.address, roles);
+        expect(await token.activeRolesOf(first.address)).to.equal(BigInt(roles));
+        expect(await token.activeRolesOf(second.address)).to.equal(BigInt(roles));
+      });
+    });
+
+    describe("when operators grant and revoke a role", function () {
+      it("changes the roles of every account of the member", async function () {
+        const f = await funded();
+        const { token, consortium, operator, consumer, memberIds } = f;
+        const second = spareKey(f, 0);
+        await consortium.connect(consumer).addAccount(second.address);
+        expect(await token.activeRolesOf(second.address)).to.equal(BigInt(roleMask(Role.Consumer)));
+        const both = roleMask(Role.Consumer, Role.Provider);
+        const granted = consortium.connect(operator).grantMemberRole(memberIds.consumer, Role.Provider);
+        await expect(granted).to.emit(token, "RolesChanged").withArgs(consumer.address, both);
+        await expect(granted).to.emit(token, "RolesChanged").withArgs(second.address, both);
+        await consortium.connect(operator).revokeMemberRole(memberIds.consumer, Role.Consumer);
+        for (const account of [consumer.address, second.address]) {
+          expect(await token.activeRolesOf(account)).to.equal(BigInt(roleMask(Role.Provider)));
+        }
+        expect(await token.balanceOf(consumer.address)).to.equal(BALANCE);
+      });
+    });
+
+    describe("when the member is suspended", function () {
+      it("reports no active roles until it is reinstated", async function () {
+        const { token, consortium, operator, consumer, memberIds } = await funded();
+        await consortium.connect(operator).suspend(memberIds.consumer, referenceHash("suspension"));
+        expect(await token.activeRolesOf(consumer.address)).to.equal(0n);
+        await consortium.connect(operator).reinstate(memberIds.consumer);
+        expect(await token.activeRolesOf(consumer.address)).to.equal(BigInt(roleMask(Role.Consumer)));
+      });
+    });
+
+    describe("when an account is removed", function () {
+      it("clears its roles with its standing", async function () {
+        const f = await funded();
+        const { token, consortium, consumer } = f;
+        const second = spareKey(f, 0);
+        await consortium.connect(consumer).addAccount(second.address);
+        await consortium.connect(consumer).removeAccount(second.address);
+        expect(await token.activeRolesOf(second.address)).to.equal(0n);
+        await consortium.connect(consumer).addAccount(spareKey(f, 1).address);
+        expect(await token.activeRolesOf(second.address)).to.equal(0n);
+      });
+    });
+
+    describe("when tokens move", function () {
+      it("keeps the roles next to the changing balance", async function () {
+        const { token, consumer, provider } = await funded();
+        await token.connect(consumer).transfer(provider.address, 5n);
+        expect(await token.activeRolesOf(consumer.address)).to.equal(BigInt(roleMask(Role.Consumer)));
+        expect(await token.activeRolesOf(provider.address)).to.equal(BigInt(roleMask(Role.Provider)));
+      });
+    });
+
+    describe("when the account is a consortium contract or an outsider", function () {
+      it("reports no roles", async function () {
+        const { token, gateway, outsider } = await funded();
+        expect(await token.activeRolesOf(await gateway.getAddress())).to.equal(0n);
+        expect(await token.activeRolesOf(outsider.address)).to.equal(0n);
+      });
+    });
+  });
+
   describe("bindGateway", function () {
     describe("when a gateway is already bound", function () {
       it("reverts with SettlementTokenGatewayAlreadyBound naming it", async function () {
