@@ -17,8 +17,8 @@ kill -9 -- "-$group" 2>/dev/null
 wait "$group" 2>/dev/null
 
 completed=$(grep -c 'EXECUTION_STATE_COMPLETE' "$journal" 2>/dev/null || echo 0)
-echo "killed after $completed of 14 steps completed"
-if [ "$completed" -lt 1 ] || [ "$completed" -ge 14 ]; then
+echo "killed after $completed of 16 steps completed"
+if [ "$completed" -lt 1 ] || [ "$completed" -ge 16 ]; then
   echo "the deployment was not stopped half way; cannot test resuming"
   exit 1
 fi
@@ -27,12 +27,12 @@ consortium=$(grep 'DEPLOYMENT_EXECUTION_STATE_COMPLETE' "$journal" | grep '"futu
 echo "Consortium deployed before the kill: $consortium"
 
 output=$(DEPLOYMENT_ID=$id npm run deploy -- --network localhost 2>&1) || { echo "$output"; exit 1; }
-echo "$output" | grep -E '^(consortium|token|gateway|licenseRegistry|machineRegistry|usageMeter|readingVerifier) '
+echo "$output" | grep -E '^(consortium|token|gateway|licenseRegistry|machineRegistry|usageMeter|readingVerifier|paymentChannels) '
 resumed=$(echo "$output" | grep -E '^consortium ' | grep -oE '0x[0-9a-fA-F]{40}')
 if [ "${resumed,,}" != "${consortium,,}" ]; then
   echo "the second run deployed a new Consortium ($resumed) instead of resuming ($consortium)"
   exit 1
 fi
 steps=$(grep -c 'EXECUTION_STATE_COMPLETE' "$journal")
-echo "after resuming: $steps of 14 steps completed"
-[ "$steps" -eq 14 ]
+echo "after resuming: $steps of 16 steps completed"
+[ "$steps" -eq 16 ]

@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import hre, { network } from "hardhat";
 
 import { renderTable } from "../src/format/table.js";
+import { measureChannelsGas } from "./channels-gas.js";
 import { measureMeterGas } from "./meter-gas.js";
 import { measureRegistryGas } from "./registry-gas.js";
 import { measureSettlementGas } from "./settlement-gas.js";
@@ -29,6 +30,8 @@ const settings = compiler.settings as { evmVersion?: string; optimizer?: { enabl
 const gas = { ...(await measureSettlementGas(connection)), ...(await measureRegistryGas(connection)) };
 const meter = await measureMeterGas(connection);
 Object.assign(gas, meter.gas);
+// After the meter: the channels expire at a fixed time after the meter's clock.
+Object.assign(gas, await measureChannelsGas(connection));
 const scaling = { ...meter.scaling };
 
 const results = {

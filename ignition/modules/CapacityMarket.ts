@@ -4,8 +4,10 @@ import SettlementLayer from "./SettlementLayer.js";
 
 /**
  * The whole system: the settlement layer (Consortium, SettlementToken, FiatGateway) plus the licence and
- * machine registries and the usage meter, each registered with the Consortium so that its obligations
- * (active licences, listings not retired, open orders and unsettled charges) block a member's exit. Parameters are those of the SettlementLayer module.
+ * machine registries, the usage meter and the payment channels, each registered with the Consortium so
+ * that its obligations (active licences, listings not retired, open orders and unsettled charges, open
+ * channels) block a member's exit. Parameters: those of the SettlementLayer module, and
+ * `CapacityMarket.minChallengePeriod` (seconds, default one hour), the shortest challenge period of a channel.
  */
 export default buildModule("CapacityMarket", (m) => {
   const { consortium, token, gateway } = m.useModule(SettlementLayer);
@@ -17,10 +19,23 @@ export default buildModule("CapacityMarket", (m) => {
     libraries: { MeterLedger: meterLedger },
   });
   const readingVerifier = m.contract("ReadingVerifier", [usageMeter, machineRegistry]);
+  const minChallengePeriod = m.getParameter("minChallengePeriod", 3600);
+  const paymentChannels = m.contract("PaymentChannels", [token, consortium, minChallengePeriod]);
 
   m.call(consortium, "registerContract", [licenseRegistry], { id: "registerLicenseRegistry" });
   m.call(consortium, "registerContract", [machineRegistry], { id: "registerMachineRegistry" });
   m.call(consortium, "registerContract", [usageMeter], { id: "registerUsageMeter" });
+  m.call(consortium, "registerContract", [paymentChannels], { id: "registerPaymentChannels" });
 
-  return { consortium, token, gateway, licenseRegistry, machineRegistry, meterLedger, usageMeter, readingVerifier };
+  return {
+    consortium,
+    token,
+    gateway,
+    licenseRegistry,
+    machineRegistry,
+    meterLedger,
+    usageMeter,
+    readingVerifier,
+    paymentChannels,
+  };
 });

@@ -55,6 +55,16 @@ export function parameterProblems(parameters: Parameters, file: string): string[
       );
     }
   }
+  const period = parameters.CapacityMarket?.minChallengePeriod;
+  if (
+    period !== undefined &&
+    (typeof period !== "number" || !Number.isInteger(period) || period < 1 || period >= 2 ** 24)
+  ) {
+    problems.push(
+      `${file}: CapacityMarket.minChallengePeriod must be a whole number of seconds from 1 to 16777215 ` +
+        "(the shortest time a payee has to claim after a payer starts closing a channel).",
+    );
+  }
   const notice = own.noticePeriod;
   if (notice !== undefined && (typeof notice !== "number" || !Number.isInteger(notice) || notice < 0)) {
     problems.push(`${file}: SettlementLayer.noticePeriod must be a whole number of seconds.`);
@@ -74,7 +84,8 @@ export async function readParameters(file: string): Promise<Parameters> {
 
 /**
  * Deploys (or, with the same deploymentId on a persistent chain, resumes) the whole system: the settlement
- * layer (Consortium, SettlementToken, FiatGateway) and the licence and machine registries.
+ * layer (Consortium, SettlementToken, FiatGateway), the licence and machine registries, the usage meter and
+ * the payment channels.
  * Ignition keeps a journal per deployment id, so a deployment that stopped half way picks up where it stopped.
  */
 export async function deployCapacityMarket(
@@ -100,6 +111,7 @@ export async function deployCapacityMarket(
       machineRegistry: await address(deployed.machineRegistry),
       usageMeter: await address(deployed.usageMeter),
       readingVerifier: await address(deployed.readingVerifier),
+      paymentChannels: await address(deployed.paymentChannels),
     },
     fromBlock,
     deploymentId: options.deploymentId,

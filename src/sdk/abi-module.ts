@@ -10,6 +10,7 @@ export const EXPORTED_CONTRACTS = {
   machineRegistryAbi: "contracts/registry/MachineRegistry.sol/MachineRegistry.json",
   usageMeterAbi: "contracts/metering/UsageMeter.sol/UsageMeter.json",
   readingVerifierAbi: "contracts/metering/ReadingVerifier.sol/ReadingVerifier.json",
+  paymentChannelsAbi: "contracts/channels/PaymentChannels.sol/PaymentChannels.json",
 } as const;
 
 interface AbiItem {

@@ -123,4 +123,5 @@ export interface MarketAddresses extends SettlementAddresses {
   machineRegistry: Address;
   usageMeter: Address;
   readingVerifier: Address;
+  paymentChannels: Address;
 }

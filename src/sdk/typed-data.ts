@@ -43,3 +43,31 @@ export const usageReportTypes = {
 export function meterDomain(chainId: number, meter: Address): TypedDataDomain {
   return { name: "UsageMeter", version: "1", chainId, verifyingContract: meter };
 }
+
+/**
+ * A payment on a channel (contracts/libraries/ChannelHash.sol): the signer (the payer) owes `payee` `amount`
+ * in all, in token base units, on its channel opened with `nonce`; `usage` names the metered use it pays for
+ * (for example the hash of a device-signed usage increment), or is zero. Signer, payee and nonce name the
+ * channel, so a wallet shows whom it pays, on which channel, how much in all.
+ */
+export const voucherTypes = {
+  Voucher: [
+    { name: "payee", type: "address" },
+    { name: "nonce", type: "uint96" },
+    { name: "amount", type: "uint256" },
+    { name: "usage", type: "bytes32" },
+  ],
+} as const;
+
+/** The payee's agreement to close a channel with `amount` paid in all. */
+export const closeAuthorizationTypes = {
+  CloseAuthorization: [
+    { name: "channel", type: "bytes32" },
+    { name: "amount", type: "uint256" },
+  ],
+} as const;
+
+/** The payment channels' EIP-712 domain: name "PaymentChannels", version "1", bound to chain and deployment. */
+export function channelsDomain(chainId: number, channels: Address): TypedDataDomain {
+  return { name: "PaymentChannels", version: "1", chainId, verifyingContract: channels };
+}

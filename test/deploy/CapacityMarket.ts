@@ -66,6 +66,7 @@ describe("ignition/modules/CapacityMarket (with SettlementLayer)", function () {
       await licenses.getAddress(),
       await machines.getAddress(),
       deployment.addresses.usageMeter,
+      deployment.addresses.paymentChannels,
     ]);
     expect(await token.standingOf(await machines.getAddress())).to.equal(BigInt(AccountStanding.System));
   });

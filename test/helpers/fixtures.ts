@@ -11,6 +11,7 @@ import type {
   FiatGateway,
   LicenseRegistry,
   MachineRegistry,
+  PaymentChannels,
   ReadingVerifier,
   SettlementToken,
   UsageMeter,
@@ -48,6 +49,7 @@ export interface MarketFixture extends SettlementLayerFixture {
   machines: MachineRegistry;
   meter: UsageMeter;
   verifier: ReadingVerifier;
+  channels: PaymentChannels;
 }
 
 type Connection = NetworkConnection;
@@ -143,7 +145,8 @@ export function marketFixture(connection: Connection): () => Promise<MarketFixtu
     const machines = await ethers.getContractAt("MachineRegistry", await deployed.machineRegistry.getAddress());
     const meter = await ethers.getContractAt("UsageMeter", await deployed.usageMeter.getAddress());
     const verifier = await ethers.getContractAt("ReadingVerifier", await deployed.readingVerifier.getAddress());
-    return { ...layer, licenses, machines, meter, verifier };
+    const channels = await ethers.getContractAt("PaymentChannels", await deployed.paymentChannels.getAddress());
+    return { ...layer, licenses, machines, meter, verifier, channels };
   };
 }
 
