@@ -248,7 +248,7 @@ contract Consortium is IConsortium {
         _token = ISettlementToken(token_);
         emit TokenBound(token_);
         for (uint64 id = 1; id <= _memberCount; ++id) {
-            _pushMemberRoles(id, _members[id].roles);
+            _pushMemberRoles(id, _activeRoles(_members[id]));
             _pushMemberStanding(id, _members[id].status);
         }
         for (uint256 i = 0; i < _contracts.length; ++i) {
@@ -264,7 +264,7 @@ contract Consortium is IConsortium {
     function addAccount(address account) external {
         (uint64 memberId, Member storage member) = _callerMember();
         _addAccount(memberId, account);
-        _pushRoles(account, member.roles);
+        _pushRoles(account, _activeRoles(member));
         _pushStanding(account, _standingFor(member.status));
     }
 
@@ -300,6 +300,8 @@ contract Consortium is IConsortium {
         if (member.exitEffectiveAt != 0) revert ConsortiumExitPending(memberId, member.exitEffectiveAt);
         uint40 effectiveAt = uint40(block.timestamp) + _noticePeriod;
         member.exitEffectiveAt = effectiveAt;
+        // A member that leaves starts no new business: the token no longer reports its roles as active.
+        _pushMemberRoles(memberId, 0);
         emit ExitRequested(memberId, effectiveAt);
     }
 
@@ -308,6 +310,7 @@ contract Consortium is IConsortium {
         (uint64 memberId, Member storage member) = _callerMember();
         if (member.exitEffectiveAt == 0) revert ConsortiumExitNotRequested(memberId);
         member.exitEffectiveAt = 0;
+        _pushMemberRoles(memberId, member.roles);
         emit ExitCancelled(memberId);
     }
 
@@ -435,8 +438,13 @@ contract Consortium is IConsortium {
         member.status = status;
         member.roles = roles;
         // Roles first: an exit's standing `None` then clears them in the token.
-        if (roles != oldRoles) _pushMemberRoles(memberId, roles);
+        if (roles != oldRoles) _pushMemberRoles(memberId, _activeRoles(member));
         if (status != oldStatus) _pushMemberStanding(memberId, status);
+    }
+
+    /// @dev The roles the token records for the member's accounts: none while an exit is pending.
+    function _activeRoles(Member storage member) internal view returns (uint8) {
+        return member.exitEffectiveAt == 0 ? member.roles : 0;
     }
 
     function _pushMemberRoles(uint64 memberId, uint8 roles) internal {

@@ -166,8 +166,9 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
         uint40 deadline = _deadline(word);
         if (_challengePeriod(word) == 0) revert PaymentChannelsClosing(id, deadline);
         if (block.timestamp >= deadline) revert PaymentChannelsPastDeadline(id, deadline);
+        if (amount == 0) revert PaymentChannelsInvalidDeposit(0);
         uint256 deposit = uint96(word) + uint256(amount);
-        if (amount == 0 || deposit > type(uint96).max) revert PaymentChannelsInvalidDeposit(deposit);
+        if (deposit > type(uint96).max) revert PaymentChannelsInvalidDeposit(deposit);
         // Cannot overflow into the claimed bits: the new deposit was checked to fit 96 bits.
         unchecked {
             _channels[id] = word + amount;
@@ -205,6 +206,17 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
         unchecked {
             _close(id, nonce, msg.sender, payee, amount, uint96(word) - amount);
             if (amount != claimed) _token.safeTransfer(payee, amount - claimed);
+        }
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function release(address payer, uint96 nonce) external {
+        bytes32 id = channelId(payer, msg.sender, nonce);
+        uint256 word = _openChannel(id);
+        uint256 claimed = uint96(word >> CLAIMED_SHIFT);
+        // Cannot underflow: claimed <= deposit.
+        unchecked {
+            _close(id, nonce, payer, msg.sender, claimed, uint96(word) - claimed);
         }
     }
 
@@ -267,11 +279,9 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
         }
     }
 
-    /// @dev Reverts unless `account` is in good standing with `role`, as the settlement token records it.
-    function _requireRole(address account, Role role) private view {
-        if ((ISettlementToken(address(_token)).activeRolesOf(account) >> uint8(role)) & 1 == 0) {
-            revert PaymentChannelsMissingRole(account, role);
-        }
+    /// @dev Reverts unless `roles`, `account`'s active roles as the settlement token records them, include `role`.
+    function _requireRole(address account, uint8 roles, Role role) private pure {
+        if ((roles >> uint8(role)) & 1 == 0) revert PaymentChannelsMissingRole(account, role);
     }
 
     function _deadline(uint256 word) private pure returns (uint40) {
@@ -299,10 +309,7 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
         if (challengePeriod < minimum) revert PaymentChannelsChallengeTooShort(challengePeriod, minimum);
         if (payee == msg.sender || payee == address(0)) revert PaymentChannelsInvalidPayee(payee);
         bool governed = address(_consortium) != address(0);
-        if (governed) {
-            _requireRole(msg.sender, Role.Consumer);
-            _requireRole(payee, Role.Provider);
-        }
+        if (governed) _requireRole(payee, ISettlementToken(address(_token)).activeRolesOf(payee), Role.Provider);
         nonce = (uint96(block.number) << 32) | salt;
         id = channelId(msg.sender, payee, nonce);
         if (_channels[id] != 0) revert PaymentChannelsChannelExists(id);
@@ -315,26 +322,37 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
             _countOpened(payee);
         }
         emit ChannelOpened(id, msg.sender, payee, nonce, deposit, expiresAt, challengePeriod);
-        _token.safeTransferFrom(msg.sender, address(this), deposit);
+        if (governed) {
+            // Escrowed with a hold on the payer's account (which cannot be removed while it is owed a refund);
+            // the token reads the payer's roles with the transfer.
+            uint8 roles = ISettlementToken(address(_token)).escrowFrom(msg.sender, deposit);
+            _requireRole(msg.sender, roles, Role.Consumer);
+        } else {
+            _token.safeTransferFrom(msg.sender, address(this), deposit);
+        }
     }
 
-    /// @dev Ends the channel: pays `refund` to the payer (the payee's part is the caller's to pay).
+    /// @dev Ends the channel: pays `refund` to the payer and releases the token's hold on it (the payee's part is
+    /// the caller's to pay).
     function _close(bytes32 id, uint96 nonce, address payer, address payee, uint256 claimed, uint256 refund) private {
         // A channel closed in its opening block leaves a tombstone, since its id could be opened again in it.
         _channels[id] = nonce >> 32 == block.number ? TOMBSTONE : 0;
+        emit ChannelClosed(id, claimed, refund);
         if (address(_consortium) != address(0)) {
             // Cannot underflow: both were counted when the channel opened.
             unchecked {
                 --_openChannels[payer];
                 --_openChannels[payee];
             }
+            ISettlementToken(address(_token)).releaseTo(payer, refund);
+        } else if (refund != 0) {
+            _token.safeTransfer(payer, refund);
         }
-        emit ChannelClosed(id, claimed, refund);
-        if (refund != 0) _token.safeTransfer(payer, refund);
     }
 
     /// @dev Records a voucher for `amount` in all on its signer's channel `nonce` to the caller; returns what it
-    /// adds to the claimed total. A voucher that adds nothing reverts if `strict`, else returns 0.
+    /// adds to the claimed total. A voucher that adds nothing (not above what was claimed, or without an open
+    /// channel) reverts if `strict`, else returns 0.
     function _claim(
         uint96 nonce,
         uint256 amount,
@@ -351,7 +369,10 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
         if (error != ECDSA.RecoverError.NoError) revert PaymentChannelsMalformedSignature();
         bytes32 id = channelId(payer, msg.sender, nonce);
         uint256 word = _channels[id];
-        if (_deadline(word) == 0) revert PaymentChannelsNoChannelOfSigner(payer, id);
+        if (_deadline(word) == 0) {
+            if (strict) revert PaymentChannelsNoChannelOfSigner(payer, id);
+            return 0;
+        }
         {
             uint256 claimed = uint96(word >> CLAIMED_SHIFT);
             if (amount <= claimed) {

@@ -17,8 +17,9 @@ import {IObligations} from "./IObligations.sol";
 /// payer from the signature and finds the channel from it.
 ///
 /// Deployed with a Consortium, a channel's payer must be an account of a consumer and its payee one of a
-/// provider, both in good standing (as the token records them), and open channels count as obligations of
-/// both accounts' members. Deployed without one (`consortium() == 0`, for a plain ERC-20), anyone may
+/// provider, both in good standing and not leaving (as the token records them); open channels count as
+/// obligations of both accounts' members, and the token keeps a hold on the payer's account while the
+/// channel is open, so that the account cannot be removed while it is owed a refund. Deployed without one (`consortium() == 0`, for a plain ERC-20), anyone may
 /// open channels to anyone and there are no operators.
 interface IPaymentChannels is IObligations {
     /*//////////////////////////////////////////////////////////////
@@ -115,11 +116,12 @@ interface IPaymentChannels is IObligations {
     /// @notice The voucher's `amount` is above the channel's `deposit`.
     error PaymentChannelsVoucherAboveDeposit(bytes32 channelId, uint256 amount, uint256 deposit);
 
-    /// @notice The signature is not `signer`'s over this channel's close authorisation (or is the high-s twin of
-    /// one).
+    /// @notice The signature is not `signer`'s over this channel's close authorisation.
     error PaymentChannelsInvalidSignature(bytes32 channelId, address signer);
 
-    /// @notice The signature is malformed or the high-s twin of a signature: no one's voucher.
+    /// @notice The signature is malformed (r zero, or s in the upper half of the curve order): no one's voucher.
+    /// (In EIP-2098 compact form the high-s twin of a signature reads as another signature, of an unrelated
+    /// signer, so it finds no channel.)
     error PaymentChannelsMalformedSignature();
 
     /// @notice The voucher's signer `signer` has no open channel `channelId` to the caller: the channel was
@@ -210,8 +212,9 @@ interface IPaymentChannels is IObligations {
     /// - `amount` is above what was claimed and at most the deposit.
     function claim(uint96 nonce, uint256 amount, bytes32 usage, bytes32 r, bytes32 vs) external;
 
-    /// @notice {claim} on many channels of the caller at once, paid in one transfer. A voucher not above what its
-    /// channel has claimed is skipped, so a payout run can be repeated; any other failure reverts all.
+    /// @notice {claim} on many channels of the caller at once, paid in one transfer. A voucher that pays nothing
+    /// (not above what its channel claimed, or whose channel was closed meanwhile) is skipped, so a payout run
+    /// can be repeated; a malformed signature or a voucher above its deposit reverts all.
     function claimMany(Claim[] calldata claims) external returns (uint256 paid);
 
     /// @notice Closes the caller's channel to `payee` at once, as the payee agreed by signing a close
@@ -220,6 +223,12 @@ interface IPaymentChannels is IObligations {
     /// - The channel is open; `amount` is at least what was claimed and at most the deposit.
     /// - The signature (EIP-2098 compact) is the payee's.
     function closeCooperatively(address payee, uint96 nonce, uint256 amount, bytes32 r, bytes32 vs) external;
+
+    /// @notice The payee gives the channel up: closes it at once at what it claimed (claim the newest voucher first)
+    /// and returns the rest to `payer`. A provider that leaves the consortium ends its channels this way.
+    /// Requirements:
+    /// - The caller is the payee of an open channel from `payer` with `nonce`.
+    function release(address payer, uint96 nonce) external;
 
     /// @notice Starts closing the caller's channel to `payee` alone: the payee may claim for the challenge
     /// period (or until the expiry, if that is sooner), then {settle} returns the rest to the caller.

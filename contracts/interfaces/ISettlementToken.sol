@@ -61,6 +61,16 @@ interface ISettlementToken is IERC20Metadata, IERC20Permit {
     /// @notice `account` still holds `balance`; move or redeem it before it leaves.
     error SettlementTokenBalanceNotEmpty(address account, uint256 balance);
 
+    /// @notice Consortium contracts hold tokens for `account` (`holds` open channels or orders it would be
+    /// refunded to); close them before the account leaves.
+    error SettlementTokenAccountHeld(address account, uint256 holds);
+
+    /// @notice Only a consortium contract escrows and releases members' tokens.
+    error SettlementTokenNotSystemContract(address caller);
+
+    /// @notice No consortium contract holds tokens for `account`: there is no hold to release.
+    error SettlementTokenNotHeld(address account);
+
     /*//////////////////////////////////////////////////////////////
                             READ-ONLY FUNCTIONS
     //////////////////////////////////////////////////////////////*/
@@ -74,9 +84,13 @@ interface ISettlementToken is IERC20Metadata, IERC20Permit {
     /// @notice What `account` may do with the token.
     function standingOf(address account) external view returns (AccountStanding);
 
-    /// @notice The roles (a `Role` bitmap) `account` may act in now: its member's roles while the account is
-    /// in good standing (`Member`), none otherwise.
+    /// @notice The roles (a `Role` bitmap) `account` may start new business in now: its member's roles while the
+    /// account is in good standing (`Member`) and the member is not leaving, none otherwise.
     function activeRolesOf(address account) external view returns (uint8);
+
+    /// @notice How many holds consortium contracts keep on `account`: open channels and orders whose escrow
+    /// goes back to it. An account with holds cannot be removed.
+    function holdsOf(address account) external view returns (uint256);
 
     /// @notice The largest total supply the token keeps (balances are stored in 128 bits).
     function MAX_SUPPLY() external view returns (uint256);
@@ -96,6 +110,19 @@ interface ISettlementToken is IERC20Metadata, IERC20Permit {
     /// Requirements:
     /// - The caller is the Consortium.
     function setRoles(address account, uint8 roles) external;
+
+    /// @notice Escrows `value` of `account`'s tokens with the caller (within the allowance `account` gave it) and
+    /// takes a hold on `account`, so that the account cannot be removed while the caller owes it a refund.
+    /// Returns the account's active roles (see {activeRolesOf}), read with the transfer.
+    /// Requirements:
+    /// - The caller is a consortium contract; `account` may send and allowed the caller `value`.
+    function escrowFrom(address account, uint256 value) external returns (uint8 roles);
+
+    /// @notice Pays `value` of the caller's tokens back to `account` and releases one hold on it (with `value` 0
+    /// it only releases the hold).
+    /// Requirements:
+    /// - The caller is a consortium contract; `account` has a hold and may receive.
+    function releaseTo(address account, uint256 value) external;
 
     /// @notice Binds the FiatGateway, once.
     /// Requirements:

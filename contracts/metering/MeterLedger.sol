@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 
 import {IConsortium} from "../interfaces/IConsortium.sol";
 import {IMachineRegistry} from "../interfaces/IMachineRegistry.sol";
+import {ISettlementToken} from "../interfaces/ISettlementToken.sol";
 import {IUsageMeter} from "../interfaces/IUsageMeter.sol";
 import {KeyKind} from "../types/Listing.sol";
 import {Role} from "../types/Membership.sol";
@@ -314,7 +315,7 @@ library MeterLedger {
         terms.returned = uint64(remaining);
         emit IUsageMeter.OrderClosed(orderId, _charged(terms, s.hot[orderId].meter), remaining);
         if (remaining != 0) token.safeTransfer(terms.payer, remaining);
-        _finishIfDone(s, orderId);
+        _finishIfDone(s, token, orderId);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -322,9 +323,9 @@ library MeterLedger {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Settles and invoices the orders ({IUsageMeter-settle}).
-    function settle(State storage s, uint64[] calldata orderIds) external {
+    function settle(State storage s, IERC20 token, uint64[] calldata orderIds) external {
         for (uint256 i; i < orderIds.length; ++i) {
-            _settle(s, orderIds[i]);
+            _settle(s, token, orderIds[i]);
         }
     }
 
@@ -433,7 +434,7 @@ library MeterLedger {
             terms.disputeRefunds += uint64(refund);
             token.safeTransfer(terms.payer, refund);
         }
-        _finishIfDone(s, orderId);
+        _finishIfDone(s, token, orderId);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -454,14 +455,14 @@ library MeterLedger {
         }
     }
 
-    function _settle(State storage s, uint64 orderId) private {
+    function _settle(State storage s, IERC20 token, uint64 orderId) private {
         Terms storage terms = s.terms[orderId];
         if (terms.status == IUsageMeter.OrderStatus.None) revert IUsageMeter.UsageMeterUnknownOrder(orderId);
         Settlement storage settlement = s.settlements[orderId];
         uint256 word = s.hot[orderId].meter;
         uint256 charged = _charged(terms, word);
         if (settlement.checkpointAt != 0) {
-            if (block.timestamp < settlement.checkpointAt + terms.disputeWindow) return _finishIfDone(s, orderId);
+            if (block.timestamp < settlement.checkpointAt + terms.disputeWindow) return _finishIfDone(s, token, orderId);
             _mature(s, orderId, terms, settlement);
         } else if (settlement.checkpointCharged - settlement.settled > settlement.frozen) {
             // A resolved dispute released provider charges of the last invoice, whose window had passed.
@@ -471,7 +472,7 @@ library MeterLedger {
             _issueInvoice(s, orderId, terms, settlement, word, charged);
             if (terms.disputeWindow == 0) _mature(s, orderId, terms, settlement);
         }
-        _finishIfDone(s, orderId);
+        _finishIfDone(s, token, orderId);
     }
 
     /// @dev Issues the next invoice over what was recorded since the last one; its dispute window starts now.
@@ -548,8 +549,9 @@ library MeterLedger {
     }
 
     /// @dev A closed order whose charges are all paid out or refunded and has no open dispute is settled:
-    /// it no longer counts as an obligation of its consumer and provider.
-    function _finishIfDone(State storage s, uint64 orderId) private {
+    /// it no longer counts as an obligation of its consumer and provider, and the token releases its hold on
+    /// the payer's account (taken at opening, so that nothing owed to it could be stranded by its removal).
+    function _finishIfDone(State storage s, IERC20 token, uint64 orderId) private {
         Terms storage terms = s.terms[orderId];
         if (terms.status != IUsageMeter.OrderStatus.Closed) return;
         Settlement storage settlement = s.settlements[orderId];
@@ -557,6 +559,7 @@ library MeterLedger {
         terms.status = IUsageMeter.OrderStatus.Settled;
         --s.obligations[terms.consumer];
         --s.obligations[terms.provider];
+        ISettlementToken(address(token)).releaseTo(terms.payer, 0);
     }
 
     /// @dev The provider's part of the order's charges that is neither settled nor frozen.

@@ -12,6 +12,7 @@ import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IConsortium} from "../interfaces/IConsortium.sol";
 import {IMachineRegistry} from "../interfaces/IMachineRegistry.sol";
 import {IObligations} from "../interfaces/IObligations.sol";
+import {ISettlementToken} from "../interfaces/ISettlementToken.sol";
 import {IUsageMeter} from "../interfaces/IUsageMeter.sol";
 import {TariffMath} from "../libraries/TariffMath.sol";
 import {UsageReportHash} from "../libraries/UsageReportHash.sol";
@@ -155,7 +156,8 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     /// @inheritdoc IUsageMeter
     function openOrder(OrderTerms calldata terms) external returns (uint64 orderId) {
         orderId = _state.open(_consortium, _registry, terms);
-        _token.safeTransferFrom(msg.sender, address(this), terms.budget);
+        // Escrowed with a hold on the payer's account, which therefore cannot be removed before the order ends.
+        ISettlementToken(address(_token)).escrowFrom(msg.sender, terms.budget);
     }
 
     /// @inheritdoc IUsageMeter
@@ -169,7 +171,8 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         // A permit someone front-ran has already set the allowance; the transfer below decides.
         try IERC20Permit(address(_token)).permit(msg.sender, address(this), terms.budget, deadline, v, r, s) {} catch {} // solhint-disable-line no-empty-blocks
         orderId = _state.open(_consortium, _registry, terms);
-        _token.safeTransferFrom(msg.sender, address(this), terms.budget);
+        // Escrowed with a hold on the payer's account, which therefore cannot be removed before the order ends.
+        ISettlementToken(address(_token)).escrowFrom(msg.sender, terms.budget);
     }
 
     /// @inheritdoc IUsageMeter
@@ -235,7 +238,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
 
     /// @inheritdoc IUsageMeter
     function settle(uint64[] calldata orderIds) external {
-        _state.settle(orderIds);
+        _state.settle(_token, orderIds);
     }
 
     /// @inheritdoc IUsageMeter
@@ -245,7 +248,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
 
     /// @inheritdoc IUsageMeter
     function settleAndWithdraw(uint64[] calldata orderIds) external returns (uint256 amount) {
-        _state.settle(orderIds);
+        _state.settle(_token, orderIds);
         return _state.withdraw(_consortium, _token, false);
     }
 

@@ -15,10 +15,11 @@ import {AccountStanding, Role} from "../types/Membership.sol";
 /// @title SettlementToken
 /// @notice The euro-backed settlement token of the consortium: ERC-20, EIP-2612 permit, pausable,
 /// 6 decimals, held and moved only by members in good standing and the consortium's contracts.
-/// @dev Balances live in one word per account together with the account's standing (bits 128..135)
-/// and its member's roles (bits 136..143), as USDC v2.2 keeps its blacklist flag, so the sender and
-/// receiver checks read nothing a plain ERC-20 transfer would not read anyway, and other contracts learn
-/// an account's roles from a word the token reads for a transfer anyway. OpenZeppelin's ERC20 keeps allowances, metadata, the
+/// @dev Balances live in one word per account together with the account's standing (bits 128..135),
+/// its member's roles (bits 136..143) and the number of holds consortium contracts keep on it (bits
+/// 144..175), as USDC v2.2 keeps its blacklist flag, so the sender and receiver checks read nothing a plain
+/// ERC-20 transfer would not read anyway, and other contracts learn an account's roles from a word the
+/// token reads for a transfer anyway. OpenZeppelin's ERC20 keeps allowances, metadata, the
 /// transfer functions and their errors; only `_update`, `balanceOf` and `totalSupply` are ours.
 contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     /// @inheritdoc ISettlementToken
@@ -27,6 +28,8 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     uint256 private constant _BALANCE_MASK = type(uint128).max;
     uint256 private constant _STANDING_SHIFT = 128;
     uint256 private constant _ROLES_SHIFT = 136;
+    uint256 private constant _HOLDS_SHIFT = 144;
+    uint256 private constant _ONE_HOLD = 1 << _HOLDS_SHIFT;
 
     IConsortium private immutable _consortium;
 
@@ -84,6 +87,11 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     }
 
     /// @inheritdoc ISettlementToken
+    function holdsOf(address account) public view returns (uint256) {
+        return uint32(_wallets[account] >> _HOLDS_SHIFT);
+    }
+
+    /// @inheritdoc ISettlementToken
     function consortium() external view returns (address) {
         return address(_consortium);
     }
@@ -112,6 +120,8 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
         uint256 balance = word & _BALANCE_MASK;
         if (standing == AccountStanding.None) {
             if (balance != 0) revert SettlementTokenBalanceNotEmpty(account, balance);
+            uint256 holds = uint32(word >> _HOLDS_SHIFT);
+            if (holds != 0) revert SettlementTokenAccountHeld(account, holds);
             // An account that leaves keeps no roles either.
             word = 0;
         }
@@ -125,6 +135,29 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
         uint256 word = _wallets[account];
         _wallets[account] = (word & ~(uint256(0xff) << _ROLES_SHIFT)) | (uint256(roles) << _ROLES_SHIFT);
         emit RolesChanged(account, roles);
+    }
+
+    /// @inheritdoc ISettlementToken
+    function escrowFrom(address account, uint256 value) external returns (uint8 roles) {
+        address holder = _msgSender();
+        _requireSystem(holder);
+        _spendAllowance(account, holder, value);
+        _move(account, holder, value, _ONE_HOLD, 0);
+        uint256 word = _wallets[account];
+        return AccountStanding(uint8(word >> _STANDING_SHIFT)) == AccountStanding.Member ? uint8(word >> _ROLES_SHIFT) : 0;
+    }
+
+    /// @inheritdoc ISettlementToken
+    function releaseTo(address account, uint256 value) external {
+        address holder = _msgSender();
+        _requireSystem(holder);
+        if (value != 0) return _move(holder, account, value, 0, _ONE_HOLD);
+        uint256 word = _wallets[account];
+        if (uint32(word >> _HOLDS_SHIFT) == 0) revert SettlementTokenNotHeld(account);
+        // Cannot underflow: the account has a hold.
+        unchecked {
+            _wallets[account] = word - _ONE_HOLD;
+        }
     }
 
     /// @inheritdoc ISettlementToken
@@ -167,6 +200,12 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
 
     /// @dev Every balance change passes here: transfers, mints (`from` = 0) and burns (`to` = 0).
     function _update(address from, address to, uint256 value) internal override {
+        _move(from, to, value, 0, 0);
+    }
+
+    /// @dev {_update}, adding `holdFrom` to the word of `from` and taking `releaseTo` from the word of `to` in the
+    /// same writes: an escrow takes a hold on its payer as it takes the tokens, a release ends it as it pays.
+    function _move(address from, address to, uint256 value, uint256 holdFrom, uint256 releaseTo_) private {
         _requireNotPaused();
         if (from == address(0)) {
             uint256 supply = _supply;
@@ -180,9 +219,10 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
             _requireMaySend(from, AccountStanding(uint8(word >> _STANDING_SHIFT)));
             uint256 balance = word & _BALANCE_MASK;
             if (balance < value) revert ERC20InsufficientBalance(from, balance, value);
-            // Cannot underflow: value <= balance, so only the balance bits change.
+            // Cannot underflow: value <= balance, so only the balance bits change; a hold count overflowing its
+            // 32 bits would take more holds than there can be channels and orders of one account.
             unchecked {
-                _wallets[from] = word - value;
+                _wallets[from] = word - value + holdFrom;
             }
         }
         if (to == address(0)) {
@@ -199,9 +239,11 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
                     revert SettlementTokenUnsolicitedTransfer(to);
                 }
             }
-            // Cannot overflow into the standing and role bits: balance + value <= supply <= MAX_SUPPLY.
+            if (releaseTo_ != 0 && uint32(word >> _HOLDS_SHIFT) == 0) revert SettlementTokenNotHeld(to);
+            // Cannot overflow into the standing and role bits: balance + value <= supply <= MAX_SUPPLY; the hold
+            // released was checked above.
             unchecked {
-                _wallets[to] = word + value;
+                _wallets[to] = word + value - releaseTo_;
             }
         }
         emit Transfer(from, to, value);
@@ -210,6 +252,10 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     /*//////////////////////////////////////////////////////////////
                            PRIVATE FUNCTIONS
     //////////////////////////////////////////////////////////////*/
+
+    function _requireSystem(address account) private view {
+        if (standingOf(account) != AccountStanding.System) revert SettlementTokenNotSystemContract(account);
+    }
 
     function _requireMaySend(address account, AccountStanding standing) private pure {
         if (standing == AccountStanding.None) revert SettlementTokenNotMember(account);

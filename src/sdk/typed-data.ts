@@ -71,3 +71,19 @@ export const closeAuthorizationTypes = {
 export function channelsDomain(chainId: number, channels: Address): TypedDataDomain {
   return { name: "PaymentChannels", version: "1", chainId, verifyingContract: channels };
 }
+
+/**
+ * What a machine measured for one part or time slice of a channel, signed by a device key of the machine
+ * (registered in the MachineRegistry) under the channels' domain; the voucher paying for it names its digest.
+ */
+export const channelUsageTypes = {
+  ChannelUsage: [
+    { name: "channel", type: "bytes32" },
+    { name: "sequence", type: "uint32" },
+    { name: "periodStart", type: "uint40" },
+    { name: "periodEnd", type: "uint40" },
+    { name: "machineSeconds", type: "uint64" },
+    { name: "units", type: "uint64" },
+    { name: "readingsRoot", type: "bytes32" },
+  ],
+} as const;

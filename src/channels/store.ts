@@ -1,0 +1,420 @@
+/**
+ * The durable state of both sides of the micropayment protocol, in SQLite (Node's built-in `node:sqlite`,
+ * WAL journal). Every change a side acknowledges is committed before the acknowledgement leaves: the payer
+ * commits the voucher it signs before it answers, the payee commits the voucher it receives before it lets
+ * the machine go on. `synchronous` says what a commit survives: "NORMAL" a killed process (the default),
+ * "FULL" also a power cut, at the price of an fsync per payment.
+ */
+import { DatabaseSync } from "node:sqlite";
+
+import type { Address, Hex } from "viem";
+
+export type Synchronous = "NORMAL" | "FULL";
+
+export interface StoreOptions {
+  /** A file path, or ":memory:" for tests. */
+  path: string;
+  synchronous?: Synchronous;
+}
+
+function openDatabase(options: StoreOptions, schema: string): DatabaseSync {
+  const db = new DatabaseSync(options.path);
+  db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? "NORMAL"}; PRAGMA busy_timeout = 5000;`);
+  db.exec(schema);
+  return db;
+}
+
+/** Runs `work` in one IMMEDIATE transaction: all of it is committed, or none. */
+function transaction<T>(db: DatabaseSync, work: () => T): T {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = work();
+    db.exec("COMMIT");
+    return result;
+  } catch (error) {
+    db.exec("ROLLBACK");
+    throw error;
+  }
+}
+
+type Row = Record<string, unknown>;
+const big = (value: unknown): bigint => BigInt(value as string);
+
+/** A voucher as a side keeps it. */
+export interface StoredVoucher {
+  channelId: Hex;
+  sequence: number;
+  amount: bigint;
+  usage: Hex;
+  signature: Hex;
+}
+
+function voucherOf(row: Row): StoredVoucher {
+  return {
+    channelId: row.channel_id as Hex,
+    sequence: Number(row.sequence),
+    amount: big(row.amount),
+    usage: row.usage as Hex,
+    signature: row.signature as Hex,
+  };
+}
+
+/* ------------------------------------------------------------------------------------------ payer side */
+
+/** A channel as its payer keeps it: what it escrowed, what it signed so far, the usage it paid for. */
+export interface PayerChannel {
+  channelId: Hex;
+  payee: Address;
+  nonce: bigint;
+  deposit: bigint;
+  machineId: bigint;
+  tariffVersion: number;
+  /** Cumulative amount of the newest voucher signed. */
+  signed: bigint;
+  /** Usage paid for so far (the sum of the increments' machine seconds and units). */
+  machineSeconds: bigint;
+  units: bigint;
+  /** Last increment paid for (0: none). */
+  sequence: number;
+}
+
+export interface PayerCommit {
+  channelId: Hex;
+  sequence: number;
+  amount: bigint;
+  machineSeconds: bigint;
+  units: bigint;
+  device: Address;
+  period: number;
+  price: bigint;
+  usage: Hex;
+  signature: Hex;
+}
+
+const PAYER_SCHEMA = `
+CREATE TABLE IF NOT EXISTS channels (
+  channel_id TEXT PRIMARY KEY, payee TEXT NOT NULL, nonce TEXT NOT NULL, deposit TEXT NOT NULL,
+  machine_id TEXT NOT NULL, tariff_version INTEGER NOT NULL, signed TEXT NOT NULL,
+  machine_seconds TEXT NOT NULL, units TEXT NOT NULL, sequence INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS vouchers (
+  channel_id TEXT PRIMARY KEY, sequence INTEGER NOT NULL, amount TEXT NOT NULL, usage TEXT NOT NULL,
+  signature TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS spend (
+  device TEXT NOT NULL, period INTEGER NOT NULL, amount TEXT NOT NULL, PRIMARY KEY (device, period));
+`;
+
+export class PayerStore {
+  readonly #db: DatabaseSync;
+  readonly #channel;
+  readonly #voucher;
+  readonly #spent;
+  readonly #advance;
+  readonly #saveVoucher;
+  readonly #addSpend;
+
+  constructor(options: StoreOptions) {
+    this.#db = openDatabase(options, PAYER_SCHEMA);
+    this.#channel = this.#db.prepare("SELECT * FROM channels WHERE channel_id = ?");
+    this.#voucher = this.#db.prepare("SELECT * FROM vouchers WHERE channel_id = ?");
+    this.#spent = this.#db.prepare("SELECT amount FROM spend WHERE device = ? AND period = ?");
+    this.#advance = this.#db.prepare(
+      "UPDATE channels SET signed = ?, machine_seconds = ?, units = ?, sequence = ? WHERE channel_id = ? AND sequence = ?",
+    );
+    this.#saveVoucher = this.#db.prepare(
+      "INSERT INTO vouchers (channel_id, sequence, amount, usage, signature) VALUES (?, ?, ?, ?, ?) " +
+        "ON CONFLICT (channel_id) DO UPDATE SET sequence = excluded.sequence, amount = excluded.amount, " +
+        "usage = excluded.usage, signature = excluded.signature",
+    );
+    this.#addSpend = this.#db.prepare(
+      "INSERT INTO spend (device, period, amount) VALUES (?, ?, ?) " +
+        "ON CONFLICT (device, period) DO UPDATE SET amount = CAST(CAST(amount AS INTEGER) + CAST(excluded.amount AS INTEGER) AS TEXT)",
+    );
+  }
+
+  /** Registers a channel the payer opened; keeps what is stored if it is known already. */
+  addChannel(channel: Omit<PayerChannel, "signed" | "machineSeconds" | "units" | "sequence">): void {
+    this.#db
+      .prepare(
+        "INSERT INTO channels (channel_id, payee, nonce, deposit, machine_id, tariff_version, signed, machine_seconds, units, sequence) " +
+          "VALUES (?, ?, ?, ?, ?, ?, '0', '0', '0', 0) ON CONFLICT (channel_id) DO NOTHING",
+      )
+      .run(
+        channel.channelId,
+        channel.payee,
+        channel.nonce.toString(),
+        channel.deposit.toString(),
+        channel.machineId.toString(),
+        channel.tariffVersion,
+      );
+  }
+
+  /** Records a top-up: the channel's deposit is now `deposit`. */
+  setDeposit(channelId: Hex, deposit: bigint): void {
+    this.#db.prepare("UPDATE channels SET deposit = ? WHERE channel_id = ?").run(deposit.toString(), channelId);
+  }
+
+  channel(channelId: Hex): PayerChannel | undefined {
+    const row = this.#channel.get(channelId) as Row | undefined;
+    if (row === undefined) return undefined;
+    return {
+      channelId: row.channel_id as Hex,
+      payee: row.payee as Address,
+      nonce: big(row.nonce),
+      deposit: big(row.deposit),
+      machineId: big(row.machine_id),
+      tariffVersion: Number(row.tariff_version),
+      signed: big(row.signed),
+      machineSeconds: big(row.machine_seconds),
+      units: big(row.units),
+      sequence: Number(row.sequence),
+    };
+  }
+
+  /** The newest voucher signed on the channel, with the increment number it paid for. */
+  newestVoucher(channelId: Hex): StoredVoucher | undefined {
+    const row = this.#voucher.get(channelId) as Row | undefined;
+    return row === undefined ? undefined : voucherOf(row);
+  }
+
+  /** What `device` was paid in its cap period `period`. */
+  spent(device: Address, period: number): bigint {
+    const row = this.#spent.get(device.toLowerCase(), period) as Row | undefined;
+    return row === undefined ? 0n : big(row.amount);
+  }
+
+  /**
+   * Commits a payment: the channel advances to the increment `sequence` (which must be the next one), the
+   * voucher becomes the newest, the device's spending in the period grows by the price. All or nothing.
+   */
+  commit(payment: PayerCommit): void {
+    transaction(this.#db, () => {
+      const changed = this.#advance.run(
+        payment.amount.toString(),
+        payment.machineSeconds.toString(),
+        payment.units.toString(),
+        payment.sequence,
+        payment.channelId,
+        payment.sequence - 1,
+      ).changes;
+      if (changed !== 1) {
+        throw new Error(`Channel ${payment.channelId} is not at increment ${payment.sequence - 1}; nothing committed.`);
+      }
+      this.#saveVoucher.run(
+        payment.channelId,
+        payment.sequence,
+        payment.amount.toString(),
+        payment.usage,
+        payment.signature,
+      );
+      this.#addSpend.run(payment.device.toLowerCase(), payment.period, payment.price.toString());
+    });
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ payee side */
+
+/** A channel as its payee keeps it: its terms as last seen on chain, and what it was paid off-chain. */
+export interface PayeeChannel {
+  channelId: Hex;
+  payer: Address;
+  payee: Address;
+  nonce: bigint;
+  machineId: bigint;
+  tariffVersion: number;
+  /** On-chain state as last seen. */
+  deposit: bigint;
+  claimed: bigint;
+  deadline: number;
+  closing: boolean;
+  /** Usage acknowledged so far and the last increment (0: none). */
+  machineSeconds: bigint;
+  units: bigint;
+  sequence: number;
+}
+
+/** One acknowledged payment, kept for audit: the device-signed increment and the voucher paying for it. */
+export interface PayeePayment {
+  channelId: Hex;
+  sequence: number;
+  price: bigint;
+  amount: bigint;
+  usage: Hex;
+  increment: string;
+  deviceSignature: Hex;
+  voucherSignature: Hex;
+}
+
+const PAYEE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS channels (
+  channel_id TEXT PRIMARY KEY, payer TEXT NOT NULL, payee TEXT NOT NULL, nonce TEXT NOT NULL,
+  machine_id TEXT NOT NULL, tariff_version INTEGER NOT NULL, deposit TEXT NOT NULL, claimed TEXT NOT NULL,
+  deadline INTEGER NOT NULL, closing INTEGER NOT NULL, machine_seconds TEXT NOT NULL, units TEXT NOT NULL,
+  sequence INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS vouchers (
+  channel_id TEXT PRIMARY KEY, sequence INTEGER NOT NULL, amount TEXT NOT NULL, usage TEXT NOT NULL,
+  signature TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS payments (
+  channel_id TEXT NOT NULL, sequence INTEGER NOT NULL, price TEXT NOT NULL, amount TEXT NOT NULL,
+  usage TEXT NOT NULL, increment TEXT NOT NULL, device_signature TEXT NOT NULL, voucher_signature TEXT NOT NULL,
+  PRIMARY KEY (channel_id, sequence));
+CREATE TABLE IF NOT EXISTS claims (
+  channel_id TEXT NOT NULL, amount TEXT NOT NULL, tx TEXT NOT NULL, PRIMARY KEY (channel_id, amount));
+`;
+
+export class PayeeStore {
+  readonly #db: DatabaseSync;
+  readonly #channel;
+  readonly #voucher;
+  readonly #advance;
+  readonly #saveVoucher;
+  readonly #savePayment;
+
+  constructor(options: StoreOptions) {
+    this.#db = openDatabase(options, PAYEE_SCHEMA);
+    this.#channel = this.#db.prepare("SELECT * FROM channels WHERE channel_id = ?");
+    this.#voucher = this.#db.prepare("SELECT * FROM vouchers WHERE channel_id = ?");
+    this.#advance = this.#db.prepare(
+      "UPDATE channels SET machine_seconds = ?, units = ?, sequence = ? WHERE channel_id = ? AND sequence = ?",
+    );
+    this.#saveVoucher = this.#db.prepare(
+      "INSERT INTO vouchers (channel_id, sequence, amount, usage, signature) VALUES (?, ?, ?, ?, ?) " +
+        "ON CONFLICT (channel_id) DO UPDATE SET sequence = excluded.sequence, amount = excluded.amount, " +
+        "usage = excluded.usage, signature = excluded.signature",
+    );
+    this.#savePayment = this.#db.prepare(
+      "INSERT INTO payments (channel_id, sequence, price, amount, usage, increment, device_signature, voucher_signature) " +
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+  }
+
+  /** Registers a channel the payee accepted; keeps what is stored if it is known already. */
+  addChannel(
+    channel: Omit<PayeeChannel, "machineSeconds" | "units" | "sequence" | "claimed" | "closing"> &
+      Partial<Pick<PayeeChannel, "claimed" | "closing">>,
+  ): void {
+    this.#db
+      .prepare(
+        "INSERT INTO channels (channel_id, payer, payee, nonce, machine_id, tariff_version, deposit, claimed, deadline, closing, machine_seconds, units, sequence) " +
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '0', '0', 0) ON CONFLICT (channel_id) DO NOTHING",
+      )
+      .run(
+        channel.channelId,
+        channel.payer.toLowerCase(),
+        channel.payee.toLowerCase(),
+        channel.nonce.toString(),
+        channel.machineId.toString(),
+        channel.tariffVersion,
+        channel.deposit.toString(),
+        (channel.claimed ?? 0n).toString(),
+        channel.deadline,
+        channel.closing === true ? 1 : 0,
+      );
+  }
+
+  channel(channelId: Hex): PayeeChannel | undefined {
+    const row = this.#channel.get(channelId) as Row | undefined;
+    return row === undefined ? undefined : this.#channelOf(row);
+  }
+
+  channels(): PayeeChannel[] {
+    return (this.#db.prepare("SELECT * FROM channels ORDER BY channel_id").all() as Row[]).map((row) =>
+      this.#channelOf(row),
+    );
+  }
+
+  #channelOf(row: Row): PayeeChannel {
+    return {
+      channelId: row.channel_id as Hex,
+      payer: row.payer as Address,
+      payee: row.payee as Address,
+      nonce: big(row.nonce),
+      machineId: big(row.machine_id),
+      tariffVersion: Number(row.tariff_version),
+      deposit: big(row.deposit),
+      claimed: big(row.claimed),
+      deadline: Number(row.deadline),
+      closing: Number(row.closing) === 1,
+      machineSeconds: big(row.machine_seconds),
+      units: big(row.units),
+      sequence: Number(row.sequence),
+    };
+  }
+
+  /** Records the channel's on-chain state as just seen. */
+  observe(channelId: Hex, state: { deposit: bigint; claimed: bigint; deadline: number; closing: boolean }): void {
+    this.#db
+      .prepare("UPDATE channels SET deposit = ?, claimed = ?, deadline = ?, closing = ? WHERE channel_id = ?")
+      .run(state.deposit.toString(), state.claimed.toString(), state.deadline, state.closing ? 1 : 0, channelId);
+  }
+
+  newestVoucher(channelId: Hex): StoredVoucher | undefined {
+    const row = this.#voucher.get(channelId) as Row | undefined;
+    return row === undefined ? undefined : voucherOf(row);
+  }
+
+  payments(channelId: Hex): PayeePayment[] {
+    return (
+      this.#db.prepare("SELECT * FROM payments WHERE channel_id = ? ORDER BY sequence").all(channelId) as Row[]
+    ).map((row) => ({
+      channelId: row.channel_id as Hex,
+      sequence: Number(row.sequence),
+      price: big(row.price),
+      amount: big(row.amount),
+      usage: row.usage as Hex,
+      increment: row.increment as string,
+      deviceSignature: row.device_signature as Hex,
+      voucherSignature: row.voucher_signature as Hex,
+    }));
+  }
+
+  /**
+   * Commits an acknowledged payment: the channel advances to the increment (which must be the next one), the
+   * voucher becomes the newest, the increment and voucher are kept for audit. All or nothing.
+   */
+  acknowledge(payment: PayeePayment, usage: { machineSeconds: bigint; units: bigint }): void {
+    transaction(this.#db, () => {
+      const changed = this.#advance.run(
+        usage.machineSeconds.toString(),
+        usage.units.toString(),
+        payment.sequence,
+        payment.channelId,
+        payment.sequence - 1,
+      ).changes;
+      if (changed !== 1) {
+        throw new Error(`Channel ${payment.channelId} is not at increment ${payment.sequence - 1}; nothing committed.`);
+      }
+      this.#savePayment.run(
+        payment.channelId,
+        payment.sequence,
+        payment.price.toString(),
+        payment.amount.toString(),
+        payment.usage,
+        payment.increment,
+        payment.deviceSignature,
+        payment.voucherSignature,
+      );
+      this.#saveVoucher.run(
+        payment.channelId,
+        payment.sequence,
+        payment.amount.toString(),
+        payment.usage,
+        payment.voucherSignature,
+      );
+    });
+  }
+
+  /** Records a claim sent on-chain. */
+  recordClaim(channelId: Hex, amount: bigint, tx: Hex): void {
+    this.#db
+      .prepare("INSERT INTO claims (channel_id, amount, tx) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+      .run(channelId, amount.toString(), tx);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
