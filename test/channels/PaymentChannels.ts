@@ -486,9 +486,10 @@ describe("PaymentChannels", function () {
     describe("when the payee's member asked to leave", function () {
       // FAILS today. A channel counts as an obligation of the payee's member, and only the payer can end it
       // before its expiry, which may be up to 2^40 - 1: any consumer can hold a leaving provider's exit hostage
-      // for the price of a one-cent deposit. The registries and the meter refuse new business with a member that
-      // asked to leave (Consortium.requireNewBusiness / inBusiness); the channels read only the roles the token
-      // keeps, which an exit request does not change. Expected: the same refusal as for a member without the role.
+      // for a deposit of one base unit (a millionth of a euro). The registries and the meter refuse new business
+      // with a member that asked to leave (Consortium.requireNewBusiness / inBusiness); the channels read only the
+      // roles the token keeps, which an exit request does not change. Expected: the refusal a member without the
+      // role gets.
       it("reverts with PaymentChannelsMissingRole(payee, Provider)", async function () {
         const f = await loadFixture(world);
         await f.consortium.connect(f.payee.wallet).requestExit();
