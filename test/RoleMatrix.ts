@@ -1,24 +1,26 @@
 /**
  * The role matrix: every state-changing function of Consortium, SettlementToken, FiatGateway,
- * LicenseRegistry, MachineRegistry and UsageMeter, called
+ * LicenseRegistry, MachineRegistry, UsageMeter and PaymentChannels, called
  * by every part a caller can play: the five member roles, an outsider, and the issuer's keys (master
  * minter, minter, admin), which are not consortium members. Each cell is asserted: the call succeeds
  * with its event, or reverts with the specific custom error and arguments. The test names are the matrix.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
-import type { BaseContract, ContractTransactionResponse } from "ethers";
+import { verifyTypedData, type BaseContract, type ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
-import { getAddress } from "viem";
+import { getAddress, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { KeyKind } from "../src/broker/listing.js";
+import { NO_USAGE, channelIdOf, compact } from "../src/channels/voucher.js";
 import { encodeReportBatch } from "../src/metering/batch.js";
 import { signReport, type SignedReport } from "../src/metering/report.js";
 import { Role, roleMask } from "../src/sdk/membership.js";
 import { parseEuro } from "../src/sdk/money.js";
 import { referenceHash } from "../src/sdk/references.js";
+import { channelsDomain, closeAuthorizationTypes, voucherTypes } from "../src/sdk/typed-data.js";
 import {
   AGREEMENT_V1,
   FOUNDER_METADATA,
@@ -178,6 +180,74 @@ function orderTerms(machineId: bigint, expiresAt: number) {
     capPeriod: 0,
     capability: referenceHash("laser-cutting"),
   };
+}
+
+/** The typed-data definitions as the mutable objects ethers' signer expects. */
+const VOUCHER_TYPES = { Voucher: voucherTypes.Voucher.map((field) => ({ ...field })) };
+const CLOSE_TYPES = { CloseAuthorization: closeAuthorizationTypes.CloseAuthorization.map((field) => ({ ...field })) };
+const CHANNEL_DEPOSIT = parseEuro("10");
+const CHANNEL_CHALLENGE = 3600;
+
+/**
+ * A channel of 10 EUR from the consumer to the provider (a day long, an hour's challenge period), the consumer's
+ * voucher for 1 EUR in all on it and the provider's authorisation to close it at 1 EUR. The consumer approved the
+ * channels for 20 EUR, so that a top-up can follow.
+ */
+async function consumerChannel(f: MarketFixture): Promise<Context> {
+  const channels = await f.channels.getAddress();
+  await f.token.connect(f.consumer).approve(channels, 2n * CHANNEL_DEPOSIT);
+  const expiresAt = (await networkHelpers.time.latest()) + 86_400;
+  const receipt = await (
+    await f.channels.connect(f.consumer).open(f.provider.address, 1, CHANNEL_DEPOSIT, expiresAt, CHANNEL_CHALLENGE)
+  ).wait();
+  const opened = receipt!.logs
+    .map((log) => f.channels.interface.parseLog(log))
+    .find((e) => e?.name === "ChannelOpened");
+  const nonce = opened!.args.nonce as bigint;
+  const { chainId } = await ethers.provider.getNetwork();
+  const domain = channelsDomain(Number(chainId), getAddress(channels));
+  const amount = parseEuro("1");
+  const voucher = { payee: f.provider.address, nonce, amount, usage: NO_USAGE };
+  const voucherSignature = await f.consumer.signTypedData(domain, VOUCHER_TYPES, voucher);
+  const id = channelIdOf({ payer: getAddress(f.consumer.address), payee: getAddress(f.provider.address), nonce });
+  const closeSignature = await f.provider.signTypedData(domain, CLOSE_TYPES, { channel: id, amount });
+  return { nonce, id, amount, domain, voucherSignature, closeSignature };
+}
+
+/** Opening a channel to the provider: only a consumer's account may pay, and the provider cannot pay itself. */
+function payerCheck(f: MarketFixture, caller: Caller, ok: Outcome): Outcome {
+  if (caller === "provider")
+    return { contract: f.channels, error: "PaymentChannelsInvalidPayee", args: [f.provider.address] };
+  if (caller !== "consumer") {
+    return { contract: f.channels, error: "PaymentChannelsMissingRole", args: [f[caller].address, Role.Consumer] };
+  }
+  return ok;
+}
+
+/** The payer's acts on the consumer's channel: any other caller names another channel, which does not exist. */
+function channelPayerCheck(f: MarketFixture, caller: Caller, ctx: Context, ok: Outcome): Outcome {
+  if (caller === "consumer") return ok;
+  const id = channelIdOf({
+    payer: getAddress(f[caller].address),
+    payee: getAddress(f.provider.address),
+    nonce: ctx.nonce as bigint,
+  });
+  return { contract: f.channels, error: "PaymentChannelsUnknownChannel", args: [id] };
+}
+
+/** A claim of the consumer's voucher: for any caller but the provider the voucher names another payee, so an
+ * unrelated signer recovers and has no channel to the caller. */
+function payeeCheck(f: MarketFixture, caller: Caller, ctx: Context, ok: Outcome): Outcome {
+  if (caller === "provider") return ok;
+  const payee = getAddress(f[caller].address);
+  const signer = verifyTypedData(
+    ctx.domain as Parameters<typeof verifyTypedData>[0],
+    VOUCHER_TYPES,
+    { payee, nonce: ctx.nonce, amount: ctx.amount, usage: NO_USAGE },
+    ctx.voucherSignature as string,
+  );
+  const id = channelIdOf({ payer: getAddress(signer), payee, nonce: ctx.nonce as bigint });
+  return { contract: f.channels, error: "PaymentChannelsNoChannelOfSigner", args: [signer, id] };
 }
 
 const reportArg = (signed: SignedReport) => ({
@@ -718,6 +788,101 @@ const ROWS: Row[] = [
     call: (f, s) => f.meter.connect(s).setPlatformFee(250),
     expect: (f, c) => roleCheck(f, c, Role.Operator, { ok: true, event: [f.meter, "PlatformFeeChanged"] }),
   },
+  // ------------------------------------------------------------------ PaymentChannels
+  {
+    fn: "PaymentChannels.open",
+    setup: async (f, c) => {
+      await f.token.connect(f[c]).approve(await f.channels.getAddress(), CHANNEL_DEPOSIT);
+      return {};
+    },
+    call: async (f, s) =>
+      f.channels
+        .connect(s)
+        .open(f.provider.address, 1, CHANNEL_DEPOSIT, (await networkHelpers.time.latest()) + 86_400, CHANNEL_CHALLENGE),
+    expect: (f, c) => payerCheck(f, c, { ok: true, event: [f.channels, "ChannelOpened"] }),
+  },
+  {
+    fn: "PaymentChannels.openWithPermit",
+    setup: async (f, c) => ({ permit: await permitFor(f, f[c], await f.channels.getAddress(), CHANNEL_DEPOSIT) }),
+    call: async (f, s, ctx) => {
+      const p = ctx.permit as SignedPermit;
+      const expiresAt = (await networkHelpers.time.latest()) + 86_400;
+      return f.channels
+        .connect(s)
+        .openWithPermit(
+          f.provider.address,
+          1,
+          CHANNEL_DEPOSIT,
+          expiresAt,
+          CHANNEL_CHALLENGE,
+          p.message.deadline,
+          p.v,
+          p.r,
+          p.s,
+        );
+    },
+    expect: (f, c) => payerCheck(f, c, { ok: true, event: [f.channels, "ChannelOpened"] }),
+  },
+  {
+    fn: "PaymentChannels.topUp",
+    setup: (f) => consumerChannel(f),
+    call: (f, s, ctx) => f.channels.connect(s).topUp(f.provider.address, ctx.nonce as bigint, 1n),
+    expect: (f, c, ctx) => channelPayerCheck(f, c, ctx, { ok: true, event: [f.channels, "ChannelToppedUp"] }),
+  },
+  {
+    fn: "PaymentChannels.claim",
+    setup: (f) => consumerChannel(f),
+    call: (f, s, ctx) => {
+      const { r, vs } = compact(ctx.voucherSignature as Hex);
+      return f.channels.connect(s).claim(ctx.nonce as bigint, ctx.amount as bigint, NO_USAGE, r, vs);
+    },
+    expect: (f, c, ctx) => payeeCheck(f, c, ctx, { ok: true, event: [f.channels, "ChannelClaimed"] }),
+  },
+  {
+    fn: "PaymentChannels.claimMany",
+    setup: (f) => consumerChannel(f),
+    call: (f, s, ctx) => {
+      const { r, vs } = compact(ctx.voucherSignature as Hex);
+      return f.channels
+        .connect(s)
+        .claimMany([{ nonce: ctx.nonce as bigint, amount: ctx.amount as bigint, usage: NO_USAGE, r, vs }]);
+    },
+    expect: (f, c, ctx) => payeeCheck(f, c, ctx, { ok: true, event: [f.channels, "ChannelClaimed"] }),
+  },
+  {
+    fn: "PaymentChannels.closeCooperatively",
+    setup: (f) => consumerChannel(f),
+    call: (f, s, ctx) => {
+      const { r, vs } = compact(ctx.closeSignature as Hex);
+      return f.channels
+        .connect(s)
+        .closeCooperatively(f.provider.address, ctx.nonce as bigint, ctx.amount as bigint, r, vs);
+    },
+    expect: (f, c, ctx) => channelPayerCheck(f, c, ctx, { ok: true, event: [f.channels, "ChannelClosed"] }),
+  },
+  {
+    fn: "PaymentChannels.requestClose",
+    setup: (f) => consumerChannel(f),
+    call: (f, s, ctx) => f.channels.connect(s).requestClose(f.provider.address, ctx.nonce as bigint),
+    expect: (f, c, ctx) => channelPayerCheck(f, c, ctx, { ok: true, event: [f.channels, "ChannelCloseRequested"] }),
+  },
+  {
+    fn: "PaymentChannels.settle",
+    setup: async (f) => {
+      const ctx = await consumerChannel(f);
+      await f.channels.connect(f.consumer).requestClose(f.provider.address, ctx.nonce as bigint);
+      await networkHelpers.time.increase(CHANNEL_CHALLENGE);
+      return ctx;
+    },
+    call: (f, s, ctx) => f.channels.connect(s).settle(f.consumer.address, f.provider.address, ctx.nonce as bigint),
+    // Anyone may settle a channel past its deadline; the rest goes to the payer.
+    expect: (f) => ({ ok: true, event: [f.channels, "ChannelClosed"] }),
+  },
+  {
+    fn: "PaymentChannels.setMinChallengePeriod",
+    call: (f, s) => f.channels.connect(s).setMinChallengePeriod(7200),
+    expect: (f, c) => roleCheck(f, c, Role.Operator, { ok: true, event: [f.channels, "MinChallengePeriodChanged"] }),
+  },
 ];
 
 function describeOutcome(outcome: Outcome): string {
@@ -753,7 +918,7 @@ describe("role matrix", function () {
     });
   }
 
-  it("covers every state-changing function of the six contracts", async function () {
+  it("covers every state-changing function of the seven contracts", async function () {
     const f = await networkHelpers.loadFixture(matrixFixture);
     const covered = new Set(ROWS.map((row) => row.fn));
     for (const [name, contract] of [
@@ -763,6 +928,7 @@ describe("role matrix", function () {
       ["LicenseRegistry", f.licenses],
       ["MachineRegistry", f.machines],
       ["UsageMeter", f.meter],
+      ["PaymentChannels", f.channels],
     ] as const) {
       contract.interface.forEachFunction((fn) => {
         if (fn.stateMutability === "nonpayable" || fn.stateMutability === "payable") {

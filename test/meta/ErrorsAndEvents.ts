@@ -18,6 +18,7 @@ const INTERFACES = [
   "IMachineRegistry",
   "TariffMath",
   "IUsageMeter",
+  "IPaymentChannels",
 ] as const;
 const testRoot = fileURLToPath(new URL("..", import.meta.url));
 
