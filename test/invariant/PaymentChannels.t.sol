@@ -27,7 +27,7 @@ contract PaymentChannelsInvariantTest is Test {
         channels = handler.channels();
         token = handler.token();
 
-        bytes4[] memory selectors = new bytes4[](16);
+        bytes4[] memory selectors = new bytes4[](17);
         selectors[0] = PaymentChannelsHandler.open.selector;
         selectors[1] = PaymentChannelsHandler.reopen.selector;
         selectors[2] = PaymentChannelsHandler.topUp.selector;
@@ -44,6 +44,7 @@ contract PaymentChannelsInvariantTest is Test {
         selectors[13] = PaymentChannelsHandler.warpToDeadline.selector;
         selectors[14] = PaymentChannelsHandler.roll.selector;
         selectors[15] = PaymentChannelsHandler.setMinChallengePeriod.selector;
+        selectors[16] = PaymentChannelsHandler.retireAccount.selector;
         targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
         excludeContract(address(handler.consortium()));
@@ -106,8 +107,8 @@ contract PaymentChannelsInvariantTest is Test {
         assertEq(balance, modelled, "balance == sum of deposit - claimed over open channels (model)");
         assertEq(balance, recorded, "balance == sum of deposit - claimed over open channels (records)");
         uint256 held = balance;
-        for (uint256 i = 0; i < handler.actorCount(); ++i) {
-            held += token.balanceOf(handler.actorAt(i));
+        for (uint256 i = 0; i < handler.accountCount(); ++i) {
+            held += token.balanceOf(handler.accountAt(i));
         }
         assertEq(held, token.totalSupply(), "every token is held by an actor or the contract");
         assertEq(token.totalSupply(), handler.ghost_minted(), "supply == minted");
@@ -160,7 +161,8 @@ contract PaymentChannelsInvariantTest is Test {
     }
 
     /// @notice After the deadline (expiry or end of the challenge period) the payer can always take back the
-    /// unspent rest: settling succeeds and refunds exactly deposit - claimed; before it, settling fails.
+    /// unspent rest: settling succeeds and refunds exactly deposit - claimed (also after its member removed the
+    /// payer's account); before it, settling fails.
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
     function invariant_PayerCanAlwaysSettleAfterTheDeadline() public view {
@@ -176,8 +178,8 @@ contract PaymentChannelsInvariantTest is Test {
         assertEq(handler.ghost_challengeClaimsRefused(), 0, "claims refused within the challenge period");
     }
 
-    /// @notice The obligations the contract reports for each member are its open channels as payer or payee,
-    /// and the contract keeps its System standing.
+    /// @notice The obligations the contract reports for each member are its open channels as payer or payee
+    /// (also those of an account the member removed since), and the contract keeps its System standing.
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
     function invariant_ObligationsCountOpenChannelsOfEachActor() public view {

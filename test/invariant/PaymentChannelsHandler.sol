@@ -132,8 +132,14 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
                                  ACTORS
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev Every member account: three consumers, two providers, one member that is both.
+    /// @dev The channel parties, each the first account of its member: three consumers, two providers, one
+    /// member that is both.
     address[] internal _actors;
+    /// @dev Every account of those members: each party's and its member's spare account.
+    address[] internal _accounts;
+    mapping(address account => address spare) internal _spareOf;
+    /// @dev Parties whose member removed their account from the Consortium.
+    mapping(address account => bool) public retired;
     address[] internal _payers;
     address[] internal _payees;
     address internal _masterMinter;
@@ -306,6 +312,7 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
                 e.challengePeriod != 0 &&
                 block.timestamp < e.deadline &&
                 amount != 0 &&
+                !retired[caller] &&
                 token.balanceOf(caller) >= amount;
         vm.prank(caller);
         token.approve(address(channels), amount);
@@ -576,6 +583,27 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         if (channels.minChallengePeriod() != ghost_minChallengePeriod) ++ghost_unexpectedOutcomes;
     }
 
+    /// @notice A member retires a party's account, as when it rotates keys: it moves the account's tokens to its
+    /// spare account and removes the account from the Consortium (allowed once the account holds nothing),
+    /// whatever channels the account has open. The laws must survive it: its channels still count as the
+    /// member's obligations, and it can still settle and claim.
+    function retireAccount(uint256 actorSeed) external {
+        if (_mode(actorSeed, 2) == 0) return;
+        address account = _actors[actorSeed % _actors.length];
+        if (retired[account]) return;
+        address spare = _spareOf[account];
+        retired[account] = true;
+        _rolesOf[account] = 0;
+        _succeeded();
+        uint256 balance = token.balanceOf(account);
+        if (balance != 0) {
+            vm.prank(account);
+            token.transfer(spare, balance);
+        }
+        vm.prank(spare);
+        consortium.removeAccount(account);
+    }
+
     /*//////////////////////////////////////////////////////////////
                               READ-ONLY
     //////////////////////////////////////////////////////////////*/
@@ -590,6 +618,14 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
 
     function actorAt(uint256 i) external view returns (address) {
         return _actors[i];
+    }
+
+    function accountCount() external view returns (uint256) {
+        return _accounts.length;
+    }
+
+    function accountAt(uint256 i) external view returns (address) {
+        return _accounts[i];
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -657,7 +693,9 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
     function _claim(address caller, Submission memory s, bool foreign) private returns (bool succeeded) {
         uint256 index = _payingChannel(caller, s);
         GhostChannel storage g = _channels[index];
-        bool ok = index != 0 && s.amount > g.claimed && s.amount <= g.deposit;
+        // The laws say a claimable voucher pays; the token refuses to pay an account that left the Consortium.
+        bool claimable = index != 0 && s.amount > g.claimed && s.amount <= g.deposit;
+        bool ok = claimable && !retired[caller];
         bool inChallenge = index != 0 && g.challengePeriod == 0 && block.timestamp < g.deadline;
         uint256 before = token.balanceOf(caller);
         vm.prank(caller);
@@ -672,10 +710,8 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
             g.claimed = s.amount;
             g.paid += received;
         } catch {
-            if (ok) {
-                ++ghost_unexpectedOutcomes;
-                if (inChallenge) ++ghost_challengeClaimsRefused;
-            }
+            if (ok) ++ghost_unexpectedOutcomes;
+            if (claimable && inChallenge) ++ghost_challengeClaimsRefused;
         }
     }
 
@@ -688,7 +724,7 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
             succeeded = true;
             uint256 received = token.balanceOf(caller) - before;
             if (foreign) ++ghost_foreignVouchersPaid;
-            if (!b.ok) ++ghost_unexpectedOutcomes;
+            if (!b.ok || (retired[caller] && b.expected != 0)) ++ghost_unexpectedOutcomes;
             if (received != paid || paid != b.expected) ++ghost_paymentMismatches;
             ghost_paidToPayees += received;
             for (uint256 i = 0; i < subs.length; ++i) {
@@ -699,7 +735,7 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
             }
         } catch {
             if (!b.ok) return false;
-            ++ghost_unexpectedOutcomes;
+            if (!retired[caller] || b.expected == 0) ++ghost_unexpectedOutcomes;
             for (uint256 i = 0; i < subs.length; ++i) {
                 GhostChannel storage g = _channels[b.paying[i]];
                 if (b.paying[i] != 0 && g.challengePeriod == 0 && block.timestamp < g.deadline) {
@@ -742,7 +778,9 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
 
     function _settle(uint256 index, address caller) private returns (bool succeeded) {
         GhostChannel storage g = _channels[index];
-        bool ok = !g.closed && block.timestamp >= g.deadline;
+        // The law says a due channel settles; the token refuses to refund an account that left the Consortium.
+        bool due = !g.closed && block.timestamp >= g.deadline;
+        bool ok = due && !(retired[g.payer] && g.deposit != g.claimed);
         uint256 payerBefore = token.balanceOf(g.payer);
         uint256 payeeBefore = token.balanceOf(g.payee);
         vm.prank(caller);
@@ -756,10 +794,8 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
             if (refund != g.deposit - g.claimed || token.balanceOf(g.payee) != payeeBefore) ++ghost_refundMismatches;
             _closed(g, refund);
         } catch {
-            if (ok) {
-                ++ghost_unexpectedOutcomes;
-                ++ghost_settlementsRefused;
-            }
+            if (ok) ++ghost_unexpectedOutcomes;
+            if (due) ++ghost_settlementsRefused;
         }
     }
 
@@ -772,7 +808,11 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         bool ok
     ) private returns (bool succeeded) {
         GhostChannel storage g = _channels[index];
-        ok = ok && !g.closed;
+        ok =
+            ok &&
+            !g.closed &&
+            !(retired[g.payer] && amount != g.deposit) &&
+            !(retired[g.payee] && amount != g.claimed);
         uint256 payerBefore = token.balanceOf(g.payer);
         uint256 payeeBefore = token.balanceOf(g.payee);
         address payeeArg = caller == g.payer ? g.payee : g.payer;
@@ -1161,13 +1201,20 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
                           PRIVATE: ACTORS
     //////////////////////////////////////////////////////////////*/
 
+    /// @dev Admits a member with two accounts: the party's and a spare.
     function _admit(uint8 roles) private returns (address account) {
-        address[] memory accounts = new address[](1);
+        address[] memory accounts = new address[](2);
         accounts[0] = _newAccount();
-        memberOf[accounts[0]] = SettlementLayerDeployment.admitMember(consortium, founder, accounts, roles);
-        _rolesOf[accounts[0]] = roles;
-        _actors.push(accounts[0]);
-        return accounts[0];
+        accounts[1] = _newAccount();
+        uint64 memberId = SettlementLayerDeployment.admitMember(consortium, founder, accounts, roles);
+        account = accounts[0];
+        memberOf[account] = memberId;
+        memberOf[accounts[1]] = memberId;
+        _rolesOf[account] = roles;
+        _spareOf[account] = accounts[1];
+        _actors.push(account);
+        _accounts.push(account);
+        _accounts.push(accounts[1]);
     }
 
     function _mint(address to, uint256 amount) private {
