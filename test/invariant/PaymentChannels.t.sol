@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {StdInvariant} from "forge-std/StdInvariant.sol";
+import {Test} from "forge-std/Test.sol";
+
+import {PaymentChannels} from "../../contracts/channels/PaymentChannels.sol";
+import {IPaymentChannels} from "../../contracts/interfaces/IPaymentChannels.sol";
+import {SettlementToken} from "../../contracts/token/SettlementToken.sol";
+import {AccountStanding} from "../../contracts/types/Membership.sol";
+import {PaymentChannelsHandler} from "./PaymentChannelsHandler.sol";
+
+/// @notice Laws of the payment channels that hold after any sequence of the handler's actions: payees are never
+/// paid more than was deposited, every closed channel split its deposit exactly between payee and payer, the
+/// contract holds exactly the unspent deposits of its open channels, claimed amounts only rise, foreign
+/// vouchers never pay, the payer can always take back the rest after the deadline, the payee can always claim
+/// inside the challenge period, and open channels count as obligations of both parties.
+/// @dev Run it with its handler: `npx hardhat test solidity test/invariant/PaymentChannels.t.sol
+/// test/invariant/PaymentChannelsHandler.sol` (the fuzzer finds the handler's functions through its artifact).
+contract PaymentChannelsInvariantTest is Test {
+    PaymentChannelsHandler internal handler;
+    PaymentChannels internal channels;
+    SettlementToken internal token;
+
+    function setUp() public {
+        handler = new PaymentChannelsHandler();
+        channels = handler.channels();
+        token = handler.token();
+
+        bytes4[] memory selectors = new bytes4[](17);
+        selectors[0] = PaymentChannelsHandler.open.selector;
+        selectors[1] = PaymentChannelsHandler.reopen.selector;
+        selectors[2] = PaymentChannelsHandler.topUp.selector;
+        selectors[3] = PaymentChannelsHandler.signVoucher.selector;
+        selectors[4] = PaymentChannelsHandler.claim.selector;
+        selectors[5] = PaymentChannelsHandler.claimMany.selector;
+        selectors[6] = PaymentChannelsHandler.claimWithinChallenge.selector;
+        selectors[7] = PaymentChannelsHandler.tryForeignVoucher.selector;
+        selectors[8] = PaymentChannelsHandler.tryForeignClose.selector;
+        selectors[9] = PaymentChannelsHandler.closeCooperatively.selector;
+        selectors[10] = PaymentChannelsHandler.requestClose.selector;
+        selectors[11] = PaymentChannelsHandler.settle.selector;
+        selectors[12] = PaymentChannelsHandler.warp.selector;
+        selectors[13] = PaymentChannelsHandler.warpToDeadline.selector;
+        selectors[14] = PaymentChannelsHandler.roll.selector;
+        selectors[15] = PaymentChannelsHandler.setMinChallengePeriod.selector;
+        selectors[16] = PaymentChannelsHandler.retireAccount.selector;
+        targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
+        targetContract(address(handler));
+        excludeContract(address(handler.consortium()));
+        excludeContract(address(token));
+        excludeContract(address(handler.gateway()));
+        excludeContract(address(channels));
+        excludeContract(address(handler.otherChannels()));
+    }
+
+    /// @notice Payees are never paid more than was deposited: in all, and per channel (claimed <= deposit, in
+    /// the model and in the contract's record).
+    /// hardhat-config: invariant.runs = 32
+    /// hardhat-config: invariant.depth = 128
+    function invariant_PaidToPayeesNeverExceedsDeposits() public view {
+        assertLe(handler.ghost_paidToPayees(), handler.ghost_deposited(), "paid to payees within deposits");
+        uint256 paid;
+        for (uint256 i = 1; i <= handler.ghost_channelCount(); ++i) {
+            PaymentChannelsHandler.GhostChannel memory g = handler.ghostChannel(i);
+            assertLe(g.paid, g.deposit, "paid within the deposit");
+            assertLe(g.claimed, g.deposit, "claimed within the deposit");
+            IPaymentChannels.Channel memory c = channels.channel(g.id);
+            assertLe(c.claimed, c.deposit, "recorded claimed within the recorded deposit");
+            paid += g.paid;
+        }
+        assertEq(paid, handler.ghost_paidToPayees(), "paid summed over channels");
+        assertEq(handler.ghost_paymentMismatches(), 0, "payments other than the voucher's increment");
+    }
+
+    /// @notice Every closed channel (settled or closed cooperatively) split its deposit exactly: what the payee
+    /// received over its life plus what the payer got back == the deposit.
+    /// hardhat-config: invariant.runs = 32
+    /// hardhat-config: invariant.depth = 128
+    function invariant_PayeeTotalPlusRefundEqualsDepositAtClose() public view {
+        uint256 refunded;
+        for (uint256 i = 1; i <= handler.ghost_channelCount(); ++i) {
+            PaymentChannelsHandler.GhostChannel memory g = handler.ghostChannel(i);
+            if (g.closed) assertEq(g.paid + g.refunded, g.deposit, "payee's total + refund == deposit");
+            else assertEq(g.refunded, 0, "nothing refunded from an open channel");
+            refunded += g.refunded;
+        }
+        assertEq(refunded, handler.ghost_refunded(), "refunds summed over channels");
+        assertEq(handler.ghost_refundMismatches(), 0, "refunds other than the deposit less the payee's total");
+    }
+
+    /// @notice Tokens are conserved: the contract holds exactly the unspent deposits of its open channels (in the
+    /// model and in its own records), and every token minted is held by an actor or the contract.
+    /// hardhat-config: invariant.runs = 32
+    /// hardhat-config: invariant.depth = 128
+    function invariant_BalanceEqualsUnspentDepositsOfOpenChannels() public view {
+        uint256 modelled;
+        uint256 recorded;
+        for (uint256 i = 1; i <= handler.ghost_channelCount(); ++i) {
+            PaymentChannelsHandler.GhostChannel memory g = handler.ghostChannel(i);
+            if (g.closed) continue;
+            modelled += g.deposit - g.claimed;
+            IPaymentChannels.Channel memory c = channels.channel(g.id);
+            recorded += c.deposit - c.claimed;
+        }
+        uint256 balance = token.balanceOf(address(channels));
+        assertEq(balance, modelled, "balance == sum of deposit - claimed over open channels (model)");
+        assertEq(balance, recorded, "balance == sum of deposit - claimed over open channels (records)");
+        uint256 held = balance;
+        for (uint256 i = 0; i < handler.accountCount(); ++i) {
+            held += token.balanceOf(handler.accountAt(i));
+        }
+        assertEq(held, token.totalSupply(), "every token is held by an actor or the contract");
+        assertEq(token.totalSupply(), handler.ghost_minted(), "supply == minted");
+        assertEq(
+            handler.ghost_deposited(),
+            modelled + handler.ghost_paidToPayees() + handler.ghost_refunded(),
+            "deposited == escrowed + paid + refunded"
+        );
+    }
+
+    /// @notice Each channel's record is the model's: deposit, claimed, deadline and challenge period while open
+    /// (the id and nonce as documented), all zero once closed; every call got the outcome the rules give it.
+    /// hardhat-config: invariant.runs = 32
+    /// hardhat-config: invariant.depth = 128
+    function invariant_ChannelRecordsFollowTheRules() public view {
+        for (uint256 i = 1; i <= handler.ghost_channelCount(); ++i) {
+            PaymentChannelsHandler.GhostChannel memory g = handler.ghostChannel(i);
+            IPaymentChannels.Channel memory c = channels.channel(g.id);
+            assertEq(channels.channelId(g.payer, g.payee, g.nonce), g.id, "channel id");
+            if (g.closed) {
+                assertEq(uint256(c.deposit) + c.claimed + c.deadline + c.challengePeriod, 0, "closed channel");
+                continue;
+            }
+            assertEq(c.deposit, g.deposit, "deposit");
+            assertEq(c.claimed, g.claimed, "claimed");
+            assertEq(c.deadline, g.deadline, "deadline");
+            assertEq(c.challengePeriod, g.challengePeriod, "challenge period");
+        }
+        assertEq(handler.ghost_unexpectedOutcomes(), 0, "calls whose outcome differed from the rules");
+        assertEq(handler.ghost_idMismatches(), 0, "ids or nonces other than documented");
+        assertEq(handler.ghost_digestMismatches(), 0, "digests other than EIP-712's");
+        assertEq(channels.minChallengePeriod(), handler.ghost_minChallengePeriod(), "minimum challenge period");
+    }
+
+    /// @notice A channel's claimed amount only rises, over the whole run.
+    /// hardhat-config: invariant.runs = 32
+    /// hardhat-config: invariant.depth = 128
+    function invariant_ClaimedOnlyIncreases() public view {
+        assertEq(handler.ghost_claimedDecreases(), 0, "claimed amounts that went down");
+    }
+
+    /// @notice A voucher for another channel, for an older id of the same pair, for another chain or deployment,
+    /// stolen, altered or self-signed never pays, alone or in a batch; a close authorisation that is not the
+    /// payee's for this channel, chain and deployment never closes it.
+    /// hardhat-config: invariant.runs = 32
+    /// hardhat-config: invariant.depth = 128
+    function invariant_ForeignVouchersNeverPay() public view {
+        assertEq(handler.ghost_foreignVouchersPaid(), 0, "foreign vouchers that paid");
+        assertEq(handler.ghost_foreignClosesAccepted(), 0, "foreign close authorisations accepted");
+    }
+
+    /// @notice After the deadline (expiry or end of the challenge period) the payer can always take back the
+    /// unspent rest: settling succeeds and refunds exactly deposit - claimed (also after its member removed the
+    /// payer's account); before it, settling fails.
+    /// hardhat-config: invariant.runs = 32
+    /// hardhat-config: invariant.depth = 128
+    function invariant_PayerCanAlwaysSettleAfterTheDeadline() public view {
+        assertEq(handler.ghost_settlementsRefused(), 0, "settlements refused after the deadline");
+        assertEq(handler.ghost_earlySettlements(), 0, "settlements before the deadline");
+        assertEq(handler.ghost_refundMismatches(), 0, "refunds other than deposit - claimed");
+    }
+
+    /// @notice Inside the challenge period the payee can always claim its newest voucher within the deposit.
+    /// hardhat-config: invariant.runs = 32
+    /// hardhat-config: invariant.depth = 128
+    function invariant_PayeeCanAlwaysClaimWithinTheChallengePeriod() public view {
+        assertEq(handler.ghost_challengeClaimsRefused(), 0, "claims refused within the challenge period");
+    }
+
+    /// @notice The obligations the contract reports for each member are its open channels as payer or payee
+    /// (also those of an account the member removed since), and the contract keeps its System standing.
+    /// hardhat-config: invariant.runs = 32
+    /// hardhat-config: invariant.depth = 128
+    function invariant_ObligationsCountOpenChannelsOfEachActor() public view {
+        assertEq(uint8(token.standingOf(address(channels))), uint8(AccountStanding.System), "system account");
+        for (uint256 a = 0; a < handler.actorCount(); ++a) {
+            address actor = handler.actorAt(a);
+            uint256 open;
+            for (uint256 i = 1; i <= handler.ghost_channelCount(); ++i) {
+                PaymentChannelsHandler.GhostChannel memory g = handler.ghostChannel(i);
+                if (!g.closed && (g.payer == actor || g.payee == actor)) ++open;
+            }
+            assertEq(channels.openObligations(handler.memberOf(actor)), open, vm.toString(actor));
+        }
+    }
+}
