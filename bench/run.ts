@@ -1,6 +1,7 @@
 /**
  * Benchmarks: gas of the everyday transactions, measured on real transactions on the in-process network
- * with the production build profile, each beside its baseline measured in the same run. Writes
+ * with the production build profile, each beside its baseline measured in the same run; voucher
+ * verification throughput beside its baselines, and the payment round trip between two processes. Writes
  * bench/results.json (shape: ../shared/BENCH.md) and prints the same figures as a table.
  *
  *   npm run bench
@@ -16,8 +17,10 @@ import hre, { network } from "hardhat";
 import { renderTable } from "../src/format/table.js";
 import { measureChannelsGas } from "./channels-gas.js";
 import { measureMeterGas } from "./meter-gas.js";
+import { measurePaymentLatency } from "./payment-latency.js";
 import { measureRegistryGas } from "./registry-gas.js";
 import { measureSettlementGas } from "./settlement-gas.js";
+import { measureVoucherThroughput } from "./voucher-throughput.js";
 
 const connection = await network.create();
 const profile = hre.globalOptions.buildProfile ?? "default";
@@ -33,6 +36,9 @@ Object.assign(gas, meter.gas);
 // After the meter: the channels expire at a fixed time after the meter's clock.
 Object.assign(gas, await measureChannelsGas(connection));
 const scaling = { ...meter.scaling };
+// Rates and latencies last, with no transactions running beside them.
+const throughput: Record<string, number> = { ...measureVoucherThroughput() };
+const latencyMs: Record<string, number> = { ...(await measurePaymentLatency()) };
 
 const results = {
   meta: {
@@ -45,8 +51,8 @@ const results = {
     network: connection.networkName,
   },
   gas,
-  throughput: {},
-  latencyMs: {},
+  throughput,
+  latencyMs,
   scaling,
 };
 
@@ -81,4 +87,21 @@ const overhead = gas["token.transfer"]! - gas["oz.transfer"]!;
 console.log(
   `\nSettlementToken transfer costs ${overhead.toLocaleString("en-US")} gas more than a plain OpenZeppelin ERC-20 transfer.`,
 );
+const rates = (title: string, rows: [string, number][], unit: string) =>
+  console.log(
+    `\n${renderTable(
+      [
+        { header: title, value: (row: [string, number]) => row[0] },
+        { header: unit, value: (row: [string, number]) => row[1].toLocaleString("en-US"), align: "right" },
+      ],
+      rows,
+    )}`,
+  );
+rates("throughput", Object.entries(throughput), "per second");
+const verify = throughput["voucher.verify"]!;
+console.log(
+  `Voucher verification: ${(verify / throughput["voucher.verify.ethersBaseline"]!).toFixed(1)}x ethers.verifyTypedData, ` +
+    `${((100 * verify) / throughput["secp256k1.recoverLimit"]!).toFixed(0)}% of raw native recovery + keccak.`,
+);
+rates("latency", Object.entries(latencyMs), "ms");
 console.log(`Wrote ${file}`);

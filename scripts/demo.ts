@@ -10,8 +10,13 @@
  *   npm run demo -- --network poaSim    # in process, shaped like a PoA chain (paris, gas price 0)
  *   npm run demo -- --network localhost # a node on 127.0.0.1:8545 (hardhat node, anvil)
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 import { network } from "hardhat";
-import type { Address } from "viem";
+import { keccak256, stringToHex, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
 import { KeyKind } from "../src/broker/listing.js";
@@ -19,7 +24,15 @@ import { MarketRegistry, profileOf } from "../src/broker/market.js";
 import { renderQuote, renderSearchResults } from "../src/broker/render.js";
 import { jobUsage, quoteLines, type Job, type Tariff } from "../src/broker/tariff.js";
 import { capabilityTag } from "../src/broker/vocabulary.js";
-import { short } from "../src/format/table.js";
+import { ChannelsClient } from "../src/channels/client.js";
+import { PayeeAgent } from "../src/channels/payee.js";
+import { createPayerServer, PayerAgent, registryDevices, registryTariffs } from "../src/channels/payer.js";
+import { PaymentRefused } from "../src/channels/protocol.js";
+import { PayeeStore, PayerStore } from "../src/channels/store.js";
+import { signUsage } from "../src/channels/usage.js";
+import { closeData } from "../src/channels/voucher.js";
+import { renderTable, short } from "../src/format/table.js";
+import { consortiumAbi, paymentChannelsAbi } from "../src/generated/abis.js";
 import { loadInvoice, renderInvoiceTable } from "../src/metering/invoice.js";
 import { UsageMeterClient, type BatchOutcome } from "../src/metering/meter.js";
 import {
@@ -36,7 +49,7 @@ import { formatEuro, parseEuro } from "../src/sdk/money.js";
 import { memberBalances, reconcile, renderBalances, renderReconciliation } from "../src/sdk/reconciliation.js";
 import { referenceHash } from "../src/sdk/references.js";
 import { SettlementLayer } from "../src/sdk/settlement.js";
-import { TransactionRefusedError } from "../src/sdk/transact.js";
+import { eventOf, transact, TransactionRefusedError } from "../src/sdk/transact.js";
 import { accountAt, viemChain } from "./lib/chain.js";
 import { deployCapacityMarket, renderAddresses } from "./lib/deploy.js";
 
@@ -390,6 +403,180 @@ const invoiceDoc = await loadInvoice(chain.publicClient, deployment.addresses.us
   fromBlock: deployment.fromBlock,
 });
 console.log(renderInvoiceTable(invoiceDoc));
+
+step("Pay as you bend: the consumer pays the press brake per part through a payment channel");
+const pressBrake = [...listingNames].find(([, name]) => name.startsWith("Press brake"))![0];
+const pressBrakeDevice = signerKeys.get(pressBrake)!;
+// The consumer's payment agent holds its own key with a working balance: a voucher is a signature, so the
+// key that signs them must be at hand, and only what the channels hold is at stake.
+const payerKey = generatePrivateKey();
+const payerAccount = privateKeyToAccount(payerKey);
+await transact(chain, chain.wallet(consumer), {
+  address: deployment.addresses.consortium,
+  abi: consortiumAbi,
+  functionName: "addAccount",
+  args: [payerAccount.address],
+});
+await layer.transfer(chain.wallet(consumer), payerAccount.address, euro("200"));
+await chain.wallet(operator).sendTransaction({ to: payerAccount.address, value: 10n ** 18n, chain: null });
+const payerWallet = chain.wallet(payerAccount);
+const providerWallet = chain.wallet(provider);
+console.log(
+  `  the consumer adds its payment agent's account ${short(payerAccount.address)} and moves 200.00 EUR to it`,
+);
+const channels = new ChannelsClient(chain, deployment.addresses);
+const channelGas: [string, bigint][] = [];
+const challengePeriod = await channels.minChallengePeriod();
+const opened = await channels.openWithPermit(
+  payerWallet,
+  {
+    payee: provider,
+    salt: 1,
+    deposit: euro("150"),
+    expiresAt: (await time.latest()) + 7 * DAY,
+    challengePeriod,
+  },
+  BigInt((await time.latest()) + 3600),
+);
+channelGas.push(["open with permit", opened.receipt.gasUsed]);
+const channelDomain = { chainId: chain.chainId, channels: deployment.addresses.paymentChannels };
+const channelState = await channels.state(opened.channelId);
+console.log(
+  `  channel ${short(opened.channelId)} to ${labels.get(2n)}: 150.00 EUR deposit, challenge period ` +
+    `${challengePeriod / 3600} h, one transaction (permit)`,
+);
+const storeDir = mkdtempSync(join(tmpdir(), "demo-channel-"));
+const payerStore = new PayerStore({ path: join(storeDir, "payer.sqlite") });
+const payeeStore = new PayeeStore({ path: join(storeDir, "payee.sqlite") });
+payerStore.addChannel({
+  channelId: opened.channelId,
+  payee: provider,
+  nonce: opened.key.nonce,
+  deposit: channelState.deposit,
+  machineId: pressBrake,
+  tariffVersion: 1,
+});
+payeeStore.addChannel({
+  channelId: opened.channelId,
+  payer: payerAccount.address,
+  payee: provider,
+  nonce: opened.key.nonce,
+  machineId: pressBrake,
+  tariffVersion: 1,
+  deposit: channelState.deposit,
+  deadline: channelState.deadline,
+});
+// Both agents judge increments by the chain's clock, which this demo moves forward.
+let chainNow = await time.latest();
+const clock = () => chainNow;
+const registryTariff = registryTariffs(chain.publicClient, deployment.addresses.machineRegistry);
+const payerAgent = new PayerAgent({
+  domain: channelDomain,
+  privateKey: payerKey,
+  store: payerStore,
+  devices: registryDevices(chain.publicClient, deployment.addresses.machineRegistry),
+  tariffs: registryTariff,
+  caps: { periodSeconds: DAY, perDevice: euro("150") },
+  now: clock,
+});
+const payerServer = createPayerServer(payerAgent);
+await new Promise<void>((resolve) => payerServer.listen(0, "127.0.0.1", resolve));
+const payerUrl = `http://127.0.0.1:${(payerServer.address() as AddressInfo).port}`;
+const payeeAgent = new PayeeAgent({
+  domain: channelDomain,
+  payee: provider,
+  store: payeeStore,
+  tariffs: registryTariff,
+  payerUrl,
+  chain: { client: channels, wallet: providerWallet, policy: { threshold: euro("20"), margin: 3600 } },
+  now: clock,
+});
+console.log(`  the payer agent answers on ${payerUrl}; the payee agent beside the press brake asks it per part`);
+
+const PARTS = 200;
+let acknowledged = 0;
+try {
+  const partSeconds = 12;
+  const bendStart = chainNow - PARTS * partSeconds;
+  const bend = (sequence: number, signer = pressBrakeDevice) =>
+    signUsage(signer, channelDomain, {
+      channelId: opened.channelId,
+      sequence,
+      periodStart: bendStart + (sequence - 1) * partSeconds,
+      periodEnd: bendStart + sequence * partSeconds,
+      machineSeconds: 9n,
+      units: 1n,
+      readingsRoot: keccak256(stringToHex(`press brake readings of part ${sequence}`)),
+    });
+  let paid = 0n;
+  let claimedMidway = 0n;
+  const roundTrips: number[] = [];
+  for (let sequence = 1; sequence <= PARTS; sequence++) {
+    const signed = await bend(sequence);
+    const started = performance.now();
+    const ack = await payeeAgent.pay(signed);
+    roundTrips.push(performance.now() - started);
+    acknowledged++;
+    paid = ack.amount;
+    if (sequence === 1)
+      console.log(
+        `  part 1: ${formatEuro(ack.price)} EUR, the tariff's minimum charge (it covers the setup and the first parts)`,
+      );
+    if (sequence === PARTS / 2) {
+      claimedMidway = await payeeAgent.claim(opened.channelId);
+      const claimReceipt = await chain.publicClient.getTransactionReceipt({
+        hash: payeeStore.claims(opened.channelId).at(-1)!.tx,
+      });
+      channelGas.push(["claim mid-way", claimReceipt.gasUsed]);
+      console.log(
+        `  after ${sequence} parts the payee claims ${formatEuro(claimedMidway)} EUR without closing the channel`,
+      );
+    }
+  }
+  roundTrips.sort((a, b) => a - b);
+  console.log(
+    `  ${acknowledged} parts paid with ${acknowledged} vouchers, ${formatEuro(paid)} EUR in all; each voucher verified ` +
+      `and stored before the press brake went on (median round trip ${roundTrips[roundTrips.length >> 1]!.toFixed(2)} ms)`,
+  );
+  // The laser's device key signs an increment for the press brake's channel: the payer refuses to pay it.
+  try {
+    await payeeAgent.pay(await bend(PARTS + 1, device));
+    throw new Error("The payer paid an increment signed by another machine's device.");
+  } catch (error) {
+    if (!(error instanceof PaymentRefused)) throw error;
+    console.log(`  an increment signed by the laser's key is refused (${error.code}): ${error.message}`);
+  }
+  chainNow = await time.latest();
+  const newest = payeeStore.newestVoucher(opened.channelId)!;
+  const authorization = await providerWallet.signTypedData(closeData(channelDomain, opened.channelId, newest.amount));
+  const closed = await channels.closeCooperatively(payerWallet, opened.key, newest.amount, authorization);
+  channelGas.push(["cooperative close", closed.gasUsed]);
+  const closedEvent = eventOf("closeCooperatively", closed, paymentChannelsAbi, "ChannelClosed");
+  console.log(
+    `  the payee signs a close authorisation for ${formatEuro(newest.amount)} EUR; the payer closes at once: the payee ` +
+      `receives the unclaimed ${formatEuro(newest.amount - claimedMidway)} EUR, the payer ${formatEuro(closedEvent.args.refunded)} EUR back`,
+  );
+} finally {
+  payeeAgent.close();
+  await new Promise<void>((resolve) => payerServer.close(() => resolve()));
+  payerStore.close();
+  payeeStore.close();
+  rmSync(storeDir, { recursive: true, force: true });
+}
+const channelGasTotal = channelGas.reduce((sum, [, gas]) => sum + gas, 0n);
+console.log(
+  renderTable(
+    [
+      { header: "channel transaction", value: (row: [string, bigint]) => row[0] },
+      { header: "gas", value: (row: [string, bigint]) => row[1].toLocaleString("en-US"), align: "right" },
+    ],
+    [...channelGas, ["all", channelGasTotal]],
+  ),
+);
+console.log(
+  `  ${acknowledged} payments in ${channelGas.length} transactions: ` +
+    `${Math.round(Number(channelGasTotal) / acknowledged).toLocaleString("en-US")} gas per payment`,
+);
 
 step("Another consumer question: who bends and cuts sheet metal, for 50 plain parts at 30 s each?");
 const plainJob: Job = { parts: 50n, secondsPerPart: 30n, inspections: 0 };

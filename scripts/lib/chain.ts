@@ -11,6 +11,7 @@ import {
   getAddress,
   type Address,
   type EIP1193Provider,
+  type LocalAccount,
 } from "viem";
 
 import { chainSettings, isNetworkName } from "../../config/networks.js";
@@ -21,7 +22,8 @@ export interface ViemChain extends ChainContext {
   chainId: number;
   /** The accounts the node or Hardhat signs for, in order. */
   accounts: Address[];
-  wallet(account: Address): Wallet;
+  /** A wallet for an account the node signs for, or for a key held here (it signs, the node only relays). */
+  wallet(account: Address | LocalAccount): Wallet;
 }
 
 export async function viemChain(connection: NetworkConnection): Promise<ViemChain> {

@@ -1,20 +1,26 @@
 /**
- * Vouchers on the payment hot path: the same EIP-712 digest as `voucherDigest` in ./voucher.ts (which viem
- * computes from the shared type definition, and a test holds the two equal), computed with two keccaks
- * over preallocated buffers, and signatures made and recovered with libsecp256k1. A payee verifies a
- * voucher in about the time of one public-key recovery; a payer signs one in a fraction of that.
+ * Vouchers and usage increments on the payment hot path: the same EIP-712 digests as `voucherDigest` in
+ * ./voucher.ts and `usageDigest` in ./usage.ts (which viem computes from the shared type definitions, and
+ * tests hold them equal), computed with two keccaks over preallocated buffers, and signatures made and
+ * recovered with libsecp256k1. A payee verifies a voucher in about the time of one public-key recovery; a
+ * payer signs one in a fraction of that.
  */
 import { domainSeparator, keccak256, toHex, type Address, type Hex } from "viem";
 
-import { channelsDomain, voucherTypes } from "../sdk/typed-data.js";
+import { channelsDomain, channelUsageTypes, voucherTypes } from "../sdk/typed-data.js";
 import { keccak256Bytes } from "./keccak.js";
 import { recoverAddress, signDigest } from "./secp256k1.js";
+import type { UsageIncrement } from "./usage.js";
 import type { ChannelsDomain, Voucher } from "./voucher.js";
 
-const VOUCHER_TYPEHASH = Buffer.from(
-  keccak256(new TextEncoder().encode(`Voucher(${voucherTypes.Voucher.map((f) => `${f.type} ${f.name}`).join(",")})`)).slice(2),
-  "hex",
-);
+/** keccak256 of an EIP-712 type string such as `Voucher(address payee,uint96 nonce,...)`. */
+function typeHash(name: string, fields: readonly { name: string; type: string }[]): Buffer {
+  const encoded = `${name}(${fields.map((f) => `${f.type} ${f.name}`).join(",")})`;
+  return Buffer.from(keccak256(new TextEncoder().encode(encoded)).slice(2), "hex");
+}
+
+const VOUCHER_TYPEHASH = typeHash("Voucher", voucherTypes.Voucher);
+const USAGE_TYPEHASH = typeHash("ChannelUsage", channelUsageTypes.ChannelUsage);
 
 function bytes(hex: string, size: number, what: string): Buffer {
   const out = Buffer.alloc(size);
@@ -32,34 +38,72 @@ function writeHex(buffer: Buffer, offset: number, hex: string, size: number, wha
   }
 }
 
-/** Writes `value` big-endian into the 32-byte word at `offset`. */
-function writeUint(buffer: Buffer, offset: number, value: bigint, what: string): void {
-  if (value < 0n || value >= 1n << 256n) throw new RangeError(`${what} must fit 256 bits, got ${value}`);
+/** Writes `value` big-endian into the 32-byte word at `offset`; it must fit `bits` bits. */
+function writeUint(buffer: Buffer, offset: number, value: bigint, what: string, bits = 256): void {
+  if (value < 0n || value >= 1n << BigInt(bits)) throw new RangeError(`${what} must fit ${bits} bits, got ${value}`);
   buffer.write(value.toString(16).padStart(64, "0"), offset, 32, "hex");
 }
 
-/** EIP-712 digests of vouchers of one channels deployment, computed without allocating per voucher. */
-export class VoucherHasher {
-  readonly #struct = Buffer.alloc(5 * 32);
+/**
+ * The EIP-712 digest keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(message)) of one struct type under the
+ * channels deployment's domain, over buffers allocated once: subclasses write the fields into `struct`.
+ */
+abstract class StructHasher<T> {
+  protected readonly struct: Buffer;
   readonly #message = Buffer.alloc(66);
 
-  constructor(domain: ChannelsDomain) {
-    VOUCHER_TYPEHASH.copy(this.#struct, 0);
+  constructor(domain: ChannelsDomain, typehash: Buffer, fields: number) {
+    this.struct = Buffer.alloc((1 + fields) * 32);
+    typehash.copy(this.struct, 0);
     this.#message[0] = 0x19;
     this.#message[1] = 0x01;
     const separator = domainSeparator({ domain: channelsDomain(domain.chainId, domain.channels) });
     bytes(separator, 32, "domain separator").copy(this.#message, 2);
   }
 
-  /** keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(voucher)), as 32 bytes. */
-  digest(voucher: Voucher): Uint8Array {
-    const struct = this.#struct;
-    writeHex(struct, 44, voucher.payee, 20, "payee");
-    writeUint(struct, 64, voucher.nonce, "nonce");
-    writeUint(struct, 96, voucher.amount, "amount");
-    writeHex(struct, 128, voucher.usage, 32, "usage");
-    this.#message.set(keccak256Bytes(struct), 34);
+  protected abstract write(message: T): void;
+
+  /** The digest, as 32 bytes (valid until the next call). */
+  digest(message: T): Uint8Array {
+    this.write(message);
+    this.#message.set(keccak256Bytes(this.struct), 34);
     return keccak256Bytes(this.#message);
+  }
+}
+
+/** EIP-712 digests of vouchers of one channels deployment, computed without allocating per voucher. */
+export class VoucherHasher extends StructHasher<Voucher> {
+  constructor(domain: ChannelsDomain) {
+    super(domain, VOUCHER_TYPEHASH, 4);
+  }
+
+  protected write(voucher: Voucher): void {
+    writeHex(this.struct, 44, voucher.payee, 20, "payee");
+    writeUint(this.struct, 64, voucher.nonce, "nonce", 96);
+    writeUint(this.struct, 96, voucher.amount, "amount");
+    writeHex(this.struct, 128, voucher.usage, 32, "usage");
+  }
+}
+
+/** EIP-712 digests of usage increments of one channels deployment (what devices sign, vouchers name). */
+export class UsageHasher extends StructHasher<UsageIncrement> {
+  constructor(domain: ChannelsDomain) {
+    super(domain, USAGE_TYPEHASH, 7);
+  }
+
+  protected write(increment: UsageIncrement): void {
+    writeHex(this.struct, 32, increment.channelId, 32, "channelId");
+    writeUint(this.struct, 64, BigInt(increment.sequence), "sequence", 32);
+    writeUint(this.struct, 96, BigInt(increment.periodStart), "periodStart", 40);
+    writeUint(this.struct, 128, BigInt(increment.periodEnd), "periodEnd", 40);
+    writeUint(this.struct, 160, increment.machineSeconds, "machineSeconds", 64);
+    writeUint(this.struct, 192, increment.units, "units", 64);
+    writeHex(this.struct, 224, increment.readingsRoot, 32, "readingsRoot");
+  }
+
+  /** The digest as 0x-prefixed hex. */
+  hex(increment: UsageIncrement): Hex {
+    return toHex(this.digest(increment));
   }
 }
 

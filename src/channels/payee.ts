@@ -11,7 +11,7 @@ import { Agent, request as httpRequest } from "node:http";
 import type { Address, Hex } from "viem";
 
 import type { ChannelsClient } from "./client.js";
-import { VoucherVerifier } from "./fast-voucher.js";
+import { UsageHasher, VoucherVerifier } from "./fast-voucher.js";
 import type { TariffSource } from "./payer.js";
 import {
   PaymentRefused,
@@ -21,7 +21,7 @@ import {
   type RefusalCode,
 } from "./protocol.js";
 import type { PayeeChannel, PayeeStore } from "./store.js";
-import { usageDigest, usageToJson, type SignedUsage } from "./usage.js";
+import { usageToJson, type SignedUsage } from "./usage.js";
 import type { ChannelsDomain } from "./voucher.js";
 import type { Wallet } from "../sdk/transact.js";
 
@@ -66,6 +66,7 @@ export class VoucherRejected extends Error {
 export class PayeeAgent {
   readonly #options: PayeeOptions;
   readonly #verifier: VoucherVerifier;
+  readonly #usage: UsageHasher;
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 4 });
   readonly #payee: string;
   #timer: NodeJS.Timeout | undefined;
@@ -74,12 +75,13 @@ export class PayeeAgent {
   constructor(options: PayeeOptions) {
     this.#options = options;
     this.#verifier = new VoucherVerifier(options.domain);
+    this.#usage = new UsageHasher(options.domain);
     this.#payee = options.payee.toLowerCase();
   }
 
   /** Gets the increment paid; resolves once the voucher is stored, rejects if the machine must not go on. */
   async pay(signed: SignedUsage): Promise<Acknowledged> {
-    const { store, domain } = this.#options;
+    const { store } = this.#options;
     const { increment } = signed;
     const channel = store.channel(increment.channelId);
     if (channel === undefined) {
@@ -87,7 +89,7 @@ export class PayeeAgent {
     }
     if (increment.sequence <= channel.sequence) {
       const payment = store.payments(channel.channelId).find((p) => p.sequence === increment.sequence);
-      if (payment === undefined || payment.usage !== usageDigest(domain, increment)) {
+      if (payment === undefined || payment.usage !== this.#usage.hex(increment)) {
         throw new VoucherRejected(
           `Increment ${increment.sequence} of ${channel.channelId} was acknowledged already, for other usage.`,
         );
@@ -115,7 +117,7 @@ export class PayeeAgent {
       );
     }
     const answer = await this.#ask(requestToJson({ channelId: channel.channelId, usage: signed, amount }));
-    const usage = usageDigest(domain, increment);
+    const usage = this.#usage.hex(increment);
     this.#check(channel, answer.voucher, answer.signature, amount, usage);
     store.acknowledge(
       {

@@ -22,8 +22,7 @@ import {
 } from "./protocol.js";
 import { recoverAddress } from "./secp256k1.js";
 import type { PayerStore } from "./store.js";
-import { usageDigest } from "./usage.js";
-import { VoucherSigner } from "./fast-voucher.js";
+import { UsageHasher, VoucherSigner } from "./fast-voucher.js";
 import type { ChannelsDomain } from "./voucher.js";
 
 /** A signer key as the MachineRegistry records it. */
@@ -114,12 +113,14 @@ export interface PayerOptions {
 export class PayerAgent {
   readonly #options: PayerOptions;
   readonly #signer: VoucherSigner;
+  readonly #usage: UsageHasher;
   /** Payments are answered one at a time per channel, in order. */
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: PayerOptions) {
     this.#options = options;
     this.#signer = new VoucherSigner(options.domain, options.privateKey);
+    this.#usage = new UsageHasher(options.domain);
   }
 
   /** Pays for one increment, or throws a PaymentRefused saying why not. */
@@ -130,7 +131,7 @@ export class PayerAgent {
   }
 
   async #pay(request: PaymentRequest): Promise<PaymentResponse> {
-    const { store, domain } = this.#options;
+    const { store } = this.#options;
     const { increment, signature } = request.usage;
     const channel = store.channel(request.channelId);
     if (channel === undefined) {
@@ -142,7 +143,7 @@ export class PayerAgent {
         `The increment was signed for channel ${increment.channelId}, not ${request.channelId}.`,
       );
     }
-    const usage = usageDigest(domain, increment);
+    const usage = this.#usage.hex(increment);
     const voucher = { payee: channel.payee, nonce: channel.nonce, usage };
     if (increment.sequence === channel.sequence) {
       const paid = store.newestVoucher(request.channelId);

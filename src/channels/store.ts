@@ -414,6 +414,13 @@ export class PayeeStore {
       .run(channelId, amount.toString(), tx);
   }
 
+  /** The claims the payee sent for the channel, oldest first: the total claimed with each and its transaction. */
+  claims(channelId: Hex): { amount: bigint; tx: Hex }[] {
+    return (this.#db.prepare("SELECT amount, tx FROM claims WHERE channel_id = ? ORDER BY rowid").all(channelId) as Row[]).map(
+      (row) => ({ amount: big(row.amount), tx: row.tx as Hex }),
+    );
+  }
+
   close(): void {
     this.#db.close();
   }

@@ -72,7 +72,8 @@ function voucherData(domain: ChannelsDomain, voucher: Voucher) {
   } as const;
 }
 
-function closeData(domain: ChannelsDomain, channelId: Hex, amount: bigint) {
+/** The typed data of the payee's authorisation to close `channelId` with `amount` paid in all (for any wallet). */
+export function closeData(domain: ChannelsDomain, channelId: Hex, amount: bigint) {
   return {
     domain: channelsDomain(domain.chainId, domain.channels),
     types: closeAuthorizationTypes,

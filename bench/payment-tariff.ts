@@ -1,0 +1,5 @@
+import { parseEuro } from "../src/sdk/money.js";
+import { benchTariff } from "./gas.js";
+
+/** The tariff both sides of the payment latency benchmark price increments with: every part costs something. */
+export const LATENCY_TARIFF = { ...benchTariff(parseEuro("48"), []), minimumCharge: 0n };
