@@ -275,9 +275,19 @@ contract Consortium is IConsortium {
         if (record.memberId != memberId || !record.active) revert ConsortiumNotOwnAccount(account, memberId);
         EnumerableSet.AddressSet storage accounts = _accounts[memberId];
         if (accounts.length() == 1) revert ConsortiumLastAccount(memberId, account);
+        uint256 count = _contracts.length;
+        uint256[] memory before = new uint256[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            before[i] = IObligations(_contracts[i]).openObligations(memberId);
+        }
         record.active = false;
         accounts.remove(account);
         _pushStanding(account, AccountStanding.None);
+        // Contracts that count obligations per account (payment channels) would lose the account's: refuse.
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 remaining = IObligations(_contracts[i]).openObligations(memberId);
+            if (remaining < before[i]) revert ConsortiumAccountInUse(account, _contracts[i], before[i] - remaining);
+        }
         emit AccountRemoved(memberId, account);
     }
 

@@ -140,6 +140,10 @@ interface IConsortium {
     /// @notice `source` reports `count` open obligations for the member.
     error ConsortiumOpenObligations(uint64 memberId, address source, uint256 count);
 
+    /// @notice `source` counts `count` open obligations of the member through `account` (open payment channels
+    /// it pays or is paid by): close them before the account is removed.
+    error ConsortiumAccountInUse(address account, address source, uint256 count);
+
     /// @notice Notice periods are at most `max` seconds.
     error ConsortiumNoticePeriodTooLong(uint40 noticePeriod, uint40 max);
 
@@ -310,7 +314,8 @@ interface IConsortium {
     /// @notice Removes one of the caller's member's accounts.
     /// Requirements:
     /// - The caller is an active account of a member that has not exited; `account` is another or the
-    ///   same active account of that member, not its last one, and holds no tokens.
+    ///   same active account of that member, not its last one, holds no tokens, no consortium contract
+    ///   holds tokens for it, and no registered contract counts obligations of the member through it.
     function removeAccount(address account) external;
 
     /// @notice Updates the hash of the caller's member's off-chain record.
