@@ -27,7 +27,7 @@ contract PaymentChannelsInvariantTest is Test {
         channels = handler.channels();
         token = handler.token();
 
-        bytes4[] memory selectors = new bytes4[](17);
+        bytes4[] memory selectors = new bytes4[](19);
         selectors[0] = PaymentChannelsHandler.open.selector;
         selectors[1] = PaymentChannelsHandler.reopen.selector;
         selectors[2] = PaymentChannelsHandler.topUp.selector;
@@ -45,6 +45,8 @@ contract PaymentChannelsInvariantTest is Test {
         selectors[14] = PaymentChannelsHandler.roll.selector;
         selectors[15] = PaymentChannelsHandler.setMinChallengePeriod.selector;
         selectors[16] = PaymentChannelsHandler.retireAccount.selector;
+        selectors[17] = PaymentChannelsHandler.release.selector;
+        selectors[18] = PaymentChannelsHandler.requestOrCancelExit.selector;
         targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
         excludeContract(address(handler.consortium()));
@@ -73,8 +75,8 @@ contract PaymentChannelsInvariantTest is Test {
         assertEq(handler.ghost_paymentMismatches(), 0, "payments other than the voucher's increment");
     }
 
-    /// @notice Every closed channel (settled or closed cooperatively) split its deposit exactly: what the payee
-    /// received over its life plus what the payer got back == the deposit.
+    /// @notice Every closed channel (settled, closed cooperatively or released) split its deposit exactly: what the
+    /// payee received over its life plus what the payer got back == the deposit.
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
     function invariant_PayeeTotalPlusRefundEqualsDepositAtClose() public view {
@@ -151,8 +153,8 @@ contract PaymentChannelsInvariantTest is Test {
     }
 
     /// @notice A voucher for another channel, for an older id of the same pair, for another chain or deployment,
-    /// stolen, altered or self-signed never pays, alone or in a batch; a close authorisation that is not the
-    /// payee's for this channel, chain and deployment never closes it.
+    /// stolen, altered or self-signed never pays, alone (refused) or in a batch (skipped); a close authorisation
+    /// that is not the payee's for this channel, chain and deployment never closes it.
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
     function invariant_ForeignVouchersNeverPay() public view {
@@ -161,8 +163,8 @@ contract PaymentChannelsInvariantTest is Test {
     }
 
     /// @notice After the deadline (expiry or end of the challenge period) the payer can always take back the
-    /// unspent rest: settling succeeds and refunds exactly deposit - claimed (also after its member removed the
-    /// payer's account); before it, settling fails.
+    /// unspent rest: settling succeeds and refunds exactly deposit - claimed (its account cannot have been
+    /// removed meanwhile; a removed payee does not stop it); before it, settling fails.
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
     function invariant_PayerCanAlwaysSettleAfterTheDeadline() public view {
@@ -171,25 +173,29 @@ contract PaymentChannelsInvariantTest is Test {
         assertEq(handler.ghost_refundMismatches(), 0, "refunds other than deposit - claimed");
     }
 
-    /// @notice Inside the challenge period the payee can always claim its newest voucher within the deposit.
+    /// @notice Inside the challenge period the payee can always claim its newest voucher within the deposit, also
+    /// while its member is leaving. (Not once its member removed the payee's account, which the token no longer
+    /// pays: the payee's own doing, which only costs it what it did not claim.)
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
     function invariant_PayeeCanAlwaysClaimWithinTheChallengePeriod() public view {
         assertEq(handler.ghost_challengeClaimsRefused(), 0, "claims refused within the challenge period");
     }
 
-    /// @notice The obligations the contract reports for each member are its open channels as payer or payee
-    /// (also those of an account the member removed since), and the contract keeps its System standing.
+    /// @notice The obligations the contract reports for each member are the open channels of its accounts in the
+    /// Consortium, as payer or payee, and the contract keeps its System standing. A payer's account always
+    /// counts: it cannot be removed while it pays into an open channel. (A payee's account can be removed with
+    /// channels still open; they then count for no member, and its member could complete its exit with them.)
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
     function invariant_ObligationsCountOpenChannelsOfEachActor() public view {
         assertEq(uint8(token.standingOf(address(channels))), uint8(AccountStanding.System), "system account");
         for (uint256 a = 0; a < handler.actorCount(); ++a) {
             address actor = handler.actorAt(a);
-            uint256 open;
-            for (uint256 i = 1; i <= handler.ghost_channelCount(); ++i) {
-                PaymentChannelsHandler.GhostChannel memory g = handler.ghostChannel(i);
-                if (!g.closed && (g.payer == actor || g.payee == actor)) ++open;
+            uint256 open = handler.ghost_openAsParty(actor);
+            if (handler.retired(actor)) {
+                assertEq(handler.ghost_openPaying(actor), 0, "open channels paid from a removed account");
+                open = 0;
             }
             assertEq(channels.openObligations(handler.memberOf(actor)), open, vm.toString(actor));
         }
