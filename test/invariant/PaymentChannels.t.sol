@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {StdInvariant} from "forge-std/StdInvariant.sol";
 import {Test} from "forge-std/Test.sol";
 
+import {Consortium} from "../../contracts/access/Consortium.sol";
 import {PaymentChannels} from "../../contracts/channels/PaymentChannels.sol";
 import {IPaymentChannels} from "../../contracts/interfaces/IPaymentChannels.sol";
 import {SettlementToken} from "../../contracts/token/SettlementToken.sol";
@@ -14,20 +15,23 @@ import {PaymentChannelsHandler} from "./PaymentChannelsHandler.sol";
 /// paid more than was deposited, every closed channel split its deposit exactly between payee and payer, the
 /// contract holds exactly the unspent deposits of its open channels, claimed amounts only rise, foreign
 /// vouchers never pay, the payer can always take back the rest after the deadline, the payee can always claim
-/// inside the challenge period, and open channels count as obligations of both parties.
+/// inside the challenge period, open channels count as obligations of both parties, the token holds each payer
+/// once per open channel and never lets a held account go, and a leaving member starts no new channel.
 /// @dev Run it with its handler: `npx hardhat test solidity test/invariant/PaymentChannels.t.sol
 /// test/invariant/PaymentChannelsHandler.sol` (the fuzzer finds the handler's functions through its artifact).
 contract PaymentChannelsInvariantTest is Test {
     PaymentChannelsHandler internal handler;
     PaymentChannels internal channels;
     SettlementToken internal token;
+    Consortium internal consortium;
 
     function setUp() public {
         handler = new PaymentChannelsHandler();
         channels = handler.channels();
         token = handler.token();
+        consortium = handler.consortium();
 
-        bytes4[] memory selectors = new bytes4[](17);
+        bytes4[] memory selectors = new bytes4[](19);
         selectors[0] = PaymentChannelsHandler.open.selector;
         selectors[1] = PaymentChannelsHandler.reopen.selector;
         selectors[2] = PaymentChannelsHandler.topUp.selector;
@@ -45,9 +49,11 @@ contract PaymentChannelsInvariantTest is Test {
         selectors[14] = PaymentChannelsHandler.roll.selector;
         selectors[15] = PaymentChannelsHandler.setMinChallengePeriod.selector;
         selectors[16] = PaymentChannelsHandler.retireAccount.selector;
+        selectors[17] = PaymentChannelsHandler.release.selector;
+        selectors[18] = PaymentChannelsHandler.requestOrCancelExit.selector;
         targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
-        excludeContract(address(handler.consortium()));
+        excludeContract(address(consortium));
         excludeContract(address(token));
         excludeContract(address(handler.gateway()));
         excludeContract(address(channels));
@@ -73,8 +79,8 @@ contract PaymentChannelsInvariantTest is Test {
         assertEq(handler.ghost_paymentMismatches(), 0, "payments other than the voucher's increment");
     }
 
-    /// @notice Every closed channel (settled or closed cooperatively) split its deposit exactly: what the payee
-    /// received over its life plus what the payer got back == the deposit.
+    /// @notice Every closed channel (settled, closed cooperatively or released) split its deposit exactly: what the
+    /// payee received over its life plus what the payer got back == the deposit.
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
     function invariant_PayeeTotalPlusRefundEqualsDepositAtClose() public view {
@@ -151,8 +157,8 @@ contract PaymentChannelsInvariantTest is Test {
     }
 
     /// @notice A voucher for another channel, for an older id of the same pair, for another chain or deployment,
-    /// stolen, altered or self-signed never pays, alone or in a batch; a close authorisation that is not the
-    /// payee's for this channel, chain and deployment never closes it.
+    /// stolen, altered or self-signed never pays, alone (refused) or in a batch (skipped); a close authorisation
+    /// that is not the payee's for this channel, chain and deployment never closes it.
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
     function invariant_ForeignVouchersNeverPay() public view {
@@ -161,8 +167,8 @@ contract PaymentChannelsInvariantTest is Test {
     }
 
     /// @notice After the deadline (expiry or end of the challenge period) the payer can always take back the
-    /// unspent rest: settling succeeds and refunds exactly deposit - claimed (also after its member removed the
-    /// payer's account); before it, settling fails.
+    /// unspent rest: settling succeeds and refunds exactly deposit - claimed (its account cannot have been
+    /// removed meanwhile; a removed payee does not stop it); before it, settling fails.
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
     function invariant_PayerCanAlwaysSettleAfterTheDeadline() public view {
@@ -171,27 +177,86 @@ contract PaymentChannelsInvariantTest is Test {
         assertEq(handler.ghost_refundMismatches(), 0, "refunds other than deposit - claimed");
     }
 
-    /// @notice Inside the challenge period the payee can always claim its newest voucher within the deposit.
+    /// @notice Inside the challenge period the payee can always claim its newest voucher within the deposit, also
+    /// while its member is leaving. (Not once its member removed the payee's account, which the token no longer
+    /// pays: the payee's own doing, which only costs it what it did not claim.)
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
     function invariant_PayeeCanAlwaysClaimWithinTheChallengePeriod() public view {
         assertEq(handler.ghost_challengeClaimsRefused(), 0, "claims refused within the challenge period");
     }
 
-    /// @notice The obligations the contract reports for each member are its open channels as payer or payee
-    /// (also those of an account the member removed since), and the contract keeps its System standing.
+    /// @notice The obligations the contract reports for each member are the open channels of its accounts in the
+    /// Consortium, as payer or payee, and the contract keeps its System standing. A payer's account always
+    /// counts: it cannot be removed while it pays into an open channel. (A payee's account can be removed with
+    /// channels still open; they then count for no member, and its member could complete its exit with them.)
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
     function invariant_ObligationsCountOpenChannelsOfEachActor() public view {
         assertEq(uint8(token.standingOf(address(channels))), uint8(AccountStanding.System), "system account");
         for (uint256 a = 0; a < handler.actorCount(); ++a) {
             address actor = handler.actorAt(a);
-            uint256 open;
-            for (uint256 i = 1; i <= handler.ghost_channelCount(); ++i) {
-                PaymentChannelsHandler.GhostChannel memory g = handler.ghostChannel(i);
-                if (!g.closed && (g.payer == actor || g.payee == actor)) ++open;
+            uint256 open = handler.ghost_openAsParty(actor);
+            if (handler.retired(actor)) {
+                assertEq(handler.ghost_openPaying(actor), 0, "open channels paid from a removed account");
+                open = 0;
             }
             assertEq(channels.openObligations(handler.memberOf(actor)), open, vm.toString(actor));
+        }
+    }
+
+    /// @notice The token holds each account once per open channel it pays into (this contract is the only one
+    /// that escrows here): opening takes a hold, every close gives it back (cooperative, settled, released, in
+    /// the opening block; also with nothing to refund), and no one else holds the channels' parties.
+    /// hardhat-config: invariant.runs = 32
+    /// hardhat-config: invariant.depth = 128
+    function invariant_HoldsCountOpenChannelsOfEachPayer() public view {
+        uint256 held;
+        for (uint256 a = 0; a < handler.accountCount(); ++a) {
+            address account = handler.accountAt(a);
+            uint256 paying = handler.ghost_openPaying(account);
+            assertEq(token.holdsOf(account), paying, vm.toString(account));
+            held += paying;
+        }
+        assertEq(token.holdsOf(handler.outsider()), 0, "outsider");
+        assertEq(held, handler.ghost_openChannels(), "every open channel holds an account of the handler");
+    }
+
+    /// @notice An account the token holds is never removed: removing it is refused with
+    /// SettlementTokenAccountHeld(account, holds) (and goes through once its channels are all closed), so every
+    /// held account is still in the Consortium and every removed one is free of holds.
+    /// hardhat-config: invariant.runs = 32
+    /// hardhat-config: invariant.depth = 128
+    function invariant_AccountsWithHoldsAreNeverRemoved() public view {
+        assertEq(handler.ghost_heldAccountsRemoved(), 0, "held accounts removed");
+        assertEq(handler.ghost_removalMismatches(), 0, "removals refused otherwise than for the account's holds");
+        // Only the parties pay into channels, and only their accounts are retired.
+        for (uint256 a = 0; a < handler.actorCount(); ++a) {
+            address account = handler.actorAt(a);
+            (, bool active) = consortium.memberOf(account);
+            if (token.holdsOf(account) != 0) {
+                assertTrue(active, "held account still in the Consortium");
+                assertEq(uint8(token.standingOf(account)), uint8(AccountStanding.Member), "held account's standing");
+            }
+            if (handler.retired(account)) {
+                assertFalse(active, "removed account");
+                assertEq(token.holdsOf(account), 0, "removed account held");
+                assertEq(uint8(token.standingOf(account)), uint8(AccountStanding.None), "removed account's standing");
+            }
+        }
+    }
+
+    /// @notice A leaving member starts no new business: while its exit is pending the token reports no roles for
+    /// its accounts, it opens no channel and no new channel pays it (refused with PaymentChannelsMissingRole,
+    /// payee first), and cancelling its exit gives its roles back; its open channels claim and close as before.
+    /// hardhat-config: invariant.runs = 32
+    /// hardhat-config: invariant.depth = 128
+    function invariant_LeavingMembersOpenNoChannels() public view {
+        assertEq(handler.ghost_opensByLeavingMembers(), 0, "channels opened by or to a leaving member");
+        assertEq(handler.ghost_leavingRefusalMismatches(), 0, "opens refused otherwise than for the missing role");
+        for (uint256 a = 0; a < handler.accountCount(); ++a) {
+            address account = handler.accountAt(a);
+            assertEq(token.activeRolesOf(account), handler.expectedActiveRoles(account), vm.toString(account));
         }
     }
 }

@@ -9,6 +9,7 @@ import {Consortium} from "../../contracts/access/Consortium.sol";
 import {PaymentChannels} from "../../contracts/channels/PaymentChannels.sol";
 import {IConsortium} from "../../contracts/interfaces/IConsortium.sol";
 import {IPaymentChannels} from "../../contracts/interfaces/IPaymentChannels.sol";
+import {ISettlementToken} from "../../contracts/interfaces/ISettlementToken.sol";
 import {FiatGateway} from "../../contracts/token/FiatGateway.sol";
 import {SettlementToken} from "../../contracts/token/SettlementToken.sol";
 import {Role, Roles} from "../../contracts/types/Membership.sol";
@@ -18,10 +19,12 @@ import {SettlementLayerDeployment} from "../helpers/SettlementLayerDeployment.so
 /// with bounded random actions: consumers (and a member that is both consumer and provider) open channels to
 /// providers, with a plain approval or a permit, and reopen pairs with the same salt in the same and in later
 /// blocks; payers top up and sign vouchers at rising cumulative amounts (some above the deposit); payees claim
-/// the newest or a stale voucher, singly and in batches; payers close cooperatively, start closing alone, and
-/// anyone settles, early and late; time and blocks pass; operators change the shortest challenge period. The
-/// handler also plays the attacker: vouchers and close authorisations for another channel, for an older id of
-/// the same pair, for another chain, for another deployment, stolen by another payee, altered or self-signed.
+/// the newest or a stale voucher, singly and in batches (mixing in vouchers of closed channels); payers close
+/// cooperatively, start closing alone, and anyone settles, early and late; payees give channels up; time and
+/// blocks pass; operators change the shortest challenge period; members ask to leave and change their minds,
+/// and retire a party's account (refused while the token holds it for open channels). The handler also plays
+/// the attacker: vouchers and close authorisations for another channel, for an older id of the same pair, for
+/// another chain, for another deployment, stolen by another payee, altered or self-signed.
 /// Each call's outcome is predicted from the contract's rules before it is sent, and the ghost state is built
 /// from what actually happened (outcomes and token movements); the invariants compare the contract with it.
 contract PaymentChannelsHandler is CommonBase, StdUtils {
@@ -105,6 +108,8 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         uint256[] claimedNow;
         bool ok;
         uint256 expected;
+        /// @dev Vouchers of the caller's closed channels in the batch.
+        uint256 closedSkipped;
     }
 
     /// @notice The arguments of an open.
@@ -140,11 +145,14 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
     mapping(address account => address spare) internal _spareOf;
     /// @dev Parties whose member removed their account from the Consortium.
     mapping(address account => bool) public retired;
+    /// @dev Members that asked to leave and have not cancelled (none completes its exit in a run).
+    mapping(uint64 memberId => bool) public leaving;
     address[] internal _payers;
     address[] internal _payees;
     address internal _masterMinter;
     mapping(address account => uint256 key) internal _keyOf;
     mapping(address account => uint64 memberId) public memberOf;
+    /// @dev The roles of the account's member (see {expectedActiveRoles} for those the token reports).
     mapping(address account => uint8 roles) internal _rolesOf;
     uint256 internal _keyCount;
     uint256 internal _mintCount;
@@ -159,6 +167,12 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
     mapping(uint256 index => Voucher[]) internal _vouchers;
     /// @dev The highest `claimed` each channel was seen with after any action.
     mapping(uint256 index => uint256 claimed) internal _seenClaimed;
+
+    /// @dev Open channels in the model: in all, those each account pays into, and those each account is a party
+    /// of (as payer or payee).
+    uint256 public ghost_openChannels;
+    mapping(address account => uint256 count) public ghost_openPaying;
+    mapping(address account => uint256 count) public ghost_openAsParty;
 
     uint24 public ghost_minChallengePeriod;
     uint256 public ghost_minted;
@@ -192,9 +206,26 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
     uint256 public ghost_digestMismatches;
     /// @dev Open channel ids or nonces the contract returned that differ from the documented derivation.
     uint256 public ghost_idMismatches;
+    /// @dev Accounts the Consortium removed while the token held them for an open channel.
+    uint256 public ghost_heldAccountsRemoved;
+    /// @dev Removals of a held account refused other than with SettlementTokenAccountHeld(account, holds), or
+    /// removals of an account without holds refused.
+    uint256 public ghost_removalMismatches;
+    /// @dev Channels opened although its payer's or payee's member was leaving.
+    uint256 public ghost_opensByLeavingMembers;
+    /// @dev Opens refused only because a party's member is leaving, with another error than
+    /// PaymentChannelsMissingRole(party, role) (the payee is checked first).
+    uint256 public ghost_leavingRefusalMismatches;
 
     /// @dev Foreign vouchers tried, per attack, for the campaign summary.
     mapping(uint256 attack => uint256 count) public foreignAttempts;
+    /// @dev Vouchers of closed channels that batches which succeeded skipped, for the campaign summary.
+    uint256 public closedVouchersSkipped;
+    /// @dev Removals refused because the account was held, and retired payees with channels still open.
+    uint256 public heldRemovalsRefused;
+    uint256 public payeesRetiredWithOpenChannels;
+    /// @dev Opens refused only because a party's member is leaving, for the campaign summary.
+    uint256 public leavingOpensRefused;
     /// @dev Successful calls per action, for the campaign summary.
     mapping(bytes4 selector => uint256 count) public successes;
 
@@ -357,7 +388,8 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
     }
 
     /// @notice A payee claims up to four vouchers at once, on its channels (open or closed, any of their
-    /// vouchers, the same channel twice); the stale ones are skipped, any other failure reverts the batch.
+    /// vouchers, the same channel twice); those of closed channels and the stale ones are skipped, one above its
+    /// deposit reverts the batch.
     function claimMany(uint256 payeeSeed, uint256 countSeed, uint256 seed) external {
         address payee = _payees[payeeSeed % _payees.length];
         uint256 count = _bound(countSeed, 1, MAX_BATCH);
@@ -423,8 +455,8 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
 
     /// @notice The handler plays the attacker: a voucher for another channel, one of an older id of the same
     /// pair, one for another chain or another deployment, one stolen by another payee, one altered after it
-    /// was signed, or one the payee signed itself; sent alone or in a batch among genuine vouchers. None may
-    /// pay.
+    /// was signed, or one the payee signed itself; sent alone (refused) or in a batch among genuine vouchers
+    /// (skipped, as it finds no open channel: the batch pays the genuine ones). None may pay.
     function tryForeignVoucher(uint256 channelSeed, uint256 attackSeed, uint256 amountSeed) external {
         uint256 index = _openChannel(channelSeed);
         if (index == 0) return;
@@ -433,7 +465,7 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         if (!built) return;
         ++foreignAttempts[attack];
         if (_mode(attackSeed >> 8, 4) == 0) {
-            // Among genuine vouchers of the same payee: the whole batch must revert.
+            // Among genuine vouchers of the same payee: only those pay.
             Submission[] memory subs = new Submission[](2);
             uint256 other = _channelOfPayee(caller, amountSeed);
             uint256 at = attackSeed % 2;
@@ -540,6 +572,23 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         _observe();
     }
 
+    /// @notice The payee (now and then the payer or an outsider) gives a channel up: it closes at what was
+    /// claimed, and the payer gets the rest back at once, whether the channel is closing or past its deadline.
+    function release(uint256 channelSeed, uint256 callerSeed) external {
+        uint256 index = _openChannel(channelSeed);
+        if (index == 0) return;
+        GhostChannel storage g = _channels[index];
+        uint256 mode = _mode(callerSeed, 8);
+        address caller =
+            mode == 0
+                ? g.payer
+                : mode == 1
+                    ? outsider
+                    : g.payee;
+        if (_release(index, caller)) _succeeded();
+        _observe();
+    }
+
     /*//////////////////////////////////////////////////////////////
                         ACTIONS: TIME AND GOVERNANCE
     //////////////////////////////////////////////////////////////*/
@@ -584,24 +633,70 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
     }
 
     /// @notice A member retires a party's account, as when it rotates keys: it moves the account's tokens to its
-    /// spare account and removes the account from the Consortium (allowed once the account holds nothing),
-    /// whatever channels the account has open. The laws must survive it: its channels still count as the
-    /// member's obligations, and it can still settle and claim.
-    function retireAccount(uint256 actorSeed) external {
+    /// spare account and removes the account from the Consortium. The token refuses while the account pays into
+    /// open channels (SettlementTokenAccountHeld, one hold per channel), and the tokens go back; one time in
+    /// three the payees first give those channels up, and the removal goes through. A payee's account is removed
+    /// whatever channels pay it: they can no longer pay it (claims that pay revert), but still close, release
+    /// and settle, refunding the payer.
+    function retireAccount(uint256 actorSeed, uint256 windDownSeed) external {
         if (_mode(actorSeed, 2) == 0) return;
         address account = _actors[actorSeed % _actors.length];
         if (retired[account]) return;
-        address spare = _spareOf[account];
-        retired[account] = true;
-        _rolesOf[account] = 0;
-        _succeeded();
-        uint256 balance = token.balanceOf(account);
-        if (balance != 0) {
-            vm.prank(account);
-            token.transfer(spare, balance);
+        if (_mode(windDownSeed, 3) == 0) {
+            for (uint256 i = 1; i <= ghost_channelCount; ++i) {
+                GhostChannel storage c = _channels[i];
+                if (!c.closed && c.payer == account) _release(i, c.payee);
+            }
         }
+        uint256 holds = ghost_openPaying[account];
+        bool payeeOfOpen = ghost_openAsParty[account] > holds;
+        address spare = _spareOf[account];
+        uint256 balance = token.balanceOf(account);
+        _transfer(account, spare, balance);
         vm.prank(spare);
-        consortium.removeAccount(account);
+        try consortium.removeAccount(account) {
+            if (holds != 0) ++ghost_heldAccountsRemoved;
+            retired[account] = true;
+            if (payeeOfOpen) ++payeesRetiredWithOpenChannels;
+            _succeeded();
+        } catch (bytes memory reason) {
+            bytes memory expected = abi.encodeWithSelector(
+                ISettlementToken.SettlementTokenAccountHeld.selector,
+                account,
+                holds
+            );
+            if (holds == 0 || keccak256(reason) != keccak256(expected)) ++ghost_removalMismatches;
+            else ++heldRemovalsRefused;
+            _transfer(spare, account, balance);
+        }
+    }
+
+    /// @notice A party's member asks to leave (from the party's account, or its spare once the party's is
+    /// retired), or withdraws its request; now and then it asks twice or withdraws a request it never made, which
+    /// must fail. While it is leaving the token reports no roles for its accounts, so it opens no channel and is
+    /// paid by none that is new, while its open channels claim and close as before.
+    function requestOrCancelExit(uint256 actorSeed, uint256 modeSeed) external {
+        address account = _actors[actorSeed % _actors.length];
+        uint64 memberId = memberOf[account];
+        address caller = retired[account] ? _spareOf[account] : account;
+        bool wasLeaving = leaving[memberId];
+        bool request = _mode(modeSeed, 8) == 0 ? wasLeaving : !wasLeaving;
+        bool ok = request != wasLeaving;
+        bool done = true;
+        vm.prank(caller);
+        if (request) {
+            try consortium.requestExit() {} catch {
+                done = false;
+            }
+        } else {
+            try consortium.cancelExit() {} catch {
+                done = false;
+            }
+        }
+        if (done != ok) ++ghost_unexpectedOutcomes;
+        if (!done) return;
+        leaving[memberId] = request;
+        _succeeded();
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -610,6 +705,13 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
 
     function ghostChannel(uint256 index) external view returns (GhostChannel memory) {
         return _channels[index];
+    }
+
+    /// @notice The roles the token must report for `account`: its member's, unless the account was removed or
+    /// the member is leaving.
+    function expectedActiveRoles(address account) external view returns (uint8) {
+        if (retired[account] || leaving[memberOf[account]]) return 0;
+        return _rolesOf[account];
     }
 
     function actorCount() external view returns (uint256) {
@@ -635,19 +737,39 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
     function _open(Opening memory o) private {
         uint96 nonce = (uint96(block.number) << 32) | o.salt;
         bytes32 id = _id(o.payer, o.payee, nonce);
-        bool ok =
+        // Everything but the parties' roles; a leaving member's roles are those of its member all the same.
+        bool valid =
             o.deposit != 0 &&
                 o.expiresAt > block.timestamp &&
                 o.challengePeriod >= ghost_minChallengePeriod &&
                 o.payee != o.payer &&
+                !retired[o.payer] &&
+                !retired[o.payee] &&
                 Roles.has(_rolesOf[o.payer], Role.Consumer) &&
                 Roles.has(_rolesOf[o.payee], Role.Provider) &&
                 _indexOf[id] == 0 &&
                 token.balanceOf(o.payer) >= o.deposit &&
                 o.funding != 2;
+        bool payeeLeaving = leaving[memberOf[o.payee]];
+        bool payerLeaving = leaving[memberOf[o.payer]];
+        bool ok = valid && !payeeLeaving && !payerLeaving;
         uint256 before = token.balanceOf(o.payer);
-        (bool opened, bytes32 gotId, uint96 gotNonce) = o.funding == 0 ? _sendOpen(o) : _sendOpenWithPermit(o);
+        (bool opened, bytes32 gotId, uint96 gotNonce, bytes memory reason) = o.funding == 0
+            ? _sendOpen(o)
+            : _sendOpenWithPermit(o);
         if (opened != ok) ++ghost_unexpectedOutcomes;
+        if (opened && (payeeLeaving || payerLeaving)) ++ghost_opensByLeavingMembers;
+        if (!opened && valid && !ok) {
+            // The payee's role is checked before the deposit moves, the payer's with it.
+            (address party, Role role) = payeeLeaving ? (o.payee, Role.Provider) : (o.payer, Role.Consumer);
+            bytes memory expected = abi.encodeWithSelector(
+                IPaymentChannels.PaymentChannelsMissingRole.selector,
+                party,
+                role
+            );
+            if (keccak256(reason) != keccak256(expected)) ++ghost_leavingRefusalMismatches;
+            ++leavingOpensRefused;
+        }
         if (!opened) return;
         if (gotId != id || gotNonce != nonce) ++ghost_idMismatches;
         if (before - token.balanceOf(o.payer) != o.deposit) ++ghost_paymentMismatches;
@@ -662,21 +784,29 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         g.deadline = o.expiresAt;
         g.challengePeriod = o.challengePeriod;
         g.openedBlock = block.number;
+        ++ghost_openChannels;
+        ++ghost_openPaying[o.payer];
+        ++ghost_openAsParty[o.payer];
+        ++ghost_openAsParty[o.payee];
         ghost_deposited += o.deposit;
         _succeeded();
         _observe();
     }
 
-    function _sendOpen(Opening memory o) private returns (bool opened, bytes32 id, uint96 nonce) {
+    function _sendOpen(Opening memory o) private returns (bool opened, bytes32 id, uint96 nonce, bytes memory reason) {
         vm.prank(o.payer);
         token.approve(address(channels), o.deposit);
         vm.prank(o.payer);
         try channels.open(o.payee, o.salt, o.deposit, o.expiresAt, o.challengePeriod) returns (bytes32 i, uint96 n) {
             (opened, id, nonce) = (true, i, n);
-        } catch {}
+        } catch (bytes memory r) {
+            reason = r;
+        }
     }
 
-    function _sendOpenWithPermit(Opening memory o) private returns (bool opened, bytes32 id, uint96 nonce) {
+    function _sendOpenWithPermit(
+        Opening memory o
+    ) private returns (bool opened, bytes32 id, uint96 nonce, bytes memory reason) {
         vm.prank(o.payer);
         token.approve(address(channels), 0);
         uint256 permitDeadline = block.timestamp + 1 hours;
@@ -686,7 +816,9 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
             channels.openWithPermit(o.payee, o.salt, o.deposit, o.expiresAt, o.challengePeriod, permitDeadline, v, r, s)
         returns (bytes32 i, uint96 n) {
             (opened, id, nonce) = (true, i, n);
-        } catch {}
+        } catch (bytes memory r_) {
+            reason = r_;
+        }
     }
 
     /// @dev Sends one claim; returns whether it succeeded. `foreign`: the voucher must never pay.
@@ -696,6 +828,7 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         // The laws say a claimable voucher pays; the token refuses to pay an account that left the Consortium.
         bool claimable = index != 0 && s.amount > g.claimed && s.amount <= g.deposit;
         bool ok = claimable && !retired[caller];
+        bool unpaid = claimable && retired[caller];
         bool inChallenge = index != 0 && g.challengePeriod == 0 && block.timestamp < g.deadline;
         uint256 before = token.balanceOf(caller);
         vm.prank(caller);
@@ -709,9 +842,10 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
             if (received != s.amount - g.claimed) ++ghost_paymentMismatches;
             g.claimed = s.amount;
             g.paid += received;
-        } catch {
+        } catch (bytes memory reason) {
             if (ok) ++ghost_unexpectedOutcomes;
-            if (claimable && inChallenge) ++ghost_challengeClaimsRefused;
+            if (ok && inChallenge) ++ghost_challengeClaimsRefused;
+            if (unpaid && !_refusedAsNotMember(reason, caller)) ++ghost_unexpectedOutcomes;
         }
     }
 
@@ -723,19 +857,26 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         try channels.claimMany(b.claims) returns (uint256 paid) {
             succeeded = true;
             uint256 received = token.balanceOf(caller) - before;
-            if (foreign) ++ghost_foreignVouchersPaid;
+            // The foreign voucher finds no open channel and is skipped: the batch pays its genuine vouchers only.
+            if (foreign && received > b.expected) ++ghost_foreignVouchersPaid;
             if (!b.ok || (retired[caller] && b.expected != 0)) ++ghost_unexpectedOutcomes;
             if (received != paid || paid != b.expected) ++ghost_paymentMismatches;
             ghost_paidToPayees += received;
+            closedVouchersSkipped += b.closedSkipped;
             for (uint256 i = 0; i < subs.length; ++i) {
                 if (b.paying[i] == 0) continue;
                 GhostChannel storage g = _channels[b.paying[i]];
                 g.paid += b.claimedNow[i] - g.claimed;
                 g.claimed = b.claimedNow[i];
             }
-        } catch {
+        } catch (bytes memory reason) {
             if (!b.ok) return false;
             if (!retired[caller] || b.expected == 0) ++ghost_unexpectedOutcomes;
+            // A payee whose account was removed cannot be paid: its own doing, not a refused claim.
+            if (retired[caller]) {
+                if (!_refusedAsNotMember(reason, caller)) ++ghost_unexpectedOutcomes;
+                return false;
+            }
             for (uint256 i = 0; i < subs.length; ++i) {
                 GhostChannel storage g = _channels[b.paying[i]];
                 if (b.paying[i] != 0 && g.challengePeriod == 0 && block.timestamp < g.deadline) {
@@ -745,8 +886,10 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         }
     }
 
-    /// @dev The model goes through a batch in order, as the contract does: a voucher not above its channel's
-    /// claimed amount (as the batch left it) is skipped; any other failure reverts the batch.
+    /// @dev The model goes through a batch in order, as the contract does: a voucher without an open channel of
+    /// its signer to the caller (closed, never opened, or signed by no payer of the caller: foreign) or not above
+    /// its channel's claimed amount (as the batch left it) is skipped; one above its deposit reverts the batch
+    /// (the handler's signatures are never malformed).
     function _expectBatch(address caller, Submission[] memory subs) private view returns (Batch memory b) {
         uint256 n = subs.length;
         b.claims = new IPaymentChannels.Claim[](n);
@@ -758,7 +901,7 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
             b.claims[i] = IPaymentChannels.Claim(s.nonce, s.amount, s.usage, s.r, s.vs);
             uint256 index = _payingChannel(caller, s);
             if (index == 0) {
-                b.ok = false;
+                if (s.signer != address(0) && _indexOf[_id(s.signer, caller, s.nonce)] != 0) ++b.closedSkipped;
                 continue;
             }
             uint256 claimed = _channels[index].claimed;
@@ -778,15 +921,15 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
 
     function _settle(uint256 index, address caller) private returns (bool succeeded) {
         GhostChannel storage g = _channels[index];
-        // The law says a due channel settles; the token refuses to refund an account that left the Consortium.
+        // The payer's account cannot have left (the token holds it while the channel is open), and a removed
+        // payee is paid nothing here: a due channel always settles.
         bool due = !g.closed && block.timestamp >= g.deadline;
-        bool ok = due && !(retired[g.payer] && g.deposit != g.claimed);
         uint256 payerBefore = token.balanceOf(g.payer);
         uint256 payeeBefore = token.balanceOf(g.payee);
         vm.prank(caller);
         try channels.settle(g.payer, g.payee, g.nonce) {
             succeeded = true;
-            if (!ok) {
+            if (!due) {
                 ++ghost_unexpectedOutcomes;
                 if (!g.closed) ++ghost_earlySettlements;
             }
@@ -794,8 +937,10 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
             if (refund != g.deposit - g.claimed || token.balanceOf(g.payee) != payeeBefore) ++ghost_refundMismatches;
             _closed(g, refund);
         } catch {
-            if (ok) ++ghost_unexpectedOutcomes;
-            if (due) ++ghost_settlementsRefused;
+            if (due) {
+                ++ghost_unexpectedOutcomes;
+                ++ghost_settlementsRefused;
+            }
         }
     }
 
@@ -808,11 +953,9 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         bool ok
     ) private returns (bool succeeded) {
         GhostChannel storage g = _channels[index];
-        ok =
-            ok &&
-            !g.closed &&
-            !(retired[g.payer] && amount != g.deposit) &&
-            !(retired[g.payee] && amount != g.claimed);
+        // The token pays no account that left the Consortium: a removed payee can only agree to what it claimed.
+        bool unpaid = ok && !g.closed && retired[g.payee] && amount != g.claimed;
+        ok = ok && !g.closed && !unpaid;
         uint256 payerBefore = token.balanceOf(g.payer);
         uint256 payeeBefore = token.balanceOf(g.payee);
         address payeeArg = caller == g.payer ? g.payee : g.payer;
@@ -828,8 +971,9 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
             ghost_paidToPayees += payeePart;
             g.claimed += payeePart;
             _closed(g, refund);
-        } catch {
+        } catch (bytes memory reason) {
             if (ok) ++ghost_unexpectedOutcomes;
+            if (unpaid && !_refusedAsNotMember(reason, g.payee)) ++ghost_unexpectedOutcomes;
         }
     }
 
@@ -849,10 +993,48 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         }
     }
 
+    /// @dev `caller` releases channel `index` (as its payee, it names the payer; anyone else names the payee).
+    function _release(uint256 index, address caller) private returns (bool succeeded) {
+        GhostChannel storage g = _channels[index];
+        address payerArg = caller == g.payee ? g.payer : g.payee;
+        uint256 expected = _indexOf[_id(payerArg, caller, g.nonce)];
+        GhostChannel storage e = _channels[expected];
+        bool ok = expected != 0 && !e.closed;
+        uint256 payerBefore = token.balanceOf(payerArg);
+        uint256 callerBefore = token.balanceOf(caller);
+        vm.prank(caller);
+        try channels.release(payerArg, g.nonce) {
+            succeeded = true;
+            if (!ok) {
+                ++ghost_unexpectedOutcomes;
+                return true;
+            }
+            uint256 refund = token.balanceOf(payerArg) - payerBefore;
+            if (refund != e.deposit - e.claimed || token.balanceOf(caller) != callerBefore) ++ghost_refundMismatches;
+            _closed(e, refund);
+        } catch {
+            if (ok) ++ghost_unexpectedOutcomes;
+        }
+    }
+
     function _closed(GhostChannel storage g, uint256 refund) private {
         g.refunded += refund;
-        g.closed = true;
         ghost_refunded += refund;
+        // Closing a closed channel was already counted as an unexpected outcome; the counts stay those of the
+        // open channels (and do not underflow, which would revert the call and hide the outcome).
+        if (g.closed) return;
+        g.closed = true;
+        --ghost_openChannels;
+        --ghost_openPaying[g.payer];
+        --ghost_openAsParty[g.payer];
+        --ghost_openAsParty[g.payee];
+    }
+
+    /// @dev Whether `reason` is the token's refusal to pay `account`, which left the Consortium.
+    function _refusedAsNotMember(bytes memory reason, address account) private pure returns (bool) {
+        return
+            keccak256(reason) ==
+            keccak256(abi.encodeWithSelector(ISettlementToken.SettlementTokenNotMember.selector, account));
     }
 
     /// @dev The open channel a submission would pay: the signer the contract recovers, the caller and the nonce.
@@ -1211,6 +1393,7 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         memberOf[account] = memberId;
         memberOf[accounts[1]] = memberId;
         _rolesOf[account] = roles;
+        _rolesOf[accounts[1]] = roles;
         _spareOf[account] = accounts[1];
         _actors.push(account);
         _accounts.push(account);
@@ -1221,6 +1404,12 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         vm.prank(_masterMinter);
         gateway.mint(to, amount, keccak256(abi.encode("deposit", ++_mintCount)));
         ghost_minted += amount;
+    }
+
+    function _transfer(address from, address to, uint256 amount) private {
+        if (amount == 0) return;
+        vm.prank(from);
+        token.transfer(to, amount);
     }
 
     function _newAccount() private returns (address account) {

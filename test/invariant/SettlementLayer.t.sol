@@ -137,9 +137,10 @@ contract SettlementLayerInvariantTest is Test {
             assertEq(uint8(token.standingOf(account)), uint8(expected), vm.toString(account));
             (uint64 memberId, bool active) = consortium.memberOf(account);
             // Roles count for new business: none while the member is leaving.
-            uint8 roles = expected == AccountStanding.Member && consortium.getMember(memberId).exitEffectiveAt == 0
-                ? consortium.getMember(memberId).roles
-                : 0;
+            uint8 roles =
+                expected == AccountStanding.Member && consortium.getMember(memberId).exitEffectiveAt == 0
+                    ? consortium.getMember(memberId).roles
+                    : 0;
             assertEq(token.activeRolesOf(account), roles, "active roles of account");
             assertEq(memberId, handler.ghost_memberOf(account), "member of account");
             bool exited = consortium.getMember(memberId).status == MemberStatus.Exited;

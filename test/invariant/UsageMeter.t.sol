@@ -216,10 +216,13 @@ contract UsageMeterInvariantTest is Test {
     }
 
     /// @notice An order is settled exactly when it is closed, every charge was paid out or refunded and no
-    /// dispute is open; until then it counts as an obligation of its consumer and its provider.
+    /// dispute is open; until then it counts as an obligation of its consumer and its provider, and the token
+    /// holds its payer's account (the meter being the only contract that escrows here), so that the account
+    /// cannot leave while the order may still refund it.
     /// hardhat-config: invariant.runs = 32
     function invariant_OrdersSettleExactlyWhenClosedPaidAndUndisputed() public view {
         uint256[] memory open = new uint256[](uint256(handler.memberCount()) + 1);
+        uint256[] memory held = new uint256[](uint256(handler.memberCount()) + 1);
         for (uint64 id = 1; id <= handler.ghost_orderCount(); ++id) {
             UsageMeterHandler.GhostOrder memory g = handler.ghostOrder(id);
             IUsageMeter.OrderStatus status = meter.getOrder(id).status;
@@ -234,10 +237,14 @@ contract UsageMeterInvariantTest is Test {
             if (!done) {
                 ++open[g.consumer];
                 ++open[g.provider];
+                // Each member has one account, which pays for its orders.
+                assertEq(g.payer, handler.accountOf(g.consumer), "payer");
+                ++held[g.consumer];
             }
         }
         for (uint64 member = 1; member <= handler.memberCount(); ++member) {
             assertEq(meter.openObligations(member), open[member], "open obligations");
+            assertEq(token.holdsOf(handler.accountOf(member)), held[member], "holds on the payer's account");
         }
     }
 }
