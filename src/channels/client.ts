@@ -67,7 +67,10 @@ export class ChannelsClient {
   }
 
   /** Approves the deposit and opens the channel; returns its key and id. */
-  async open(payer: Wallet, terms: OpenTerms): Promise<{ key: ChannelKey; channelId: Hex; receipt: TransactionReceipt }> {
+  async open(
+    payer: Wallet,
+    terms: OpenTerms,
+  ): Promise<{ key: ChannelKey; channelId: Hex; receipt: TransactionReceipt }> {
     await transact(this.chain, payer, {
       address: this.addresses.token,
       abi: settlementTokenAbi,
@@ -105,7 +108,13 @@ export class ChannelsClient {
       domain: tokenDomain(name, chainId, this.addresses.token),
       types: permitTypes,
       primaryType: "Permit",
-      message: { owner, spender: this.addresses.paymentChannels, value: terms.deposit, nonce, deadline: permitDeadline },
+      message: {
+        owner,
+        spender: this.addresses.paymentChannels,
+        value: terms.deposit,
+        nonce,
+        deadline: permitDeadline,
+      },
     });
     const { v, r, s } = parseSignature(signature);
     const receipt = await transact(this.chain, payer, {
@@ -165,9 +174,7 @@ export class ChannelsClient {
       address: this.addresses.paymentChannels,
       abi: paymentChannelsAbi,
       functionName: "claimMany",
-      args: [
-        vouchers.map((v) => ({ nonce: v.nonce, amount: v.amount, usage: v.usage, ...compact(v.signature) })),
-      ],
+      args: [vouchers.map((v) => ({ nonce: v.nonce, amount: v.amount, usage: v.usage, ...compact(v.signature) }))],
     });
   }
 
@@ -184,6 +191,16 @@ export class ChannelsClient {
       abi: paymentChannelsAbi,
       functionName: "closeCooperatively",
       args: [key.payee, key.nonce, amount, r, vs],
+    });
+  }
+
+  /** The payee gives the channel up: it closes at what was claimed and the rest goes back to the payer. */
+  async release(payee: Wallet, key: ChannelKey): Promise<TransactionReceipt> {
+    return transact(this.chain, payee, {
+      address: this.addresses.paymentChannels,
+      abi: paymentChannelsAbi,
+      functionName: "release",
+      args: [key.payer, key.nonce],
     });
   }
 

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { paymentChannelsAbi, settlementTokenAbi } from "../../src/generated/abis.js";
+import { settlementTokenAbi } from "../../src/generated/abis.js";
 import { channelFixture } from "../helpers/channels.js";
 
 const connection = await network.create();
@@ -34,6 +34,7 @@ describe("removing an account with open channels", function () {
       abi: settlementTokenAbi,
       functionName: "transfer",
       args: [(await f.consumer.getAddress()) as `0x${string}`, balance],
+      chain: null,
     });
     await expect(f.consortium.connect(f.consumer).removeAccount(f.payer.address))
       .to.be.revertedWithCustomError(f.token, "SettlementTokenAccountHeld")
@@ -43,12 +44,7 @@ describe("removing an account with open channels", function () {
   it("removes the payee's account once its channels are closed", async function () {
     const f = await networkHelpers.loadFixture(deployChannel);
     // The payee gives the channel up; the payer is refunded in full and nothing binds the account any more.
-    await f.payeeWallet.writeContract({
-      address: (await f.channels.getAddress()) as `0x${string}`,
-      abi: paymentChannelsAbi,
-      functionName: "release",
-      args: [f.payer.address, f.key.nonce],
-    });
+    await f.client.release(f.payeeWallet, f.key);
     await expect(f.consortium.connect(f.provider).removeAccount(f.payee.address))
       .to.emit(f.consortium, "AccountRemoved")
       .withArgs(f.memberIds.provider, f.payee.address);
