@@ -111,7 +111,8 @@ bindToken
 │   ├── when members changed before binding ────────────── the token heard nothing (no standing pushed)
 │   └── when the token names this Consortium
 │       ├── it binds the token and emits TokenBound
-│       └── it pushes the standing of every active account (Member / Frozen / None) and registered contract (System)
+│       ├── it pushes the standing of every active account (Member / Frozen / None) and registered contract (System)
+│       └── it pushes every member's roles, none for a member whose exit is pending
 addAccount
 ├── when the caller is not a member's account ──────────── it reverts with ConsortiumNotMember
 ├── when the caller's account was removed ──────────────── it reverts with ConsortiumAccountRemoved
@@ -151,11 +152,18 @@ requestExit
 └── when no exit is requested
     ├── it records effectiveAt = now + notice period and emits ExitRequested
     ├── requireNewBusiness then reverts with ConsortiumExitPending, requireRole still passes
-    └── when the member is suspended ── it records the request (self-service)
+    ├── the token records no active roles for any of the member's accounts (RolesChanged 0); the standing stays
+    ├── when the member is suspended ── it records the request (self-service)
+    └── while the exit is pending
+        ├── granting or revoking a role changes the member's roles, not the token's (RolesChanged 0)
+        ├── a suspension and reinstatement leave the token's roles at 0
+        └── an account added meanwhile gets no roles
 cancelExit
 ├── when the caller is not a member's account ──────────── it reverts with ConsortiumNotMember
 ├── when no exit is requested ──────────────────────────── it reverts with ConsortiumExitNotRequested
-└── when an exit is requested ──────────────────────────── it clears it, emits ExitCancelled; new business is allowed again
+└── when an exit is requested
+    ├── it clears it, emits ExitCancelled; new business is allowed again
+    └── the token records the member's roles again, as changed while the exit was pending, on every account
 completeExit
 ├── when the member does not exist ─────────────────────── it reverts with ConsortiumUnknownMember
 ├── when the member has already exited ─────────────────── it reverts with ConsortiumMemberExited
@@ -1336,6 +1344,20 @@ describe("Consortium", function () {
           for (const [account, standing] of expected) expect(await token.standingOf(account)).to.equal(standing);
           expect(await token.standingOf(auditorRemoved)).to.equal(AccountStanding.None);
         });
+
+        it("pushes every member's roles, none for a member whose exit is pending", async function () {
+          const f = await loadFixture(fixture);
+          const { consortium, token } = await deployUnboundLayer(connection, f.operator);
+          await admitCast(consortium, f);
+          await consortium.connect(f.auditor).requestExit();
+          const tx = consortium.connect(f.operator).bindToken(token);
+          await expect(tx).to.emit(token, "RolesChanged").withArgs(f.auditor.address, 0);
+          await expect(tx).to.emit(token, "RolesChanged").withArgs(f.provider.address, roleMask(Role.Provider));
+          expect(await token.activeRolesOf(f.auditor.address)).to.equal(0n);
+          expect(await token.activeRolesOf(f.consumer.address)).to.equal(BigInt(roleMask(Role.Consumer)));
+          await consortium.connect(f.auditor).cancelExit();
+          expect(await token.activeRolesOf(f.auditor.address)).to.equal(BigInt(roleMask(Role.Auditor)));
+        });
       });
     });
   });
@@ -1692,12 +1714,66 @@ describe("Consortium", function () {
         expect(await f.consortium.requireRole(f.consumer.address, Role.Consumer)).to.equal(f.memberIds.consumer);
       });
 
+      it("makes the token record no active roles for any of the member's accounts; the standing stays", async function () {
+        const f = await loadFixture(fixture);
+        const second = spareSigner(f, 0).address;
+        await f.consortium.connect(f.consumer).addAccount(second);
+        const tx = f.consortium.connect(f.consumer).requestExit();
+        await expect(tx).to.emit(f.token, "RolesChanged").withArgs(f.consumer.address, 0);
+        await expect(tx).to.emit(f.token, "RolesChanged").withArgs(second, 0);
+        for (const account of [f.consumer.address, second]) {
+          expect(await f.token.activeRolesOf(account)).to.equal(0n);
+          expect(await f.token.standingOf(account)).to.equal(AccountStanding.Member);
+        }
+        // The Consortium keeps the roles: existing business goes on, only new business stops.
+        expect((await f.consortium.getMember(f.memberIds.consumer)).roles).to.equal(BigInt(roleMask(Role.Consumer)));
+        expect(await f.consortium.hasRole(f.consumer.address, Role.Consumer)).to.equal(true);
+        expect(await f.token.activeRolesOf(f.provider.address)).to.equal(BigInt(roleMask(Role.Provider)));
+      });
+
       describe("when the member is suspended", function () {
         it("records the request (self-service)", async function () {
           const f = await loadFixture(fixture);
           await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
           await expect(f.consortium.connect(f.consumer).requestExit()).to.emit(f.consortium, "ExitRequested");
           expect((await f.consortium.getMember(f.memberIds.consumer)).exitEffectiveAt).to.not.equal(0n);
+        });
+      });
+
+      describe("while the exit is pending", function () {
+        it("granting or revoking a role changes the member's roles, not the token's (RolesChanged 0)", async function () {
+          const f = await loadFixture(fixture);
+          await f.consortium.connect(f.consumer).requestExit();
+          const granted = f.consortium.connect(f.operator).grantMemberRole(f.memberIds.consumer, Role.Provider);
+          await expect(granted).to.emit(f.token, "RolesChanged").withArgs(f.consumer.address, 0);
+          expect((await f.consortium.getMember(f.memberIds.consumer)).roles).to.equal(
+            BigInt(roleMask(Role.Consumer, Role.Provider)),
+          );
+          expect(await f.token.activeRolesOf(f.consumer.address)).to.equal(0n);
+          const revoked = f.consortium.connect(f.operator).revokeMemberRole(f.memberIds.consumer, Role.Consumer);
+          await expect(revoked).to.emit(f.token, "RolesChanged").withArgs(f.consumer.address, 0);
+          expect((await f.consortium.getMember(f.memberIds.consumer)).roles).to.equal(BigInt(roleMask(Role.Provider)));
+          expect(await f.token.activeRolesOf(f.consumer.address)).to.equal(0n);
+        });
+
+        it("a suspension and reinstatement leave the token's roles at 0", async function () {
+          const f = await loadFixture(fixture);
+          await f.consortium.connect(f.consumer).requestExit();
+          await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
+          await f.consortium.connect(f.operator).reinstate(f.memberIds.consumer);
+          expect(await f.token.standingOf(f.consumer.address)).to.equal(AccountStanding.Member);
+          expect(await f.token.activeRolesOf(f.consumer.address)).to.equal(0n);
+        });
+
+        it("an account added meanwhile gets no roles", async function () {
+          const f = await loadFixture(fixture);
+          await f.consortium.connect(f.consumer).requestExit();
+          const second = spareSigner(f, 0).address;
+          await expect(f.consortium.connect(f.consumer).addAccount(second))
+            .to.emit(f.token, "RolesChanged")
+            .withArgs(second, 0);
+          expect(await f.token.standingOf(second)).to.equal(AccountStanding.Member);
+          expect(await f.token.activeRolesOf(second)).to.equal(0n);
         });
       });
     });
@@ -1734,6 +1810,21 @@ describe("Consortium", function () {
         await expect(f.consortium.completeExit(f.memberIds.consumer))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumExitNotRequested")
           .withArgs(f.memberIds.consumer);
+      });
+
+      it("makes the token record the member's roles again, as changed while the exit was pending, on every account", async function () {
+        const f = await loadFixture(fixture);
+        await f.consortium.connect(f.consumer).requestExit();
+        const second = spareSigner(f, 0).address;
+        await f.consortium.connect(f.consumer).addAccount(second);
+        await f.consortium.connect(f.operator).grantMemberRole(f.memberIds.consumer, Role.Provider);
+        const both = roleMask(Role.Consumer, Role.Provider);
+        const cancelled = f.consortium.connect(f.consumer).cancelExit();
+        await expect(cancelled).to.emit(f.token, "RolesChanged").withArgs(f.consumer.address, both);
+        await expect(cancelled).to.emit(f.token, "RolesChanged").withArgs(second, both);
+        for (const account of [f.consumer.address, second]) {
+          expect(await f.token.activeRolesOf(account)).to.equal(BigInt(both));
+        }
       });
     });
   });

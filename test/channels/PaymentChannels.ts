@@ -15,19 +15,22 @@ open
 ├── when the payee is the zero address ───────────────────── it reverts with PaymentChannelsInvalidPayee
 ├── when the payee is the payer ──────────────────────────── it reverts with PaymentChannelsInvalidPayee
 ├── when the payer is not a consumer ─────────────────────── it reverts with PaymentChannelsMissingRole(payer, Consumer)
+│                                                             (its roles are read with the escrow: without an approval
+│                                                             the token's ERC20InsufficientAllowance comes first)
 ├── when the payee is not a provider ─────────────────────── it reverts with PaymentChannelsMissingRole(payee, Provider)
-├── when the payer's member is suspended ─────────────────── it reverts with PaymentChannelsMissingRole(payer, Consumer)
+├── when the payer's member is suspended ─────────────────── it reverts with the token's SettlementTokenSenderFrozen(payer)
 ├── when the payee's member is suspended ─────────────────── it reverts with PaymentChannelsMissingRole(payee, Provider)
+├── when the payer's member asked to leave ───────────────── it reverts with PaymentChannelsMissingRole(payer, Consumer)
 ├── when the payee's member asked to leave ───────────────── it reverts with PaymentChannelsMissingRole(payee, Provider)
-│                                                             (FAILS today: see the note at the test)
 ├── when the two opened a channel with this salt in this block  it reverts with PaymentChannelsChannelExists
 └── when the terms are valid
     ├── it returns the id and the nonce (block number << 32 | salt) and stores the channel
     ├── it escrows the deposit; emits ChannelOpened with the nonce
     ├── it counts an open obligation of the payer's member and of the payee's member
+    ├── it takes a hold on the payer's account in the token (one per channel), none on the payee's
     └── the same salt in a later block opens another channel
 openWithPermit
-├── when the permit is valid ─────────────────────────────── it opens the channel without a prior approval
+├── when the permit is valid ─────────────────────────────── it opens the channel without a prior approval; a hold
 ├── when the permit was used already (front-run) ─────────── it opens with the allowance the permit set
 └── when the permit is invalid and nothing is approved ───── it reverts with ERC20InsufficientAllowance
 topUp
@@ -35,9 +38,10 @@ topUp
 ├── when the caller is not the payer ─────────────────────── it reverts with PaymentChannelsUnknownChannel (its own id)
 ├── when the channel is closing ──────────────────────────── it reverts with PaymentChannelsClosing
 ├── when the deadline has passed ─────────────────────────── it reverts with PaymentChannelsPastDeadline
-├── when the amount is zero ──────────────────────────────── it reverts with PaymentChannelsInvalidDeposit(deposit)
+├── when the amount is zero ──────────────────────────────── it reverts with PaymentChannelsInvalidDeposit(0)
 ├── when the new deposit is above 2^96 - 1 ───────────────── it reverts with PaymentChannelsInvalidDeposit(new deposit)
-└── when valid ───────────────────────────────────────────── it adds to the deposit, escrows it; emits ChannelToppedUp
+└── when valid ───────────────────────────────────────────── it adds to the deposit, escrows it (no new hold);
+                                                              emits ChannelToppedUp
 claim
 ├── when r is zero (no point) ────────────────────────────── it reverts with PaymentChannelsMalformedSignature
 ├── when s is above n/2 ──────────────────────────────────── it reverts with PaymentChannelsMalformedSignature
@@ -58,7 +62,9 @@ claim
     └── when the deadline has passed and nobody settled ──── it still pays
 claimMany
 ├── when the list is empty ───────────────────────────────── it returns 0 and pays nothing
-├── when a voucher names no channel of its signer ────────── NoChannelOfSigner; nothing is paid
+├── when a voucher names no open channel of its signer ───── it skips it and pays the rest (never opened, or a
+│                                                             foreign voucher whose unrelated signer has no channel)
+├── when a voucher's channel was closed meanwhile ────────── it skips it and pays the rest (strict claim reverts)
 ├── when a signature is malformed ────────────────────────── PaymentChannelsMalformedSignature; nothing is paid
 ├── when a voucher is above its deposit ──────────────────── PaymentChannelsVoucherAboveDeposit; nothing is paid
 └── when the vouchers are valid
@@ -81,6 +87,17 @@ closeCooperatively
     └── when closed in its opening block
         ├── reopening with the same salt in that block reverts with PaymentChannelsChannelExists
         └── the same salt in the next block opens a new channel
+release
+├── when no channel has the id ───────────────────────────── it reverts with PaymentChannelsUnknownChannel
+├── when the caller is not the payee ─────────────────────── it reverts with PaymentChannelsUnknownChannel (its own id)
+└── when the payee releases its open channel
+    ├── it closes it at what was claimed and refunds the rest to the payer, at once; emits ChannelClosed
+    ├── when nothing was claimed ─────────────────────────── it refunds the whole deposit
+    ├── when everything was claimed ──────────────────────── it refunds nothing (no transfer)
+    ├── it clears the channel: a voucher, a second release or a close find no channel
+    ├── it releases the obligations of both members
+    ├── while the channel is closing, or past its deadline ── it closes it at once
+    └── when released in its opening block ───────────────── a tombstone: reopening with the salt there reverts
 requestClose
 ├── when no channel has the id ───────────────────────────── it reverts with PaymentChannelsUnknownChannel
 ├── when the channel is closing already ──────────────────── it reverts with PaymentChannelsClosing(id, deadline)
@@ -106,13 +123,24 @@ views
 ├── voucherDigest and closeDigest ────────────────────────── the TypeScript voucherDigest and closeDigest
 ├── supportsInterface ────────────────────────────────────── IPaymentChannels, IObligations, IERC165; nothing else
 └── token, consortium, minChallengePeriod ────────────────── the deployment's (one hour by default)
+holds (SettlementToken.holdsOf: an account owed a refund cannot be removed)
+├── open takes one on the payer per channel, none on the payee; a top-up or a failed open takes none
+└── every close releases it once: cooperative (refund or none), settle (refund or none), release, and a close
+    in the opening block (the tombstone holds nothing)
 obligations (Consortium.completeExit reverts with ConsortiumOpenObligations(member, channels, count))
 ├── when the member pays an open channel ─────────────────── completeExit reverts; after the close it exits
 ├── when the member is paid by an open channel ───────────── completeExit reverts; after settle it exits
 ├── openObligations adds up the channels of all the member's accounts
-└── when the member removes the account that pays a channel ── it still counts (FAILS today)
+├── when the member removes the account that pays channels ── removeAccount reverts with the token's
+│                                                              SettlementTokenAccountHeld(account, open channels);
+│                                                              the channels still count
+├── when every channel of that account is closed ─────────── the emptied account is removed
+└── when a party's member asked to leave
+    ├── the payer's: its open channel can still be claimed and closed; then the member exits
+    └── the payee's: it claims and releases its channels; then the member exits
 without a Consortium (PlainERC20)
 ├── anyone opens to anyone, with no role checks; claims, closes and settles as usual
+├── the payee releases a channel ─────────────────────────── the rest goes back; with nothing left, no transfer
 ├── openWithPermit on a token without permits ────────────── the failed permit is ignored; the approval pays
 ├── openObligations ──────────────────────────────────────── 0 for any member id
 └── setMinChallengePeriod ────────────────────────────────── it reverts with PaymentChannelsUngoverned
@@ -447,10 +475,17 @@ describe("PaymentChannels", function () {
     describe("when the payer is not a consumer", function () {
       it("reverts with PaymentChannelsMissingRole(payer, Consumer)", async function () {
         const f = await loadFixture(world);
-        // The payee is a provider only.
+        // The payee is a provider only. Its roles are read with the escrow, so it needs the deposit and an approval.
+        await expect(openAs(f, f.payee, { payee: getAddress(f.provider.address) }))
+          .to.be.revertedWithCustomError(f.token, "ERC20InsufficientAllowance")
+          .withArgs(f.domain.channels, 0n, DEPOSIT);
+        await mintTo(f, f.payee.address, DEPOSIT);
+        await f.token.connect(f.payee.wallet).approve(f.domain.channels, DEPOSIT);
         await expect(openAs(f, f.payee, { payee: getAddress(f.provider.address) }))
           .to.be.revertedWithCustomError(f.channels, "PaymentChannelsMissingRole")
           .withArgs(f.payee.address, Role.Consumer);
+        expect(await f.token.balanceOf(f.payee.address)).to.equal(DEPOSIT);
+        expect(await f.token.holdsOf(f.payee.address)).to.equal(0n);
       });
     });
 
@@ -464,12 +499,25 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the payer's member is suspended", function () {
-      it("reverts with PaymentChannelsMissingRole(payer, Consumer)", async function () {
+      it("reverts with the token's SettlementTokenSenderFrozen(payer): a frozen account cannot escrow", async function () {
         const f = await loadFixture(world);
         await f.consortium.connect(f.operator).suspend(f.payerId, referenceHash("unpaid fees"));
         await expect(openAs(f, f.payer))
+          .to.be.revertedWithCustomError(f.token, "SettlementTokenSenderFrozen")
+          .withArgs(f.payer.address);
+        expect(await holdings(f)).to.deep.equal({ payer: FUNDS, payer2: FUNDS, payee: 0n, channels: 0n });
+      });
+    });
+
+    describe("when the payer's member asked to leave", function () {
+      it("reverts with PaymentChannelsMissingRole(payer, Consumer)", async function () {
+        const f = await loadFixture(world);
+        await f.consortium.connect(f.payer.wallet).requestExit();
+        await expect(openAs(f, f.payer))
           .to.be.revertedWithCustomError(f.channels, "PaymentChannelsMissingRole")
           .withArgs(f.payer.address, Role.Consumer);
+        expect(await holdings(f)).to.deep.equal({ payer: FUNDS, payer2: FUNDS, payee: 0n, channels: 0n });
+        expect(await f.token.holdsOf(f.payer.address)).to.equal(0n);
       });
     });
 
@@ -484,12 +532,9 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the payee's member asked to leave", function () {
-      // FAILS today. A channel counts as an obligation of the payee's member, and only the payer can end it
-      // before its expiry, which may be up to 2^40 - 1: any consumer can hold a leaving provider's exit hostage
-      // for a deposit of one base unit (a millionth of a euro). The registries and the meter refuse new business
-      // with a member that asked to leave (Consortium.requireNewBusiness / inBusiness); the channels read only the
-      // roles the token keeps, which an exit request does not change. Expected: the refusal a member without the
-      // role gets.
+      // A channel counts as an obligation of the payee's member, so a channel handed to a leaving provider (a
+      // deposit of one base unit, expiring in 2^40 - 1) would hold its exit hostage. The token records no roles
+      // for a leaving member, so the channels refuse it as payee (and it may release the channels it has).
       it("reverts with PaymentChannelsMissingRole(payee, Provider)", async function () {
         const f = await loadFixture(world);
         await f.consortium.connect(f.payee.wallet).requestExit();
@@ -573,6 +618,17 @@ describe("PaymentChannels", function () {
         expect(await f.channels.openObligations(f.payeeId)).to.equal(3n);
       });
 
+      it("takes a hold on the payer's account in the token (one per channel), none on the payee's", async function () {
+        const f = await loadFixture(world);
+        await open(f);
+        expect(await f.token.holdsOf(f.payer.address)).to.equal(1n);
+        await open(f, { salt: 2 });
+        await open(f, { payer: f.payer2 });
+        expect(await f.token.holdsOf(f.payer.address)).to.equal(2n);
+        expect(await f.token.holdsOf(f.payer2.address)).to.equal(1n);
+        expect(await f.token.holdsOf(f.payee.address)).to.equal(0n);
+      });
+
       it("the same salt in a later block opens another channel", async function () {
         const f = await loadFixture(world);
         const first = await open(f, { salt: 9 });
@@ -627,6 +683,7 @@ describe("PaymentChannels", function () {
           .withArgs(id, f.payer.address, f.payee.address, nonce, DEPOSIT, expiresAt, CHALLENGE);
         expect(await f.token.nonces(f.payer.address)).to.equal(1n);
         expect(await f.token.allowance(f.payer.address, f.domain.channels)).to.equal(0n);
+        expect(await f.token.holdsOf(f.payer.address)).to.equal(1n);
         expect(await holdings(f)).to.deep.equal({
           payer: FUNDS - DEPOSIT,
           payer2: FUNDS,
@@ -706,11 +763,12 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the amount is zero", function () {
-      it("reverts with PaymentChannelsInvalidDeposit(deposit)", async function () {
+      it("reverts with PaymentChannelsInvalidDeposit(0)", async function () {
         const f = await loadFixture(opened);
         await expect(f.channels.connect(f.payer.wallet).topUp(f.payee.address, f.key.nonce, 0n))
           .to.be.revertedWithCustomError(f.channels, "PaymentChannelsInvalidDeposit")
-          .withArgs(DEPOSIT);
+          .withArgs(0n);
+        expect((await f.channels.channel(f.id)).deposit).to.equal(DEPOSIT);
       });
     });
 
@@ -733,6 +791,8 @@ describe("PaymentChannels", function () {
           .to.emit(f.channels, "ChannelToppedUp")
           .withArgs(f.id, DEPOSIT + more);
         expect(await f.channels.channel(f.id)).to.deep.equal(channelStruct(DEPOSIT + more, 7n, f.expiresAt, CHALLENGE));
+        // The channel's hold was taken at opening; a top-up adds none.
+        expect(await f.token.holdsOf(f.payer.address)).to.equal(1n);
         expect(await holdings(f)).to.deep.equal({
           payer: FUNDS - DEPOSIT - more,
           payer2: FUNDS,
@@ -989,15 +1049,61 @@ describe("PaymentChannels", function () {
       });
     });
 
-    describe("when a voucher names no channel of its signer", function () {
-      it("reverts with PaymentChannelsNoChannelOfSigner; nothing is paid", async function () {
-        const { f, item } = await three();
+    describe("when a voucher names no open channel of its signer", function () {
+      it("skips it and pays the rest: a nonce never opened, a foreign voucher", async function () {
+        const { f, second, item } = await three();
         const missing = { ...f.key, nonce: f.key.nonce + 7n };
-        const batch = [await item(f.key, 5n, f.payer), await item(missing, 5n, f.payer)];
-        await expect(f.channels.connect(f.payee.wallet).claimMany(batch))
+        // Signed for another chain: an unrelated signer recovers, which has no channel.
+        const foreign = {
+          nonce: second.key.nonce,
+          amount: 9n,
+          usage: NO_USAGE,
+          ...(await voucher(f, second.key, 9n, { signer: f.payer2, domain: { ...f.domain, chainId: 1 } })),
+        };
+        const batch = [await item(missing, 5n, f.payer), await item(f.key, 5n, f.payer), foreign];
+        expect(await f.channels.connect(f.payee.wallet).claimMany.staticCall(batch)).to.equal(5n);
+        const tx = f.channels.connect(f.payee.wallet).claimMany(batch);
+        await expect(tx).to.emit(f.channels, "ChannelClaimed").withArgs(f.id, 5n, NO_USAGE);
+        const receipt = await (await tx).wait();
+        const claimed = receipt!.logs.filter((log) => f.channels.interface.parseLog(log)?.name === "ChannelClaimed");
+        expect(claimed.length).to.equal(1);
+        expect((await f.channels.channel(second.id)).claimed).to.equal(0n);
+        expect(await holdings(f)).to.deep.equal({ ...start, payee: 5n, channels: 3n * DEPOSIT - 5n });
+      });
+    });
+
+    describe("when a voucher's channel was closed meanwhile", function () {
+      it("skips it and pays the rest, where a strict claim reverts with PaymentChannelsNoChannelOfSigner", async function () {
+        const { f, second, item } = await three();
+        const batch = [await item(f.key, 10n, f.payer), await item(second.key, 20n, f.payer2)];
+        await closeCooperatively(f, f.key, 4n);
+        await expect(
+          f.channels.connect(f.payee.wallet).claim(batch[0]!.nonce, 10n, NO_USAGE, batch[0]!.r, batch[0]!.vs),
+        )
           .to.be.revertedWithCustomError(f.channels, "PaymentChannelsNoChannelOfSigner")
-          .withArgs(f.payer.address, channelIdOf(missing));
-        expect(await holdings(f)).to.deep.equal(start);
+          .withArgs(f.payer.address, f.id);
+        expect(await f.channels.connect(f.payee.wallet).claimMany.staticCall(batch)).to.equal(20n);
+        await expect(f.channels.connect(f.payee.wallet).claimMany(batch))
+          .to.emit(f.channels, "ChannelClaimed")
+          .withArgs(second.id, 20n, NO_USAGE)
+          .and.to.emit(f.token, "Transfer")
+          .withArgs(f.domain.channels, f.payee.address, 20n);
+        expect(await holdings(f)).to.deep.equal({
+          payer: FUNDS - DEPOSIT - 4n,
+          payer2: FUNDS - DEPOSIT,
+          payee: 24n,
+          channels: 2n * DEPOSIT - 20n,
+        });
+      });
+
+      it("pays nothing when every voucher's channel is closed (returns 0, no transfer)", async function () {
+        const { f, second, item } = await three();
+        const batch = [await item(f.key, 10n, f.payer), await item(second.key, 20n, f.payer2)];
+        await closeCooperatively(f, f.key, 0n);
+        await f.channels.connect(f.payee.wallet).release(f.payer2.address, second.key.nonce);
+        await expect(f.channels.connect(f.payee.wallet).claimMany(batch))
+          .to.not.emit(f.channels, "ChannelClaimed")
+          .and.not.to.emit(f.token, "Transfer");
       });
     });
 
@@ -1260,6 +1366,148 @@ describe("PaymentChannels", function () {
     });
   });
 
+  describe("release", function () {
+    const release = (f: World, key: ChannelKey, by: Party = f.payee) =>
+      f.channels.connect(by.wallet).release(key.payer, key.nonce);
+
+    describe("when no channel has the id", function () {
+      it("reverts with PaymentChannelsUnknownChannel", async function () {
+        const f = await loadFixture(opened);
+        const other = { ...f.key, nonce: f.key.nonce + 1n };
+        await expect(release(f, other))
+          .to.be.revertedWithCustomError(f.channels, "PaymentChannelsUnknownChannel")
+          .withArgs(channelIdOf(other));
+      });
+    });
+
+    describe("when the caller is not the payee", function () {
+      it("reverts with PaymentChannelsUnknownChannel (the id the caller names as payee)", async function () {
+        const f = await loadFixture(opened);
+        for (const caller of [f.payer, f.payer2]) {
+          await expect(release(f, f.key, caller))
+            .to.be.revertedWithCustomError(f.channels, "PaymentChannelsUnknownChannel")
+            .withArgs(channelIdOf({ ...f.key, payee: caller.address }));
+        }
+        await expect(f.channels.connect(f.provider).release(f.payer.address, f.key.nonce))
+          .to.be.revertedWithCustomError(f.channels, "PaymentChannelsUnknownChannel")
+          .withArgs(channelIdOf({ ...f.key, payee: getAddress(f.provider.address) }));
+        expect(await f.channels.channel(f.id)).to.deep.equal(channelStruct(DEPOSIT, 0n, f.expiresAt, CHALLENGE));
+      });
+    });
+
+    describe("when the payee releases its open channel", function () {
+      it("closes it at what was claimed and refunds the rest to the payer, at once; emits ChannelClosed", async function () {
+        const f = await loadFixture(opened);
+        await claim(f, f.key, 30n);
+        const tx = release(f, f.key);
+        await expect(tx)
+          .to.emit(f.channels, "ChannelClosed")
+          .withArgs(f.id, 30n, DEPOSIT - 30n)
+          .and.to.emit(f.token, "Transfer")
+          .withArgs(f.domain.channels, f.payer.address, DEPOSIT - 30n);
+        const receipt = await (await tx).wait();
+        const transfers = receipt!.logs.filter((log) => f.token.interface.parseLog(log)?.name === "Transfer");
+        expect(transfers.length).to.equal(1);
+        expect(await holdings(f)).to.deep.equal({ payer: FUNDS - 30n, payer2: FUNDS, payee: 30n, channels: 0n });
+      });
+
+      describe("when nothing was claimed", function () {
+        it("refunds the whole deposit", async function () {
+          const f = await loadFixture(opened);
+          await expect(release(f, f.key)).to.emit(f.channels, "ChannelClosed").withArgs(f.id, 0n, DEPOSIT);
+          expect(await holdings(f)).to.deep.equal({ payer: FUNDS, payer2: FUNDS, payee: 0n, channels: 0n });
+        });
+      });
+
+      describe("when everything was claimed", function () {
+        it("refunds nothing (no transfer)", async function () {
+          const f = await loadFixture(opened);
+          await claim(f, f.key, DEPOSIT);
+          await expect(release(f, f.key))
+            .to.emit(f.channels, "ChannelClosed")
+            .withArgs(f.id, DEPOSIT, 0n)
+            .and.not.to.emit(f.token, "Transfer");
+          expect(await holdings(f)).to.deep.equal({
+            payer: FUNDS - DEPOSIT,
+            payer2: FUNDS,
+            payee: DEPOSIT,
+            channels: 0n,
+          });
+        });
+      });
+
+      it("clears the channel: channel(id) is zeros, a voucher, a second release or a close find no channel", async function () {
+        const f = await loadFixture(opened);
+        await claim(f, f.key, 10n);
+        await release(f, f.key);
+        expect(await f.channels.channel(f.id)).to.deep.equal(channelStruct(0n, 0n, 0, 0));
+        await expect(claim(f, f.key, 20n))
+          .to.be.revertedWithCustomError(f.channels, "PaymentChannelsNoChannelOfSigner")
+          .withArgs(f.payer.address, f.id);
+        await expect(release(f, f.key))
+          .to.be.revertedWithCustomError(f.channels, "PaymentChannelsUnknownChannel")
+          .withArgs(f.id);
+        await expect(closeCooperatively(f, f.key, 10n))
+          .to.be.revertedWithCustomError(f.channels, "PaymentChannelsUnknownChannel")
+          .withArgs(f.id);
+        await expect(f.channels.connect(f.payer.wallet).requestClose(f.payee.address, f.key.nonce))
+          .to.be.revertedWithCustomError(f.channels, "PaymentChannelsUnknownChannel")
+          .withArgs(f.id);
+        expect(await holdings(f)).to.deep.equal({ payer: FUNDS - 10n, payer2: FUNDS, payee: 10n, channels: 0n });
+      });
+
+      it("releases the obligations of both members", async function () {
+        const f = await loadFixture(opened);
+        await open(f, { payer: f.payer2 });
+        await release(f, f.key);
+        expect(await f.channels.openObligations(f.payerId)).to.equal(0n);
+        expect(await f.channels.openObligations(f.payer2Id)).to.equal(1n);
+        expect(await f.channels.openObligations(f.payeeId)).to.equal(1n);
+      });
+
+      describe("while the channel is closing, or past its deadline", function () {
+        it("closes it at once", async function () {
+          const f = await loadFixture(opened);
+          const other = await open(f, { salt: 2 });
+          await f.channels.connect(f.payer.wallet).requestClose(f.payee.address, f.key.nonce);
+          await claim(f, f.key, 15n);
+          await expect(release(f, f.key))
+            .to.emit(f.channels, "ChannelClosed")
+            .withArgs(f.id, 15n, DEPOSIT - 15n);
+          await time.increaseTo(f.expiresAt + DAY);
+          await expect(release(f, other.key)).to.emit(f.channels, "ChannelClosed").withArgs(other.id, 0n, DEPOSIT);
+          expect(await holdings(f)).to.deep.equal({ payer: FUNDS - 15n, payer2: FUNDS, payee: 15n, channels: 0n });
+        });
+      });
+
+      describe("when released in its opening block", function () {
+        it("leaves a tombstone: reopening with the same salt in that block reverts with PaymentChannelsChannelExists", async function () {
+          const f = await loadFixture(world);
+          const expiresAt = (await time.latest()) + LIFETIME;
+          const block = BigInt(await ethers.provider.getBlockNumber()) + 1n;
+          const key = { payer: f.payer.address, payee: f.payee.address, nonce: (block << 32n) | 4n };
+          const id = channelIdOf(key);
+          const asPayer = f.channels.connect(f.payer.wallet);
+          let reopen = "";
+          await inOneBlock(async () => {
+            await asPayer.open(f.payee.address, 4, DEPOSIT, expiresAt, CHALLENGE, GAS);
+            await f.channels.connect(f.payee.wallet).release(f.payer.address, key.nonce, GAS);
+            reopen = (await asPayer.open(f.payee.address, 4, DEPOSIT, expiresAt, CHALLENGE, GAS)).hash;
+          });
+          const receipt = await ethers.provider.getTransactionReceipt(reopen);
+          expect([receipt!.status, BigInt(receipt!.blockNumber)]).to.deep.equal([0, block]);
+          expect(await f.channels.channel(id)).to.deep.equal(channelStruct(0n, 0n, 0, 0));
+          await expect(f.channels.connect(f.payee.wallet).release(f.payer.address, key.nonce))
+            .to.be.revertedWithCustomError(f.channels, "PaymentChannelsUnknownChannel")
+            .withArgs(id);
+          expect(await f.channels.openObligations(f.payerId)).to.equal(0n);
+          expect(await f.token.holdsOf(f.payer.address)).to.equal(0n);
+          expect(await holdings(f)).to.deep.equal({ payer: FUNDS, payer2: FUNDS, payee: 0n, channels: 0n });
+        });
+      });
+    });
+  });
+
   describe("requestClose", function () {
     describe("when no channel has the id", function () {
       it("reverts with PaymentChannelsUnknownChannel", async function () {
@@ -1500,6 +1748,77 @@ describe("PaymentChannels", function () {
     });
   });
 
+  describe("holds (SettlementToken.holdsOf)", function () {
+    const holdsOf = (f: World, party: Party = f.payer) => f.token.holdsOf(party.address);
+
+    it("open takes one on the payer per channel, none on the payee; a top-up or a failed open takes none", async function () {
+      const f = await loadFixture(world);
+      expect(await holdsOf(f)).to.equal(0n);
+      const first = await open(f);
+      expect(await holdsOf(f)).to.equal(1n);
+      await open(f, { salt: 2 });
+      expect(await holdsOf(f)).to.equal(2n);
+      await f.channels.connect(f.payer.wallet).topUp(f.payee.address, first.key.nonce, 5n);
+      await expect(open(f, { salt: 3, payee: f.payer2.address })).to.be.revertedWithCustomError(
+        f.channels,
+        "PaymentChannelsMissingRole",
+      );
+      expect(await holdsOf(f)).to.equal(2n);
+      expect(await holdsOf(f, f.payee)).to.equal(0n);
+      expect(await holdsOf(f, f.payer2)).to.equal(0n);
+    });
+
+    it("closeCooperatively releases it, with a refund or without one", async function () {
+      const f = await loadFixture(opened);
+      const other = await open(f, { salt: 2 });
+      await closeCooperatively(f, f.key, 10n);
+      expect(await holdsOf(f)).to.equal(1n);
+      await closeCooperatively(f, other.key, DEPOSIT);
+      expect(await holdsOf(f)).to.equal(0n);
+    });
+
+    it("settle releases it, with a refund or without one", async function () {
+      const f = await loadFixture(opened);
+      const other = await open(f, { salt: 2 });
+      await claim(f, other.key, DEPOSIT);
+      await time.increaseTo(f.expiresAt + 60);
+      await f.channels.settle(f.payer.address, f.payee.address, f.key.nonce);
+      expect(await holdsOf(f)).to.equal(1n);
+      await expect(f.channels.settle(f.payer.address, f.payee.address, other.key.nonce))
+        .to.emit(f.channels, "ChannelClosed")
+        .withArgs(other.id, DEPOSIT, 0n);
+      expect(await holdsOf(f)).to.equal(0n);
+    });
+
+    it("release releases it, with a refund or without one", async function () {
+      const f = await loadFixture(opened);
+      const other = await open(f, { salt: 2 });
+      await f.channels.connect(f.payee.wallet).release(f.payer.address, f.key.nonce);
+      expect(await holdsOf(f)).to.equal(1n);
+      await claim(f, other.key, DEPOSIT);
+      await f.channels.connect(f.payee.wallet).release(f.payer.address, other.key.nonce);
+      expect(await holdsOf(f)).to.equal(0n);
+    });
+
+    it("a channel closed in its opening block releases it; the tombstone holds nothing", async function () {
+      const f = await loadFixture(world);
+      await open(f, { salt: 9 });
+      const expiresAt = (await time.latest()) + LIFETIME;
+      const block = BigInt(await ethers.provider.getBlockNumber()) + 1n;
+      const key = { payer: f.payer.address, payee: f.payee.address, nonce: (block << 32n) | 3n };
+      const { r, vs } = await authorization(f, channelIdOf(key), 0n);
+      const asPayer = f.channels.connect(f.payer.wallet);
+      await inOneBlock(async () => {
+        await asPayer.open(f.payee.address, 3, DEPOSIT, expiresAt, CHALLENGE, GAS);
+        await asPayer.closeCooperatively(f.payee.address, key.nonce, 0n, r, vs, GAS);
+        // The reopening fails on the tombstone and takes no hold either.
+        await asPayer.open(f.payee.address, 3, DEPOSIT, expiresAt, CHALLENGE, GAS);
+      });
+      expect(await f.channels.channel(channelIdOf(key))).to.deep.equal(channelStruct(0n, 0n, 0, 0));
+      expect(await holdsOf(f)).to.equal(1n);
+    });
+  });
+
   describe("obligations (Consortium.completeExit)", function () {
     describe("when the member pays an open channel", function () {
       it("completeExit reverts with ConsortiumOpenObligations; after the close the member exits", async function () {
@@ -1541,24 +1860,73 @@ describe("PaymentChannels", function () {
       expect(await f.channels.openObligations(f.payeeId)).to.equal(2n);
     });
 
-    describe("when the member removes the account that pays a channel", function () {
-      // FAILS today. Channels are counted per account and openObligations sums the member's *current* accounts, so
-      // a member whose paying account escrowed everything (balance 0, as removeAccount requires) can remove it, and
-      // its channels stop counting: the member can exit with channels open. Worse, the removed account can never
-      // take a refund again (the token refuses transfers to it and it cannot be added back), so settle and
-      // closeCooperatively revert for good and the unclaimed rest of the deposit is locked in the contract.
-      // Expected: the channel keeps counting for the member that opened it (count per member id, as the meter does).
-      it("the channel still counts as the member's obligation", async function () {
+    describe("when the member removes the account that pays channels", function () {
+      // Channels are counted per account and openObligations sums the member's current accounts; were the paying
+      // account removable, its channels would stop counting and their refunds could never reach it (the token
+      // refuses a removed account). The token's hold on the payer refuses the removal instead.
+      it("removeAccount reverts with SettlementTokenAccountHeld(account, open channels); the channels still count", async function () {
         const f = await loadFixture(opened);
+        await open(f, { salt: 2 });
         const other = await newParty();
         await f.consortium.connect(f.payer.wallet).addAccount(other.address);
-        await f.token.connect(f.payer.wallet).transfer(other.address, FUNDS - DEPOSIT);
-        await f.consortium.connect(other.wallet).removeAccount(f.payer.address);
-        expect(await f.channels.openObligations(f.payerId)).to.equal(1n);
+        // The paying account holds nothing, as removeAccount requires.
+        await f.token.connect(f.payer.wallet).transfer(other.address, FUNDS - 2n * DEPOSIT);
+        await expect(f.consortium.connect(other.wallet).removeAccount(f.payer.address))
+          .to.be.revertedWithCustomError(f.token, "SettlementTokenAccountHeld")
+          .withArgs(f.payer.address, 2n);
+        expect(await f.channels.openObligations(f.payerId)).to.equal(2n);
         const id = await requestExitAndWait(f, other.wallet);
         await expect(f.consortium.completeExit(id))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumOpenObligations")
-          .withArgs(f.payerId, f.domain.channels, 1n);
+          .withArgs(f.payerId, f.domain.channels, 2n);
+      });
+
+      describe("when every channel of that account is closed", function () {
+        it("the emptied account is removed", async function () {
+          const f = await loadFixture(opened);
+          const second = await open(f, { salt: 2 });
+          const other = await newParty();
+          await f.consortium.connect(f.payer.wallet).addAccount(other.address);
+          await closeCooperatively(f, f.key, 10n);
+          await f.token.connect(f.payer.wallet).transfer(other.address, await f.token.balanceOf(f.payer.address));
+          await expect(f.consortium.connect(other.wallet).removeAccount(f.payer.address))
+            .to.be.revertedWithCustomError(f.token, "SettlementTokenAccountHeld")
+            .withArgs(f.payer.address, 1n);
+          await f.channels.connect(f.payee.wallet).release(f.payer.address, second.key.nonce);
+          await f.token.connect(f.payer.wallet).transfer(other.address, DEPOSIT);
+          await expect(f.consortium.connect(other.wallet).removeAccount(f.payer.address))
+            .to.emit(f.consortium, "AccountRemoved")
+            .withArgs(f.payerId, f.payer.address);
+          expect(await f.channels.openObligations(f.payerId)).to.equal(0n);
+          expect(await f.token.balanceOf(other.address)).to.equal(FUNDS - 10n);
+        });
+      });
+    });
+
+    describe("when a party's member asked to leave", function () {
+      it("the payer's: its open channel can still be claimed and closed; then the member exits", async function () {
+        const f = await loadFixture(opened);
+        const id = await requestExitAndWait(f, f.payer.wallet);
+        await claim(f, f.key, 20n);
+        await closeCooperatively(f, f.key, 25n);
+        await f.token.connect(f.payer.wallet).transfer(f.payer2.address, FUNDS - 25n);
+        await expect(f.consortium.completeExit(id)).to.emit(f.consortium, "MemberExited").withArgs(f.payerId);
+        expect(await holdings(f)).to.deep.equal({ payer: 0n, payer2: 2n * FUNDS - 25n, payee: 25n, channels: 0n });
+      });
+
+      it("the payee's: it claims and releases its channels; then the member exits", async function () {
+        const f = await loadFixture(opened);
+        const second = await open(f, { payer: f.payer2 });
+        await f.consortium.connect(f.payee.wallet).requestExit();
+        await claim(f, f.key, 30n);
+        await f.channels.connect(f.payee.wallet).release(f.payer.address, f.key.nonce);
+        await f.channels.connect(f.payee.wallet).release(f.payer2.address, second.key.nonce);
+        // Released before the channels' expiry, and no payer can open a new one to the leaving payee.
+        expect(await f.channels.openObligations(f.payeeId)).to.equal(0n);
+        await f.token.connect(f.payee.wallet).transfer(f.provider.address, 30n);
+        await time.increaseTo((await f.consortium.getMember(f.payeeId)).exitEffectiveAt);
+        await expect(f.consortium.completeExit(f.payeeId)).to.emit(f.consortium, "MemberExited").withArgs(f.payeeId);
+        expect(await holdings(f)).to.deep.equal({ payer: FUNDS - 30n, payer2: FUNDS, payee: 0n, channels: 0n });
       });
     });
   });
@@ -1636,6 +2004,35 @@ describe("PaymentChannels", function () {
         .to.emit(p.channels, "ChannelClosed")
         .withArgs(second.id, 0n, DEPOSIT);
       expect(await plainHoldings(p)).to.deep.equal({ payer: FUNDS - 50n, payee: 50n, channels: 0n });
+    });
+
+    it("the payee releases a channel: the rest goes back; a release with nothing left transfers nothing", async function () {
+      const p = await loadFixture(ungoverned);
+      const expiresAt = (await time.latest()) + LIFETIME;
+      const asPayer = p.channels.connect(p.payer.wallet);
+      const opened = async (salt: number) =>
+        openedBy(
+          p.channels,
+          await (await asPayer.open(p.payee.address, salt, DEPOSIT, expiresAt, MIN_CHALLENGE)).wait(),
+          p.payer.address,
+          p.payee.address,
+        );
+      const first = await opened(1);
+      const second = await opened(2);
+      const signed = compact(
+        (await signVoucher(p.payer.account, p.domain, { ...second.key, amount: DEPOSIT, usage: NO_USAGE })).signature,
+      );
+      await p.channels.connect(p.payee.wallet).claim(second.key.nonce, DEPOSIT, NO_USAGE, signed.r, signed.vs);
+      await expect(p.channels.connect(p.payee.wallet).release(p.payer.address, first.key.nonce))
+        .to.emit(p.channels, "ChannelClosed")
+        .withArgs(first.id, 0n, DEPOSIT)
+        .and.to.emit(p.plain, "Transfer")
+        .withArgs(p.domain.channels, p.payer.address, DEPOSIT);
+      await expect(p.channels.connect(p.payee.wallet).release(p.payer.address, second.key.nonce))
+        .to.emit(p.channels, "ChannelClosed")
+        .withArgs(second.id, DEPOSIT, 0n)
+        .and.not.to.emit(p.plain, "Transfer");
+      expect(await plainHoldings(p)).to.deep.equal({ payer: FUNDS - DEPOSIT, payee: DEPOSIT, channels: 0n });
     });
 
     it("openWithPermit on a token without permits: the failed permit is ignored; the approval pays", async function () {

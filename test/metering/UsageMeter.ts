@@ -12,9 +12,10 @@ openOrder
 ├── when the budget is not approved ─────────────────────── it reverts with the token's ERC20InsufficientAllowance
 └── when the terms are valid
     ├── it escrows the budget and stores the order (tariff, licences, window, fee, payer, parties); emits OrderOpened
-    └── it counts an open obligation of the consumer and of the provider
+    ├── it counts an open obligation of the consumer and of the provider
+    └── it takes a hold on the payer's account in the token (one per order; a failed open takes none)
 openOrderWithPermit
-├── when the permit is valid ────────────────────────────── it opens the order without a prior approval
+├── when the permit is valid ────────────────────────────── it opens the order without a prior approval; a hold
 ├── when the permit was used already (front-run) ────────── it opens with the allowance the permit set
 └── when the permit is invalid and nothing is approved ──── it reverts with ERC20InsufficientAllowance
 submitReport (rejections revert with UsageMeterReportRejected(orderId, sequence, reason))
@@ -86,6 +87,13 @@ settle
 ├── when a dispute froze part of the invoice ── it holds that back; a resolution with a partial refund is
 │   credited by the next settle to the same invoice (providerNet up, heldBack down)
 └── when the order is closed ── its obligations go only once every charge is settled (status Settled)
+holds (SettlementToken.holdsOf: the payer's account cannot be removed before its orders are Settled)
+├── when an order is closed with nothing pending ───────── it becomes Settled at once and releases the hold, once
+├── when charges are pending at closing ────────────────── the hold stays until the settle after the last window
+├── when a dispute is open at closing ──────────────────── the hold stays until its resolution settles the order
+├── an order and a channel of one account ───────────────── count two holds, released each by its own contract
+└── when the member removes the paying account ─────────── removeAccount reverts with the token's
+                                                             SettlementTokenAccountHeld until the order is Settled
 withdraw
 ├── when nothing was credited ───────────────────────────── it reverts with UsageMeterNothingToWithdraw
 └── when something was credited ─────────────────────────── it pays the caller, emits PayoutWithdrawn (a suspended member too)
@@ -434,6 +442,16 @@ describe("UsageMeter", function () {
         expect(await f.meter.openObligations(f.memberIds.provider)).to.equal(2n);
         expect(await f.meter.openObligations(f.memberIds.licensor)).to.equal(0n);
       });
+
+      it("takes a hold on the payer's account in the token (one per order; a failed open takes none)", async function () {
+        const f = await loadFixture(booked);
+        expect(await f.token.holdsOf(f.consumer.address)).to.equal(1n);
+        await openAnother(f);
+        expect(await f.token.holdsOf(f.consumer.address)).to.equal(2n);
+        await expect(openAnother(f, { budget: 0n })).to.be.revertedWithCustomError(f.meter, "UsageMeterInvalidBudget");
+        expect(await f.token.holdsOf(f.consumer.address)).to.equal(2n);
+        expect(await f.token.holdsOf(f.provider.address)).to.equal(0n);
+      });
     });
   });
 
@@ -462,6 +480,7 @@ describe("UsageMeter", function () {
         await expect(open()).to.emit(f.meter, "OrderOpened");
         expect((await f.meter.getOrder(2n)).escrow).to.equal(BUDGET);
         expect(await f.token.nonces(f.consumer.address)).to.equal(1n);
+        expect(await f.token.holdsOf(f.consumer.address)).to.equal(2n);
       });
     });
 
@@ -1444,6 +1463,117 @@ describe("UsageMeter", function () {
         // Settling a settled order changes nothing.
         await expect(f.meter.settle([f.orderId])).not.to.emit(f.meter, "InvoiceSettled");
         expect(await obligations()).to.deep.equal([0n, 0n]);
+      });
+    });
+  });
+
+  describe("holds (SettlementToken.holdsOf)", function () {
+    const holds = (f: Booked, account: string = f.consumer.address) => f.token.holdsOf(account);
+
+    describe("when an order is closed with nothing pending", function () {
+      it("becomes Settled at once and releases the hold, once", async function () {
+        const f = await loadFixture(booked);
+        await openAnother(f);
+        await f.meter.connect(f.provider).closeOrder(f.orderId);
+        expect((await f.meter.getOrder(f.orderId)).status).to.equal(Status.Settled);
+        expect(await holds(f)).to.equal(1n);
+        // Settling a settled order releases nothing more (the other order keeps its hold).
+        await f.meter.settle([f.orderId, f.orderId]);
+        await f.meter.connect(f.consumer).settleAndWithdraw([f.orderId]);
+        expect(await holds(f)).to.equal(1n);
+      });
+    });
+
+    describe("when charges are pending at closing", function () {
+      it("keeps the hold until the settle after the last window settles the order", async function () {
+        const f = await loadFixture(booked);
+        await submit(f, await report(f));
+        await f.meter.settle([f.orderId]);
+        await f.meter.connect(f.provider).closeOrder(f.orderId);
+        expect(await holds(f)).to.equal(1n);
+        await time.increase(WINDOW);
+        // Invoice 1 settles and invoice 2 (the minimum's top-up) is issued: still owed.
+        await f.meter.settle([f.orderId]);
+        expect((await f.meter.getOrder(f.orderId)).status).to.equal(Status.Closed);
+        expect(await holds(f)).to.equal(1n);
+        await time.increase(WINDOW);
+        await f.meter.connect(f.provider).settleAndWithdraw([f.orderId]);
+        expect((await f.meter.getOrder(f.orderId)).status).to.equal(Status.Settled);
+        expect(await holds(f)).to.equal(0n);
+        await f.meter.settle([f.orderId]);
+        expect(await holds(f)).to.equal(0n);
+      });
+    });
+
+    describe("when a dispute is open at closing", function () {
+      it("keeps the hold until the dispute's resolution settles the order", async function () {
+        const f = await loadFixture(booked);
+        await submit(f, await report(f, { machineSeconds: 600n, units: 300n }));
+        const charged = await chargedOn(f);
+        await f.meter.connect(f.consumer).dispute(f.orderId, KeyKind.Device, 1, charged, referenceHash("x"));
+        await f.meter.settle([f.orderId]);
+        await time.increase(WINDOW);
+        await f.meter.settle([f.orderId]);
+        await f.meter.connect(f.provider).closeOrder(f.orderId);
+        expect((await f.meter.getOrder(f.orderId)).status).to.equal(Status.Closed);
+        expect(await holds(f)).to.equal(1n);
+        await f.meter.connect(f.auditor).resolveDispute(1n, charged, referenceHash("upheld"));
+        expect((await f.meter.getOrder(f.orderId)).status).to.equal(Status.Settled);
+        expect(await holds(f)).to.equal(0n);
+      });
+    });
+
+    it("an order and a channel of one account count two holds, released each by its own contract", async function () {
+      const f = await loadFixture(booked);
+      await f.token.connect(f.consumer).approve(await f.channels.getAddress(), BUDGET);
+      const expiresAt = (await time.latest()) + 86_400;
+      const receipt = await (
+        await f.channels.connect(f.consumer).open(f.provider.address, 1, BUDGET, expiresAt, 3600)
+      ).wait();
+      const nonce = receipt!.logs
+        .map((log) => f.channels.interface.parseLog(log))
+        .find((event) => event?.name === "ChannelOpened")!.args.nonce as bigint;
+      expect(await holds(f)).to.equal(2n);
+      await f.meter.connect(f.provider).closeOrder(f.orderId);
+      expect(await holds(f)).to.equal(1n);
+      await f.channels.connect(f.provider).release(f.consumer.address, nonce);
+      expect(await holds(f)).to.equal(0n);
+    });
+
+    describe("when the member removes the paying account", function () {
+      it("removeAccount reverts with SettlementTokenAccountHeld until the order is Settled", async function () {
+        const f = await loadFixture(booked);
+        const payer = f.spare[0]!;
+        await f.consortium.connect(f.consumer).addAccount(payer.address);
+        await mintTo(f, payer.address, BUDGET);
+        await f.token.connect(payer).approve(await f.meter.getAddress(), BUDGET);
+        const expiresAt = (await time.latest()) + 86_400;
+        const receipt = await (await f.meter.connect(payer).openOrder(terms({ expiresAt }))).wait();
+        const orderId = receipt!.logs
+          .map((log) => f.meter.interface.parseLog(log))
+          .find((event) => event?.name === "OrderOpened")!.args.orderId as bigint;
+        expect((await f.meter.getOrder(orderId)).payer).to.equal(payer.address);
+        // The paying account holds nothing, as removeAccount requires.
+        expect(await f.token.balanceOf(payer.address)).to.equal(0n);
+        await expect(f.consortium.connect(f.consumer).removeAccount(payer.address))
+          .to.be.revertedWithCustomError(f.token, "SettlementTokenAccountHeld")
+          .withArgs(payer.address, 1n);
+        await submit(f, await report(f, { orderId }));
+        await f.meter.connect(f.provider).closeOrder(orderId);
+        // Closed, not settled: its charges wait out the dispute window, and a refund could still reach the payer,
+        // even once it has passed on what the closing returned.
+        await f.token.connect(payer).transfer(f.consumer.address, await f.token.balanceOf(payer.address));
+        await expect(f.consortium.connect(f.consumer).removeAccount(payer.address))
+          .to.be.revertedWithCustomError(f.token, "SettlementTokenAccountHeld")
+          .withArgs(payer.address, 1n);
+        await f.meter.settle([orderId]);
+        await time.increase(WINDOW);
+        await f.meter.settle([orderId]);
+        expect((await f.meter.getOrder(orderId)).status).to.equal(Status.Settled);
+        await f.token.connect(payer).transfer(f.consumer.address, await f.token.balanceOf(payer.address));
+        await expect(f.consortium.connect(f.consumer).removeAccount(payer.address))
+          .to.emit(f.consortium, "AccountRemoved")
+          .withArgs(f.memberIds.consumer, payer.address);
       });
     });
   });

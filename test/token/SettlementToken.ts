@@ -1,3 +1,4 @@
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
 import { ZeroAddress } from "ethers";
 import { network } from "hardhat";
@@ -77,6 +78,36 @@ async function deployHandWiredWithGateway() {
 
 async function handWiredWithGateway() {
   return networkHelpers.loadFixture(deployHandWiredWithGateway);
+}
+
+interface HeldFixture extends FundedFixture {
+  /** A registered contract (a MockObligations, System standing) whose address the tests sign for. */
+  holder: HardhatEthersSigner;
+  /** A second registered contract, to escrow from the first. */
+  otherHolder: HardhatEthersSigner;
+}
+
+/** The funded layer with two registered contracts; the consumer approved the first for its whole balance. */
+async function deployWithHolders() {
+  const f = await networkHelpers.loadFixture(deployFunded);
+  const addresses: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const mock = await ethers.deployContract("MockObligations");
+    const address = await mock.getAddress();
+    await f.consortium.connect(f.operator).registerContract(address);
+    await networkHelpers.setBalance(address, 10n ** 20n);
+    addresses.push(address);
+  }
+  await f.token.connect(f.consumer).approve(addresses[0]!, BALANCE);
+  return { ...f, addresses };
+}
+
+/** {deployWithHolders}, with signers for the two registered contracts (impersonated). */
+async function withHolders(): Promise<HeldFixture> {
+  const { addresses, ...f } = await networkHelpers.loadFixture(deployWithHolders);
+  const holder = await ethers.getImpersonatedSigner(addresses[0]!);
+  const otherHolder = await ethers.getImpersonatedSigner(addresses[1]!);
+  return { ...f, holder, otherHolder };
 }
 
 describe("SettlementToken", function () {
@@ -518,6 +549,54 @@ describe("SettlementToken", function () {
       });
     });
 
+    describe("when the Consortium clears an account that contracts hold", function () {
+      it("reverts removeAccount with SettlementTokenAccountHeld, even with an empty balance", async function () {
+        const f = await withHolders();
+        const { token, consortium, consumer, holder, fund } = f;
+        const second = spareKey(f, 0);
+        await consortium.connect(consumer).addAccount(second.address);
+        await fund(second.address, 42n);
+        await token.connect(second).approve(holder.address, 42n);
+        await token.connect(holder).escrowFrom(second.address, 21n);
+        await token.connect(holder).escrowFrom(second.address, 21n);
+        await expect(consortium.connect(consumer).removeAccount(second.address))
+          .to.be.revertedWithCustomError(token, "SettlementTokenAccountHeld")
+          .withArgs(second.address, 2n);
+        await token.connect(holder).releaseTo(second.address, 0n);
+        await expect(consortium.connect(consumer).removeAccount(second.address))
+          .to.be.revertedWithCustomError(token, "SettlementTokenAccountHeld")
+          .withArgs(second.address, 1n);
+        await token.connect(holder).releaseTo(second.address, 0n);
+        await expect(consortium.connect(consumer).removeAccount(second.address))
+          .to.emit(token, "StandingChanged")
+          .withArgs(second.address, AccountStanding.None);
+      });
+
+      it("reverts completeExit with SettlementTokenAccountHeld; the balance is checked first", async function () {
+        const f = await withHolders();
+        const { token, consortium, operator, holder, fund } = f;
+        const leaver = spareKey(f, 0);
+        await consortium.connect(operator).admit([leaver.address], roleMask(Role.Consumer), referenceHash("leaver"));
+        const id = await consortium.memberCount();
+        await fund(leaver.address, 42n);
+        await token.connect(leaver).approve(holder.address, 40n);
+        await token.connect(holder).escrowFrom(leaver.address, 40n);
+        await consortium.connect(leaver).requestExit();
+        await networkHelpers.time.increase(NOTICE_PERIOD);
+        // The holder reports no obligations, as a contract that forgot to would.
+        await expect(consortium.completeExit(id))
+          .to.be.revertedWithCustomError(token, "SettlementTokenBalanceNotEmpty")
+          .withArgs(leaver.address, 2n);
+        await token.connect(leaver).transfer(f.consumer.address, 2n);
+        await expect(consortium.completeExit(id))
+          .to.be.revertedWithCustomError(token, "SettlementTokenAccountHeld")
+          .withArgs(leaver.address, 1n);
+        await token.connect(holder).releaseTo(leaver.address, 0n);
+        await expect(consortium.completeExit(id)).to.emit(consortium, "MemberExited").withArgs(id);
+        expect(await token.standingOf(leaver.address)).to.equal(AccountStanding.None);
+      });
+    });
+
     describe("when the Consortium clears an empty account", function () {
       it("sets None and emits StandingChanged", async function () {
         const f = await funded();
@@ -652,6 +731,277 @@ describe("SettlementToken", function () {
         expect(await token.activeRolesOf(await gateway.getAddress())).to.equal(0n);
         expect(await token.activeRolesOf(outsider.address)).to.equal(0n);
       });
+    });
+  });
+
+  describe("escrowFrom", function () {
+    describe("when the caller is not a consortium contract", function () {
+      it("reverts with SettlementTokenNotSystemContract naming the caller (members, outsiders, the Consortium)", async function () {
+        const { token, consortium, consumer, provider, outsider } = await withHolders();
+        await token.connect(consumer).approve(provider.address, 10n);
+        for (const caller of [consumer, provider, outsider]) {
+          await expect(token.connect(caller).escrowFrom(consumer.address, 10n))
+            .to.be.revertedWithCustomError(token, "SettlementTokenNotSystemContract")
+            .withArgs(caller.address);
+        }
+        const consortiumAddress = await consortium.getAddress();
+        await networkHelpers.setBalance(consortiumAddress, 10n ** 20n);
+        const asConsortium = await ethers.getImpersonatedSigner(consortiumAddress);
+        await expect(token.connect(asConsortium).escrowFrom(consumer.address, 10n))
+          .to.be.revertedWithCustomError(token, "SettlementTokenNotSystemContract")
+          .withArgs(consortiumAddress);
+        expect(await token.holdsOf(consumer.address)).to.equal(0n);
+      });
+    });
+
+    describe("when the account did not allow the caller the value", function () {
+      it("reverts with ERC20InsufficientAllowance", async function () {
+        const { token, consumer, otherHolder } = await withHolders();
+        await token.connect(consumer).approve(otherHolder.address, 9n);
+        await expect(token.connect(otherHolder).escrowFrom(consumer.address, 10n))
+          .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
+          .withArgs(otherHolder.address, 9n, 10n);
+        expect(await token.holdsOf(consumer.address)).to.equal(0n);
+      });
+    });
+
+    describe("when the account holds less than the value", function () {
+      it("reverts with ERC20InsufficientBalance", async function () {
+        const { token, consumer, holder } = await withHolders();
+        await token.connect(consumer).approve(holder.address, BALANCE + 1n);
+        await expect(token.connect(holder).escrowFrom(consumer.address, BALANCE + 1n))
+          .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance")
+          .withArgs(consumer.address, BALANCE, BALANCE + 1n);
+        expect(await token.holdsOf(consumer.address)).to.equal(0n);
+      });
+    });
+
+    describe("when the account is not a member's", function () {
+      it("reverts with SettlementTokenNotMember naming the account", async function () {
+        const { token, outsider, holder } = await withHolders();
+        await token.connect(outsider).approve(holder.address, 1n);
+        await expect(token.connect(holder).escrowFrom(outsider.address, 1n))
+          .to.be.revertedWithCustomError(token, "SettlementTokenNotMember")
+          .withArgs(outsider.address);
+      });
+    });
+
+    describe("when the account's member is suspended", function () {
+      it("reverts with SettlementTokenSenderFrozen: a frozen account cannot send, so no roles are returned", async function () {
+        const { token, consortium, operator, consumer, memberIds, holder } = await withHolders();
+        await consortium.connect(operator).suspend(memberIds.consumer, referenceHash("suspension"));
+        await expect(token.connect(holder).escrowFrom(consumer.address, 10n))
+          .to.be.revertedWithCustomError(token, "SettlementTokenSenderFrozen")
+          .withArgs(consumer.address);
+        expect(await token.holdsOf(consumer.address)).to.equal(0n);
+      });
+    });
+
+    describe("when the token is paused", function () {
+      it("reverts with EnforcedPause", async function () {
+        const { token, operator, consumer, holder } = await withHolders();
+        await token.connect(operator).pause();
+        await expect(token.connect(holder).escrowFrom(consumer.address, 10n)).to.be.revertedWithCustomError(
+          token,
+          "EnforcedPause",
+        );
+      });
+    });
+
+    describe("when a consortium contract escrows within the allowance", function () {
+      it("moves the value to the caller, spends the allowance and takes a hold; emits Transfer", async function () {
+        const { token, consumer, holder } = await withHolders();
+        const tx = token.connect(holder).escrowFrom(consumer.address, 300n);
+        await expect(tx).to.emit(token, "Transfer").withArgs(consumer.address, holder.address, 300n);
+        await expect(tx).to.changeTokenBalances(ethers, token, [consumer, holder], [-300n, 300n]);
+        expect(await token.allowance(consumer.address, holder.address)).to.equal(BALANCE - 300n);
+        expect(await token.holdsOf(consumer.address)).to.equal(1n);
+        expect(await token.holdsOf(holder.address)).to.equal(0n);
+      });
+
+      it("takes one hold per escrow and leaves the account's standing and roles alone", async function () {
+        const { token, consumer, holder } = await withHolders();
+        for (let i = 1n; i <= 3n; i++) {
+          await token.connect(holder).escrowFrom(consumer.address, 1n);
+          expect(await token.holdsOf(consumer.address)).to.equal(i);
+        }
+        expect(await token.balanceOf(consumer.address)).to.equal(BALANCE - 3n);
+        expect(await token.standingOf(consumer.address)).to.equal(AccountStanding.Member);
+        expect(await token.activeRolesOf(consumer.address)).to.equal(BigInt(roleMask(Role.Consumer)));
+      });
+
+      it("returns the account's active roles, read with the transfer", async function () {
+        const { token, consortium, operator, consumer, memberIds, holder } = await withHolders();
+        expect(await token.connect(holder).escrowFrom.staticCall(consumer.address, 1n)).to.equal(
+          BigInt(roleMask(Role.Consumer)),
+        );
+        await consortium.connect(operator).grantMemberRole(memberIds.consumer, Role.Provider);
+        expect(await token.connect(holder).escrowFrom.staticCall(consumer.address, 1n)).to.equal(
+          BigInt(roleMask(Role.Consumer, Role.Provider)),
+        );
+      });
+
+      describe("when the account's member asked to leave", function () {
+        it("escrows, and returns no roles", async function () {
+          const { token, consortium, consumer, holder } = await withHolders();
+          await consortium.connect(consumer).requestExit();
+          expect(await token.connect(holder).escrowFrom.staticCall(consumer.address, 1n)).to.equal(0n);
+          await token.connect(holder).escrowFrom(consumer.address, 1n);
+          expect(await token.holdsOf(consumer.address)).to.equal(1n);
+        });
+      });
+
+      describe("when the account is a consortium contract", function () {
+        it("escrows, and returns no roles (a contract has none)", async function () {
+          const { token, consumer, holder, otherHolder } = await withHolders();
+          await token.connect(holder).escrowFrom(consumer.address, 50n);
+          await token.connect(holder).approve(otherHolder.address, 50n);
+          expect(await token.connect(otherHolder).escrowFrom.staticCall(holder.address, 50n)).to.equal(0n);
+          await expect(token.connect(otherHolder).escrowFrom(holder.address, 50n))
+            .to.emit(token, "Transfer")
+            .withArgs(holder.address, otherHolder.address, 50n);
+          expect(await token.holdsOf(holder.address)).to.equal(1n);
+        });
+      });
+    });
+  });
+
+  describe("releaseTo", function () {
+    /** The consumer's 300 escrowed with the first holder: one hold. */
+    async function escrowed() {
+      const f = await withHolders();
+      await f.token.connect(f.holder).escrowFrom(f.consumer.address, 300n);
+      return f;
+    }
+
+    describe("when the caller is not a consortium contract", function () {
+      it("reverts with SettlementTokenNotSystemContract naming the caller", async function () {
+        const { token, consumer, provider, outsider } = await escrowed();
+        for (const caller of [consumer, provider, outsider]) {
+          for (const value of [0n, 1n]) {
+            await expect(token.connect(caller).releaseTo(consumer.address, value))
+              .to.be.revertedWithCustomError(token, "SettlementTokenNotSystemContract")
+              .withArgs(caller.address);
+          }
+        }
+        expect(await token.holdsOf(consumer.address)).to.equal(1n);
+      });
+    });
+
+    describe("when the account has no hold", function () {
+      it("reverts with SettlementTokenNotHeld, paying (value > 0) or not (value 0)", async function () {
+        const { token, provider, holder } = await escrowed();
+        for (const value of [0n, 100n]) {
+          await expect(token.connect(holder).releaseTo(provider.address, value))
+            .to.be.revertedWithCustomError(token, "SettlementTokenNotHeld")
+            .withArgs(provider.address);
+        }
+        expect(await token.balanceOf(provider.address)).to.equal(BALANCE);
+      });
+    });
+
+    describe("when the account is not a member's", function () {
+      it("reverts with SettlementTokenNotMember for a payment, SettlementTokenNotHeld without one", async function () {
+        const { token, outsider, holder } = await escrowed();
+        await expect(token.connect(holder).releaseTo(outsider.address, 1n))
+          .to.be.revertedWithCustomError(token, "SettlementTokenNotMember")
+          .withArgs(outsider.address);
+        await expect(token.connect(holder).releaseTo(outsider.address, 0n))
+          .to.be.revertedWithCustomError(token, "SettlementTokenNotHeld")
+          .withArgs(outsider.address);
+      });
+    });
+
+    describe("when the caller holds less than the value", function () {
+      it("reverts with ERC20InsufficientBalance", async function () {
+        const { token, consumer, holder } = await escrowed();
+        await expect(token.connect(holder).releaseTo(consumer.address, 301n))
+          .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance")
+          .withArgs(holder.address, 300n, 301n);
+        expect(await token.holdsOf(consumer.address)).to.equal(1n);
+      });
+    });
+
+    describe("when the token is paused", function () {
+      it("reverts a payment with EnforcedPause, but releases a hold without one", async function () {
+        const { token, operator, consumer, holder } = await escrowed();
+        await token.connect(operator).pause();
+        await expect(token.connect(holder).releaseTo(consumer.address, 1n)).to.be.revertedWithCustomError(
+          token,
+          "EnforcedPause",
+        );
+        // Nothing moves: an order or channel that ends with no refund can still end.
+        await expect(token.connect(holder).releaseTo(consumer.address, 0n)).not.to.emit(token, "Transfer");
+        expect(await token.holdsOf(consumer.address)).to.equal(0n);
+      });
+    });
+
+    describe("when a consortium contract pays an account it holds", function () {
+      it("pays the value back and releases one hold; emits Transfer", async function () {
+        const { token, consumer, holder } = await escrowed();
+        await token.connect(holder).escrowFrom(consumer.address, 100n);
+        const tx = token.connect(holder).releaseTo(consumer.address, 250n);
+        await expect(tx).to.emit(token, "Transfer").withArgs(holder.address, consumer.address, 250n);
+        await expect(tx).to.changeTokenBalances(ethers, token, [holder, consumer], [-250n, 250n]);
+        expect(await token.holdsOf(consumer.address)).to.equal(1n);
+        await token.connect(holder).releaseTo(consumer.address, 150n);
+        expect(await token.holdsOf(consumer.address)).to.equal(0n);
+        expect(await token.balanceOf(consumer.address)).to.equal(BALANCE);
+        expect(await token.activeRolesOf(consumer.address)).to.equal(BigInt(roleMask(Role.Consumer)));
+      });
+
+      describe("with value 0", function () {
+        it("only releases the hold: no Transfer, no balance change", async function () {
+          const { token, consumer, holder } = await escrowed();
+          const tx = token.connect(holder).releaseTo(consumer.address, 0n);
+          await expect(tx).not.to.emit(token, "Transfer");
+          await expect(tx).to.changeTokenBalances(ethers, token, [holder, consumer], [0n, 0n]);
+          expect(await token.holdsOf(consumer.address)).to.equal(0n);
+          await expect(token.connect(holder).releaseTo(consumer.address, 0n))
+            .to.be.revertedWithCustomError(token, "SettlementTokenNotHeld")
+            .withArgs(consumer.address);
+        });
+      });
+
+      describe("when the account's member was suspended meanwhile", function () {
+        it("pays the frozen account and releases its hold", async function () {
+          const { token, consortium, operator, consumer, memberIds, holder } = await escrowed();
+          await consortium.connect(operator).suspend(memberIds.consumer, referenceHash("suspension"));
+          await expect(token.connect(holder).releaseTo(consumer.address, 300n))
+            .to.emit(token, "Transfer")
+            .withArgs(holder.address, consumer.address, 300n);
+          expect(await token.holdsOf(consumer.address)).to.equal(0n);
+          expect(await token.standingOf(consumer.address)).to.equal(AccountStanding.Frozen);
+        });
+      });
+
+      describe("when another consortium contract releases the hold", function () {
+        it("releases it: holds are counted per account, for all contracts together", async function () {
+          const { token, consumer, otherHolder } = await escrowed();
+          await token.connect(otherHolder).releaseTo(consumer.address, 0n);
+          expect(await token.holdsOf(consumer.address)).to.equal(0n);
+        });
+      });
+    });
+  });
+
+  describe("holdsOf", function () {
+    it("is 0 for accounts no contract holds and for unknown addresses", async function () {
+      const { token, consumer, outsider, holder } = await withHolders();
+      for (const account of [consumer.address, outsider.address, holder.address]) {
+        expect(await token.holdsOf(account)).to.equal(0n);
+      }
+    });
+
+    it("survives transfers, suspension and reinstatement next to the balance", async function () {
+      const { token, consortium, operator, consumer, provider, memberIds, holder } = await withHolders();
+      await token.connect(holder).escrowFrom(consumer.address, 10n);
+      await token.connect(consumer).transfer(provider.address, 5n);
+      await consortium.connect(operator).suspend(memberIds.consumer, referenceHash("suspension"));
+      await consortium.connect(operator).reinstate(memberIds.consumer);
+      expect(await token.holdsOf(consumer.address)).to.equal(1n);
+      expect(await token.balanceOf(consumer.address)).to.equal(BALANCE - 15n);
+      expect(await token.activeRolesOf(consumer.address)).to.equal(BigInt(roleMask(Role.Consumer)));
     });
   });
 
