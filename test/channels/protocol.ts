@@ -306,17 +306,29 @@ describe("channels protocol (payer and payee agents)", function () {
 
   describe("when the payer answers with a bad voucher", function () {
     /** A payer that signs what `tamper` makes of the right voucher, with `key`. */
-    async function badPayer(r: Running, tamper: (v: { payee: `0x${string}`; nonce: bigint; amount: bigint; usage: `0x${string}` }) => typeof v, key = r.f.payerKey) {
+    async function badPayer(
+      r: Running,
+      tamper: (v: { payee: `0x${string}`; nonce: bigint; amount: bigint; usage: `0x${string}` }) => typeof v,
+      key = r.f.payerKey,
+    ) {
       const signer = new VoucherSigner(r.f.domain, key);
       const { createServer } = await import("node:http");
       const server = createServer((req, res) => {
         const chunks: Buffer[] = [];
         req.on("data", (c: Buffer) => chunks.push(c));
         req.on("end", () => {
-          const body = JSON.parse(Buffer.concat(chunks).toString()) as { amount: string; increment: { sequence: number } };
+          const body = JSON.parse(Buffer.concat(chunks).toString()) as {
+            amount: string;
+            increment: { sequence: number };
+          };
           void (async () => {
             const usage = usageDigest(r.f.domain, (await increment(r.f, body.increment.sequence, r.start)).increment);
-            const voucher = tamper({ payee: r.f.payee.address, nonce: r.f.key.nonce, amount: BigInt(body.amount), usage });
+            const voucher = tamper({
+              payee: r.f.payee.address,
+              nonce: r.f.key.nonce,
+              amount: BigInt(body.amount),
+              usage,
+            });
             const signature = signer.sign(voucher);
             res.writeHead(200, { "content-type": "application/json" }).end(
               JSON.stringify({
@@ -331,7 +343,11 @@ describe("channels protocol (payer and payee agents)", function () {
       return server;
     }
 
-    const cases: [string, (v: { payee: `0x${string}`; nonce: bigint; amount: bigint; usage: `0x${string}` }) => typeof v, boolean][] = [
+    const cases: [
+      string,
+      (v: { payee: `0x${string}`; nonce: bigint; amount: bigint; usage: `0x${string}` }) => typeof v,
+      boolean,
+    ][] = [
       ["signed by someone else", (v) => v, true],
       ["paying another payee", (v) => ({ ...v, payee: privateKeyToAccount(generatePrivateKey()).address }), false],
       ["for another nonce", (v) => ({ ...v, nonce: v.nonce + 1n }), false],
