@@ -42,9 +42,13 @@ function percentile(sorted: number[], p: number): number {
 /** Starts the payer process and resolves with it and its port once it listens. */
 async function startPayer(config: PayerProcessConfig): Promise<{ child: ChildProcess; port: number }> {
   const script = fileURLToPath(new URL("payment-payer.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "--import", "tsx", script, JSON.stringify(config)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--disable-warning=ExperimentalWarning", "--import", "tsx", script, JSON.stringify(config)],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const lines = createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`the payer process exited (${code}) before it listened`)));
@@ -88,12 +92,33 @@ async function measure(synchronous: Synchronous): Promise<{ p50: number; p99: nu
     privateKey: payerKey,
     path: join(dir, "payer.sqlite"),
     synchronous,
-    channel: { channelId, payee, nonce: nonce.toString(), deposit: deposit.toString(), machineId: machineId.toString() },
+    channel: {
+      channelId,
+      payee,
+      nonce: nonce.toString(),
+      deposit: deposit.toString(),
+      machineId: machineId.toString(),
+    },
     device: device.address,
   });
   const store = new PayeeStore({ path: join(dir, "payee.sqlite"), synchronous });
-  store.addChannel({ channelId, payer, payee, nonce, machineId, tariffVersion: 1, deposit, deadline: start + 365 * 86_400 });
-  const agent = new PayeeAgent({ domain, payee, store, tariffs: { tariffOf: async () => LATENCY_TARIFF }, payerUrl: `http://127.0.0.1:${port}` });
+  store.addChannel({
+    channelId,
+    payer,
+    payee,
+    nonce,
+    machineId,
+    tariffVersion: 1,
+    deposit,
+    deadline: start + 365 * 86_400,
+  });
+  const agent = new PayeeAgent({
+    domain,
+    payee,
+    store,
+    tariffs: { tariffOf: async () => LATENCY_TARIFF },
+    payerUrl: `http://127.0.0.1:${port}`,
+  });
   try {
     const times: number[] = [];
     for (const [i, signed] of increments.entries()) {

@@ -61,7 +61,11 @@ export function measureVoucherThroughput(): VoucherThroughput {
   const hasher = new VoucherHasher(domain);
   const raw = vouchers.map(({ voucher, signature }) => {
     const bytes = Buffer.from(signature.slice(2), "hex");
-    return { digest: Uint8Array.from(hasher.digest(voucher)), signature: bytes.subarray(0, 64), recid: bytes[64]! - 27 };
+    return {
+      digest: Uint8Array.from(hasher.digest(voucher)),
+      signature: bytes.subarray(0, 64),
+      recid: bytes[64]! - 27,
+    };
   });
   const ethersDomain = channelsDomain(domain.chainId, domain.channels) as Record<string, unknown>;
   const ethersTypes = { Voucher: voucherTypes.Voucher.map((field) => ({ ...field })) };

@@ -462,7 +462,8 @@ library MeterLedger {
         uint256 word = s.hot[orderId].meter;
         uint256 charged = _charged(terms, word);
         if (settlement.checkpointAt != 0) {
-            if (block.timestamp < settlement.checkpointAt + terms.disputeWindow) return _finishIfDone(s, token, orderId);
+            if (block.timestamp < settlement.checkpointAt + terms.disputeWindow)
+                return _finishIfDone(s, token, orderId);
             _mature(s, orderId, terms, settlement);
         } else if (settlement.checkpointCharged - settlement.settled > settlement.frozen) {
             // A resolved dispute released provider charges of the last invoice, whose window had passed.

@@ -144,7 +144,8 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
         _spendAllowance(account, holder, value);
         _move(account, holder, value, _ONE_HOLD, 0);
         uint256 word = _wallets[account];
-        return AccountStanding(uint8(word >> _STANDING_SHIFT)) == AccountStanding.Member ? uint8(word >> _ROLES_SHIFT) : 0;
+        return
+            AccountStanding(uint8(word >> _STANDING_SHIFT)) == AccountStanding.Member ? uint8(word >> _ROLES_SHIFT) : 0;
     }
 
     /// @inheritdoc ISettlementToken

@@ -13,13 +13,7 @@ import type { Address, Hex } from "viem";
 import type { ChannelsClient } from "./client.js";
 import { UsageHasher, VoucherVerifier } from "./fast-voucher.js";
 import type { TariffSource } from "./payer.js";
-import {
-  PaymentRefused,
-  incrementPrice,
-  requestToJson,
-  responseFromJson,
-  type RefusalCode,
-} from "./protocol.js";
+import { PaymentRefused, incrementPrice, requestToJson, responseFromJson, type RefusalCode } from "./protocol.js";
 import type { PayeeChannel, PayeeStore } from "./store.js";
 import { usageToJson, type SignedUsage } from "./usage.js";
 import type { ChannelsDomain } from "./voucher.js";
@@ -94,7 +88,13 @@ export class PayeeAgent {
           `Increment ${increment.sequence} of ${channel.channelId} was acknowledged already, for other usage.`,
         );
       }
-      return { channelId: channel.channelId, sequence: payment.sequence, price: payment.price, amount: payment.amount, again: true };
+      return {
+        channelId: channel.channelId,
+        sequence: payment.sequence,
+        price: payment.price,
+        amount: payment.amount,
+        again: true,
+      };
     }
     if (increment.sequence !== channel.sequence + 1) {
       throw new VoucherRejected(
@@ -166,7 +166,9 @@ export class PayeeAgent {
     }
   }
 
-  #ask(body: string): Promise<{ voucher: { payee: Address; nonce: bigint; amount: bigint; usage: Hex }; signature: Hex }> {
+  #ask(
+    body: string,
+  ): Promise<{ voucher: { payee: Address; nonce: bigint; amount: bigint; usage: Hex }; signature: Hex }> {
     const url = new URL("/payments", this.#options.payerUrl);
     return new Promise((resolve, reject) => {
       const req = httpRequest(

@@ -24,8 +24,12 @@ export interface Totals {
 export function incrementPrice(tariff: Tariff, before: Totals, increment: Totals): bigint {
   const royalties = tariff.licenseIds.map(() => 0n);
   const total = (usage: Totals) =>
-    price(tariff, royalties, { machineSeconds: usage.machineSeconds, units: usage.units, inspections: 0, licensedProducts: [] })
-      .total;
+    price(tariff, royalties, {
+      machineSeconds: usage.machineSeconds,
+      units: usage.units,
+      inspections: 0,
+      licensedProducts: [],
+    }).total;
   return (
     total({ machineSeconds: before.machineSeconds + increment.machineSeconds, units: before.units + increment.units }) -
     total(before)
@@ -122,7 +126,12 @@ export function requestFromJson(body: string): PaymentRequest {
 export function responseToJson(response: PaymentResponse): string {
   const { voucher } = response;
   return JSON.stringify({
-    voucher: { payee: voucher.payee, nonce: voucher.nonce.toString(), amount: voucher.amount.toString(), usage: voucher.usage },
+    voucher: {
+      payee: voucher.payee,
+      nonce: voucher.nonce.toString(),
+      amount: voucher.amount.toString(),
+      usage: voucher.usage,
+    },
     signature: response.signature,
   });
 }

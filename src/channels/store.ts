@@ -19,7 +19,9 @@ export interface StoreOptions {
 
 function openDatabase(options: StoreOptions, schema: string): DatabaseSync {
   const db = new DatabaseSync(options.path);
-  db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? "NORMAL"}; PRAGMA busy_timeout = 5000;`);
+  db.exec(
+    `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? "NORMAL"}; PRAGMA busy_timeout = 5000;`,
+  );
   db.exec(schema);
   return db;
 }
@@ -416,9 +418,9 @@ export class PayeeStore {
 
   /** The claims the payee sent for the channel, oldest first: the total claimed with each and its transaction. */
   claims(channelId: Hex): { amount: bigint; tx: Hex }[] {
-    return (this.#db.prepare("SELECT amount, tx FROM claims WHERE channel_id = ? ORDER BY rowid").all(channelId) as Row[]).map(
-      (row) => ({ amount: big(row.amount), tx: row.tx as Hex }),
-    );
+    return (
+      this.#db.prepare("SELECT amount, tx FROM claims WHERE channel_id = ? ORDER BY rowid").all(channelId) as Row[]
+    ).map((row) => ({ amount: big(row.amount), tx: row.tx as Hex }));
   }
 
   close(): void {

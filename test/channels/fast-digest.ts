@@ -54,7 +54,12 @@ describe("fast EIP-712 digests of channel messages", function () {
       };
       expect(toHex(hasher.digest(voucher))).to.equal(voucherDigest(domain, voucher));
     }
-    const voucher = { payee: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as const, nonce: 2n ** 96n, amount: 1n, usage: keccak256("0x") };
+    const voucher = {
+      payee: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as const,
+      nonce: 2n ** 96n,
+      amount: 1n,
+      usage: keccak256("0x"),
+    };
     expect(() => hasher.digest(voucher)).to.throw(RangeError, "nonce must fit 96 bits");
   });
 });
