@@ -15,8 +15,9 @@ import {PaymentChannelsHandler} from "./PaymentChannelsHandler.sol";
 /// paid more than was deposited, every closed channel split its deposit exactly between payee and payer, the
 /// contract holds exactly the unspent deposits of its open channels, claimed amounts only rise, foreign
 /// vouchers never pay, the payer can always take back the rest after the deadline, the payee can always claim
-/// inside the challenge period, open channels count as obligations of both parties, the token holds each payer
-/// once per open channel and never lets a held account go, and a leaving member starts no new channel.
+/// inside the challenge period, open channels count as obligations of both parties' members, the token holds each
+/// payer once per open channel, no account of an open channel is removed, and a leaving member starts no new
+/// channel.
 /// @dev Run it with its handler: `npx hardhat test solidity test/invariant/PaymentChannels.t.sol
 /// test/invariant/PaymentChannelsHandler.sol` (the fuzzer finds the handler's functions through its artifact).
 contract PaymentChannelsInvariantTest is Test {
@@ -167,8 +168,8 @@ contract PaymentChannelsInvariantTest is Test {
     }
 
     /// @notice After the deadline (expiry or end of the challenge period) the payer can always take back the
-    /// unspent rest: settling succeeds and refunds exactly deposit - claimed (its account cannot have been
-    /// removed meanwhile; a removed payee does not stop it); before it, settling fails.
+    /// unspent rest: settling succeeds and refunds exactly deposit - claimed (neither party's account can have
+    /// been removed meanwhile); before it, settling fails.
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
     function invariant_PayerCanAlwaysSettleAfterTheDeadline() public view {
@@ -178,8 +179,7 @@ contract PaymentChannelsInvariantTest is Test {
     }
 
     /// @notice Inside the challenge period the payee can always claim its newest voucher within the deposit, also
-    /// while its member is leaving. (Not once its member removed the payee's account, which the token no longer
-    /// pays: the payee's own doing, which only costs it what it did not claim.)
+    /// while its member is leaving (its member cannot remove the payee's account while the channel is open).
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
     function invariant_PayeeCanAlwaysClaimWithinTheChallengePeriod() public view {
@@ -187,22 +187,33 @@ contract PaymentChannelsInvariantTest is Test {
     }
 
     /// @notice The obligations the contract reports for each member are the open channels of its accounts in the
-    /// Consortium, as payer or payee, and the contract keeps its System standing. A payer's account always
-    /// counts: it cannot be removed while it pays into an open channel. (A payee's account can be removed with
-    /// channels still open; they then count for no member, and its member could complete its exit with them.)
+    /// Consortium, as payer or payee, and the contract keeps its System standing. Every open channel counts for
+    /// both its parties' members, since neither account can leave while it is open: a removed account is a party
+    /// of no open channel.
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
     function invariant_ObligationsCountOpenChannelsOfEachActor() public view {
         assertEq(uint8(token.standingOf(address(channels))), uint8(AccountStanding.System), "system account");
+        uint256 counted;
         for (uint256 a = 0; a < handler.actorCount(); ++a) {
             address actor = handler.actorAt(a);
-            uint256 open = handler.ghost_openAsParty(actor);
+            uint64 memberId = handler.memberOf(actor);
             if (handler.retired(actor)) {
-                assertEq(handler.ghost_openPaying(actor), 0, "open channels paid from a removed account");
-                open = 0;
+                assertEq(handler.ghost_openAsParty(actor), 0, "open channels of a removed account");
             }
-            assertEq(channels.openObligations(handler.memberOf(actor)), open, vm.toString(actor));
+            // The open channels of the member's accounts in the Consortium (the party's, unless retired, and its
+            // spare, which is party of none).
+            address[] memory accounts = consortium.accountsOf(memberId);
+            uint256 open;
+            for (uint256 i = 0; i < accounts.length; ++i) {
+                open += handler.ghost_openAsParty(accounts[i]);
+            }
+            assertEq(open, handler.ghost_openAsParty(actor), "the member's channels are its party's");
+            uint256 obligations = channels.openObligations(memberId);
+            assertEq(obligations, open, vm.toString(actor));
+            counted += obligations;
         }
+        assertEq(counted, 2 * handler.ghost_openChannels(), "every open channel counts for payer and payee");
     }
 
     /// @notice The token holds each account once per open channel it pays into (this contract is the only one
@@ -222,25 +233,30 @@ contract PaymentChannelsInvariantTest is Test {
         assertEq(held, handler.ghost_openChannels(), "every open channel holds an account of the handler");
     }
 
-    /// @notice An account the token holds is never removed: removing it is refused with
-    /// SettlementTokenAccountHeld(account, holds) (and goes through once its channels are all closed), so every
-    /// held account is still in the Consortium and every removed one is free of holds.
+    /// @notice An account with open channels is never removed: while it pays into one the token refuses with
+    /// SettlementTokenAccountHeld(account, holds); while open channels only pay it the Consortium refuses with
+    /// ConsortiumAccountInUse(account, channels, its open channels); once its channels are all closed the removal
+    /// goes through. So every party of an open channel, every held account among them, is still in the Consortium
+    /// with its standing, and every removed one is free of holds and channels.
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
-    function invariant_AccountsWithHoldsAreNeverRemoved() public view {
+    function invariant_AccountsWithOpenChannelsAreNeverRemoved() public view {
         assertEq(handler.ghost_heldAccountsRemoved(), 0, "held accounts removed");
-        assertEq(handler.ghost_removalMismatches(), 0, "removals refused otherwise than for the account's holds");
-        // Only the parties pay into channels, and only their accounts are retired.
+        assertEq(handler.ghost_accountsInUseRemoved(), 0, "accounts with open channels removed");
+        assertEq(handler.ghost_removalMismatches(), 0, "removals refused otherwise than the rules give");
+        // Only the parties pay into and are paid by channels, and only their accounts are retired.
         for (uint256 a = 0; a < handler.actorCount(); ++a) {
             address account = handler.actorAt(a);
             (, bool active) = consortium.memberOf(account);
-            if (token.holdsOf(account) != 0) {
-                assertTrue(active, "held account still in the Consortium");
-                assertEq(uint8(token.standingOf(account)), uint8(AccountStanding.Member), "held account's standing");
+            if (handler.ghost_openAsParty(account) != 0) {
+                assertTrue(active, "account with open channels still in the Consortium");
+                assertEq(uint8(token.standingOf(account)), uint8(AccountStanding.Member), "its standing");
             }
+            if (token.holdsOf(account) != 0) assertTrue(active, "held account still in the Consortium");
             if (handler.retired(account)) {
                 assertFalse(active, "removed account");
                 assertEq(token.holdsOf(account), 0, "removed account held");
+                assertEq(handler.ghost_openAsParty(account), 0, "removed account with open channels");
                 assertEq(uint8(token.standingOf(account)), uint8(AccountStanding.None), "removed account's standing");
             }
         }

@@ -22,7 +22,8 @@ import {SettlementLayerDeployment} from "../helpers/SettlementLayerDeployment.so
 /// the newest or a stale voucher, singly and in batches (mixing in vouchers of closed channels); payers close
 /// cooperatively, start closing alone, and anyone settles, early and late; payees give channels up; time and
 /// blocks pass; operators change the shortest challenge period; members ask to leave and change their minds,
-/// and retire a party's account (refused while the token holds it for open channels). The handler also plays
+/// and retire a party's account (refused while it is a party of open channels: the token holds a payer's, the
+/// Consortium refuses a payee's; allowed once its channels are closed). The handler also plays
 /// the attacker: vouchers and close authorisations for another channel, for an older id of the same pair, for
 /// another chain, for another deployment, stolen by another payee, altered or self-signed.
 /// Each call's outcome is predicted from the contract's rules before it is sent, and the ghost state is built
@@ -208,8 +209,12 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
     uint256 public ghost_idMismatches;
     /// @dev Accounts the Consortium removed while the token held them for an open channel.
     uint256 public ghost_heldAccountsRemoved;
-    /// @dev Removals of a held account refused other than with SettlementTokenAccountHeld(account, holds), or
-    /// removals of an account without holds refused.
+    /// @dev Accounts the Consortium removed while they were a party (payer or payee) of an open channel.
+    uint256 public ghost_accountsInUseRemoved;
+    /// @dev Removals refused otherwise than the rules give: a held account other than with
+    /// SettlementTokenAccountHeld(account, holds); an account without holds that is payee of open channels other
+    /// than with ConsortiumAccountInUse(account, channels, its open channels); or an account of no open channel
+    /// refused at all.
     uint256 public ghost_removalMismatches;
     /// @dev Channels opened although its payer's or payee's member was leaving.
     uint256 public ghost_opensByLeavingMembers;
@@ -221,9 +226,13 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
     mapping(uint256 attack => uint256 count) public foreignAttempts;
     /// @dev Vouchers of closed channels that batches which succeeded skipped, for the campaign summary.
     uint256 public closedVouchersSkipped;
-    /// @dev Removals refused because the account was held, and retired payees with channels still open.
+    /// @dev Removals refused because the account was held, refused because it is paid by open channels (and held
+    /// by none), removals that went through, and those of them that followed the account giving up channels that
+    /// paid it, for the campaign summary.
     uint256 public heldRemovalsRefused;
-    uint256 public payeesRetiredWithOpenChannels;
+    uint256 public inUseRemovalsRefused;
+    uint256 public accountsRetired;
+    uint256 public payeesRetiredAfterRelease;
     /// @dev Opens refused only because a party's member is leaving, for the campaign summary.
     uint256 public leavingOpensRefused;
     /// @dev Successful calls per action, for the campaign summary.
@@ -343,7 +352,6 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
                 e.challengePeriod != 0 &&
                 block.timestamp < e.deadline &&
                 amount != 0 &&
-                !retired[caller] &&
                 token.balanceOf(caller) >= amount;
         vm.prank(caller);
         token.approve(address(channels), amount);
@@ -633,40 +641,51 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
     }
 
     /// @notice A member retires a party's account, as when it rotates keys: it moves the account's tokens to its
-    /// spare account and removes the account from the Consortium. The token refuses while the account pays into
-    /// open channels (SettlementTokenAccountHeld, one hold per channel), and the tokens go back; one time in
-    /// three the payees first give those channels up, and the removal goes through. A payee's account is removed
-    /// whatever channels pay it: they can no longer pay it (claims that pay revert), but still close, release
-    /// and settle, refunding the payer.
+    /// spare account and removes the account from the Consortium. While the account pays into open channels the
+    /// token refuses (SettlementTokenAccountHeld, one hold per channel); while open channels pay it (and none
+    /// holds it) the Consortium refuses (ConsortiumAccountInUse, naming the channels contract and the account's
+    /// open channels, which would stop counting as its member's obligations); either way the tokens go back. One
+    /// time in three the account's channels are first given up (released by their payees, the account itself for
+    /// those that pay it), and the removal goes through.
     function retireAccount(uint256 actorSeed, uint256 windDownSeed) external {
         if (_mode(actorSeed, 2) == 0) return;
         address account = _actors[actorSeed % _actors.length];
         if (retired[account]) return;
+        bool releasedAsPayee;
         if (_mode(windDownSeed, 3) == 0) {
             for (uint256 i = 1; i <= ghost_channelCount; ++i) {
                 GhostChannel storage c = _channels[i];
-                if (!c.closed && c.payer == account) _release(i, c.payee);
+                if (c.closed || (c.payer != account && c.payee != account)) continue;
+                if (_release(i, c.payee) && c.payee == account) releasedAsPayee = true;
             }
         }
         uint256 holds = ghost_openPaying[account];
-        bool payeeOfOpen = ghost_openAsParty[account] > holds;
+        uint256 openChannels = ghost_openAsParty[account];
         address spare = _spareOf[account];
         uint256 balance = token.balanceOf(account);
         _transfer(account, spare, balance);
         vm.prank(spare);
         try consortium.removeAccount(account) {
             if (holds != 0) ++ghost_heldAccountsRemoved;
+            if (openChannels != 0) ++ghost_accountsInUseRemoved;
             retired[account] = true;
-            if (payeeOfOpen) ++payeesRetiredWithOpenChannels;
+            ++accountsRetired;
+            if (releasedAsPayee) ++payeesRetiredAfterRelease;
             _succeeded();
         } catch (bytes memory reason) {
-            bytes memory expected = abi.encodeWithSelector(
-                ISettlementToken.SettlementTokenAccountHeld.selector,
-                account,
-                holds
-            );
-            if (holds == 0 || keccak256(reason) != keccak256(expected)) ++ghost_removalMismatches;
-            else ++heldRemovalsRefused;
+            // The token is asked first (clearing the account's standing), the channels' count after.
+            bytes memory expected =
+                holds != 0
+                    ? abi.encodeWithSelector(ISettlementToken.SettlementTokenAccountHeld.selector, account, holds)
+                    : abi.encodeWithSelector(
+                        IConsortium.ConsortiumAccountInUse.selector,
+                        account,
+                        address(channels),
+                        openChannels
+                    );
+            if (openChannels == 0 || keccak256(reason) != keccak256(expected)) ++ghost_removalMismatches;
+            else if (holds != 0) ++heldRemovalsRefused;
+            else ++inUseRemovalsRefused;
             _transfer(spare, account, balance);
         }
     }
@@ -825,10 +844,8 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
     function _claim(address caller, Submission memory s, bool foreign) private returns (bool succeeded) {
         uint256 index = _payingChannel(caller, s);
         GhostChannel storage g = _channels[index];
-        // The laws say a claimable voucher pays; the token refuses to pay an account that left the Consortium.
-        bool claimable = index != 0 && s.amount > g.claimed && s.amount <= g.deposit;
-        bool ok = claimable && !retired[caller];
-        bool unpaid = claimable && retired[caller];
+        // A claimable voucher pays: the payee's account cannot have left while its channel is open.
+        bool ok = index != 0 && s.amount > g.claimed && s.amount <= g.deposit;
         bool inChallenge = index != 0 && g.challengePeriod == 0 && block.timestamp < g.deadline;
         uint256 before = token.balanceOf(caller);
         vm.prank(caller);
@@ -842,10 +859,9 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
             if (received != s.amount - g.claimed) ++ghost_paymentMismatches;
             g.claimed = s.amount;
             g.paid += received;
-        } catch (bytes memory reason) {
+        } catch {
             if (ok) ++ghost_unexpectedOutcomes;
             if (ok && inChallenge) ++ghost_challengeClaimsRefused;
-            if (unpaid && !_refusedAsNotMember(reason, caller)) ++ghost_unexpectedOutcomes;
         }
     }
 
@@ -859,7 +875,7 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
             uint256 received = token.balanceOf(caller) - before;
             // The foreign voucher finds no open channel and is skipped: the batch pays its genuine vouchers only.
             if (foreign && received > b.expected) ++ghost_foreignVouchersPaid;
-            if (!b.ok || (retired[caller] && b.expected != 0)) ++ghost_unexpectedOutcomes;
+            if (!b.ok) ++ghost_unexpectedOutcomes;
             if (received != paid || paid != b.expected) ++ghost_paymentMismatches;
             ghost_paidToPayees += received;
             closedVouchersSkipped += b.closedSkipped;
@@ -869,14 +885,9 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
                 g.paid += b.claimedNow[i] - g.claimed;
                 g.claimed = b.claimedNow[i];
             }
-        } catch (bytes memory reason) {
+        } catch {
             if (!b.ok) return false;
-            if (!retired[caller] || b.expected == 0) ++ghost_unexpectedOutcomes;
-            // A payee whose account was removed cannot be paid: its own doing, not a refused claim.
-            if (retired[caller]) {
-                if (!_refusedAsNotMember(reason, caller)) ++ghost_unexpectedOutcomes;
-                return false;
-            }
+            ++ghost_unexpectedOutcomes;
             for (uint256 i = 0; i < subs.length; ++i) {
                 GhostChannel storage g = _channels[b.paying[i]];
                 if (b.paying[i] != 0 && g.challengePeriod == 0 && block.timestamp < g.deadline) {
@@ -921,8 +932,8 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
 
     function _settle(uint256 index, address caller) private returns (bool succeeded) {
         GhostChannel storage g = _channels[index];
-        // The payer's account cannot have left (the token holds it while the channel is open), and a removed
-        // payee is paid nothing here: a due channel always settles.
+        // Neither party's account can have left while the channel is open (the token holds the payer's, the
+        // Consortium keeps the payee's): a due channel always settles.
         bool due = !g.closed && block.timestamp >= g.deadline;
         uint256 payerBefore = token.balanceOf(g.payer);
         uint256 payeeBefore = token.balanceOf(g.payee);
@@ -953,9 +964,7 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         bool ok
     ) private returns (bool succeeded) {
         GhostChannel storage g = _channels[index];
-        // The token pays no account that left the Consortium: a removed payee can only agree to what it claimed.
-        bool unpaid = ok && !g.closed && retired[g.payee] && amount != g.claimed;
-        ok = ok && !g.closed && !unpaid;
+        ok = ok && !g.closed;
         uint256 payerBefore = token.balanceOf(g.payer);
         uint256 payeeBefore = token.balanceOf(g.payee);
         address payeeArg = caller == g.payer ? g.payee : g.payer;
@@ -971,9 +980,8 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
             ghost_paidToPayees += payeePart;
             g.claimed += payeePart;
             _closed(g, refund);
-        } catch (bytes memory reason) {
+        } catch {
             if (ok) ++ghost_unexpectedOutcomes;
-            if (unpaid && !_refusedAsNotMember(reason, g.payee)) ++ghost_unexpectedOutcomes;
         }
     }
 
@@ -1028,13 +1036,6 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         --ghost_openPaying[g.payer];
         --ghost_openAsParty[g.payer];
         --ghost_openAsParty[g.payee];
-    }
-
-    /// @dev Whether `reason` is the token's refusal to pay `account`, which left the Consortium.
-    function _refusedAsNotMember(bytes memory reason, address account) private pure returns (bool) {
-        return
-            keccak256(reason) ==
-            keccak256(abi.encodeWithSelector(ISettlementToken.SettlementTokenNotMember.selector, account));
     }
 
     /// @dev The open channel a submission would pay: the signer the contract recovers, the caller and the nonce.
