@@ -15,13 +15,14 @@ import { VoucherVerifier } from "./fast-voucher.js";
 import type { TariffSource } from "./payer.js";
 import {
   PaymentRefused,
+  REFUSAL_STATUS,
   incrementPrice,
   requestToJson,
   responseFromJson,
   type RefusalCode,
 } from "./protocol.js";
 import type { PayeeChannel, PayeeStore } from "./store.js";
-import { usageDigest, usageToJson, type SignedUsage } from "./usage.js";
+import { usageDigest, usageFromJson, usageToJson, type SignedUsage } from "./usage.js";
 import type { ChannelsDomain } from "./voucher.js";
 import type { Wallet } from "../sdk/transact.js";
 
@@ -56,6 +57,12 @@ export interface Acknowledged {
   amount: bigint;
   /** Whether this increment was acknowledged before (a retry after a restart). */
   again: boolean;
+}
+
+/** The payer's answer: the voucher it signed. */
+interface Answer {
+  voucher: { payee: Address; nonce: bigint; amount: bigint; usage: Hex };
+  signature: Hex;
 }
 
 /** A voucher the payee will not accept; the machine must not go on. */
@@ -114,8 +121,33 @@ export class PayeeAgent {
           `of ${channel.deposit} (as last seen on chain): the payer must top it up.`,
       );
     }
-    const answer = await this.#ask(requestToJson({ channelId: channel.channelId, usage: signed, amount }));
     const usage = usageDigest(domain, increment);
+    // The increment is kept before it is sent: if the answer is lost (either side killed), the payer may
+    // have paid it, and only the same increment gets that voucher again.
+    const waiting = store.pending(channel.channelId);
+    if (waiting !== undefined && waiting.sequence === increment.sequence) {
+      if (usageDigest(domain, usageFromJson(JSON.parse(waiting.increment))) !== usage) {
+        throw new VoucherRejected(
+          `Increment ${increment.sequence} of ${channel.channelId} is waiting for the payer's answer with other ` +
+            "usage; ask for the pending increment again (PayeeAgent.pending): the payer pays a number once.",
+        );
+      }
+    } else {
+      store.savePending({
+        channelId: channel.channelId,
+        sequence: increment.sequence,
+        increment: JSON.stringify(usageToJson(increment)),
+        deviceSignature: signed.signature,
+      });
+    }
+    let answer: Answer;
+    try {
+      answer = await this.#ask(requestToJson({ channelId: channel.channelId, usage: signed, amount }));
+    } catch (error) {
+      // A refusal means the payer signed nothing for it: the device may measure this number anew.
+      if (error instanceof PaymentRefused) store.dropPending(channel.channelId, increment.sequence);
+      throw error;
+    }
     this.#check(channel, answer.voucher, answer.signature, amount, usage);
     store.acknowledge(
       {
@@ -131,6 +163,16 @@ export class PayeeAgent {
       { machineSeconds: channel.machineSeconds + increment.machineSeconds, units: channel.units + increment.units },
     );
     return { channelId: channel.channelId, sequence: increment.sequence, price, amount, again: false };
+  }
+
+  /**
+   * The increment of the channel still waiting for the payer's answer (asked for, never acknowledged), to be
+   * asked for again before any new one: after a restart, this is where the machine resumes.
+   */
+  pending(channelId: Hex): SignedUsage | undefined {
+    const waiting = this.#options.store.pending(channelId);
+    if (waiting === undefined) return undefined;
+    return { increment: usageFromJson(JSON.parse(waiting.increment)), signature: waiting.deviceSignature };
   }
 
   #check(
@@ -164,7 +206,7 @@ export class PayeeAgent {
     }
   }
 
-  #ask(body: string): Promise<{ voucher: { payee: Address; nonce: bigint; amount: bigint; usage: Hex }; signature: Hex }> {
+  #ask(body: string): Promise<Answer> {
     const url = new URL("/payments", this.#options.payerUrl);
     return new Promise((resolve, reject) => {
       const req = httpRequest(
@@ -186,9 +228,15 @@ export class PayeeAgent {
                 return;
               }
               const refusal = JSON.parse(text) as { error?: string; reason?: string; expectedSequence?: number };
+              if (refusal.error === undefined || !Object.hasOwn(REFUSAL_STATUS, refusal.error)) {
+                // Not a refusal (a failure inside the payer, or not a payer at all): it may have signed, so the
+                // same increment is asked for again.
+                reject(new Error(`The payer failed (HTTP ${res.statusCode}): ${refusal.reason ?? text.slice(0, 200)}`));
+                return;
+              }
               reject(
                 new PaymentRefused(
-                  (refusal.error ?? "malformed") as RefusalCode,
+                  refusal.error as RefusalCode,
                   `The payer refused: ${refusal.reason ?? text}`,
                   refusal.expectedSequence,
                 ),
