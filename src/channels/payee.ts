@@ -23,7 +23,7 @@ import {
 } from "./protocol.js";
 import type { PayeeChannel, PayeeStore } from "./store.js";
 import { usageDigest, usageFromJson, usageToJson, type SignedUsage } from "./usage.js";
-import type { ChannelsDomain } from "./voucher.js";
+import { channelIdOf, type ChannelKey, type ChannelsDomain } from "./voucher.js";
 import type { Wallet } from "../sdk/transact.js";
 
 /** When the payee claims: once this much is unclaimed, or this close to the channel's deadline. */
@@ -46,6 +46,14 @@ export interface PayeeOptions {
   /** For claims and watching the channel on chain; without it the payee only collects vouchers. */
   chain?: { client: ChannelsClient; wallet: Wallet; policy: ClaimPolicy };
   now?: () => number;
+  /** Told of every claim once it is mined and recorded. */
+  onClaim?: (claim: { channelId: Hex; amount: bigint; tx: Hex }) => void;
+}
+
+/** What a channel is for: the machine whose usage it pays, under which of its tariff versions. */
+export interface ChannelTerms {
+  machineId: bigint;
+  tariffVersion: number;
 }
 
 /** What the machine learns when it may go on: the increment is paid for, the voucher is stored. */
@@ -257,6 +265,46 @@ export class PayeeAgent {
 
   /* ------------------------------------------------------------------ on chain */
 
+  /**
+   * Serves the channel `key` (paying this payee) for `terms`: registers it from its on-chain state the first
+   * time, refreshes that state on every later start. A channel that is not open cannot be registered.
+   */
+  async track(key: ChannelKey, terms: ChannelTerms): Promise<PayeeChannel> {
+    const chain = this.#requireChain();
+    const channelId = channelIdOf(key);
+    if (key.payee.toLowerCase() !== this.#payee) {
+      throw new Error(`Channel ${channelId} pays ${key.payee}, not this payee (${this.#options.payee}).`);
+    }
+    const known = this.#options.store.channel(channelId);
+    if (known === undefined) {
+      const state = await chain.client.state(channelId);
+      if (!state.open) {
+        throw new Error(
+          `Channel ${channelId} (payer ${key.payer}, nonce ${key.nonce}) is not open on chain: check the payer, the ` +
+            "nonce and the PaymentChannels address, or have the payer open it first.",
+        );
+      }
+      this.#options.store.addChannel({
+        channelId,
+        payer: key.payer,
+        payee: key.payee,
+        nonce: key.nonce,
+        machineId: terms.machineId,
+        tariffVersion: terms.tariffVersion,
+        deposit: state.deposit,
+        claimed: state.claimed,
+        deadline: state.deadline,
+        closing: state.closing,
+      });
+    } else if (known.machineId !== terms.machineId || known.tariffVersion !== terms.tariffVersion) {
+      throw new Error(
+        `This store serves channel ${channelId} for machine ${known.machineId} under tariff v${known.tariffVersion}, ` +
+          `not machine ${terms.machineId} v${terms.tariffVersion}: the terms of a channel never change.`,
+      );
+    }
+    return this.sync(channelId);
+  }
+
   /** Reads the channel's on-chain state into the store; returns it. */
   async sync(channelId: Hex): Promise<PayeeChannel> {
     const chain = this.#requireChain();
@@ -280,6 +328,7 @@ export class PayeeAgent {
       signature: newest.signature,
     });
     this.#options.store.recordClaim(channelId, newest.amount, receipt.transactionHash);
+    this.#options.onClaim?.({ channelId, amount: newest.amount, tx: receipt.transactionHash });
     await this.sync(channelId);
     return newest.amount - channel.claimed;
   }
