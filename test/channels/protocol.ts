@@ -113,7 +113,7 @@ async function running(options: { caps?: SpendingCaps; dir?: string; f?: Channel
     chain: { client: f.client, wallet: f.payeeWallet, policy: { threshold: parseEuro("25.5"), margin: 600 } },
     now: () => chainNow,
   });
-  return {
+  const r: Running = {
     f,
     dir,
     payerStore,
@@ -125,11 +125,13 @@ async function running(options: { caps?: SpendingCaps; dir?: string; f?: Channel
     start: f.openedAt,
     async stop() {
       payee.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The server a test put in place of the first one, if any: a server left open keeps mocha from exiting.
+      await new Promise<void>((resolve) => r.server.close(() => resolve()));
       payerStore.close();
       payeeStore.close();
     },
   };
+  return r;
 }
 
 async function refusal(promise: Promise<unknown>): Promise<PaymentRefused> {
