@@ -107,7 +107,13 @@ export class PayeeAgent {
           `Increment ${increment.sequence} of ${channel.channelId} was acknowledged already, for other usage.`,
         );
       }
-      return { channelId: channel.channelId, sequence: payment.sequence, price: payment.price, amount: payment.amount, again: true };
+      return {
+        channelId: channel.channelId,
+        sequence: payment.sequence,
+        price: payment.price,
+        amount: payment.amount,
+        again: true,
+      };
     }
     if (increment.sequence !== channel.sequence + 1) {
       throw new VoucherRejected(

@@ -285,7 +285,10 @@ export class PayerAgent {
       const recovered = recoverAddress(Buffer.from(usage.slice(2), "hex"), Buffer.from(signature.slice(2), "hex"));
       device = getAddress(`0x${Buffer.from(recovered).toString("hex")}`);
     } catch (error) {
-      throw new PaymentRefused("bad-device", `The increment's device signature is invalid: ${(error as Error).message}.`);
+      throw new PaymentRefused(
+        "bad-device",
+        `The increment's device signature is invalid: ${(error as Error).message}.`,
+      );
     }
     const key = await this.#options.devices.keyOf(device);
     if (key === undefined || key.machineId !== machineId || key.kind !== 0) {
@@ -334,9 +337,9 @@ export function createPayerServer(agent: PayerAgent): Server {
       return;
     }
     if (request.method !== "POST" || request.url !== "/payments") {
-      response.writeHead(404, { "content-type": "application/json" }).end(
-        JSON.stringify({ error: "not-found", reason: "POST usage increments to /payments." }),
-      );
+      response
+        .writeHead(404, { "content-type": "application/json" })
+        .end(JSON.stringify({ error: "not-found", reason: "POST usage increments to /payments." }));
       return;
     }
     const chunks: Buffer[] = [];
@@ -348,7 +351,9 @@ export function createPayerServer(agent: PayerAgent): Server {
           response.writeHead(200, { "content-type": "application/json" }).end(responseToJson(paid));
         } catch (error) {
           if (error instanceof PaymentRefused) {
-            response.writeHead(REFUSAL_STATUS[error.code], { "content-type": "application/json" }).end(refusalToJson(error));
+            response
+              .writeHead(REFUSAL_STATUS[error.code], { "content-type": "application/json" })
+              .end(refusalToJson(error));
           } else {
             response
               .writeHead(500, { "content-type": "application/json" })

@@ -19,7 +19,9 @@ export interface StoreOptions {
 
 function openDatabase(options: StoreOptions, schema: string): DatabaseSync {
   const db = new DatabaseSync(options.path);
-  db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? "NORMAL"}; PRAGMA busy_timeout = 5000;`);
+  db.exec(
+    `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? "NORMAL"}; PRAGMA busy_timeout = 5000;`,
+  );
   db.exec(schema);
   return db;
 }
