@@ -13,10 +13,17 @@ import type { Address, Hex } from "viem";
 import type { ChannelsClient } from "./client.js";
 import { UsageHasher, VoucherVerifier } from "./fast-voucher.js";
 import type { TariffSource } from "./payer.js";
-import { PaymentRefused, incrementPrice, requestToJson, responseFromJson, type RefusalCode } from "./protocol.js";
+import {
+  PaymentRefused,
+  REFUSAL_STATUS,
+  incrementPrice,
+  requestToJson,
+  responseFromJson,
+  type RefusalCode,
+} from "./protocol.js";
 import type { PayeeChannel, PayeeStore } from "./store.js";
-import { usageToJson, type SignedUsage } from "./usage.js";
-import type { ChannelsDomain } from "./voucher.js";
+import { usageFromJson, usageToJson, type SignedUsage } from "./usage.js";
+import { channelIdOf, type ChannelKey, type ChannelsDomain } from "./voucher.js";
 import type { Wallet } from "../sdk/transact.js";
 
 /** When the payee claims: once this much is unclaimed, or this close to the channel's deadline. */
@@ -39,6 +46,14 @@ export interface PayeeOptions {
   /** For claims and watching the channel on chain; without it the payee only collects vouchers. */
   chain?: { client: ChannelsClient; wallet: Wallet; policy: ClaimPolicy };
   now?: () => number;
+  /** Told of every claim once it is mined and recorded. */
+  onClaim?: (claim: { channelId: Hex; amount: bigint; tx: Hex }) => void;
+}
+
+/** What a channel is for: the machine whose usage it pays, under which of its tariff versions. */
+export interface ChannelTerms {
+  machineId: bigint;
+  tariffVersion: number;
 }
 
 /** What the machine learns when it may go on: the increment is paid for, the voucher is stored. */
@@ -50,6 +65,12 @@ export interface Acknowledged {
   amount: bigint;
   /** Whether this increment was acknowledged before (a retry after a restart). */
   again: boolean;
+}
+
+/** The payer's answer: the voucher it signed. */
+interface Answer {
+  voucher: { payee: Address; nonce: bigint; amount: bigint; usage: Hex };
+  signature: Hex;
 }
 
 /** A voucher the payee will not accept; the machine must not go on. */
@@ -116,8 +137,33 @@ export class PayeeAgent {
           `of ${channel.deposit} (as last seen on chain): the payer must top it up.`,
       );
     }
-    const answer = await this.#ask(requestToJson({ channelId: channel.channelId, usage: signed, amount }));
     const usage = this.#usage.hex(increment);
+    // The increment is kept before it is sent: if the answer is lost (either side killed), the payer may
+    // have paid it, and only the same increment gets that voucher again.
+    const waiting = store.pending(channel.channelId);
+    if (waiting !== undefined && waiting.sequence === increment.sequence) {
+      if (this.#usage.hex(usageFromJson(JSON.parse(waiting.increment))) !== usage) {
+        throw new VoucherRejected(
+          `Increment ${increment.sequence} of ${channel.channelId} is waiting for the payer's answer with other ` +
+            "usage; ask for the pending increment again (PayeeAgent.pending): the payer pays a number once.",
+        );
+      }
+    } else {
+      store.savePending({
+        channelId: channel.channelId,
+        sequence: increment.sequence,
+        increment: JSON.stringify(usageToJson(increment)),
+        deviceSignature: signed.signature,
+      });
+    }
+    let answer: Answer;
+    try {
+      answer = await this.#ask(requestToJson({ channelId: channel.channelId, usage: signed, amount }));
+    } catch (error) {
+      // A refusal means the payer signed nothing for it: the device may measure this number anew.
+      if (error instanceof PaymentRefused) store.dropPending(channel.channelId, increment.sequence);
+      throw error;
+    }
     this.#check(channel, answer.voucher, answer.signature, amount, usage);
     store.acknowledge(
       {
@@ -133,6 +179,16 @@ export class PayeeAgent {
       { machineSeconds: channel.machineSeconds + increment.machineSeconds, units: channel.units + increment.units },
     );
     return { channelId: channel.channelId, sequence: increment.sequence, price, amount, again: false };
+  }
+
+  /**
+   * The increment of the channel still waiting for the payer's answer (asked for, never acknowledged), to be
+   * asked for again before any new one: after a restart, this is where the machine resumes.
+   */
+  pending(channelId: Hex): SignedUsage | undefined {
+    const waiting = this.#options.store.pending(channelId);
+    if (waiting === undefined) return undefined;
+    return { increment: usageFromJson(JSON.parse(waiting.increment)), signature: waiting.deviceSignature };
   }
 
   #check(
@@ -166,9 +222,7 @@ export class PayeeAgent {
     }
   }
 
-  #ask(
-    body: string,
-  ): Promise<{ voucher: { payee: Address; nonce: bigint; amount: bigint; usage: Hex }; signature: Hex }> {
+  #ask(body: string): Promise<Answer> {
     const url = new URL("/payments", this.#options.payerUrl);
     return new Promise((resolve, reject) => {
       const req = httpRequest(
@@ -190,9 +244,15 @@ export class PayeeAgent {
                 return;
               }
               const refusal = JSON.parse(text) as { error?: string; reason?: string; expectedSequence?: number };
+              if (refusal.error === undefined || !Object.hasOwn(REFUSAL_STATUS, refusal.error)) {
+                // Not a refusal (a failure inside the payer, or not a payer at all): it may have signed, so the
+                // same increment is asked for again.
+                reject(new Error(`The payer failed (HTTP ${res.statusCode}): ${refusal.reason ?? text.slice(0, 200)}`));
+                return;
+              }
               reject(
                 new PaymentRefused(
-                  (refusal.error ?? "malformed") as RefusalCode,
+                  refusal.error as RefusalCode,
                   `The payer refused: ${refusal.reason ?? text}`,
                   refusal.expectedSequence,
                 ),
@@ -212,6 +272,46 @@ export class PayeeAgent {
   }
 
   /* ------------------------------------------------------------------ on chain */
+
+  /**
+   * Serves the channel `key` (paying this payee) for `terms`: registers it from its on-chain state the first
+   * time, refreshes that state on every later start. A channel that is not open cannot be registered.
+   */
+  async track(key: ChannelKey, terms: ChannelTerms): Promise<PayeeChannel> {
+    const chain = this.#requireChain();
+    const channelId = channelIdOf(key);
+    if (key.payee.toLowerCase() !== this.#payee) {
+      throw new Error(`Channel ${channelId} pays ${key.payee}, not this payee (${this.#options.payee}).`);
+    }
+    const known = this.#options.store.channel(channelId);
+    if (known === undefined) {
+      const state = await chain.client.state(channelId);
+      if (!state.open) {
+        throw new Error(
+          `Channel ${channelId} (payer ${key.payer}, nonce ${key.nonce}) is not open on chain: check the payer, the ` +
+            "nonce and the PaymentChannels address, or have the payer open it first.",
+        );
+      }
+      this.#options.store.addChannel({
+        channelId,
+        payer: key.payer,
+        payee: key.payee,
+        nonce: key.nonce,
+        machineId: terms.machineId,
+        tariffVersion: terms.tariffVersion,
+        deposit: state.deposit,
+        claimed: state.claimed,
+        deadline: state.deadline,
+        closing: state.closing,
+      });
+    } else if (known.machineId !== terms.machineId || known.tariffVersion !== terms.tariffVersion) {
+      throw new Error(
+        `This store serves channel ${channelId} for machine ${known.machineId} under tariff v${known.tariffVersion}, ` +
+          `not machine ${terms.machineId} v${terms.tariffVersion}: the terms of a channel never change.`,
+      );
+    }
+    return this.sync(channelId);
+  }
 
   /** Reads the channel's on-chain state into the store; returns it. */
   async sync(channelId: Hex): Promise<PayeeChannel> {
@@ -236,6 +336,7 @@ export class PayeeAgent {
       signature: newest.signature,
     });
     this.#options.store.recordClaim(channelId, newest.amount, receipt.transactionHash);
+    this.#options.onClaim?.({ channelId, amount: newest.amount, tx: receipt.transactionHash });
     await this.sync(channelId);
     return newest.amount - channel.claimed;
   }

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { getAddress, type Address, type Hex, type PublicClient } from "viem";
 
 import type { Tariff } from "../broker/tariff.js";
+import type { ChannelsClient } from "./client.js";
 import { machineRegistryAbi } from "../generated/abis.js";
 import {
   PaymentRefused,
@@ -21,9 +22,9 @@ import {
   type PaymentResponse,
 } from "./protocol.js";
 import { recoverAddress } from "./secp256k1.js";
-import type { PayerStore } from "./store.js";
+import type { PayerChannel, PayerStore } from "./store.js";
 import { UsageHasher, VoucherSigner } from "./fast-voucher.js";
-import type { ChannelsDomain } from "./voucher.js";
+import { channelIdOf, type ChannelKey, type ChannelsDomain, type Voucher } from "./voucher.js";
 
 /** A signer key as the MachineRegistry records it. */
 export interface DeviceKey {
@@ -108,6 +109,57 @@ export interface PayerOptions {
   /** Seconds an increment's period may end after the payer's clock (clock skew). */
   clockSkew?: number;
   now?: () => number;
+  /** Told of every voucher the payer answers with: once committed, and again whenever it is asked again. */
+  onPaid?: (paid: PaidVoucher) => void;
+}
+
+/** A voucher the payer answered with; `again` when it re-answered an increment it had paid already. */
+export interface PaidVoucher {
+  channelId: Hex;
+  sequence: number;
+  voucher: Voucher;
+  signature: Hex;
+  again: boolean;
+}
+
+/**
+ * Registers the payer's channel `key` from its on-chain state the first time (a channel that is not open
+ * cannot be registered); on later starts takes up a top-up. The machine and tariff version are the terms the
+ * channel was opened for.
+ */
+export async function trackChannel(
+  store: PayerStore,
+  client: ChannelsClient,
+  key: ChannelKey,
+  terms: { machineId: bigint; tariffVersion: number },
+): Promise<PayerChannel> {
+  const channelId = channelIdOf(key);
+  const state = await client.state(channelId);
+  const known = store.channel(channelId);
+  if (known === undefined) {
+    if (!state.open) {
+      throw new Error(
+        `Channel ${channelId} (payee ${key.payee}, nonce ${key.nonce}) is not open on chain: check the payee, the ` +
+          "nonce and the PaymentChannels address, or open the channel first.",
+      );
+    }
+    store.addChannel({
+      channelId,
+      payee: key.payee,
+      nonce: key.nonce,
+      deposit: state.deposit,
+      machineId: terms.machineId,
+      tariffVersion: terms.tariffVersion,
+    });
+  } else if (known.machineId !== terms.machineId || known.tariffVersion !== terms.tariffVersion) {
+    throw new Error(
+      `This store pays channel ${channelId} for machine ${known.machineId} under tariff v${known.tariffVersion}, ` +
+        `not machine ${terms.machineId} v${terms.tariffVersion}: the terms of a channel never change.`,
+    );
+  } else if (state.open && state.deposit > known.deposit) {
+    store.setDeposit(channelId, state.deposit);
+  }
+  return store.channel(channelId)!;
 }
 
 export class PayerAgent {
@@ -154,7 +206,9 @@ export class PayerAgent {
             "two different increments with one number.",
         );
       }
-      return { voucher: { ...voucher, amount: paid.amount }, signature: paid.signature };
+      const answer = { voucher: { ...voucher, amount: paid.amount }, signature: paid.signature };
+      this.#tell({ channelId: request.channelId, sequence: increment.sequence, ...answer, again: true });
+      return answer;
     }
     if (increment.sequence !== channel.sequence + 1) {
       throw new PaymentRefused(
@@ -206,7 +260,23 @@ export class PayerAgent {
       usage,
       signature: voucherSignature,
     });
+    this.#tell({
+      channelId: request.channelId,
+      sequence: increment.sequence,
+      voucher: signed,
+      signature: voucherSignature,
+      again: false,
+    });
     return { voucher: signed, signature: voucherSignature };
+  }
+
+  /** Tells `onPaid`; what it throws must not turn a committed voucher into a failed payment. */
+  #tell(paid: PaidVoucher): void {
+    try {
+      this.#options.onPaid?.(paid);
+    } catch {
+      // The voucher is committed and is answered regardless.
+    }
   }
 
   /** The device that signed the increment, if it is a device key of the machine valid at the period's end. */

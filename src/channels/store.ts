@@ -238,6 +238,19 @@ export interface PayeeChannel {
   sequence: number;
 }
 
+/**
+ * The increment the payee asked the payer to pay and has no answer for yet. It is kept until it is
+ * acknowledged, so that a payee restarted while the answer was on its way asks for the very same increment
+ * again: the payer may have paid it already, and pays each increment number for one usage only.
+ */
+export interface PendingIncrement {
+  channelId: Hex;
+  sequence: number;
+  /** The increment as JSON (see usageToJson). */
+  increment: string;
+  deviceSignature: Hex;
+}
+
 /** One acknowledged payment, kept for audit: the device-signed increment and the voucher paying for it. */
 export interface PayeePayment {
   channelId: Hex;
@@ -265,6 +278,8 @@ CREATE TABLE IF NOT EXISTS payments (
   PRIMARY KEY (channel_id, sequence));
 CREATE TABLE IF NOT EXISTS claims (
   channel_id TEXT NOT NULL, amount TEXT NOT NULL, tx TEXT NOT NULL, PRIMARY KEY (channel_id, amount));
+CREATE TABLE IF NOT EXISTS pending (
+  channel_id TEXT PRIMARY KEY, sequence INTEGER NOT NULL, increment TEXT NOT NULL, device_signature TEXT NOT NULL);
 `;
 
 export class PayeeStore {
@@ -274,9 +289,13 @@ export class PayeeStore {
   readonly #advance;
   readonly #saveVoucher;
   readonly #savePayment;
+  readonly #pending;
+  readonly #clearPending;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options, PAYEE_SCHEMA);
+    this.#pending = this.#db.prepare("SELECT * FROM pending WHERE channel_id = ?");
+    this.#clearPending = this.#db.prepare("DELETE FROM pending WHERE channel_id = ? AND sequence <= ?");
     this.#channel = this.#db.prepare("SELECT * FROM channels WHERE channel_id = ?");
     this.#voucher = this.#db.prepare("SELECT * FROM vouchers WHERE channel_id = ?");
     this.#advance = this.#db.prepare(
@@ -373,9 +392,38 @@ export class PayeeStore {
     }));
   }
 
+  /** The increment waiting for the payer's answer, if any. */
+  pending(channelId: Hex): PendingIncrement | undefined {
+    const row = this.#pending.get(channelId) as Row | undefined;
+    if (row === undefined) return undefined;
+    return {
+      channelId: row.channel_id as Hex,
+      sequence: Number(row.sequence),
+      increment: row.increment as string,
+      deviceSignature: row.device_signature as Hex,
+    };
+  }
+
+  /** Keeps `pending` as the increment waiting for the payer's answer (there is at most one per channel). */
+  savePending(pending: PendingIncrement): void {
+    this.#db
+      .prepare(
+        "INSERT INTO pending (channel_id, sequence, increment, device_signature) VALUES (?, ?, ?, ?) " +
+          "ON CONFLICT (channel_id) DO UPDATE SET sequence = excluded.sequence, increment = excluded.increment, " +
+          "device_signature = excluded.device_signature",
+      )
+      .run(pending.channelId, pending.sequence, pending.increment, pending.deviceSignature);
+  }
+
+  /** Forgets the pending increment `sequence` (the payer refused it: it signed nothing for it). */
+  dropPending(channelId: Hex, sequence: number): void {
+    this.#clearPending.run(channelId, sequence);
+  }
+
   /**
    * Commits an acknowledged payment: the channel advances to the increment (which must be the next one), the
-   * voucher becomes the newest, the increment and voucher are kept for audit. All or nothing.
+   * voucher becomes the newest, the increment and voucher are kept for audit, the increment is no longer
+   * pending. All or nothing.
    */
   acknowledge(payment: PayeePayment, usage: { machineSeconds: bigint; units: bigint }): void {
     transaction(this.#db, () => {
@@ -406,6 +454,7 @@ export class PayeeStore {
         payment.usage,
         payment.voucherSignature,
       );
+      this.#clearPending.run(payment.channelId, payment.sequence);
     });
   }
 

@@ -1,0 +1,143 @@
+/**
+ * Command-line glue for the long-running scripts: flags read with `node:util`'s parseArgs and checked one
+ * by one with errors that name the flag and say what it takes, keys from the environment (a command line
+ * is visible to every user of the machine), one JSON line per event on stdout.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+import { getAddress, isAddress, type Address, type Hex } from "viem";
+
+import { parseEuro } from "../../src/sdk/money.js";
+
+/** Bad input: the script prints the message and its usage, and exits with status 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** The flags given, as strings (or booleans for boolean flags); unknown flags and stray arguments are refused. */
+export function readFlags(
+  options: Options,
+  argv = process.argv.slice(2),
+): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Reads and checks flags; each getter throws a UsageError naming the flag. */
+export class Flags {
+  constructor(readonly values: Record<string, string | boolean | undefined>) {}
+
+  #raw(name: string, fallback?: string): string {
+    const value = this.values[name] ?? fallback;
+    if (typeof value !== "string" || value === "") throw new UsageError(`--${name} is required.`);
+    return value;
+  }
+
+  string(name: string, fallback?: string): string {
+    return this.#raw(name, fallback);
+  }
+
+  optional(name: string): string | undefined {
+    const value = this.values[name];
+    return typeof value === "string" ? value : undefined;
+  }
+
+  address(name: string, fallback?: string): Address {
+    const value = this.#raw(name, fallback);
+    if (!isAddress(value, { strict: false })) {
+      throw new UsageError(`--${name} must be an address (0x and 40 hex digits); got "${value}".`);
+    }
+    return getAddress(value);
+  }
+
+  /** A whole number from `min` to `max`. */
+  int(name: string, fallback?: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+    const value = this.#raw(name, fallback?.toString());
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new UsageError(`--${name} must be a whole number from ${min} to ${max}; got "${value}".`);
+    }
+    return Number(value);
+  }
+
+  bigint(name: string, bits: number): bigint {
+    const value = this.#raw(name);
+    if (!/^\d+$/.test(value) || BigInt(value) >= 1n << BigInt(bits)) {
+      throw new UsageError(`--${name} must be a whole number below 2^${bits}; got "${value}".`);
+    }
+    return BigInt(value);
+  }
+
+  /** A euro amount such as 12.50, in token base units. */
+  euro(name: string, fallback?: string): bigint {
+    const value = this.#raw(name, fallback);
+    try {
+      return parseEuro(value);
+    } catch (error) {
+      throw new UsageError(`--${name}: ${(error as Error).message}`);
+    }
+  }
+
+  url(name: string, fallback?: string): string {
+    const value = this.#raw(name, fallback);
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new UsageError(`--${name} must be a URL such as http://127.0.0.1:8545; got "${value}".`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new UsageError(`--${name} must be an http:// or https:// URL; got "${value}".`);
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+    const value = this.#raw(name, fallback);
+    if (!(choices as readonly string[]).includes(value)) {
+      throw new UsageError(`--${name} must be one of ${choices.join(", ")}; got "${value}".`);
+    }
+    return value as T;
+  }
+}
+
+/** A private key from the environment variable `name`. */
+export function privateKeyFromEnv(name: string, what: string): Hex {
+  const value = process.env[name];
+  if (value === undefined || value === "") {
+    throw new UsageError(`Set ${name} to the ${what}'s private key (0x and 64 hex digits).`);
+  }
+  if (!/^0x[0-9a-fA-F]{64}$/.test(value)) {
+    throw new UsageError(`${name} must be a private key: 0x and 64 hex digits.`);
+  }
+  return value as Hex;
+}
+
+/** Prints one event as a JSON line on stdout (bigints as decimal strings). */
+export function emit(event: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(
+    `${JSON.stringify({ event, ...fields }, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value))}\n`,
+  );
+}
+
+/**
+ * Runs a script's `main`: a UsageError is printed with the usage (exit status 2), any other error with its
+ * message (exit status 1).
+ */
+export function runScript(name: string, usage: string, main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${name}: ${error.message}\n\n${usage}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,146 @@
+/**
+ * A script of this project run as a real process for tests (`node --import tsx`, one process, so that a
+ * SIGKILL hits the agent itself), whose stdout is one JSON event per line. Tests wait for events instead of
+ * sleeping, and kill the process with SIGKILL at any moment.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface AgentEvent {
+  event: string;
+  /** Which life of the process printed it: 0 for the first start, 1 after the first restart, ... */
+  life: number;
+  [field: string]: unknown;
+}
+
+/** Every process started here, so that a test can kill them all in its after hook (or on exit). */
+const everyProcess = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of everyProcess) child.kill("SIGKILL");
+});
+
+export class AgentProcess {
+  /** Every event of every life, in order. */
+  readonly events: AgentEvent[] = [];
+  #child: ChildProcess | undefined;
+  /** Until its output is read to the end ("close"), not only until it exited. */
+  #alive = false;
+  #life = -1;
+  #stderr: string[] = [];
+  #listeners = new Set<() => void>();
+
+  constructor(
+    readonly name: string,
+    /** The script's path from the project root. */
+    readonly script: string,
+    readonly args: () => string[],
+    readonly env: Record<string, string>,
+  ) {}
+
+  get life(): number {
+    return this.#life;
+  }
+
+  get running(): boolean {
+    return this.#alive;
+  }
+
+  /** Starts the process (again) and resolves with its "ready" event. */
+  async start(timeoutMs = 30_000): Promise<AgentEvent> {
+    if (this.running) throw new Error(`${this.name} is running already.`);
+    const env: NodeJS.ProcessEnv = { ...process.env, ...this.env };
+    // Whatever loader the test runner added is not the agent's business.
+    delete env.NODE_OPTIONS;
+    const child = spawn(
+      process.execPath,
+      ["--disable-warning=ExperimentalWarning", "--import", "tsx", this.script, ...this.args()],
+      { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    everyProcess.add(child);
+    this.#child = child;
+    this.#alive = true;
+    this.#life += 1;
+    const life = this.#life;
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        parsed = { event: "text", text: line };
+      }
+      this.events.push({ ...parsed, event: String(parsed.event), life });
+      this.#notify();
+    });
+    createInterface({ input: child.stderr! }).on("line", (line) => {
+      this.#stderr.push(line);
+      if (this.#stderr.length > 50) this.#stderr.shift();
+    });
+    child.once("exit", () => everyProcess.delete(child));
+    child.once("close", () => {
+      this.#alive = false;
+      this.#notify();
+    });
+    return this.waitFor((e) => e.event === "ready" && e.life === life, `its "ready" line`, timeoutMs);
+  }
+
+  /** SIGKILLs the process and resolves once it is gone. */
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (child === undefined || !this.running) return;
+    const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+    child.kill("SIGKILL");
+    await exited;
+  }
+
+  /** The events of one life (default: the current one). */
+  ofLife(life = this.#life): AgentEvent[] {
+    return this.events.filter((e) => e.life === life);
+  }
+
+  /**
+   * Resolves with the first event, printed from now on or before, that `matches`; rejects if the process
+   * exits first or the time is up, with its last stderr lines.
+   */
+  waitFor(matches: (event: AgentEvent) => boolean, what: string, timeoutMs = 30_000): Promise<AgentEvent> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = this.events.find(matches);
+        if (found !== undefined) {
+          finish();
+          resolve(found);
+        } else if (!this.running) {
+          finish();
+          reject(new Error(`${this.name} exited while waiting for ${what}.\n${this.diagnostics()}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new Error(`${this.name}: waited ${timeoutMs} ms for ${what} in vain.\n${this.diagnostics()}`));
+      }, timeoutMs);
+      const finish = () => {
+        clearTimeout(timer);
+        this.#listeners.delete(check);
+      };
+      this.#listeners.add(check);
+      check();
+    });
+  }
+
+  /** The last events and stderr lines, for failure messages. */
+  diagnostics(): string {
+    const events = this.events.slice(-15).map((e) => `  ${JSON.stringify(e)}`);
+    return `last events of ${this.name}:\n${events.join("\n")}\nstderr:\n  ${this.#stderr.join("\n  ")}`;
+  }
+
+  #notify(): void {
+    for (const listener of [...this.#listeners]) listener();
+  }
+}
+
+/** Kills every process started here that still runs. */
+export async function killEveryAgent(agents: readonly AgentProcess[]): Promise<void> {
+  await Promise.all(agents.map((agent) => agent.kill()));
+}

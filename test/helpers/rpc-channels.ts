@@ -1,0 +1,154 @@
+/**
+ * A payment channel on an out-of-process node (anvil), ready for the payer and payee processes: the
+ * governed system deployed with viem from Hardhat's artifacts (Consortium, SettlementToken, FiatGateway,
+ * LicenseRegistry, MachineRegistry, PaymentChannels, wired as ignition/modules wires them; the usage meter is
+ * not needed here), an operator, an auditor who attests the reserve, a consumer's account (the payer) with
+ * minted tokens, a provider's account (the payee) with a laser and its device key, and a channel opened
+ * from the payer to the payee. Every key derives from `seed`, so a run can be repeated.
+ */
+import { artifacts } from "hardhat";
+import {
+  createTestClient,
+  http,
+  keccak256,
+  stringToHex,
+  type Abi,
+  type Address,
+  type Hex,
+  type TestClient,
+} from "viem";
+import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+
+import { rpcChain, type RpcChain } from "../../scripts/lib/rpc.js";
+import { MarketRegistry } from "../../src/broker/market.js";
+import { ChannelsClient } from "../../src/channels/client.js";
+import type { ChannelKey, ChannelsDomain } from "../../src/channels/voucher.js";
+import { consortiumAbi, settlementTokenAbi } from "../../src/generated/abis.js";
+import { Role, roleMask } from "../../src/sdk/membership.js";
+import { parseEuro } from "../../src/sdk/money.js";
+import { referenceHash } from "../../src/sdk/references.js";
+import { SettlementLayer } from "../../src/sdk/settlement.js";
+import { transact, type Wallet } from "../../src/sdk/transact.js";
+import { CHALLENGE, CHANNEL_TARIFF, DEPOSIT } from "./channels.js";
+import { AGREEMENT_V1, FOUNDER_METADATA, NOTICE_PERIOD } from "./fixtures.js";
+import { sampleProfile } from "./registry.js";
+
+export const MINTED = parseEuro("1000");
+
+export interface Party {
+  key: Hex;
+  account: PrivateKeyAccount;
+  wallet: Wallet;
+}
+
+export interface RpcChannel {
+  chain: RpcChain;
+  test: TestClient<"anvil">;
+  addresses: { paymentChannels: Address; machineRegistry: Address; token: Address };
+  domain: ChannelsDomain;
+  client: ChannelsClient;
+  layer: SettlementLayer;
+  payer: Party;
+  payee: Party;
+  /** The machine's device key (it signs usage, never transactions). */
+  deviceKey: Hex;
+  machineId: bigint;
+  key: ChannelKey;
+  channelId: Hex;
+}
+
+async function deploy(chain: RpcChain, deployer: Wallet, name: string, args: readonly unknown[]): Promise<Address> {
+  const artifact = await artifacts.readArtifact(name);
+  const hash = await deployer.deployContract({
+    abi: artifact.abi as Abi,
+    bytecode: artifact.bytecode as Hex,
+    args,
+    chain: deployer.chain,
+  });
+  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.contractAddress == null) throw new Error(`Deploying ${name} created no contract (tx ${hash}).`);
+  return receipt.contractAddress;
+}
+
+export async function rpcChannel(url: string, seed: number): Promise<RpcChannel> {
+  const chain = await rpcChain(url, { pollingMs: 50 });
+  const test = createTestClient({ mode: "anvil", transport: http(url) });
+  const party = async (label: string): Promise<Party> => {
+    const key = keccak256(stringToHex(`channel kill test, seed ${seed}: ${label}`));
+    const wallet = chain.wallet(key);
+    await test.setBalance({ address: wallet.account.address, value: 10n ** 21n });
+    return { key, account: wallet.account as PrivateKeyAccount, wallet };
+  };
+  const operator = await party("operator");
+  const auditor = await party("auditor");
+  const payer = await party("payer (the consumer's account)");
+  const payee = await party("payee (the provider's account)");
+  const deviceKey = keccak256(stringToHex(`channel kill test, seed ${seed}: device`));
+
+  const op = operator.wallet;
+  const consortium = await deploy(chain, op, "Consortium", [
+    [op.account.address],
+    FOUNDER_METADATA,
+    AGREEMENT_V1,
+    Number(NOTICE_PERIOD),
+  ]);
+  const token = await deploy(chain, op, "SettlementToken", [consortium, "Capacity Euro", "CEUR"]);
+  const gateway = await deploy(chain, op, "FiatGateway", [consortium, token, op.account.address, op.account.address]);
+  await transact(chain, op, { address: consortium, abi: consortiumAbi, functionName: "bindToken", args: [token] });
+  await transact(chain, op, { address: token, abi: settlementTokenAbi, functionName: "bindGateway", args: [gateway] });
+  const licenseRegistry = await deploy(chain, op, "LicenseRegistry", [consortium]);
+  const machineRegistry = await deploy(chain, op, "MachineRegistry", [consortium, licenseRegistry]);
+  const paymentChannels = await deploy(chain, op, "PaymentChannels", [token, consortium, CHALLENGE]);
+  for (const contract of [gateway, licenseRegistry, machineRegistry, paymentChannels]) {
+    await transact(chain, op, {
+      address: consortium,
+      abi: consortiumAbi,
+      functionName: "registerContract",
+      args: [contract],
+    });
+  }
+
+  const layer = new SettlementLayer(chain, { consortium, token, gateway });
+  for (const [member, role] of [
+    [auditor, Role.Auditor],
+    [payee, Role.Provider],
+    [payer, Role.Consumer],
+  ] as const) {
+    await layer.admit(op, [member.account.address], roleMask(role), referenceHash(`member ${member.account.address}`));
+    await layer.acceptCurrentAgreement(member.wallet);
+  }
+  await layer.configureMinter(op, op.account.address, MINTED);
+  const now = Number((await chain.publicClient.getBlock()).timestamp);
+  await layer.attestReserve(auditor.wallet, MINTED, now, referenceHash("reserve report, kill test"));
+  await layer.mintForDeposit(op, payer.account.address, MINTED, referenceHash(`deposit of the payer, seed ${seed}`));
+
+  const market = new MarketRegistry(chain, { ...layer.addresses, licenseRegistry, machineRegistry });
+  const machineId = await market.registerMachine(
+    payee.wallet,
+    sampleProfile(),
+    [privateKeyToAccount(deviceKey).address],
+    CHANNEL_TARIFF,
+  );
+  const client = new ChannelsClient(chain, { paymentChannels, token });
+  const { key, channelId } = await client.open(payer.wallet, {
+    payee: payee.account.address,
+    salt: 1,
+    deposit: DEPOSIT,
+    expiresAt: now + 30 * 86400,
+    challengePeriod: CHALLENGE,
+  });
+  return {
+    chain,
+    test,
+    addresses: { paymentChannels, machineRegistry, token },
+    domain: { chainId: chain.chainId, channels: paymentChannels },
+    client,
+    layer,
+    payer,
+    payee,
+    deviceKey,
+    machineId,
+    key,
+    channelId,
+  };
+}
