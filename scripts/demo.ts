@@ -418,7 +418,11 @@ await transact(chain, chain.wallet(consumer), {
   args: [payerAccount.address],
 });
 await layer.transfer(chain.wallet(consumer), payerAccount.address, euro("200"));
-await chain.wallet(operator).sendTransaction({ to: payerAccount.address, value: 10n ** 18n, chain: null });
+// Gas money for the agent's key (on a chain with gas price 0 it needs none, and gets it anyway).
+const funding = await chain
+  .wallet(operator)
+  .sendTransaction({ to: payerAccount.address, value: 10n ** 18n, chain: null });
+await chain.publicClient.waitForTransactionReceipt({ hash: funding, confirmations: chain.confirmations });
 const payerWallet = chain.wallet(payerAccount);
 const providerWallet = chain.wallet(provider);
 console.log(
