@@ -73,7 +73,8 @@ describe("channel agents killed at random moments (real processes on anvil)", fu
   before(async function () {
     this.timeout(60_000);
     console.log(`      kill seed ${SEED} (CHANNEL_KILL_SEED=${SEED} repeats this schedule)`);
-    anvil = await startAnvil(["--hardfork", "prague"]);
+    // Without the size limit: `npm run coverage` deploys instrumented bytecode, larger than what ships.
+    anvil = await startAnvil(["--hardfork", "prague", "--disable-code-size-limit"]);
     c = await rpcChannel(anvil.url, SEED);
     // Set up with instant mining; from here on, a block a second, as on a real chain.
     await c.test.setAutomine(false);
