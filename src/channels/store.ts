@@ -39,6 +39,15 @@ function transaction<T>(db: DatabaseSync, work: () => T): T {
   }
 }
 
+/** Both sides keep the newest voucher of each channel, in the same table. */
+const VOUCHERS_TABLE = `CREATE TABLE IF NOT EXISTS vouchers (
+  channel_id TEXT PRIMARY KEY, sequence INTEGER NOT NULL, amount TEXT NOT NULL, usage TEXT NOT NULL,
+  signature TEXT NOT NULL);`;
+const SAVE_VOUCHER =
+  "INSERT INTO vouchers (channel_id, sequence, amount, usage, signature) VALUES (?, ?, ?, ?, ?) " +
+  "ON CONFLICT (channel_id) DO UPDATE SET sequence = excluded.sequence, amount = excluded.amount, " +
+  "usage = excluded.usage, signature = excluded.signature";
+
 type Row = Record<string, unknown>;
 const big = (value: unknown): bigint => BigInt(value as string);
 
@@ -98,9 +107,7 @@ CREATE TABLE IF NOT EXISTS channels (
   channel_id TEXT PRIMARY KEY, payee TEXT NOT NULL, nonce TEXT NOT NULL, deposit TEXT NOT NULL,
   machine_id TEXT NOT NULL, tariff_version INTEGER NOT NULL, signed TEXT NOT NULL,
   machine_seconds TEXT NOT NULL, units TEXT NOT NULL, sequence INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS vouchers (
-  channel_id TEXT PRIMARY KEY, sequence INTEGER NOT NULL, amount TEXT NOT NULL, usage TEXT NOT NULL,
-  signature TEXT NOT NULL);
+${VOUCHERS_TABLE}
 CREATE TABLE IF NOT EXISTS spend (
   device TEXT NOT NULL, period INTEGER NOT NULL, amount TEXT NOT NULL, PRIMARY KEY (device, period));
 `;
@@ -122,11 +129,7 @@ export class PayerStore {
     this.#advance = this.#db.prepare(
       "UPDATE channels SET signed = ?, machine_seconds = ?, units = ?, sequence = ? WHERE channel_id = ? AND sequence = ?",
     );
-    this.#saveVoucher = this.#db.prepare(
-      "INSERT INTO vouchers (channel_id, sequence, amount, usage, signature) VALUES (?, ?, ?, ?, ?) " +
-        "ON CONFLICT (channel_id) DO UPDATE SET sequence = excluded.sequence, amount = excluded.amount, " +
-        "usage = excluded.usage, signature = excluded.signature",
-    );
+    this.#saveVoucher = this.#db.prepare(SAVE_VOUCHER);
     this.#addSpend = this.#db.prepare(
       "INSERT INTO spend (device, period, amount) VALUES (?, ?, ?) " +
         "ON CONFLICT (device, period) DO UPDATE SET amount = CAST(CAST(amount AS INTEGER) + CAST(excluded.amount AS INTEGER) AS TEXT)",
@@ -269,9 +272,7 @@ CREATE TABLE IF NOT EXISTS channels (
   machine_id TEXT NOT NULL, tariff_version INTEGER NOT NULL, deposit TEXT NOT NULL, claimed TEXT NOT NULL,
   deadline INTEGER NOT NULL, closing INTEGER NOT NULL, machine_seconds TEXT NOT NULL, units TEXT NOT NULL,
   sequence INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS vouchers (
-  channel_id TEXT PRIMARY KEY, sequence INTEGER NOT NULL, amount TEXT NOT NULL, usage TEXT NOT NULL,
-  signature TEXT NOT NULL);
+${VOUCHERS_TABLE}
 CREATE TABLE IF NOT EXISTS payments (
   channel_id TEXT NOT NULL, sequence INTEGER NOT NULL, price TEXT NOT NULL, amount TEXT NOT NULL,
   usage TEXT NOT NULL, increment TEXT NOT NULL, device_signature TEXT NOT NULL, voucher_signature TEXT NOT NULL,
@@ -301,11 +302,7 @@ export class PayeeStore {
     this.#advance = this.#db.prepare(
       "UPDATE channels SET machine_seconds = ?, units = ?, sequence = ? WHERE channel_id = ? AND sequence = ?",
     );
-    this.#saveVoucher = this.#db.prepare(
-      "INSERT INTO vouchers (channel_id, sequence, amount, usage, signature) VALUES (?, ?, ?, ?, ?) " +
-        "ON CONFLICT (channel_id) DO UPDATE SET sequence = excluded.sequence, amount = excluded.amount, " +
-        "usage = excluded.usage, signature = excluded.signature",
-    );
+    this.#saveVoucher = this.#db.prepare(SAVE_VOUCHER);
     this.#savePayment = this.#db.prepare(
       "INSERT INTO payments (channel_id, sequence, price, amount, usage, increment, device_signature, voucher_signature) " +
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
