@@ -16,6 +16,7 @@ import hre, { network } from "hardhat";
 
 import { renderTable } from "../src/format/table.js";
 import { measureChannelsGas } from "./channels-gas.js";
+import { measureGatewayIngest } from "./gateway-ingest.js";
 import { measureMeterGas } from "./meter-gas.js";
 import { measurePaymentLatency } from "./payment-latency.js";
 import { measureRegistryGas } from "./registry-gas.js";
@@ -37,7 +38,7 @@ Object.assign(gas, meter.gas);
 Object.assign(gas, await measureChannelsGas(connection));
 const scaling = { ...meter.scaling };
 // Rates and latencies last, with no transactions running beside them.
-const throughput: Record<string, number> = { ...measureVoucherThroughput() };
+const throughput: Record<string, number> = { ...measureVoucherThroughput(), ...(await measureGatewayIngest()) };
 const latencyMs: Record<string, number> = { ...(await measurePaymentLatency()) };
 
 const results = {

@@ -8,11 +8,10 @@
 import type { Hex } from "viem";
 
 import { SignatureError } from "../channels/secp256k1.js";
-import { encodePackedReport } from "../metering/batch.js";
 import type { MeterDomain, SignedReport } from "../metering/report.js";
 import { KeyKind, type ChainView } from "./chain.js";
 import type { GatewayStore, NewReport } from "./store.js";
-import { ReportVerifier } from "./verify.js";
+import { packReport, ReportVerifier } from "./verify.js";
 import { reportFromJson, WireError } from "./wire.js";
 
 /** Why the gateway refuses a report: an HTTP status, a reason name, and words that say what to do. */
@@ -231,19 +230,26 @@ export class Ingest {
     const { report } = signed;
     const name = `${what} (${KIND_NAME[kind]} stream)`;
     const slot = `${stream}:${report.sequence}`;
-    const queued = this.#queued.get(slot);
-    const stored = queued === undefined ? this.#options.store.find(report.orderId, kind, report.sequence) : undefined;
-    const known = queued?.row.digest ?? stored?.digest;
-    if (known !== undefined) {
-      if (known !== digest) {
-        throw new ReportRefused(
-          409,
-          "SequenceTaken",
-          `${name}: the gateway holds another report with this number (digest ${known}); a number names one report only.`,
-        );
+    let head = this.#heads.get(stream);
+    if (head === undefined) {
+      head = Math.max(this.#options.store.head(report.orderId, kind), chainLast);
+      this.#heads.set(stream, head);
+    }
+    // Everything stored or queued of the stream is at or below its head: a number above it is new.
+    if (report.sequence <= head) {
+      const queued = this.#queued.get(slot);
+      const known = queued?.row.digest ?? this.#options.store.find(report.orderId, kind, report.sequence)?.digest;
+      if (known !== undefined) {
+        if (known !== digest) {
+          throw new ReportRefused(
+            409,
+            "SequenceTaken",
+            `${name}: the gateway holds another report with this number (digest ${known}); a number names one report only.`,
+          );
+        }
+        const same: Accepted = { status: 200, outcome: "already stored", digest };
+        return queued === undefined ? Promise.resolve(same) : queued.done.then(() => same);
       }
-      const same: Accepted = { status: 200, outcome: "already stored", digest };
-      return queued === undefined ? Promise.resolve(same) : queued.done.then(() => same);
     }
     if (report.sequence <= chainLast) {
       throw new ReportRefused(
@@ -251,11 +257,6 @@ export class Ingest {
         "AlreadyRecorded",
         `${name}: the meter recorded ${chainLast} reports of this stream already; number ${report.sequence} cannot count again.`,
       );
-    }
-    let head = this.#heads.get(stream);
-    if (head === undefined) {
-      head = Math.max(this.#options.store.head(report.orderId, kind), chainLast);
-      this.#heads.set(stream, head);
     }
     if (report.sequence !== head + 1) {
       throw new ReportRefused(
@@ -278,7 +279,7 @@ export class Ingest {
       digest,
       signer,
       periodEnd: report.periodEnd,
-      packed: encodePackedReport(signed),
+      packed: packReport(signed),
     };
     this.#queued.set(slot, { row, done, resolve, reject });
     this.#scheduleFlush();

@@ -100,3 +100,30 @@ export class ReportSigner {
     return { report, signature: `0x${Buffer.from(signature).toString("hex")}` };
   }
 }
+
+const hexOf = (value: bigint | number, bytes: number): string => value.toString(16).padStart(2 * bytes, "0");
+
+/**
+ * The packed form `UsageMeter.submitReports` reads (the same bytes as `encodePackedReport` in
+ * src/metering/batch.ts, which tests hold equal), built as one hex string. The fields must fit their types,
+ * as a verified report's do; the signature must be 65 bytes with v 27 or 28.
+ */
+export function packReport({ report, signature }: SignedReport): Hex {
+  const v = signature.slice(130, 132);
+  if (signature.length !== 132 || (v !== "1b" && v !== "1c")) {
+    throw new SignatureError("a packed report needs a 65-byte signature with v 27 or 28");
+  }
+  let out = "0x";
+  out += hexOf(report.orderId, 8);
+  out += hexOf(report.sequence, 4);
+  out += hexOf(report.periodStart, 5);
+  out += hexOf(report.periodEnd, 5);
+  out += hexOf(report.machineSeconds, 8);
+  out += hexOf(report.units, 8);
+  out += hexOf(report.inspections, 4);
+  out += hexOf(report.licensedProducts.length, 1);
+  for (const count of report.licensedProducts) out += hexOf(count, 8);
+  out += report.readingsRoot.slice(2);
+  out += signature.slice(2);
+  return out.toLowerCase() as Hex;
+}

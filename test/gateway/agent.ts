@@ -13,7 +13,8 @@ device agent
 report hot path
 ├── the fast digest equals viem's reportDigest (with and without licensed products)
 ├── the verifier recovers the signer; the high-s twin and a malformed signature are refused
-└── the synchronous signer signs what viem's signer signs
+├── the synchronous signer signs what viem's signer signs
+└── the fast packer packs what the batch encoder packs
 */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,7 +29,8 @@ import { DeviceAgent, LASER_CUTTER, MachineSimulator, Stream } from "../../src/d
 import { DeviceStore } from "../../src/device/store.js";
 import { ReadingKind, readingsRoot, verifyReading } from "../../src/metering/readings.js";
 import { reportDigest, reportSigner, signReport, type UsageReport } from "../../src/metering/report.js";
-import { ReportHasher, ReportSigner, ReportVerifier } from "../../src/gateway/verify.js";
+import { packReport, ReportHasher, ReportSigner, ReportVerifier } from "../../src/gateway/verify.js";
+import { encodePackedReport } from "../../src/metering/batch.js";
 import { highSTwinOf } from "../helpers/permit.js";
 
 const DOMAIN = { chainId: 31337, meter: getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3") as Address };
@@ -175,5 +177,16 @@ describe("report hot path (native keccak and libsecp256k1)", function () {
     );
     expect(() => verifier.verify({ ...signed, signature: "0x1234" })).to.throw(SignatureError);
     expect(new ReportSigner(DOMAIN, key).sign(report())).to.deep.equal(signed);
+  });
+
+  it("packs a report as the batch encoder does", async function () {
+    for (const r of [
+      report(),
+      report({ licensedProducts: [] }),
+      report({ orderId: 2n ** 64n - 1n, periodEnd: 2 ** 40 - 1 }),
+    ]) {
+      const signed = await signReport(account, DOMAIN, r);
+      expect(packReport(signed)).to.equal(encodePackedReport(signed));
+    }
   });
 });
