@@ -28,6 +28,8 @@ export interface SubmitterOptions {
   maxBatch?: number;
   /** Plain-words progress and problems. */
   log?: (line: string) => void;
+  /** The same as structured events: "sent" {tx, count}, "final" {tx, count}, "requeued" {tx, count}. */
+  event?: (name: string, fields: Record<string, unknown>) => void;
 }
 
 export interface SubmitterCounters {
@@ -135,6 +137,7 @@ export class Submitter {
     );
     this.counters.batches += 1;
     this.counters.submitted += batch.length;
+    this.#options.event?.("sent", { tx: hash, count: batch.length });
     this.#log(`sent ${batch.length} reports in transaction ${hash} (${size(data)} bytes, gas estimate ${gas})`);
   }
 
@@ -173,6 +176,7 @@ export class Submitter {
         continue;
       }
       store.finalize(this.#outcomes(reports, receipt.logs));
+      this.#options.event?.("final", { tx, count: reports.length });
       const gasPer = Math.ceil((Number(receipt.gasUsed) - BASE_GAS) / reports.length);
       if (gasPer > 0) this.#gasPerReport = Math.max(gasPer, Math.floor(this.#gasPerReport * 0.9));
       this.#log(
@@ -184,6 +188,7 @@ export class Submitter {
   #requeue(tx: Hex, count: number, why: string): void {
     const n = this.#options.store.requeue(tx);
     this.counters.requeued += n;
+    this.#options.event?.("requeued", { tx, count: n });
     this.#log(`transaction ${tx} ${why}: its ${count} reports are queued to be sent again`);
   }
 
