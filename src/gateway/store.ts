@@ -51,6 +51,8 @@ export interface Outcome {
   status: "recorded" | "duplicate" | "rejected";
   reason?: string;
   charge?: bigint;
+  /** The transaction that recorded it, when not the one last sent (an earlier one, before a restart). */
+  tx?: Hex;
 }
 
 const SCHEMA = `
@@ -201,10 +203,10 @@ export class GatewayStore {
   /** Records the final outcome of each report of a transaction `depth` blocks deep. */
   finalize(outcomes: readonly Outcome[]): void {
     const set = this.#db.prepare(
-      "UPDATE reports SET status = ?, reason = ?, charge = ? WHERE id = ? AND status = 'submitted'",
+      "UPDATE reports SET status = ?, reason = ?, charge = ?, tx = COALESCE(?, tx) WHERE id = ? AND status = 'submitted'",
     );
     this.transaction(() => {
-      for (const o of outcomes) set.run(o.status, o.reason ?? null, o.charge?.toString() ?? null, o.id);
+      for (const o of outcomes) set.run(o.status, o.reason ?? null, o.charge?.toString() ?? null, o.tx ?? null, o.id);
     });
   }
 

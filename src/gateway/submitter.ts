@@ -26,6 +26,8 @@ export interface SubmitterOptions {
   gasPerReport?: number;
   /** Most reports per batch whatever the gas (default 1,000). */
   maxBatch?: number;
+  /** The first block to look for earlier recordings of a report the meter calls a duplicate (default 0). */
+  fromBlock?: bigint;
   /** Plain-words progress and problems. */
   log?: (line: string) => void;
   /** The same as structured events: "sent" {tx, count}, "final" {tx, count}, "requeued" {tx, count}. */
@@ -175,7 +177,7 @@ export class Submitter {
         this.counters.failures += 1;
         continue;
       }
-      store.finalize(this.#outcomes(reports, receipt.logs));
+      store.finalize(await this.#earlier(this.#outcomes(reports, receipt.logs), reports));
       this.#options.event?.("final", { tx, count: reports.length });
       const gasPer = Math.ceil((Number(receipt.gasUsed) - BASE_GAS) / reports.length);
       if (gasPer > 0) this.#gasPerReport = Math.max(gasPer, Math.floor(this.#gasPerReport * 0.9));
@@ -219,6 +221,38 @@ export class Submitter {
         default:
           throw new Error("unreachable");
       }
+    });
+  }
+
+  /**
+   * A duplicate whose digest the meter recorded before (in a transaction sent before a restart or a reorg)
+   * was recorded: it becomes "recorded" with that transaction and charge, reason "RecordedEarlier". A
+   * duplicate whose number the meter holds for another digest stays "duplicate", reason "OtherReportRecorded".
+   */
+  async #earlier(outcomes: Outcome[], reports: StoredReport[]): Promise<Outcome[]> {
+    const byId = new Map(reports.map((r) => [r.id, r]));
+    const duplicates = outcomes.filter((o) => o.status === "duplicate");
+    if (duplicates.length === 0) return outcomes;
+    const orderIds = [...new Set(duplicates.map((o) => byId.get(o.id)!.orderId))];
+    const logs = await this.#options.publicClient.getContractEvents({
+      address: this.#options.usageMeter,
+      abi: usageMeterAbi,
+      eventName: "ReportRecorded",
+      args: { orderId: orderIds },
+      fromBlock: this.#options.fromBlock ?? 0n,
+    });
+    const recorded = new Map(logs.map((log) => [log.args.digest, log]));
+    return outcomes.map((o) => {
+      if (o.status !== "duplicate") return o;
+      const log = recorded.get(byId.get(o.id)!.digest);
+      if (log === undefined) return { ...o, reason: "OtherReportRecorded" };
+      return {
+        id: o.id,
+        status: "recorded",
+        reason: "RecordedEarlier",
+        charge: log.args.charge,
+        tx: log.transactionHash,
+      };
     });
   }
 

@@ -15,7 +15,7 @@ submitter
 │   the transaction is `depth` blocks deep (not before); the meter counts each report once
 ├── when the transaction's block leaves the chain (reorg) ─ its reports are queued again and recorded once
 ├── when the gateway restarts after sending ─────────────── it sends again blindly; the meter skips them as duplicates,
-│   nothing counts twice
+│   nothing counts twice; each is "recorded" by the earlier transaction (reason RecordedEarlier)
 └── when the meter refuses a stored report (order closed since) ── rejected with the meter's reason
 */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -338,7 +338,7 @@ describe("gateway", function () {
       expect([meter.deviceSequence, meter.inspectorSequence]).to.deep.equal([2n, BigInt(inspections)]);
     });
 
-    it("after a restart sends again blindly; the meter skips the reports as duplicates and nothing counts twice", async function () {
+    it("after a restart sends again blindly; the meter skips them as duplicates, they count once, as recorded earlier", async function () {
       await work(1200);
       await agent.send(served.url);
       await submitter().submit();
@@ -351,7 +351,20 @@ describe("gateway", function () {
       expect(s.recover()).to.equal(2);
       await s.tick();
       await s.tick();
-      expect(store.all().map((r) => r.status)).to.deep.equal(["duplicate", "duplicate"]);
+      // The meter skipped them as duplicates; they were recorded by the transaction sent before the restart.
+      const first = (
+        await f.chain.publicClient.getContractEvents({
+          address: f.meterAddress,
+          abi: usageMeterAbi,
+          eventName: "ReportRecorded",
+          fromBlock: 0n,
+        })
+      )[0]!.transactionHash;
+      expect(store.all().map((r) => [r.status, r.reason, r.tx])).to.deep.equal([
+        ["recorded", "RecordedEarlier", first],
+        ["recorded", "RecordedEarlier", first],
+      ]);
+      expect(s.counters.batches).to.equal(1);
       expect((await f.meter.meterOf(f.orderId)).available).to.equal(charged);
       const logs = await f.chain.publicClient.getContractEvents({
         address: f.meterAddress,
