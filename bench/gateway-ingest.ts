@@ -52,13 +52,13 @@ function median(values: number[]): number {
 class MemoryChain implements ChainView {
   readonly keys = new Map<string, SignerInfo>();
   readonly orders = new Map<bigint, OrderInfo>();
-  async signerKey(signer: Address) {
+  signerKey(signer: Address) {
     return this.keys.get(signer.toLowerCase());
   }
-  async order(orderId: bigint) {
+  order(orderId: bigint) {
     return this.orders.get(orderId);
   }
-  async lastSequence() {
+  lastSequence() {
     return 0;
   }
 }

@@ -29,14 +29,17 @@ export interface OrderInfo {
   licenseCount: number;
 }
 
+/** A value, or its promise: a cache answers at once what it holds, so that the hot path need not wait. */
+export type Maybe<T> = T | Promise<T>;
+
 /** The chain as the gateway's checks see it. */
 export interface ChainView {
   /** The key record of `signer` (lower case), undefined if the registry does not know it. */
-  signerKey(signer: Address): Promise<SignerInfo | undefined>;
+  signerKey(signer: Address): Maybe<SignerInfo | undefined>;
   /** The order, undefined if there is none with that id. */
-  order(orderId: bigint): Promise<OrderInfo | undefined>;
+  order(orderId: bigint): Maybe<OrderInfo | undefined>;
   /** The order's last recorded sequence number of the `kind` stream (0: none). */
-  lastSequence(orderId: bigint, kind: KeyKind): Promise<number>;
+  lastSequence(orderId: bigint, kind: KeyKind): Maybe<number>;
 }
 
 export interface ContractChainViewOptions {
@@ -47,20 +50,35 @@ export interface ContractChainViewOptions {
   ttlMs?: number;
 }
 
-/** Caches the promise of each read for `ttl` ms; a failed read is not cached. */
+/**
+ * Caches each read for `ttl` ms: the value itself once the read settled (answered at once), its promise
+ * while it runs (so that concurrent checks share one read); a failed read is not cached.
+ */
 class Cache<K, V> {
-  readonly #entries = new Map<K, { at: number; value: Promise<V> }>();
+  readonly #entries = new Map<K, { at: number; value: Promise<V>; settled: boolean; result?: V }>();
   constructor(readonly ttl: number) {}
 
-  get(key: K, read: () => Promise<V>): Promise<V> {
+  get(key: K, read: () => Promise<V>): Maybe<V> {
     const now = Date.now();
     const hit = this.#entries.get(key);
-    if (hit !== undefined && now - hit.at < this.ttl) return hit.value;
+    if (hit !== undefined && now - hit.at < this.ttl) return hit.settled ? (hit.result as V) : hit.value;
     const value = read();
-    this.#entries.set(key, { at: now, value });
-    value.catch(() => this.#entries.delete(key));
+    const entry: { at: number; value: Promise<V>; settled: boolean; result?: V } = { at: now, value, settled: false };
+    this.#entries.set(key, entry);
+    value.then(
+      (result) => {
+        entry.result = result;
+        entry.settled = true;
+      },
+      () => this.#entries.delete(key),
+    );
     return value;
   }
+}
+
+/** `f` of a value or of its promise, without waiting when there is nothing to wait for. */
+export function then<T, U>(value: Maybe<T>, f: (value: T) => Maybe<U>): Maybe<U> {
+  return value instanceof Promise ? value.then(f) : f(value);
 }
 
 /** A ChainView reading the deployed MachineRegistry and UsageMeter through viem. */
@@ -78,7 +96,7 @@ export class ContractChainView implements ChainView {
     this.#meters = new Cache(ttl);
   }
 
-  signerKey(signer: Address): Promise<SignerInfo | undefined> {
+  signerKey(signer: Address): Maybe<SignerInfo | undefined> {
     return this.#keys.get(signer.toLowerCase(), async () => {
       const key = await this.#options.publicClient.readContract({
         address: this.#options.machineRegistry,
@@ -96,7 +114,7 @@ export class ContractChainView implements ChainView {
     });
   }
 
-  order(orderId: bigint): Promise<OrderInfo | undefined> {
+  order(orderId: bigint): Maybe<OrderInfo | undefined> {
     return this.#orders.get(orderId, async () => {
       const order = await this.#options.publicClient.readContract({
         address: this.#options.usageMeter,
@@ -114,8 +132,8 @@ export class ContractChainView implements ChainView {
     });
   }
 
-  async lastSequence(orderId: bigint, kind: KeyKind): Promise<number> {
-    const meter = await this.#meters.get(orderId, async () => {
+  lastSequence(orderId: bigint, kind: KeyKind): Maybe<number> {
+    const meter = this.#meters.get(orderId, async () => {
       const m = await this.#options.publicClient.readContract({
         address: this.#options.usageMeter,
         abi: usageMeterAbi,
@@ -124,6 +142,6 @@ export class ContractChainView implements ChainView {
       });
       return { device: m.deviceSequence, inspector: m.inspectorSequence };
     });
-    return kind === KeyKind.Device ? meter.device : meter.inspector;
+    return then(meter, (m) => (kind === KeyKind.Device ? m.device : m.inspector));
   }
 }

@@ -117,7 +117,10 @@ export class Ingest {
       throw error;
     }
     const { chain } = this.#options;
-    const [key, order] = await Promise.all([chain.signerKey(signer), chain.order(report.orderId)]);
+    // Cached reads answer at once; only a read that goes to the node is waited for.
+    let key = chain.signerKey(signer);
+    let order = chain.order(report.orderId);
+    if (key instanceof Promise || order instanceof Promise) [key, order] = await Promise.all([key, order]);
     if (key === undefined) {
       throw new ReportRefused(
         403,
@@ -151,7 +154,8 @@ export class Ingest {
     }
     this.#checkPeriodAndCounts(signed, key.kind, order, what);
     const stream = `${report.orderId}:${key.kind}`;
-    const chainLast = await chain.lastSequence(report.orderId, key.kind);
+    let chainLast = chain.lastSequence(report.orderId, key.kind);
+    if (chainLast instanceof Promise) chainLast = await chainLast;
     // From here on synchronous: the admission below sees every report admitted before it.
     return this.#admit(signed, key.kind, stream, chainLast, digest, signer, what);
   }
