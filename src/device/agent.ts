@@ -46,8 +46,26 @@ export interface SendResult {
   refused: { orderId: bigint; stream: Stream; sequence: number; status: number; error: string }[];
 }
 
+/** What the agent did since it started. */
+export interface DeviceCounters {
+  readings: number;
+  signed: number;
+  sent: number;
+  acknowledged: number;
+  refused: Record<string, number>;
+  sendFailures: number;
+}
+
 export class DeviceAgent {
   readonly store: DeviceStore;
+  readonly counters: DeviceCounters = {
+    readings: 0,
+    signed: 0,
+    sent: 0,
+    acknowledged: 0,
+    refused: {},
+    sendFailures: 0,
+  };
   readonly #options: DeviceAgentOptions;
   /** Serialises report cuts: each reads the stream's last number and commits the next. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -72,6 +90,7 @@ export class DeviceAgent {
       const mine = readings.filter((r) => streamOf(r.kind) === stream);
       if (mine.length > 0) out.push(...this.store.appendReadings(orderId, stream, mine));
     }
+    this.counters.readings += out.length;
     return out.sort((a, b) => (a.index < b.index ? -1 : 1));
   }
 
@@ -128,6 +147,7 @@ export class DeviceAgent {
     const signed = await signReport(key, this.#options.domain, report);
     // Nothing was sent yet: should this commit fail (or the process die before it), the number is still free.
     this.store.commitReport(stream, signed, readings);
+    this.counters.signed += 1;
     this.#log(
       `order ${orderId}: signed ${stream === Stream.Device ? "device" : "inspection"} report ${report.sequence} ` +
         `over ${readings.length} readings (${report.machineSeconds} s, ${report.units} parts, ${report.inspections} inspections)`,
@@ -164,14 +184,17 @@ export class DeviceAgent {
           body: JSON.stringify({ reports: batch.map((r) => reportToJson(r.signed)) }),
         });
       } catch (error) {
+        this.counters.sendFailures += 1;
         this.#log(`cannot reach the gateway at ${url} (${(error as Error).message}); will send again later`);
         return result;
       }
       const body = (await response.json().catch(() => ({}))) as {
-        results?: { status: number; error?: string }[];
+        results?: { status: number; reason?: string; error?: string }[];
         error?: string;
       };
+      this.counters.sent += batch.length;
       if (!Array.isArray(body.results) || body.results.length !== batch.length) {
+        this.counters.sendFailures += 1;
         this.#log(`the gateway answered ${response.status} ${body.error ?? ""}; will send again later`);
         return result;
       }
@@ -181,8 +204,14 @@ export class DeviceAgent {
         if (answer.status < 300) {
           this.store.acknowledge(orderId, stream, sequence);
           result.acknowledged += 1;
+          this.counters.acknowledged += 1;
         } else if (answer.status < 500) {
           result.refused.push({ orderId, stream, sequence, status: answer.status, error: answer.error ?? "" });
+          const reason = answer.reason ?? String(answer.status);
+          this.counters.refused[reason] = (this.counters.refused[reason] ?? 0) + 1;
+          // Refused for good, kept with the gateway's words; a gap only means an earlier report is missing there.
+          if (reason !== "SequenceGap")
+            this.store.refuse(orderId, stream, sequence, `${answer.status} ${answer.error ?? reason}`);
           this.#log(`the gateway refused report ${sequence} of order ${orderId}: ${answer.error ?? answer.status}`);
         }
       });

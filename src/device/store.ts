@@ -33,6 +33,8 @@ export interface StoredReport {
   stream: Stream;
   signed: SignedReport;
   acknowledged: boolean;
+  /** Why the gateway refused it for good (then it is not sent again). */
+  refusal?: string;
 }
 
 const SCHEMA = `
@@ -44,7 +46,7 @@ CREATE TABLE IF NOT EXISTS readings (
 CREATE INDEX IF NOT EXISTS readings_open ON readings (order_id, stream, sequence);
 CREATE TABLE IF NOT EXISTS reports (
   order_id TEXT NOT NULL, stream INTEGER NOT NULL, sequence INTEGER NOT NULL, period_end INTEGER NOT NULL,
-  body TEXT NOT NULL, acknowledged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (order_id, stream, sequence));
+  body TEXT NOT NULL, acknowledged INTEGER NOT NULL DEFAULT 0, refusal TEXT, PRIMARY KEY (order_id, stream, sequence));
 `;
 
 type Row = Record<string, unknown>;
@@ -200,11 +202,11 @@ export class DeviceStore {
     return row === undefined ? undefined : this.#reportOf(row);
   }
 
-  /** Reports the gateway has not acknowledged yet, oldest first per stream. */
+  /** Reports the gateway has neither acknowledged nor refused for good, oldest first per stream. */
   unacknowledged(): StoredReport[] {
     return (
       this.#db
-        .prepare("SELECT * FROM reports WHERE acknowledged = 0 ORDER BY order_id, stream, sequence")
+        .prepare("SELECT * FROM reports WHERE acknowledged = 0 AND refusal IS NULL ORDER BY order_id, stream, sequence")
         .all() as Row[]
     ).map((row) => this.#reportOf(row));
   }
@@ -223,11 +225,19 @@ export class DeviceStore {
       .run(orderId.toString(), stream, sequence);
   }
 
+  /** Keeps the gateway's final refusal of a report; it is not sent again. */
+  refuse(orderId: bigint, stream: Stream, sequence: number, refusal: string): void {
+    this.#db
+      .prepare("UPDATE reports SET refusal = ? WHERE order_id = ? AND stream = ? AND sequence = ?")
+      .run(refusal, orderId.toString(), stream, sequence);
+  }
+
   #reportOf(row: Row): StoredReport {
     return {
       stream: Number(row.stream) as Stream,
       signed: reportFromJson(JSON.parse(row.body as string)),
       acknowledged: Number(row.acknowledged) === 1,
+      ...(row.refusal === null || row.refusal === undefined ? {} : { refusal: row.refusal as string }),
     };
   }
 

@@ -89,7 +89,14 @@ export class Submitter {
       const perReport = this.#gasPerReport + 160 * CALLDATA_GAS;
       const fit = Math.max(1, Math.min(this.#options.maxBatch ?? 1000, Math.floor((budget - BASE_GAS) / perReport)));
       // The meter refuses a period that ends after the block's time: such reports wait for a later block.
-      const waiting = store.waiting(fit * 2).filter((r) => r.periodEnd <= Number(latest.timestamp) + 1);
+      // A stream's later reports wait with it, or the meter would see a gap.
+      const held = new Set<string>();
+      const waiting = store.waiting(fit * 2).filter((r) => {
+        const stream = `${r.orderId}:${r.kind}`;
+        if (!held.has(stream) && r.periodEnd <= Number(latest.timestamp) + 1) return true;
+        held.add(stream);
+        return false;
+      });
       if (waiting.length === 0) return sent;
       const batch = waiting.slice(0, fit);
       await this.#send(batch, budget);

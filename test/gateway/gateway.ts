@@ -8,6 +8,7 @@ POST /reports
 │   malformed field (400), bad signature (400), unknown key (403), unknown order (404), another machine's key
 │   (403), period ends before it starts / in the future / device signs inspections / too many seconds (422),
 │   another report under a stored number (409 SequenceTaken), a number skipped (409 SequenceGap), closed order (409)
+├── when the gateway refuses a report for good ──────────── the agent keeps the refusal and does not send it again
 └── GET /status ─────────────────────────────────────────── received, stored, refused by reason, submitted,
     confirmed, rejected by reason
 submitter
@@ -272,6 +273,19 @@ describe("gateway", function () {
         SequenceGap: 1,
         UnknownSigner: 1,
       });
+    });
+
+    it("the agent keeps a refusal for good and stops sending that report; counters in both", async function () {
+      await work(1200);
+      await f.meter.connect(f.provider).closeOrder(f.orderId);
+      const sent = await agent.send(served.url);
+      expect(sent.acknowledged).to.equal(0);
+      expect(sent.refused.map((r) => r.status)).to.deep.equal(sent.refused.map(() => 409));
+      expect(agent.store.unacknowledged()).to.deep.equal([]);
+      expect(agent.store.reports(f.orderId).every((r) => r.refusal?.includes("closed") === true)).to.equal(true);
+      expect((await agent.send(served.url)).refused).to.deep.equal([]);
+      expect(agent.counters).to.deep.include({ signed: sent.refused.length, acknowledged: 0 });
+      expect(agent.counters.refused).to.deep.equal({ OrderNotOpen: sent.refused.length });
     });
   });
 
