@@ -255,13 +255,17 @@ function generator(seed: number): () => number {
 }
 
 /**
- * Simulates a machine at a realistic rate: each part takes its cycle of spindle time (±10 %) and some
- * handling; one reading of spindle seconds and one of the part per part, and an inspection every so many
- * parts. Deterministic for a seed; time is whatever clock the caller advances.
+ * Simulates a machine at a realistic rate: each part takes some handling, then its cycle of spindle time
+ * (±10 %); spindle seconds are read as they accrue (at each part's end, and for the part in progress at
+ * every `run`), so a period never holds more spindle time than it lasted; one reading per part, and an
+ * inspection every so many parts. Deterministic for a seed; time is whatever clock the caller advances.
  */
 export class MachineSimulator {
   readonly #random: () => number;
   #clock: number;
+  /** Spindle time is read up to here. */
+  #accrued: number;
+  #current: { spinFrom: number; done: number } | undefined;
   #parts = 0;
 
   constructor(
@@ -271,23 +275,39 @@ export class MachineSimulator {
   ) {
     this.#random = generator(seed);
     this.#clock = start;
+    this.#accrued = start;
   }
 
   get parts(): number {
     return this.#parts;
   }
 
-  /** The readings of parts finished by `until` (Unix seconds). */
+  /** The readings from the last run up to `until` (Unix seconds). */
   run(until: number): Omit<Reading, "index">[] {
     const p = this.profile;
     const out: Omit<Reading, "index">[] = [];
     for (;;) {
-      const cycle = Math.max(1, Math.round(p.cycleSeconds * (0.9 + 0.2 * this.#random())));
-      const done = this.#clock + p.handlingSeconds + cycle;
-      if (done > until) break;
+      if (this.#current === undefined) {
+        const cycle = Math.max(1, Math.round(p.cycleSeconds * (0.9 + 0.2 * this.#random())));
+        const spinFrom = this.#clock + p.handlingSeconds;
+        this.#current = { spinFrom, done: spinFrom + cycle };
+      }
+      const { spinFrom, done } = this.#current;
+      const from = Math.max(spinFrom, this.#accrued);
+      if (done > until) {
+        if (until > from) {
+          out.push({ at: until, kind: ReadingKind.SpindleSeconds, amount: BigInt(until - from), licenseId: 0 });
+          this.#accrued = until;
+        }
+        return out;
+      }
+      if (done > from) {
+        out.push({ at: done, kind: ReadingKind.SpindleSeconds, amount: BigInt(done - from), licenseId: 0 });
+      }
+      this.#accrued = done;
       this.#clock = done;
+      this.#current = undefined;
       this.#parts += 1;
-      out.push({ at: done, kind: ReadingKind.SpindleSeconds, amount: BigInt(cycle), licenseId: 0 });
       const licensed = p.licensedShare > 0 && this.#random() < p.licensedShare;
       out.push({
         at: done,
@@ -299,6 +319,5 @@ export class MachineSimulator {
         out.push({ at: done, kind: ReadingKind.Inspection, amount: 1n, licenseId: 0 });
       }
     }
-    return out;
   }
 }

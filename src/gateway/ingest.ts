@@ -41,6 +41,8 @@ export interface IngestOptions {
   now?: () => number;
   /** How far a period may end in the future of `now` (clock skew between device and gateway), default 60 s. */
   maxFutureSeconds?: number;
+  /** How long a report whose predecessor is not stored yet waits for it before it is refused (default 2 s). */
+  gapWaitMs?: number;
 }
 
 export interface IngestCounters {
@@ -65,6 +67,8 @@ export class Ingest {
   readonly #verifier: ReportVerifier;
   /** Highest sequence admitted per stream (stored or waiting for the next commit). */
   readonly #heads = new Map<string, number>();
+  /** Reports whose predecessor in the stream is still being checked, by stream and sequence. */
+  readonly #parked = new Map<string, Map<number, () => void>>();
   /** Admitted and not yet committed, by stream and sequence. */
   readonly #queued = new Map<string, Queued>();
   #flushing = false;
@@ -263,13 +267,34 @@ export class Ingest {
       );
     }
     if (report.sequence !== head + 1) {
-      throw new ReportRefused(
+      const gap = new ReportRefused(
         409,
         "SequenceGap",
         `${name}: the next number of this stream is ${head + 1}; send the reports in order.`,
       );
+      // Reports checked side by side may reach this point out of order: wait a moment for the ones before.
+      const parked = this.#parked.get(stream) ?? new Map<number, () => void>();
+      if (report.sequence < head + 1 || parked.has(report.sequence)) throw gap;
+      this.#parked.set(stream, parked);
+      return new Promise<Accepted>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          parked.delete(report.sequence);
+          reject(gap);
+        }, this.#options.gapWaitMs ?? 2000);
+        parked.set(report.sequence, () => {
+          clearTimeout(timer);
+          parked.delete(report.sequence);
+          try {
+            resolve(this.#admit(signed, kind, stream, chainLast, digest, signer, what));
+          } catch (error) {
+            reject(error);
+          }
+        });
+      });
     }
     this.#heads.set(stream, report.sequence);
+    // The next report of the stream may be waiting for this one.
+    const next = this.#parked.get(stream)?.get(report.sequence + 1);
     let resolve!: () => void;
     let reject!: (error: unknown) => void;
     const done = new Promise<void>((res, rej) => {
@@ -287,6 +312,7 @@ export class Ingest {
     };
     this.#queued.set(slot, { row, done, resolve, reject });
     this.#scheduleFlush();
+    next?.();
     return done.then(() => ({ status: 201, outcome: "stored", digest }));
   }
 

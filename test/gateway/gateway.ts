@@ -8,6 +8,7 @@ POST /reports
 │   malformed field (400), bad signature (400), unknown key (403), unknown order (404), another machine's key
 │   (403), period ends before it starts / in the future / device signs inspections / too many seconds (422),
 │   another report under a stored number (409 SequenceTaken), a number skipped (409 SequenceGap), closed order (409)
+├── when reports of a stream arrive out of order together ─ each waits for its predecessor (briefly), all are stored
 ├── when the gateway refuses a report for good ──────────── the agent keeps the refusal and does not send it again
 └── GET /status ─────────────────────────────────────────── received, stored, refused by reason, submitted,
     confirmed, rejected by reason
@@ -130,6 +131,7 @@ describe("gateway", function () {
       chain: chainView,
       domain: f.domain,
       now: () => Math.floor(Date.now() / 1000) + 86400 * 365,
+      gapWaitMs: 200,
     });
     served = await serveGateway({ ingest, store });
   }
@@ -273,6 +275,15 @@ describe("gateway", function () {
         SequenceGap: 1,
         UnknownSigner: 1,
       });
+    });
+
+    it("stores reports of a stream that arrive out of order together, each once its predecessor is stored", async function () {
+      await work(600);
+      await work(600);
+      const device = agent.store.reports(f.orderId).filter((r) => r.stream === Stream.Device);
+      const answer = await post({ reports: [device[1]!.signed, device[0]!.signed].map(reportToJson) });
+      expect((answer.body.results as { status: number }[]).map((r) => r.status)).to.deep.equal([201, 201]);
+      expect(store.all().map((r) => r.sequence)).to.deep.equal([1, 2]);
     });
 
     it("the agent keeps a refusal for good and stops sending that report; counters in both", async function () {

@@ -45,6 +45,8 @@ export interface RpcOrder {
   device: PrivateKeyAccount;
   inspector: PrivateKeyAccount;
   orderId: bigint;
+  /** Every order opened (`orderId` is the first). */
+  orderIds: bigint[];
   openedAt: number;
 }
 
@@ -77,7 +79,8 @@ async function deploy(
   return getAddress(receipt.contractAddress);
 }
 
-export async function rpcOrder(url: string, seed: number): Promise<RpcOrder> {
+/** Deploys and opens `orders` orders on the laser, sharing the consumer's budget. */
+export async function rpcOrder(url: string, seed: number, orders = 1): Promise<RpcOrder> {
   const chain = await rpcChain(url, { pollingMs: 50 });
   const test = createTestClient({ mode: "anvil", transport: http(url) });
   const keyOf = (label: string) => keccak256(stringToHex(`gateway kill test, seed ${seed}: ${label}`));
@@ -147,13 +150,17 @@ export async function rpcOrder(url: string, seed: number): Promise<RpcOrder> {
   await market.addKey(provider, machineId, inspector.address, KeyKind.Inspector);
   const meter = new UsageMeterClient(chain, { token, usageMeter, readingVerifier: usageMeter });
   const openedAt = Number((await chain.publicClient.getBlock()).timestamp);
-  const { orderId } = await meter.openOrder(consumer, {
-    machineId,
-    tariffVersion: 1,
-    budget: BUDGET,
-    expiresAt: openedAt + 30 * 86400,
-    disputeWindow: 3600,
-  });
+  const orderIds: bigint[] = [];
+  for (let i = 0; i < orders; i++) {
+    const { orderId } = await meter.openOrder(consumer, {
+      machineId,
+      tariffVersion: 1,
+      budget: BUDGET / BigInt(orders),
+      expiresAt: openedAt + 30 * 86400,
+      disputeWindow: 3600,
+    });
+    orderIds.push(orderId);
+  }
   return {
     chain,
     test,
@@ -163,7 +170,8 @@ export async function rpcOrder(url: string, seed: number): Promise<RpcOrder> {
     relayerKey: keyOf("relayer"),
     device,
     inspector,
-    orderId,
+    orderId: orderIds[0]!,
+    orderIds,
     openedAt,
   };
 }
