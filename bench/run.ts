@@ -16,6 +16,8 @@ import hre, { network } from "hardhat";
 
 import { renderTable } from "../src/format/table.js";
 import { measureChannelsGas } from "./channels-gas.js";
+import { measureGatewayEndToEnd } from "./gateway-e2e.js";
+import { measureGatewayIngest } from "./gateway-ingest.js";
 import { measureMeterGas } from "./meter-gas.js";
 import { measurePaymentLatency } from "./payment-latency.js";
 import { measureRegistryGas } from "./registry-gas.js";
@@ -37,8 +39,10 @@ Object.assign(gas, meter.gas);
 Object.assign(gas, await measureChannelsGas(connection));
 const scaling = { ...meter.scaling };
 // Rates and latencies last, with no transactions running beside them.
-const throughput: Record<string, number> = { ...measureVoucherThroughput() };
+const throughput: Record<string, number> = { ...measureVoucherThroughput(), ...(await measureGatewayIngest()) };
 const latencyMs: Record<string, number> = { ...(await measurePaymentLatency()) };
+// Device to confirmed charge on anvil (a block a second), after the rates: it starts its own node.
+Object.assign(throughput, await measureGatewayEndToEnd());
 
 const results = {
   meta: {

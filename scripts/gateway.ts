@@ -1,0 +1,85 @@
+/**
+ * The gateway as a long-running process: accepts device-signed usage reports over HTTP on loopback, checks
+ * and stores them durably before it answers, and submits them to the UsageMeter in batches, following each
+ * transaction to the confirmation depth. Restarted (also after a SIGKILL), it resumes from its SQLite store
+ * and sends again whatever was sent but not final: the meter skips what it recorded before.
+ *
+ *   GATEWAY_RELAYER_KEY=0x... npx tsx scripts/gateway.ts --rpc-url http://127.0.0.1:8545 \
+ *     --meter 0x... --registry 0x... --store gateway.sqlite --port 8700 --depth 2
+ *
+ * stdout: one JSON line per event: "ready" (its URL, what the store holds), "sent" and "final" (a batch's
+ * transaction and its report count), "requeued" (a transaction left the chain), "log" (progress in words).
+ * Errors go to stderr; bad input exits with status 2.
+ */
+import { ContractChainView } from "../src/gateway/chain.js";
+import { Ingest } from "../src/gateway/ingest.js";
+import { gatewayStatus, serveGateway } from "../src/gateway/server.js";
+import { GatewayStore } from "../src/gateway/store.js";
+import { Submitter } from "../src/gateway/submitter.js";
+import { emit, Flags, privateKeyFromEnv, readFlags, runScript } from "./lib/cli.js";
+import { rpcChain } from "./lib/rpc.js";
+
+const USAGE = `Usage: GATEWAY_RELAYER_KEY=0x... npx tsx scripts/gateway.ts [flags]
+
+  --rpc-url URL            JSON-RPC node (default: $GATEWAY_RPC_URL, else http://127.0.0.1:8545)
+  --meter ADDRESS          the UsageMeter
+  --registry ADDRESS       the MachineRegistry (device and inspector keys)
+  --store PATH             the gateway's SQLite file (created if missing)
+  --port N                 port on 127.0.0.1 to listen on (default 8700; 0: any free one)
+  --depth N                blocks deep a transaction must be before its outcomes count (default 1)
+  --interval-ms MS         milliseconds between submission rounds (default 1000)
+  --synchronous MODE       NORMAL (survives a killed process, default) or FULL (also a power cut)
+
+  GATEWAY_RELAYER_KEY      the private key of the account that pays for the batches' gas`;
+
+runScript("gateway", USAGE, async () => {
+  const flags = new Flags(
+    readFlags({
+      "rpc-url": { type: "string" },
+      meter: { type: "string" },
+      registry: { type: "string" },
+      store: { type: "string" },
+      port: { type: "string" },
+      depth: { type: "string" },
+      "interval-ms": { type: "string" },
+      synchronous: { type: "string" },
+    }),
+  );
+  const rpcUrl = flags.url("rpc-url", process.env.GATEWAY_RPC_URL || "http://127.0.0.1:8545");
+  const usageMeter = flags.address("meter");
+  const machineRegistry = flags.address("registry");
+  const storePath = flags.string("store");
+  const port = flags.int("port", 8700, 0, 65535);
+  const depth = flags.int("depth", 1, 1, 1000);
+  const intervalMs = flags.int("interval-ms", 1000, 10);
+  const synchronous = flags.oneOf("synchronous", ["NORMAL", "FULL"] as const, "NORMAL");
+  const relayerKey = privateKeyFromEnv("GATEWAY_RELAYER_KEY", "relayer");
+
+  const chain = await rpcChain(rpcUrl, { pollingMs: 100 });
+  const store = new GatewayStore({ path: storePath, synchronous });
+  const chainView = new ContractChainView({ publicClient: chain.publicClient, machineRegistry, usageMeter });
+  const ingest = new Ingest({ store, chain: chainView, domain: { chainId: chain.chainId, meter: usageMeter } });
+  const submitter = new Submitter({
+    store,
+    publicClient: chain.publicClient,
+    wallet: chain.wallet(relayerKey),
+    usageMeter,
+    depth,
+    log: (text) => emit("log", { text }),
+    event: (name, fields) => emit(name, fields),
+  });
+  const recovered = submitter.recover();
+  const served = await serveGateway({ ingest, store, submitter, port });
+  const status = gatewayStatus(ingest, store, submitter);
+  emit("ready", { url: served.url, recovered, stored: status.stored, confirmed: status.confirmed });
+  submitter.start(intervalMs);
+  const stop = async () => {
+    await submitter.stop();
+    await served.close();
+    store.close();
+    emit("stopped");
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop());
+  process.once("SIGTERM", () => void stop());
+});

@@ -1,0 +1,192 @@
+/*
+agent.tree: the device agent (src/device/agent.ts) and the report hot path (src/gateway/verify.ts).
+
+device agent
+├── when the machine runs ─────────────── readings are kept durably; a report per stream commits to its open
+│   readings with a Merkle root; counts are their totals; machine seconds fit the period; periods chain
+├── when inspections were made ────────── they go into the inspector's stream, signed with the inspector key
+├── when nothing is open ──────────────── no report is cut
+├── when asked to prove a reading ─────── the proof verifies against the report's root; a forged reading fails;
+│   a reading in no report yet, or unknown, is refused by name
+├── when the agent restarts ───────────── it numbers on from its store; a sequence is never used twice
+└── when a commit finds its number taken ─ nothing is committed
+report hot path
+├── the fast digest equals viem's reportDigest (with and without licensed products)
+├── the verifier recovers the signer; the high-s twin and a malformed signature are refused
+├── the synchronous signer signs what viem's signer signs
+└── the fast packer packs what the batch encoder packs
+*/
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { expect } from "chai";
+import { getAddress, type Address } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+
+import { SignatureError } from "../../src/channels/secp256k1.js";
+import { DeviceAgent, LASER_CUTTER, MachineSimulator, Stream } from "../../src/device/agent.js";
+import { DeviceStore } from "../../src/device/store.js";
+import { ReadingKind, readingsRoot, verifyReading } from "../../src/metering/readings.js";
+import { reportDigest, reportSigner, signReport, type UsageReport } from "../../src/metering/report.js";
+import { packReport, ReportHasher, ReportSigner, ReportVerifier } from "../../src/gateway/verify.js";
+import { encodePackedReport } from "../../src/metering/batch.js";
+import { highSTwinOf } from "../helpers/permit.js";
+
+const DOMAIN = { chainId: 31337, meter: getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3") as Address };
+const T0 = 1_795_000_000;
+const ORDER = { orderId: 7n, licenseIds: [3, 9], since: T0 };
+
+describe("device agent", function () {
+  let dir: string;
+  const deviceKey = privateKeyToAccount(generatePrivateKey());
+  const inspectorKey = privateKeyToAccount(generatePrivateKey());
+
+  beforeEach(function () {
+    dir = mkdtempSync(join(tmpdir(), "device-agent-"));
+  });
+  afterEach(function () {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function agentAt(path: string): DeviceAgent {
+    const agent = new DeviceAgent({ store: new DeviceStore({ path }), domain: DOMAIN, deviceKey, inspectorKey });
+    agent.addOrder(ORDER);
+    return agent;
+  }
+
+  it("cuts one report per stream over the open readings, signed by that stream's key, periods chained", async function () {
+    const agent = agentAt(join(dir, "device.sqlite"));
+    const machine = new MachineSimulator({ ...LASER_CUTTER, licenseId: 9 }, T0, 42);
+    agent.record(ORDER.orderId, machine.run(T0 + 3600));
+    expect(machine.parts).to.be.within(55, 65);
+    const [device, inspection] = await agent.cutAll([ORDER.orderId], T0 + 3600);
+    expect(device!.report).to.include({ sequence: 1, periodStart: T0, periodEnd: T0 + 3600, inspections: 0 });
+    expect(device!.report.units).to.equal(BigInt(machine.parts));
+    expect(device!.report.machineSeconds <= 3600n).to.equal(true);
+    expect(device!.report.licensedProducts[0]).to.equal(0n);
+    expect(device!.report.licensedProducts[1]! > 0n).to.equal(true);
+    expect(await reportSigner(DOMAIN, device!)).to.equal(deviceKey.address);
+    expect(inspection!.report).to.include({ sequence: 1, machineSeconds: 0n, units: 0n });
+    expect(inspection!.report.inspections).to.equal(Math.floor(machine.parts / 10));
+    expect(inspection!.report.licensedProducts).to.deep.equal([]);
+    expect(await reportSigner(DOMAIN, inspection!)).to.equal(inspectorKey.address);
+    expect(device!.report.readingsRoot).to.equal(readingsRoot(agent.store.readingsOf(7n, Stream.Device, 1)));
+
+    expect(await agent.cutReport(ORDER.orderId, Stream.Device, T0 + 3600)).to.equal(undefined);
+    agent.record(ORDER.orderId, machine.run(T0 + 7200));
+    const second = await agent.cutReport(ORDER.orderId, Stream.Device, T0 + 7200);
+    expect(second!.report).to.include({ sequence: 2, periodStart: T0 + 3600, periodEnd: T0 + 7200 });
+    expect(agent.store.unacknowledged()).to.have.length(3);
+  });
+
+  it("proves any single reading against its report's root, and names what it cannot prove", async function () {
+    const agent = agentAt(join(dir, "device.sqlite"));
+    const machine = new MachineSimulator({ ...LASER_CUTTER, licenseId: 3 }, T0, 7);
+    const readings = agent.record(ORDER.orderId, machine.run(T0 + 1800));
+    await agent.cutAll([ORDER.orderId], T0 + 1800);
+    for (const reading of readings) {
+      const { signed, proof, reading: kept } = agent.prove(ORDER.orderId, reading.index);
+      expect(kept).to.deep.equal(reading);
+      expect(verifyReading(signed.report.readingsRoot, reading, proof)).to.equal(true);
+      expect(verifyReading(signed.report.readingsRoot, { ...reading, amount: reading.amount + 1n }, proof)).to.equal(
+        false,
+      );
+      const stream = reading.kind === ReadingKind.Inspection ? Stream.Inspector : Stream.Device;
+      expect(await reportSigner(DOMAIN, signed)).to.equal(
+        stream === Stream.Device ? deviceKey.address : inspectorKey.address,
+      );
+    }
+    const [late] = agent.record(ORDER.orderId, [{ at: T0 + 1900, kind: ReadingKind.Units, amount: 1n, licenseId: 0 }]);
+    expect(() => agent.prove(ORDER.orderId, late!.index)).to.throw("in no report yet");
+    expect(() => agent.prove(ORDER.orderId, 10_000n)).to.throw("no reading with index 10000");
+  });
+
+  it("numbers on from its store after a restart and never uses a number for other content", async function () {
+    const path = join(dir, "device.sqlite");
+    let agent = agentAt(path);
+    const machine = new MachineSimulator({ ...LASER_CUTTER, licensedShare: 0, inspectEvery: 0 }, T0, 3);
+    agent.record(ORDER.orderId, machine.run(T0 + 600));
+    const first = await agent.cutReport(ORDER.orderId, Stream.Device, T0 + 600);
+    agent.record(ORDER.orderId, machine.run(T0 + 1200));
+    agent.store.close();
+
+    agent = agentAt(path);
+    // The readings recorded before the restart are still open and go into report 2.
+    const second = await agent.cutReport(ORDER.orderId, Stream.Device, T0 + 1200);
+    expect(second!.report.sequence).to.equal(2);
+    expect(second!.report.periodStart).to.equal(T0 + 600);
+    expect(second!.report.units).to.equal(BigInt(machine.parts) - first!.report.units);
+    expect(agent.store.report(7n, Stream.Device, 1)!.signed).to.deep.equal(first);
+    // Committing another report under a number already used is refused, and changes nothing.
+    const other = await signReport(deviceKey, DOMAIN, { ...first!.report, units: 99n });
+    expect(() => agent.store.commitReport(Stream.Device, other, [])).to.throw("not the next one");
+    expect(agent.store.report(7n, Stream.Device, 1)!.signed).to.deep.equal(first);
+    agent.store.close();
+  });
+
+  it("refuses inspections without an inspector key, and readings of an unknown order", async function () {
+    const agent = new DeviceAgent({ store: new DeviceStore({ path: ":memory:" }), domain: DOMAIN, deviceKey });
+    agent.addOrder(ORDER);
+    agent.record(7n, [{ at: T0 + 1, kind: ReadingKind.Inspection, amount: 1n, licenseId: 0 }]);
+    let error: unknown;
+    await agent.cutReport(7n, Stream.Inspector, T0 + 10).catch((e: unknown) => (error = e));
+    expect(String(error)).to.contain("no inspector key");
+    expect(() => agent.record(8n, [{ at: T0, kind: ReadingKind.Units, amount: 1n, licenseId: 0 }])).to.throw(
+      "not known to this device",
+    );
+  });
+});
+
+describe("report hot path (native keccak and libsecp256k1)", function () {
+  const key = generatePrivateKey();
+  const account = privateKeyToAccount(key);
+  const report = (fields: Partial<UsageReport> = {}): UsageReport => ({
+    orderId: 42n,
+    sequence: 3,
+    periodStart: T0,
+    periodEnd: T0 + 100,
+    machineSeconds: 80n,
+    units: 2n,
+    inspections: 0,
+    licensedProducts: [1n, 0n],
+    readingsRoot: `0x${"ab".repeat(32)}`,
+    ...fields,
+  });
+
+  it("computes viem's reportDigest", function () {
+    const hasher = new ReportHasher(DOMAIN);
+    for (const r of [
+      report(),
+      report({ licensedProducts: [] }),
+      report({ orderId: 2n ** 64n - 1n, units: 2n ** 64n - 1n }),
+    ]) {
+      expect(hasher.hex(r)).to.equal(reportDigest(DOMAIN, r));
+    }
+  });
+
+  it("recovers the signer, refuses the high-s twin and malformed signatures; signs as viem does", async function () {
+    const verifier = new ReportVerifier(DOMAIN);
+    const signed = await signReport(account, DOMAIN, report());
+    expect(verifier.verify(signed)).to.deep.equal({
+      digest: reportDigest(DOMAIN, signed.report),
+      signer: account.address.toLowerCase(),
+    });
+    expect(() => verifier.verify({ ...signed, signature: highSTwinOf(signed.signature) as `0x${string}` })).to.throw(
+      SignatureError,
+    );
+    expect(() => verifier.verify({ ...signed, signature: "0x1234" })).to.throw(SignatureError);
+    expect(new ReportSigner(DOMAIN, key).sign(report())).to.deep.equal(signed);
+  });
+
+  it("packs a report as the batch encoder does", async function () {
+    for (const r of [
+      report(),
+      report({ licensedProducts: [] }),
+      report({ orderId: 2n ** 64n - 1n, periodEnd: 2 ** 40 - 1 }),
+    ]) {
+      const signed = await signReport(account, DOMAIN, r);
+      expect(packReport(signed)).to.equal(encodePackedReport(signed));
+    }
+  });
+});
