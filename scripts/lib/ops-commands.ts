@@ -14,7 +14,9 @@ import { PayeeStore } from "../../src/channels/store.js";
 import { loadInvoice, renderInvoiceJson, renderInvoiceTable } from "../../src/metering/invoice.js";
 import { parseRole } from "../../src/sdk/membership.js";
 import { parseEuro } from "../../src/sdk/money.js";
+import { memberBalances, renderBalances } from "../../src/sdk/reconciliation.js";
 import { referenceHash } from "../../src/sdk/references.js";
+import { SettlementLayer } from "../../src/sdk/settlement.js";
 import { TransactionRefusedError, type Wallet } from "../../src/sdk/transact.js";
 import { OpsInputError, type Ops } from "../../src/ops/context.js";
 import { runInvoices, renderInvoiceRun } from "../../src/ops/invoices.js";
@@ -47,7 +49,7 @@ export const COMMON_FLAGS: Record<string, string> = {
   addresses: "the deployment's addresses file (default $OPS_ADDRESSES)",
   help: "this help",
 };
-const BOOLEAN_FLAGS = new Set(["json", "help", "dry-run"]);
+const BOOLEAN_FLAGS = new Set(["json", "help", "dry-run", "all"]);
 
 const DURATION = /^(\d+)(s|m|h|d)?$/;
 const SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
@@ -258,8 +260,16 @@ const COMMANDS: Record<string, Command> = {
   },
   balances: {
     summary: "a member's balances and obligations",
-    flags: { member: "the member id", account: "or one of its accounts" },
+    flags: {
+      member: "the member id",
+      account: "or one of its accounts",
+      all: "or every member's accounts and balances",
+    },
     async run(flags, env) {
+      if (flags.values.all === true) {
+        const lines = await memberBalances(new SettlementLayer(env.ops.chain, env.ops.addresses));
+        return { text: renderBalances(lines), json: lines };
+      }
       const account = flags.optional("account") === undefined ? undefined : flags.address("account");
       const result = await memberPosition(env.ops, { memberId: optionalId(flags, "member"), account });
       return { text: renderPosition(result), json: result };

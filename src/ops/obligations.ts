@@ -162,7 +162,9 @@ async function memberIdOf(ops: Ops, member: { memberId?: bigint; account?: Addre
     if (memberId === 0n) throw new OpsInputError(`Account ${member.account} belongs to no member; check --account.`);
     return memberId;
   }
-  throw new OpsInputError("Say whose balances to show: --member ID or --account 0x… (or --all).");
+  throw new OpsInputError(
+    "Say whose balances to show: --member ID or --account 0x…, or --all for every member's accounts.",
+  );
 }
 
 /** One member's money and obligations now. */

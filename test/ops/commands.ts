@@ -341,6 +341,15 @@ describe("ops commands", function () {
       expect(table.stdout).to.include("Money and obligations").and.include("Open channels paying it: 1");
     });
 
+    it("lists every member's accounts with --all", async function () {
+      const lines = jsonOf<{ memberId: string; account: string; balance: string }[]>(
+        await ops(f, f.operator, "balances", "--json", "--all"),
+      );
+      expect(lines.map((l) => l.memberId)).to.deep.equal(["1", "2", "3", "3", "4", "5"]);
+      expect(lines.find((l) => l.account === f.payer.address)?.balance).to.equal(parseEuro("500").toString());
+      expect((await ops(f, f.operator, "balances", "--all")).stdout).to.include("Balances");
+    });
+
     it("asks whose balances when neither --member nor --account is given", async function () {
       const out = await ops(f, f.operator, "balances");
       expect(out.exitCode).to.equal(2);
