@@ -293,6 +293,7 @@ const COMMANDS: Record<string, Command> = {
       "min-claim": "claim a channel only if it adds at least this many EUR (default 0)",
       margin: "claim anything new this close to a channel's deadline (default 1h)",
       "dry-run": "plan and simulate, send nothing",
+      batch: "most channels per claimMany and orders per settleAndWithdraw (default 100)",
     },
     async run(flags, env) {
       const path = flags.optional("store");
@@ -303,6 +304,7 @@ const COMMANDS: Record<string, Command> = {
           minClaim: euroOr(flags, "min-claim", "0"),
           margin: duration(flags, "margin", "1h"),
           dryRun: flags.values["dry-run"] === true,
+          batchSize: flags.int("batch", 100, 1, 10_000),
         });
         return { text: renderPayout(result), json: result };
       } finally {

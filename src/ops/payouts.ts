@@ -3,13 +3,14 @@
  * and withdraw every matured meter charge in one settleAndWithdraw: at most two transactions. Idempotent:
  * what was claimed or settled is read back from the chain, so a second run finds nothing and sends nothing.
  * A dry run plans the same and simulates both transactions against the latest block for their amounts.
+ * More channels or orders than `batchSize` go out in several transactions of that size.
  */
-import { parseEventLogs, type Address, type Hex } from "viem";
+import { isAddressEqual, parseEventLogs, type Address, type Hex } from "viem";
 
 import type { PayeeStore } from "../channels/store.js";
 import { compact } from "../channels/voucher.js";
 import { renderTable, short } from "../format/table.js";
-import { paymentChannelsAbi, usageMeterAbi } from "../generated/abis.js";
+import { paymentChannelsAbi, settlementTokenAbi, usageMeterAbi } from "../generated/abis.js";
 import { formatEuro } from "../sdk/money.js";
 import { explain, transact, type Wallet } from "../sdk/transact.js";
 import { chainTime, clients, OpsInputError, type Ops } from "./context.js";
@@ -23,6 +24,8 @@ export interface PayoutOptions {
   /** Claim whatever is new, however little, on channels closing or this close (seconds) to their deadline. */
   margin?: number;
   dryRun?: boolean;
+  /** Most channels per claimMany and orders per settleAndWithdraw (default 100), to stay within a block's gas. */
+  batchSize?: number;
 }
 
 export type ClaimReason = "worthwhile" | "closing" | "deadline near";
@@ -96,6 +99,11 @@ export async function runPayout(ops: Ops, payee: Wallet, options: PayoutOptions 
       skipped.push({ channelId: known.channelId, adds: 0n, reason: "closed" });
       continue;
     }
+    if (newest !== undefined && newest.amount > state.deposit) {
+      // The contract would refuse it, and with it the whole claimMany; the payee agent never accepts one.
+      skipped.push({ channelId: known.channelId, adds, reason: "voucher exceeds the deposit" });
+      continue;
+    }
     if (newest === undefined || adds <= 0n) {
       skipped.push({ channelId: known.channelId, adds: 0n, reason: "nothing new to claim" });
       continue;
@@ -133,18 +141,20 @@ export async function runPayout(ops: Ops, payee: Wallet, options: PayoutOptions 
   }
   const creditedBefore = await meter.payableTo(memberId);
 
-  const claimCall = {
-    address: ops.addresses.paymentChannels,
-    abi: paymentChannelsAbi,
-    functionName: "claimMany",
-    args: [claims.map((c) => ({ nonce: c.nonce, amount: c.amount, usage: c.usage, ...compact(c.signature) }))],
-  } as const;
-  const withdrawCall = {
-    address: ops.addresses.usageMeter,
-    abi: usageMeterAbi,
-    functionName: "settleAndWithdraw",
-    args: [orders.map((o) => o.orderId)],
-  } as const;
+  const claimCall = (batch: readonly PlannedClaim[]) =>
+    ({
+      address: ops.addresses.paymentChannels,
+      abi: paymentChannelsAbi,
+      functionName: "claimMany",
+      args: [batch.map((c) => ({ nonce: c.nonce, amount: c.amount, usage: c.usage, ...compact(c.signature) }))],
+    }) as const;
+  const withdrawCall = (batch: readonly MaturedOrder[]) =>
+    ({
+      address: ops.addresses.usageMeter,
+      abi: usageMeterAbi,
+      functionName: "settleAndWithdraw",
+      args: [batch.map((o) => o.orderId)],
+    }) as const;
   const withdraw = orders.length > 0 || creditedBefore > 0n;
   const result: PayoutResult = {
     payee: account,
@@ -160,8 +170,12 @@ export async function runPayout(ops: Ops, payee: Wallet, options: PayoutOptions 
     nothingToDo: claims.length === 0 && !withdraw,
   };
   if (result.nothingToDo) return result;
+  const size = options.batchSize ?? 100;
+  const claimBatches = chunks(claims, size);
+  const orderBatches = withdraw ? (orders.length === 0 ? [[]] : chunks(orders, size)) : [];
 
   if (result.dryRun) {
+    // One simulation each over everything: the amounts are what the batches pay together.
     const simulate = async <T>(call: string, run: () => Promise<{ result: T }>): Promise<T> => {
       try {
         return (await run()).result;
@@ -172,38 +186,49 @@ export async function runPayout(ops: Ops, payee: Wallet, options: PayoutOptions 
     const client = ops.chain.publicClient;
     if (claims.length > 0) {
       result.claimed = await simulate("claimMany", () =>
-        client.simulateContract({ ...claimCall, account: payee.account }),
+        client.simulateContract({ ...claimCall(claims), account: payee.account }),
       );
-      result.transactions.push({ call: "claimMany", hash: null, gasUsed: null });
     }
     if (withdraw) {
       result.withdrawn = await simulate("settleAndWithdraw", () =>
-        client.simulateContract({ ...withdrawCall, account: payee.account }),
+        client.simulateContract({ ...withdrawCall(orders), account: payee.account }),
       );
-      result.transactions.push({ call: "settleAndWithdraw", hash: null, gasUsed: null });
     }
+    for (const _ of claimBatches) result.transactions.push({ call: "claimMany", hash: null, gasUsed: null });
+    for (const _ of orderBatches) result.transactions.push({ call: "settleAndWithdraw", hash: null, gasUsed: null });
     return result;
   }
 
-  if (claims.length > 0) {
-    const receipt = await transact(ops.chain, payee, claimCall);
-    for (const event of parseEventLogs({ abi: paymentChannelsAbi, logs: receipt.logs, eventName: "ChannelClaimed" })) {
-      const claim = claims.find((c) => c.channelId.toLowerCase() === event.args.channelId.toLowerCase());
-      if (claim !== undefined) {
-        result.claimed += claim.adds;
-        options.store!.recordClaim(claim.channelId, event.args.claimed, receipt.transactionHash);
+  for (const batch of claimBatches) {
+    const receipt = await transact(ops.chain, payee, claimCall(batch));
+    // What was paid is the token transfer to the payee: a claim the agent sent meanwhile pays only the rest.
+    for (const transfer of parseEventLogs({ abi: settlementTokenAbi, logs: receipt.logs, eventName: "Transfer" })) {
+      if (
+        isAddressEqual(transfer.args.to, account) &&
+        isAddressEqual(transfer.args.from, ops.addresses.paymentChannels)
+      ) {
+        result.claimed += transfer.args.value;
       }
     }
-    for (const claim of claims) options.store!.observe(claim.channelId, await channels.state(claim.channelId));
+    for (const event of parseEventLogs({ abi: paymentChannelsAbi, logs: receipt.logs, eventName: "ChannelClaimed" })) {
+      options.store!.recordClaim(event.args.channelId, event.args.claimed, receipt.transactionHash);
+    }
+    for (const claim of batch) options.store!.observe(claim.channelId, await channels.state(claim.channelId));
     result.transactions.push({ call: "claimMany", hash: receipt.transactionHash, gasUsed: receipt.gasUsed });
   }
-  if (withdraw) {
-    const receipt = await transact(ops.chain, payee, withdrawCall);
+  for (const batch of orderBatches) {
+    const receipt = await transact(ops.chain, payee, withdrawCall(batch));
     const [paid] = parseEventLogs({ abi: usageMeterAbi, logs: receipt.logs, eventName: "PayoutWithdrawn" });
-    result.withdrawn = paid?.args.amount ?? 0n;
+    result.withdrawn += paid?.args.amount ?? 0n;
     result.transactions.push({ call: "settleAndWithdraw", hash: receipt.transactionHash, gasUsed: receipt.gasUsed });
   }
   return result;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 export function renderPayout(r: PayoutResult): string {

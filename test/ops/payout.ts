@@ -199,6 +199,48 @@ describe("ops payout", function () {
       expect(run.claims.map((c) => c.reason)).to.deep.equal(["closing"]);
     });
 
+    it("leaves a voucher above the deposit, which would fail the whole claimMany", async function () {
+      await earning();
+      await voucher("150", 2);
+      const run = await payout(`--store=${storePath}`);
+      expect(run.claims).to.deep.equal([]);
+      expect(run.skipped).to.deep.equal([
+        { channelId, adds: parseEuro("150").toString(), reason: "voucher exceeds the deposit" },
+      ]);
+      expect(run.transactions.map((t) => t.call)).to.deep.equal(["settleAndWithdraw"]);
+    });
+
+    it("splits the claims into transactions of --batch channels", async function () {
+      await earning();
+      const second = jsonOf<{ channelId: Hex; nonce: string }>(
+        await ops(f, f.payer, "open-channel", "--json", `--payee=${f.provider.address}`, "--deposit=30", "--salt=2"),
+      );
+      const first = { channelId, nonce };
+      channelId = second.channelId;
+      nonce = BigInt(second.nonce);
+      const state = await f.channels.channel(channelId);
+      const store = new PayeeStore({ path: storePath });
+      store.addChannel({
+        channelId,
+        payer: f.payer.address,
+        payee: at(f.provider),
+        nonce,
+        machineId: 1n,
+        tariffVersion: 1,
+        deposit: state.deposit,
+        deadline: Number(state.deadline),
+      });
+      store.close();
+      await voucher("3", 1);
+      const dry = await payout(`--store=${storePath}`, "--batch=1", "--dry-run");
+      expect(dry.transactions.map((t) => t.call)).to.deep.equal(["claimMany", "claimMany", "settleAndWithdraw"]);
+      const run = await payout(`--store=${storePath}`, "--batch=1");
+      expect(run.transactions.map((t) => t.call)).to.deep.equal(["claimMany", "claimMany", "settleAndWithdraw"]);
+      expect(run.claimed).to.equal(parseEuro("15").toString()).and.equal(dry.claimed);
+      expect((await f.channels.channel(first.channelId)).claimed).to.equal(parseEuro("12"));
+      expect((await f.channels.channel(channelId)).claimed).to.equal(parseEuro("3"));
+    });
+
     it("leaves channels of another payee account alone", async function () {
       await earning();
       const other = privateKeyToAccount(generatePrivateKey());
