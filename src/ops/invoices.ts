@@ -8,7 +8,7 @@ import { parseEventLogs, type Hex } from "viem";
 import { renderTable } from "../format/table.js";
 import { usageMeterAbi } from "../generated/abis.js";
 import { formatEuro } from "../sdk/money.js";
-import { transact, type Wallet } from "../sdk/transact.js";
+import { explain, transact, type Wallet } from "../sdk/transact.js";
 import { OpsInputError, type Ops } from "./context.js";
 import { ordersOf, type OrderView } from "./obligations.js";
 
@@ -70,13 +70,21 @@ export async function runInvoices(ops: Ops, caller: Wallet, options: InvoiceRunO
     transaction: null,
     nothingToDo: orders.length === 0,
   };
-  if (run.nothingToDo || run.dryRun) return run;
-  const receipt = await transact(ops.chain, caller, {
+  if (run.nothingToDo) return run;
+  const call = {
     address: ops.addresses.usageMeter,
     abi: usageMeterAbi,
     functionName: "settle",
     args: [orders.map((o) => o.orderId)],
-  });
+  } as const;
+  if (run.dryRun) {
+    // The same call against the latest block: a dry run that passes is a run that would go through.
+    await ops.chain.publicClient.simulateContract({ ...call, account: caller.account }).catch((error: unknown) => {
+      throw explain("settle", error);
+    });
+    return run;
+  }
+  const receipt = await transact(ops.chain, caller, call);
   run.transaction = receipt.transactionHash;
   for (const log of parseEventLogs({ abi: usageMeterAbi, logs: receipt.logs })) {
     if (log.eventName === "InvoiceSettled") {
