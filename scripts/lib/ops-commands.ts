@@ -49,7 +49,7 @@ export const COMMON_FLAGS: Record<string, string> = {
   addresses: "the deployment's addresses file (default $OPS_ADDRESSES)",
   help: "this help",
 };
-const BOOLEAN_FLAGS = new Set(["json", "help", "dry-run", "all"]);
+const BOOLEAN_FLAGS = new Set(["json", "help", "dry-run", "all", "platform-fees"]);
 
 const DURATION = /^(\d+)(s|m|h|d)?$/;
 const SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
@@ -293,6 +293,7 @@ const COMMANDS: Record<string, Command> = {
       "min-claim": "claim a channel only if it adds at least this many EUR (default 0)",
       margin: "claim anything new this close to a channel's deadline (default 1h)",
       "dry-run": "plan and simulate, send nothing",
+      "platform-fees": "also withdraw the platform fees collected (operators)",
       batch: "most channels per claimMany and orders per settleAndWithdraw (default 100)",
     },
     async run(flags, env) {
@@ -305,6 +306,7 @@ const COMMANDS: Record<string, Command> = {
           margin: duration(flags, "margin", "1h"),
           dryRun: flags.values["dry-run"] === true,
           batchSize: flags.int("batch", 100, 1, 10_000),
+          platformFees: flags.values["platform-fees"] === true,
         });
         return { text: renderPayout(result), json: result };
       } finally {

@@ -10,7 +10,8 @@ import { isAddressEqual, parseEventLogs, type Address, type Hex } from "viem";
 import type { PayeeStore } from "../channels/store.js";
 import { compact } from "../channels/voucher.js";
 import { renderTable, short } from "../format/table.js";
-import { paymentChannelsAbi, settlementTokenAbi, usageMeterAbi } from "../generated/abis.js";
+import { consortiumAbi, paymentChannelsAbi, settlementTokenAbi, usageMeterAbi } from "../generated/abis.js";
+import { Role } from "../sdk/membership.js";
 import { formatEuro } from "../sdk/money.js";
 import { explain, transact, type Wallet } from "../sdk/transact.js";
 import { chainTime, clients, OpsInputError, type Ops } from "./context.js";
@@ -24,6 +25,8 @@ export interface PayoutOptions {
   /** Claim whatever is new, however little, on channels closing or this close (seconds) to their deadline. */
   margin?: number;
   dryRun?: boolean;
+  /** Also withdraw the platform fees collected (the wallet must be an operator's account). */
+  platformFees?: boolean;
   /** Most channels per claimMany and orders per settleAndWithdraw (default 100), to stay within a block's gas. */
   batchSize?: number;
 }
@@ -67,7 +70,13 @@ export interface PayoutResult {
   /** Paid by the channels and withdrawn from the meter (simulated in a dry run). */
   claimed: bigint;
   withdrawn: bigint;
-  transactions: { call: "claimMany" | "settleAndWithdraw"; hash: Hex | null; gasUsed: bigint | null }[];
+  /** Platform fees withdrawn by an operator with `platformFees` (simulated in a dry run). */
+  platformFees: bigint;
+  transactions: {
+    call: "claimMany" | "settleAndWithdraw" | "withdrawPlatformFees";
+    hash: Hex | null;
+    gasUsed: bigint | null;
+  }[];
   nothingToDo: boolean;
 }
 
@@ -140,6 +149,19 @@ export async function runPayout(ops: Ops, payee: Wallet, options: PayoutOptions 
     }
   }
   const creditedBefore = await meter.payableTo(memberId);
+  let fees = 0n;
+  if (options.platformFees === true) {
+    const operator = await ops.chain.publicClient.readContract({
+      address: ops.addresses.consortium,
+      abi: consortiumAbi,
+      functionName: "hasRole",
+      args: [account, Role.Operator],
+    });
+    if (!operator) {
+      throw new OpsInputError(`${account} is not an operator's account; only operators withdraw the platform fees.`);
+    }
+    fees = await meter.platformFees();
+  }
 
   const claimCall = (batch: readonly PlannedClaim[]) =>
     ({
@@ -166,8 +188,9 @@ export async function runPayout(ops: Ops, payee: Wallet, options: PayoutOptions 
     creditedBefore,
     claimed: 0n,
     withdrawn: 0n,
+    platformFees: 0n,
     transactions: [],
-    nothingToDo: claims.length === 0 && !withdraw,
+    nothingToDo: claims.length === 0 && !withdraw && fees === 0n,
   };
   if (result.nothingToDo) return result;
   const size = options.batchSize ?? 100;
@@ -196,6 +219,10 @@ export async function runPayout(ops: Ops, payee: Wallet, options: PayoutOptions 
     }
     for (const _ of claimBatches) result.transactions.push({ call: "claimMany", hash: null, gasUsed: null });
     for (const _ of orderBatches) result.transactions.push({ call: "settleAndWithdraw", hash: null, gasUsed: null });
+    if (fees > 0n) {
+      result.platformFees = fees;
+      result.transactions.push({ call: "withdrawPlatformFees", hash: null, gasUsed: null });
+    }
     return result;
   }
 
@@ -221,6 +248,17 @@ export async function runPayout(ops: Ops, payee: Wallet, options: PayoutOptions 
     const [paid] = parseEventLogs({ abi: usageMeterAbi, logs: receipt.logs, eventName: "PayoutWithdrawn" });
     result.withdrawn += paid?.args.amount ?? 0n;
     result.transactions.push({ call: "settleAndWithdraw", hash: receipt.transactionHash, gasUsed: receipt.gasUsed });
+  }
+  if (fees > 0n) {
+    const receipt = await transact(ops.chain, payee, {
+      address: ops.addresses.usageMeter,
+      abi: usageMeterAbi,
+      functionName: "withdrawPlatformFees",
+      args: [],
+    });
+    const [paid] = parseEventLogs({ abi: usageMeterAbi, logs: receipt.logs, eventName: "PlatformFeesWithdrawn" });
+    result.platformFees = paid?.args.amount ?? 0n;
+    result.transactions.push({ call: "withdrawPlatformFees", hash: receipt.transactionHash, gasUsed: receipt.gasUsed });
   }
   return result;
 }
@@ -279,7 +317,8 @@ export function renderPayout(r: PayoutResult): string {
   );
   parts.push(
     `${r.dryRun ? "Would be paid" : "Paid"} to ${who}: ${formatEuro(r.claimed)} EUR from channels, ` +
-      `${formatEuro(r.withdrawn)} EUR from the meter.`,
+      `${formatEuro(r.withdrawn)} EUR from the meter` +
+      (r.platformFees > 0n ? `, ${formatEuro(r.platformFees)} EUR platform fees.` : "."),
   );
   return parts.join("\n\n");
 }

@@ -14,6 +14,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { ChannelsClient } from "../../src/channels/client.js";
 import { PayeeStore } from "../../src/channels/store.js";
+import { UsageMeterClient } from "../../src/metering/meter.js";
 import { signVoucher } from "../../src/channels/voucher.js";
 import { parseEuro } from "../../src/sdk/money.js";
 import { at, jsonOf, listLaser, meterUsage, ops, opsFixture, usageHash, type OpsFixture } from "../helpers/ops.js";
@@ -275,6 +276,40 @@ describe("ops payout", function () {
       const run = await payout();
       expect(run).to.include({ nothingToDo: true });
       expect(run.orders).to.deep.equal([]);
+    });
+  });
+
+  describe("with --platform-fees", function () {
+    it("lets an operator withdraw the platform fees once", async function () {
+      f = await loadFixture(fixture);
+      await new UsageMeterClient(f.chain, f.ops.addresses).setPlatformFee(f.chain.wallet(at(f.operator)), 250);
+      await listLaser(f);
+      await ops(f, f.consumer, "open-order", "--machine=1", "--budget=200", "--dispute-window=0");
+      await meterUsage(connection, f, 1n, 1, 600n, 10n);
+      const provider = await payout();
+      expect(provider.orders).to.deep.equal([{ orderId: "1", invoice: 0, charged: "0" }]);
+      expect(BigInt(provider.withdrawn)).to.be.greaterThan(0n);
+      const fees = await f.meter.platformFees();
+      expect(fees).to.be.greaterThan(0n);
+
+      const dry = jsonOf<Payout & { platformFees: string }>(
+        await ops(f, f.operator, "payout", "--json", "--platform-fees", "--dry-run"),
+      );
+      expect(dry.platformFees).to.equal(fees.toString());
+      const run = jsonOf<Payout & { platformFees: string }>(
+        await ops(f, f.operator, "payout", "--json", "--platform-fees"),
+      );
+      expect(run.transactions.map((t) => t.call)).to.deep.equal(["withdrawPlatformFees"]);
+      expect(run.platformFees).to.equal(fees.toString());
+      const again = jsonOf<Payout>(await ops(f, f.operator, "payout", "--json", "--platform-fees"));
+      expect(again.nothingToDo).to.equal(true);
+    });
+
+    it("refuses a key that is not an operator's", async function () {
+      f = await loadFixture(fixture);
+      const out = await ops(f, f.provider, "payout", "--platform-fees");
+      expect(out.exitCode).to.equal(2);
+      expect(out.stderr).to.include("only operators withdraw the platform fees");
     });
   });
 
