@@ -104,6 +104,7 @@ export async function meterUsage(
   sequence: number,
   seconds: bigint,
   units: bigint,
+  licensedProducts: readonly bigint[] = [],
 ): Promise<void> {
   const meter = new UsageMeterClient(f.chain, f.ops.addresses);
   await connection.networkHelpers.time.increase(Number(seconds) + 10);
@@ -117,7 +118,7 @@ export async function meterUsage(
     machineSeconds: seconds,
     units,
     inspections: 0,
-    licensedProducts: [],
+    licensedProducts,
     readingsRoot: readingsRoot(readings),
   });
   await meter.submitReport(f.chain.wallet(at(f.operator)), signed);

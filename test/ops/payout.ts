@@ -13,6 +13,7 @@ import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { ChannelsClient } from "../../src/channels/client.js";
+import { MarketRegistry } from "../../src/broker/market.js";
 import { PayeeStore } from "../../src/channels/store.js";
 import { UsageMeterClient } from "../../src/metering/meter.js";
 import { signVoucher } from "../../src/channels/voucher.js";
@@ -276,6 +277,40 @@ describe("ops payout", function () {
       const run = await payout();
       expect(run).to.include({ nothingToDo: true });
       expect(run.orders).to.deep.equal([]);
+    });
+  });
+
+  describe("a licensor", function () {
+    it("withdraws its royalties, credited when the provider's run settled, in one transaction", async function () {
+      f = await loadFixture(fixture);
+      const market = new MarketRegistry(f.chain, f.ops.addresses);
+      const licence = await market.registerLicense(
+        f.chain.wallet(at(f.licensor)),
+        parseEuro("0.35"),
+        usageHash("terms"),
+      );
+      const listed = await ops(
+        f,
+        f.provider,
+        "register-machine",
+        "--json",
+        "--site=DE-HH-01",
+        "--capabilities=laser-cutting",
+        "--uri=ipfs://l",
+        "--spec=s",
+        `--keys=${f.device.address}`,
+        "--price-per-unit=1",
+        `--licenses=${licence}`,
+      );
+      expect(listed.exitCode, listed.stderr).to.equal(0);
+      await ops(f, f.consumer, "open-order", "--machine=1", "--budget=100", "--dispute-window=0");
+      await meterUsage(connection, f, 1n, 1, 60n, 10n, [10n]);
+      await payout();
+      const royalties = jsonOf<Payout>(await ops(f, f.licensor, "payout", "--json"));
+      expect(royalties.orders).to.deep.equal([]);
+      expect(royalties.transactions.map((t) => t.call)).to.deep.equal(["settleAndWithdraw"]);
+      expect(royalties.withdrawn).to.equal(parseEuro("3.5").toString());
+      expect(jsonOf<Payout>(await ops(f, f.licensor, "payout", "--json")).nothingToDo).to.equal(true);
     });
   });
 
