@@ -21,7 +21,7 @@ import { TransactionRefusedError, type Wallet } from "../../src/sdk/transact.js"
 import { OpsInputError, type Ops } from "../../src/ops/context.js";
 import { runInvoices, renderInvoiceRun } from "../../src/ops/invoices.js";
 import { findMachines, foundJson, registerMachine, renderFound, renderRegistered } from "../../src/ops/machines.js";
-import { admitMember, renderAdmitted } from "../../src/ops/members.js";
+import { acceptAgreement, admitMember, renderAccepted, renderAdmitted } from "../../src/ops/members.js";
 import { memberPosition, ordersOf, renderOrders, renderPosition } from "../../src/ops/obligations.js";
 import { openChannel, openOrder, renderChannel, renderOrder } from "../../src/ops/orders.js";
 import { renderPayout, runPayout } from "../../src/ops/payouts.js";
@@ -137,6 +137,14 @@ const COMMANDS: Record<string, Command> = {
         metadataHash: reference(flags, "record"),
       });
       return { text: renderAdmitted(result), json: result };
+    },
+  },
+  "accept-agreement": {
+    summary: "accept the framework agreement in force (a newly admitted member)",
+    flags: {},
+    async run(_flags, env) {
+      const result = await acceptAgreement(env.ops, env.wallet());
+      return { text: renderAccepted(result), json: result };
     },
   },
   "register-machine": {

@@ -49,3 +49,29 @@ export function renderAdmitted(a: Admitted): string {
     "Member admitted (each of its accounts must now accept the framework agreement)",
   );
 }
+
+export interface Accepted {
+  memberId: bigint;
+  account: Address;
+  agreementVersion: number;
+  agreementHash: Hex;
+}
+
+/** A newly admitted member accepts the framework agreement in force (with one of its accounts). */
+export async function acceptAgreement(ops: Ops, member: Wallet): Promise<Accepted> {
+  const { layer } = clients(ops);
+  const account = member.account.address;
+  const { memberId } = await layer.memberOf(account);
+  if (memberId === 0n) throw new OpsInputError(`${account} is no member's account; an operator admits it first.`);
+  const current = await layer.currentAgreement();
+  const { agreementVersion } = await layer.member(memberId);
+  if (agreementVersion === current.version) {
+    throw new OpsInputError(`Member ${memberId} accepted agreement v${current.version} already; nothing to do.`);
+  }
+  await layer.acceptCurrentAgreement(member);
+  return { memberId, account, agreementVersion: current.version, agreementHash: current.hash };
+}
+
+export function renderAccepted(a: Accepted): string {
+  return `Member ${a.memberId} (${short(a.account)}) accepted framework agreement v${a.agreementVersion} (${short(a.agreementHash)}).`;
+}

@@ -94,6 +94,16 @@ describe("ops commands", function () {
       expect(json.roles).to.deep.equal(["Licensor"]);
     });
 
+    it("lets the admitted company accept the agreement, once", async function () {
+      const newcomer = f.spare[0]!;
+      await ops(f, f.operator, "admit", `--accounts=${newcomer.address}`, "--roles=consumer", "--record=Neu GmbH");
+      const accepted = jsonOf(await ops(f, newcomer, "accept-agreement", "--json"));
+      expect(accepted).to.include({ memberId: "6", agreementVersion: 1 });
+      const again = await ops(f, newcomer, "accept-agreement");
+      expect(again.exitCode).to.equal(2);
+      expect(again.stderr).to.include("accepted agreement v1 already");
+    });
+
     it("refuses an unknown role, listing the roles", async function () {
       const out = await ops(
         f,
