@@ -1,0 +1,123 @@
+/** Listing a machine with its tariff, and finding machines in the yellow pages. */
+import type { Address, Hex } from "viem";
+
+import { machineKindName, machineStatusName, MachineKind } from "../broker/listing.js";
+import { profileOf, type SearchFilter, type SearchResult } from "../broker/market.js";
+import { renderSearchResults } from "../broker/render.js";
+import type { Tariff } from "../broker/tariff.js";
+import { capabilityName, capabilityTag, siteCode, siteName } from "../broker/vocabulary.js";
+import { renderTable, short } from "../format/table.js";
+import { formatEuro } from "../sdk/money.js";
+import type { Wallet } from "../sdk/transact.js";
+import { clients, OpsInputError, type Ops } from "./context.js";
+
+export interface MachineInput {
+  kind: keyof typeof MachineKind;
+  site: string;
+  capabilities: readonly string[];
+  metadataURI: string;
+  metadataHash: Hex;
+  keys: readonly Address[];
+  tariff: Tariff;
+}
+
+export interface Registered {
+  machineId: bigint;
+  kind: string;
+  site: string;
+  capabilities: string[];
+  keys: Address[];
+  tariffVersion: number;
+  tariff: Tariff;
+}
+
+function checked<T>(what: string, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    throw new OpsInputError(`${what}: ${(error as Error).message}`);
+  }
+}
+
+/** A provider lists a machine (or service) with its signer keys and first tariff. */
+export async function registerMachine(ops: Ops, provider: Wallet, input: MachineInput): Promise<Registered> {
+  if (input.capabilities.length === 0) {
+    throw new OpsInputError("A listing needs at least one capability (--capabilities laser-cutting,sheet-metal).");
+  }
+  if (input.keys.length === 0) {
+    throw new OpsInputError(
+      "A listing needs at least one signer key (--keys 0x…): the device's or inspector's address.",
+    );
+  }
+  const profile = checked("the listing", () =>
+    profileOf(input.kind, input.site, input.capabilities, input.metadataURI, input.metadataHash),
+  );
+  const { market } = clients(ops);
+  const machineId = await market.registerMachine(provider, profile, input.keys, input.tariff);
+  return {
+    machineId,
+    kind: input.kind,
+    site: input.site,
+    capabilities: [...input.capabilities],
+    keys: [...input.keys],
+    tariffVersion: 1,
+    tariff: input.tariff,
+  };
+}
+
+export function renderRegistered(r: Registered): string {
+  const t = r.tariff;
+  const rows: [string, string][] = [
+    ["listing id", r.machineId.toString()],
+    ["kind", r.kind],
+    ["site", r.site],
+    ["capabilities", r.capabilities.join(", ")],
+    ["signer keys", r.keys.map(short).join(", ")],
+    ["tariff", `v${r.tariffVersion}`],
+    ["EUR per hour", formatEuro(t.pricePerHour)],
+    ["EUR per part", formatEuro(t.pricePerUnit)],
+    ["EUR per inspection", formatEuro(t.pricePerInspection)],
+    ["setup fee EUR", formatEuro(t.setupFee)],
+    ["minimum charge EUR", formatEuro(t.minimumCharge)],
+    ["tiers", t.tiers.map((tier) => `from ${tier.threshold}: ${formatEuro(tier.pricePerUnit)}`).join("; ") || "-"],
+    ["licences", t.licenseIds.join(", ") || "-"],
+  ];
+  return renderTable(
+    [
+      { header: "field", value: (row: [string, string]) => row[0] },
+      { header: "value", value: (row: [string, string]) => row[1] },
+    ],
+    rows,
+    "Listing registered",
+  );
+}
+
+/** The broker's search, as the yellow pages answer it. */
+export async function findMachines(ops: Ops, filter: SearchFilter): Promise<SearchResult[]> {
+  if (filter.maxPrice !== undefined && filter.job === undefined) {
+    throw new OpsInputError("--max-price limits the quote for a job; give the job too (--parts, --seconds-per-part).");
+  }
+  checked("--capability", () => capabilityTag(filter.capability));
+  if (filter.site !== undefined) checked("--site", () => siteCode(filter.site!));
+  return clients(ops).market.find(filter);
+}
+
+export const renderFound = (results: readonly SearchResult[]): string => renderSearchResults(results);
+
+/** A search result as plain data for --json. */
+export function foundJson(result: SearchResult) {
+  const { listing } = result;
+  return {
+    machineId: listing.machineId,
+    kind: machineKindName(listing.kind),
+    provider: listing.provider,
+    status: machineStatusName(listing.status),
+    bookable: result.bookable,
+    site: siteName(listing.site),
+    capabilities: listing.capabilities.map((tag) => capabilityName(tag)),
+    metadataURI: listing.metadataURI,
+    tariffVersion: result.terms?.tariffVersion ?? null,
+    pricePerHour: result.terms?.tariff.pricePerHour ?? null,
+    quote: result.quote?.total ?? null,
+  };
+}

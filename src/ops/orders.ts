@@ -1,0 +1,165 @@
+/** A consumer opens an escrowed order on a machine, or a payment channel to a provider. */
+import type { Address, Hex } from "viem";
+
+import { capabilityTag } from "../broker/vocabulary.js";
+import { renderTable, short } from "../format/table.js";
+import { formatEuro } from "../sdk/money.js";
+import type { Wallet } from "../sdk/transact.js";
+import { chainTime, clients, OpsInputError, type Ops } from "./context.js";
+
+export interface OrderInput {
+  machineId: bigint;
+  budget: bigint;
+  /** Seconds from now (by the chain's clock) until the order expires. */
+  expiresIn: number;
+  disputeWindow: number;
+  /** The capability booked (optional; recorded for the provider's statistics). */
+  capability?: string;
+}
+
+export interface OpenedOrder {
+  orderId: bigint;
+  machineId: bigint;
+  provider: bigint;
+  tariffVersion: number;
+  budget: bigint;
+  expiresAt: number;
+  disputeWindow: number;
+  transaction: Hex;
+}
+
+async function requireFunds(ops: Ops, payer: Address, amount: bigint, what: string): Promise<void> {
+  const balance = await clients(ops).layer.balanceOf(payer);
+  if (balance < amount) {
+    throw new OpsInputError(
+      `${what} needs ${formatEuro(amount)} EUR but ${payer} holds ${formatEuro(balance)} EUR; ` +
+        "mint against a bank deposit or transfer to this account first, or lower the amount.",
+    );
+  }
+}
+
+/** Books the machine under the tariff in force now and escrows the budget (an approval and the order). */
+export async function openOrder(ops: Ops, consumer: Wallet, input: OrderInput): Promise<OpenedOrder> {
+  if (input.budget === 0n)
+    throw new OpsInputError("--budget must be more than 0 EUR: it is the escrow reports draw on.");
+  const { market, meter } = clients(ops);
+  const listing = await market.listing(input.machineId).catch((error: unknown) => {
+    throw new OpsInputError(`${(error as Error).message} Find one with \`ops find --capability …\`.`);
+  });
+  if (!(await market.isBookable(input.machineId))) {
+    throw new OpsInputError(
+      `Listing ${input.machineId} cannot be booked now (paused, retired, or its provider is not in good standing); ` +
+        "find another with `ops find`.",
+    );
+  }
+  const terms = await market.bookingTerms(input.machineId);
+  await requireFunds(ops, consumer.account.address, input.budget, "The order's budget");
+  const expiresAt = (await chainTime(ops)) + input.expiresIn;
+  const capability = input.capability === undefined ? undefined : capabilityTag(input.capability);
+  const { orderId, receipt } = await meter.openOrder(consumer, {
+    machineId: input.machineId,
+    tariffVersion: terms.tariffVersion,
+    budget: input.budget,
+    expiresAt,
+    disputeWindow: input.disputeWindow,
+    capability,
+  });
+  return {
+    orderId,
+    machineId: input.machineId,
+    provider: listing.provider,
+    tariffVersion: terms.tariffVersion,
+    budget: input.budget,
+    expiresAt,
+    disputeWindow: input.disputeWindow,
+    transaction: receipt.transactionHash,
+  };
+}
+
+export function renderOrder(o: OpenedOrder): string {
+  return renderTable(
+    [
+      { header: "order", value: (r: OpenedOrder) => r.orderId.toString(), align: "right" },
+      { header: "machine", value: (r) => r.machineId.toString(), align: "right" },
+      { header: "provider", value: (r) => `member ${r.provider}` },
+      { header: "tariff", value: (r) => `v${r.tariffVersion}` },
+      { header: "escrow EUR", value: (r) => formatEuro(r.budget), align: "right" },
+      { header: "expires", value: (r) => new Date(r.expiresAt * 1000).toISOString() },
+      { header: "dispute window", value: (r) => `${r.disputeWindow} s` },
+      { header: "tx", value: (r) => short(r.transaction) },
+    ],
+    [o],
+    "Order opened",
+  );
+}
+
+export interface ChannelInput {
+  payee: Address;
+  deposit: bigint;
+  expiresIn: number;
+  /** Seconds; default the contract's minimum. */
+  challengePeriod?: number;
+  salt?: number;
+}
+
+export interface OpenedChannel {
+  channelId: Hex;
+  payer: Address;
+  payee: Address;
+  nonce: bigint;
+  deposit: bigint;
+  expiresAt: number;
+  challengePeriod: number;
+  transaction: Hex;
+}
+
+/** Opens a one-way channel from the wallet to `payee` with an EIP-2612 permit for the deposit (one transaction). */
+export async function openChannel(ops: Ops, payer: Wallet, input: ChannelInput): Promise<OpenedChannel> {
+  if (input.deposit === 0n) throw new OpsInputError("--deposit must be more than 0 EUR.");
+  const { layer, channels } = clients(ops);
+  const payee = await layer.memberOf(input.payee);
+  if (payee.memberId === 0n || !payee.active) {
+    throw new OpsInputError(`The payee ${input.payee} is not an active member account; check --payee.`);
+  }
+  const minimum = await channels.minChallengePeriod();
+  const challengePeriod = input.challengePeriod ?? minimum;
+  if (challengePeriod < minimum) {
+    throw new OpsInputError(
+      `--challenge-period must be at least ${minimum} s, the contract's minimum; got ${challengePeriod}.`,
+    );
+  }
+  await requireFunds(ops, payer.account.address, input.deposit, "The channel's deposit");
+  const now = await chainTime(ops);
+  const expiresAt = now + input.expiresIn;
+  const opened = await channels.openWithPermit(
+    payer,
+    { payee: input.payee, salt: input.salt ?? 1, deposit: input.deposit, expiresAt, challengePeriod },
+    BigInt(now + 3600),
+  );
+  return {
+    channelId: opened.channelId,
+    payer: opened.key.payer,
+    payee: opened.key.payee,
+    nonce: opened.key.nonce,
+    deposit: input.deposit,
+    expiresAt,
+    challengePeriod,
+    transaction: opened.receipt.transactionHash,
+  };
+}
+
+export function renderChannel(c: OpenedChannel): string {
+  return renderTable(
+    [
+      { header: "channel", value: (r: OpenedChannel) => short(r.channelId) },
+      { header: "payee", value: (r) => short(r.payee) },
+      { header: "nonce", value: (r) => r.nonce.toString(), align: "right" },
+      { header: "deposit EUR", value: (r) => formatEuro(r.deposit), align: "right" },
+      { header: "expires", value: (r) => new Date(r.expiresAt * 1000).toISOString() },
+      { header: "challenge", value: (r) => `${r.challengePeriod} s` },
+      { header: "tx", value: (r) => short(r.transaction) },
+    ],
+    [c],
+    `Channel opened: ${c.channelId} (give the payee its nonce ${c.nonce})`,
+  );
+}
