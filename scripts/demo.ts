@@ -1,14 +1,19 @@
 /**
- * The main job, end to end on one chain: deploy the system, admit four companies, mint against bank
- * deposits, pay between members, list machines and a service in the registry with their tariffs (and a
- * licence), find a machine by capability and quote a job, book the laser cutter with an escrowed order,
- * meter it with device- and inspector-signed usage reports relayed in packed batches, settle, dispute,
- * pay out provider, licensor and platform, prove a raw reading, print the invoice, redeem for bank
- * payouts, and print balances and the reconciliation with the bank.
+ * The main job, end to end on one chain: deploy the system, admit six companies (two providers, two
+ * consumers, a licensor, an auditor), mint against bank deposits, pay between members, list machines and a
+ * service in the registry with their tariffs (and a licence), find machines by capability and quote a job,
+ * book two laser cutters of two providers with escrowed orders, meter one with usage reports relayed in
+ * packed batches and the other with its device agent feeding the gateway over HTTP, settle, dispute, run
+ * the operators' invoice and payout jobs, prove raw readings, print an invoice, pay a press brake per part
+ * through a payment channel, redeem for bank payouts, and print balances and the reconciliation with the
+ * bank.
  *
  *   npm run demo                        # in-process Hardhat network
  *   npm run demo -- --network poaSim    # in process, shaped like a PoA chain (paris, gas price 0)
  *   npm run demo -- --network localhost # a node on 127.0.0.1:8545 (hardhat node, anvil)
+ *
+ * Dispute windows of a day and hours of machine work pass in seconds because the demo moves the chain's
+ * clock (evm_increaseTime): it runs on nodes that offer it (Hardhat, anvil), and says so on others.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -31,8 +36,16 @@ import { PaymentRefused } from "../src/channels/protocol.js";
 import { PayeeStore, PayerStore } from "../src/channels/store.js";
 import { signUsage } from "../src/channels/usage.js";
 import { closeData } from "../src/channels/voucher.js";
+import { DeviceAgent, LASER_CUTTER, MachineSimulator, Stream } from "../src/device/agent.js";
+import { DeviceStore } from "../src/device/store.js";
 import { renderTable, short } from "../src/format/table.js";
-import { consortiumAbi, paymentChannelsAbi } from "../src/generated/abis.js";
+import { ContractChainView } from "../src/gateway/chain.js";
+import { Ingest } from "../src/gateway/ingest.js";
+import { gatewayStatus, serveGateway } from "../src/gateway/server.js";
+import { GatewayStore } from "../src/gateway/store.js";
+import { Submitter } from "../src/gateway/submitter.js";
+import { reportToJson } from "../src/gateway/wire.js";
+import { consortiumAbi, paymentChannelsAbi, usageMeterAbi } from "../src/generated/abis.js";
 import { loadInvoice, renderInvoiceTable } from "../src/metering/invoice.js";
 import { UsageMeterClient, type BatchOutcome } from "../src/metering/meter.js";
 import {
@@ -44,6 +57,9 @@ import {
   type Reading,
 } from "../src/metering/readings.js";
 import { signReport, type SignedReport } from "../src/metering/report.js";
+import type { Ops } from "../src/ops/context.js";
+import { renderInvoiceRun, runInvoices } from "../src/ops/invoices.js";
+import { renderPayout, runPayout } from "../src/ops/payouts.js";
 import { Role, roleMask } from "../src/sdk/membership.js";
 import { formatEuro, parseEuro } from "../src/sdk/money.js";
 import { memberBalances, reconcile, renderBalances, renderReconciliation } from "../src/sdk/reconciliation.js";
@@ -53,11 +69,37 @@ import { eventOf, transact, TransactionRefusedError } from "../src/sdk/transact.
 import { accountAt, viemChain } from "./lib/chain.js";
 import { deployCapacityMarket, renderAddresses } from "./lib/deploy.js";
 
+/** Posts reports to a gateway as a device does; the first answer. */
+async function postReports(
+  url: string,
+  reports: SignedReport[],
+): Promise<{ status: number; outcome?: string; reason?: string; error?: string }> {
+  const response = await fetch(`${url}/reports`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ reports: reports.map(reportToJson) }),
+  });
+  const body = (await response.json()) as {
+    results: { status: number; outcome?: string; reason?: string; error?: string }[];
+  };
+  return body.results[0]!;
+}
+
 const connection = await network.create();
 const chain = await viemChain(connection);
 const step = (text: string): void => console.log(`\n> ${text}`);
 
 console.log(`Settlement layer demo on "${chain.networkName}" (chain id ${chain.chainId})`);
+try {
+  await connection.provider.request({ method: "evm_increaseTime", params: [0] });
+} catch (error) {
+  throw new Error(
+    `The demo passes dispute windows and hours of machine work by moving the chain's clock, but ` +
+      `"${chain.networkName}" does not offer evm_increaseTime (${(error as Error).message.split("\n")[0]}). ` +
+      "Run it in process (npm run demo) or against anvil or hardhat node; on a production chain use the " +
+      "operator commands (npm run ops).",
+  );
+}
 
 const operator = accountAt(chain, 0, "founding operator");
 const provider = accountAt(chain, 1, "provider");
@@ -67,6 +109,8 @@ const minter = accountAt(chain, 4, "bank integration (minter)");
 const outsider = accountAt(chain, 5, "outsider");
 const licensor = accountAt(chain, 6, "licensor");
 const relayer = accountAt(chain, 7, "report relayer");
+const providerB = accountAt(chain, 8, "second provider");
+const consumerB = accountAt(chain, 9, "second consumer");
 
 step("Deploying Consortium, SettlementToken, FiatGateway and the registries with Ignition");
 const deployment = await deployCapacityMarket(connection, { deploymentId: `demo-${Date.now()}` });
@@ -75,12 +119,14 @@ const market = new MarketRegistry(chain, deployment.addresses);
 const meter = new UsageMeterClient(chain, deployment.addresses);
 console.log(renderAddresses(deployment.addresses));
 
-step("Admitting four companies; each accepts the framework agreement");
+step("Admitting six companies; each accepts the framework agreement");
 const companies: [Address, string, Role][] = [
   [provider, "Laserwerk Nord GmbH", Role.Provider],
   [consumer, "Feinteile Sued KG", Role.Consumer],
   [auditor, "Treuhand Revision AG", Role.Auditor],
   [licensor, "Halterungsdesign Lizenz GmbH", Role.Licensor],
+  [providerB, "Blechbau Ost GmbH", Role.Provider],
+  [consumerB, "Werkzeugbau Mitte GmbH", Role.Consumer],
 ];
 const labels = new Map<bigint, string>([[1n, "Consortium operator eG"]]);
 for (const [account, name, role] of companies) {
@@ -100,6 +146,7 @@ step("Minting against bank deposits (each bank reference mints once)");
 const deposits: [Address, string, string][] = [
   [consumer, "20000", "SEPA 2026-11-25 Feinteile Sued 0001"],
   [provider, "2500", "SEPA 2026-11-25 Laserwerk Nord 0001"],
+  [consumerB, "8000", "SEPA 2026-11-26 Werkzeugbau Mitte 0001"],
 ];
 for (const [to, amount, reference] of deposits) {
   const outcome = await layer.mintForDeposit(chain.wallet(minter), to, parseEuro(amount), referenceHash(reference));
@@ -133,13 +180,14 @@ const bracketLicence = await market.registerLicense(
 );
 console.log(`  licence ${bracketLicence}: wall bracket design WB-7`);
 
-step("The provider lists a laser cutter, a press brake and an inspection service, each with its tariff");
+step("Two providers list laser cutters, a press brake, a milling centre and an inspection service, with tariffs");
 const euro = parseEuro;
 const listings: {
   name: string;
   profile: ReturnType<typeof profileOf>;
   tariff: Tariff;
   signer: "device" | "inspector";
+  owner: Address;
 }[] = [
   {
     name: "Laser cutter TruLaser 3030 (6 kW)",
@@ -164,6 +212,7 @@ const listings: {
       licenseIds: [bracketLicence],
     },
     signer: "device",
+    owner: provider,
   },
   {
     name: "Press brake TruBend 5130",
@@ -184,6 +233,7 @@ const listings: {
       licenseIds: [],
     },
     signer: "device",
+    owner: provider,
   },
   {
     name: "Visual and dimensional inspection (worker with tablet)",
@@ -204,6 +254,50 @@ const listings: {
       licenseIds: [],
     },
     signer: "inspector",
+    owner: provider,
+  },
+  {
+    name: "Laser cutter ByStar Fiber 3015 (10 kW)",
+    profile: profileOf(
+      "Machine",
+      "DE-SN-03",
+      ["laser-cutting", "sheet-metal"],
+      "ipfs://bystar-3015-spec",
+      referenceHash("ByStar Fiber 3015 specification sheet"),
+    ),
+    // Dearer per hour and part than the TruLaser for small jobs, cheaper above 500 parts.
+    tariff: {
+      pricePerHour: euro("56"),
+      pricePerUnit: euro("0.22"),
+      pricePerInspection: euro("14"),
+      setupFee: euro("30"),
+      minimumCharge: euro("60"),
+      tiers: [{ threshold: 500n, pricePerUnit: euro("0.09") }],
+      licenseIds: [bracketLicence],
+    },
+    signer: "device",
+    owner: providerB,
+  },
+  {
+    name: "5-axis milling centre DMU 50",
+    profile: profileOf(
+      "Machine",
+      "DE-SN-03",
+      ["cnc-milling"],
+      "ipfs://dmu-50-spec",
+      referenceHash("DMU 50 specification sheet"),
+    ),
+    tariff: {
+      pricePerHour: euro("72"),
+      pricePerUnit: 0n,
+      pricePerInspection: euro("14"),
+      setupFee: euro("60"),
+      minimumCharge: euro("90"),
+      tiers: [],
+      licenseIds: [],
+    },
+    signer: "device",
+    owner: providerB,
   },
 ];
 const listingNames = new Map<bigint, string>();
@@ -212,14 +306,17 @@ for (const listing of listings) {
   // Each machine (or the worker's tablet) holds its own signing key; only its address goes on-chain.
   const key = privateKeyToAccount(generatePrivateKey());
   const machineId = await market.registerMachine(
-    chain.wallet(provider),
+    chain.wallet(listing.owner),
     listing.profile,
     [key.address],
     listing.tariff,
   );
   listingNames.set(machineId, listing.name);
   signerKeys.set(machineId, key);
-  console.log(`  listing ${machineId}: ${listing.name}, ${listing.signer} key ${short(key.address)}`);
+  console.log(
+    `  listing ${machineId}: ${listing.name} of ${listing.owner === provider ? "Laserwerk Nord" : "Blechbau Ost"}, ` +
+      `${listing.signer} key ${short(key.address)}`,
+  );
 }
 
 step("The consumer looks up laser cutting in the yellow pages and asks for a quote");
@@ -269,6 +366,23 @@ const booked = await meter.openOrder(chain.wallet(consumer), {
 });
 const orderId = booked.orderId;
 console.log(`  order ${orderId}: 500.00 EUR escrowed, tariff v${best.terms.tariffVersion}, dispute window 1 day`);
+const byStar = [...listingNames].find(([, name]) => name.startsWith("Laser cutter ByStar"))![0];
+const byStarInspector = privateKeyToAccount(generatePrivateKey());
+await market.addKey(chain.wallet(providerB), byStar, byStarInspector.address, KeyKind.Inspector);
+const bookedB = await meter.openOrder(chain.wallet(consumerB), {
+  machineId: byStar,
+  tariffVersion: 1,
+  budget: euro("2000"),
+  expiresAt: (await time.latest()) + 30 * DAY,
+  disputeWindow: DAY,
+  capability: capabilityTag("laser-cutting"),
+});
+const orderB = bookedB.orderId;
+const orderBOpenedAt = await time.latest();
+console.log(
+  `  order ${orderB}: Werkzeugbau Mitte books the ByStar of Blechbau Ost for a shift, 2,000.00 EUR escrowed ` +
+    `(its worker's inspector key ${short(byStarInspector.address)})`,
+);
 
 step("The laser cuts brackets in four periods; it keeps every raw reading and signs one report per period");
 const domain = await meter.domain();
@@ -364,20 +478,166 @@ await meter.resolveDispute(
 );
 console.log("  the auditor resolves it: 2.40 EUR refunded to the consumer, 3.60 EUR released");
 
-step("A day later the window has passed: settle again, then everyone is paid out");
+step("The ByStar works a shift: its device agent signs a report per half hour and sends it to the gateway");
+const ops: Ops = { chain, addresses: deployment.addresses, fromBlock: deployment.fromBlock };
+const gatewayDir = mkdtempSync(join(tmpdir(), "demo-gateway-"));
+const deviceAgent = new DeviceAgent({
+  store: new DeviceStore({ path: join(gatewayDir, "device.sqlite") }),
+  domain,
+  deviceKey: signerKeys.get(byStar)!,
+  inspectorKey: byStarInspector,
+});
+deviceAgent.addOrder({ orderId: orderB, licenseIds: [bracketLicence], since: orderBOpenedAt });
+// A quarter of its parts are WB-7 brackets made under the licence; the worker inspects every 40th part.
+const byStarMachine = new MachineSimulator(
+  { ...LASER_CUTTER, licenseId: bracketLicence, inspectEvery: 40 },
+  orderBOpenedAt,
+  7,
+);
+let chainClock = await time.latest();
+const gatewayStore = new GatewayStore({ path: join(gatewayDir, "gateway.sqlite") });
+const ingest = new Ingest({
+  store: gatewayStore,
+  chain: new ContractChainView({
+    publicClient: chain.publicClient,
+    machineRegistry: deployment.addresses.machineRegistry,
+    usageMeter: deployment.addresses.usageMeter,
+  }),
+  domain,
+  // The gateway judges "in the future" by the chain's clock, which this demo moves forward.
+  now: () => chainClock,
+});
+const submitter = new Submitter({
+  store: gatewayStore,
+  publicClient: chain.publicClient,
+  wallet: chain.wallet(relayer),
+  usageMeter: deployment.addresses.usageMeter,
+  depth: chain.confirmations,
+  fromBlock: deployment.fromBlock,
+});
+const gateway = await serveGateway({ ingest, store: gatewayStore, submitter, port: 0 });
+console.log(`  the gateway listens on ${gateway.url}; it checks each report before it stores it, then answers`);
+const signedB: SignedReport[] = [];
+try {
+  for (let halfHour = 1; halfHour <= 16; halfHour++) {
+    await time.increase(1800);
+    chainClock = await time.latest();
+    deviceAgent.record(orderB, byStarMachine.run(chainClock));
+    signedB.push(...(await deviceAgent.cutAll([orderB], chainClock)));
+    await deviceAgent.send(gateway.url);
+    if (halfHour % 4 === 0) {
+      await submitter.tick();
+      const c = deviceAgent.counters;
+      console.log(
+        `  hour ${halfHour / 2}: ${byStarMachine.parts} parts, ${c.readings} raw readings, ${c.signed} reports signed, ` +
+          `${c.acknowledged} acknowledged by the gateway`,
+      );
+    }
+  }
+  // Sent again (a device that missed the answer), and one signed by the milling centre's key for this order.
+  const again = await postReports(gateway.url, [signedB[0]!]);
+  const mill = [...listingNames].find(([, name]) => name.startsWith("5-axis"))![0];
+  const lastDevice = deviceAgent.store.lastReport(orderB, Stream.Device)!;
+  const wrongKey = await signReport(signerKeys.get(mill)!, domain, {
+    ...signedB.at(-2)!.report,
+    sequence: lastDevice.sequence + 1,
+    periodStart: lastDevice.periodEnd,
+  });
+  const refusedReport = await postReports(gateway.url, [wrongKey]);
+  console.log(`  report 1 sent again: ${again.status} ${again.outcome}, stored once`);
+  console.log(
+    `  a report signed by the milling centre's key: ${refusedReport.status} ${refusedReport.reason}: ${refusedReport.error}`,
+  );
+  for (let round = 0; ; round++) {
+    await submitter.tick();
+    const status = gatewayStatus(ingest, gatewayStore, submitter);
+    if (status.queued === 0 && status.inFlight === 0) break;
+    if (round > 600) throw new Error(`The gateway did not get its reports confirmed: ${JSON.stringify(status)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const status = gatewayStatus(ingest, gatewayStore, submitter);
+  console.log(
+    renderTable(
+      [
+        { header: "gateway counter", value: (row: [string, number | string]) => row[0] },
+        { header: "", value: (row: [string, number | string]) => String(row[1]), align: "right" },
+      ],
+      [
+        ["received", status.received],
+        ["stored", status.stored],
+        ["already stored", status.alreadyStored],
+        [
+          "refused",
+          Object.entries(status.refused)
+            .map(([reason, n]) => `${n} ${reason}`)
+            .join(", ") || 0,
+        ],
+        ["batches sent", status.batches],
+        [`confirmed (${status.depth} deep)`, status.confirmed],
+        ["recorded by the meter", status.recorded],
+        ["duplicates", status.duplicate],
+        ["rejected by the meter", status.rejected],
+      ],
+    ),
+  );
+} finally {
+  await gateway.close();
+  gatewayStore.close();
+}
+const meteredB = await meter.meterOf(orderB);
+const signedTotal = (pick: (r: SignedReport["report"]) => bigint | number) =>
+  signedB.reduce((total, r) => total + BigInt(pick(r.report)), 0n);
+const signedBy = (stream: Stream) => deviceAgent.store.lastReport(orderB, stream)?.sequence ?? 0;
+const onMeter = [meteredB.machineSeconds, meteredB.units, meteredB.deviceSequence, meteredB.inspectorSequence];
+const fromDevice = [
+  signedTotal((r) => r.machineSeconds),
+  signedTotal((r) => r.units),
+  signedBy(Stream.Device),
+  signedBy(Stream.Inspector),
+];
+if (onMeter.some((value, i) => BigInt(value) !== BigInt(fromDevice[i]!))) {
+  throw new Error(
+    `The meter of order ${orderB} (${onMeter.join(", ")}) differs from what the device signed (${fromDevice.join(", ")}).`,
+  );
+}
+console.log(
+  `  the meter of order ${orderB} holds exactly what the device signed, each report once: ${meteredB.machineSeconds} s, ` +
+    `${meteredB.units} parts, ${meteredB.deviceSequence} device and ${meteredB.inspectorSequence} inspection reports; ` +
+    `${formatEuro(meteredB.available)} EUR of the escrow left`,
+);
+console.log(renderInvoiceRun(await runInvoices(ops, chain.wallet(operator), { orderIds: [orderB] })));
+
+step("A day later both windows have passed: one invoice run settles both orders, then the payout runs");
 await time.increase(DAY);
-await meter.settle(chain.wallet(relayer), [orderId]);
+const invoiceRun = await runInvoices(ops, chain.wallet(operator));
+console.log(renderInvoiceRun(invoiceRun));
 const settled = await meter.invoice(orderId, 1);
 console.log(
-  `  invoice 1 settled: provider net ${formatEuro(settled.providerNet)}, platform fee ${formatEuro(settled.platformFee)}, ` +
-    `royalties ${formatEuro(settled.royalties)} EUR`,
+  `  invoice 1 of order ${orderId}: provider net ${formatEuro(settled.providerNet)}, platform fee ` +
+    `${formatEuro(settled.platformFee)}, royalties ${formatEuro(settled.royalties)} EUR`,
 );
-console.log(
-  `  the provider settles and withdraws: ${formatEuro(await meter.settleAndWithdraw(chain.wallet(provider), [orderId]))} EUR`,
-);
+for (const [who, wallet] of [
+  ["Laserwerk Nord", chain.wallet(provider)],
+  ["Blechbau Ost", chain.wallet(providerB)],
+] as const) {
+  const payout = await runPayout(ops, wallet);
+  const sent = payout.transactions.map((t) => `${t.call}, ${t.gasUsed?.toLocaleString("en-US")} gas`).join("; ");
+  console.log(`  ${who}'s scheduled payout withdraws ${formatEuro(payout.withdrawn)} EUR (${sent})`);
+}
+const rerun = await runPayout(ops, chain.wallet(providerB));
+console.log(`  the scheduler runs Blechbau Ost's payout again: ${renderPayout(rerun)}`);
 console.log(`  the licensor withdraws its royalties: ${formatEuro(await meter.withdraw(chain.wallet(licensor)))} EUR`);
+const fees = await runPayout(ops, chain.wallet(operator), { platformFees: true });
+console.log(`  an operator's payout run withdraws the platform fees: ${formatEuro(fees.platformFees)} EUR`);
+const closedB = eventOf(
+  "closeOrder",
+  await meter.closeOrder(chain.wallet(providerB), orderB),
+  usageMeterAbi,
+  "OrderClosed",
+);
 console.log(
-  `  an operator withdraws the platform fees: ${formatEuro(await meter.withdrawPlatformFees(chain.wallet(operator)))} EUR`,
+  `  the shift is over: Blechbau Ost closes order ${orderB}; Werkzeugbau Mitte paid ${formatEuro(closedB.args.charged)} EUR ` +
+    `for what it used and gets the unused ${formatEuro(closedB.args.returned)} EUR of its escrow back`,
 );
 
 step("Proving one raw reading of report 2 against the recorded report, on-chain and off-chain");
@@ -396,6 +656,18 @@ console.log(
     `readings.ts ${verifyReading(proven.signed.report.readingsRoot, forged, proof)}`,
 );
 if (!onChainProof || !offChainProof) throw new Error("A reading the device recorded did not verify.");
+try {
+  const agentProof = deviceAgent.prove(orderB, 5n);
+  const verified = await meter.verifyReading(agentProof.signed, agentProof.reading, agentProof.proof);
+  console.log(
+    `  the ByStar's agent proves its reading 5 (kind ${agentProof.reading.kind}, ${agentProof.reading.amount} at ` +
+      `${agentProof.reading.at}) from its store against report ${agentProof.signed.report.sequence}: ReadingVerifier ${verified}`,
+  );
+  if (!verified) throw new Error("A reading the device agent kept did not verify.");
+} finally {
+  deviceAgent.store.close();
+  rmSync(gatewayDir, { recursive: true, force: true });
+}
 
 step("The invoice, rebuilt from the chain: reports recovered from the relayers' transactions and checked");
 const invoiceDoc = await loadInvoice(chain.publicClient, deployment.addresses.usageMeter, orderId, 1, {
