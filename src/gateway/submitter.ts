@@ -10,6 +10,7 @@ import { concatHex, parseEventLogs, size, type Hex, type PublicClient } from "vi
 
 import { usageMeterAbi } from "../generated/abis.js";
 import { RejectReason } from "../metering/meter.js";
+import { contractEvents } from "../sdk/events.js";
 import type { Wallet } from "../sdk/transact.js";
 import type { GatewayStore, Outcome, StoredReport } from "./store.js";
 
@@ -241,7 +242,7 @@ export class Submitter {
     const duplicates = outcomes.filter((o) => o.status === "duplicate");
     if (duplicates.length === 0) return outcomes;
     const orderIds = [...new Set(duplicates.map((o) => byId.get(o.id)!.orderId))];
-    const logs = await this.#options.publicClient.getContractEvents({
+    const logs = await contractEvents(this.#options.publicClient, {
       address: this.#options.usageMeter,
       abi: usageMeterAbi,
       eventName: "ReportRecorded",

@@ -22,6 +22,7 @@ import { KeyKind } from "../broker/listing.js";
 import { price, type Tariff, type Usage } from "../broker/tariff.js";
 import { renderTable } from "../format/table.js";
 import { machineRegistryAbi, usageMeterAbi } from "../generated/abis.js";
+import { contractEvents } from "../sdk/events.js";
 import { formatEuro } from "../sdk/money.js";
 import { decodeReportBatch } from "./batch.js";
 import { reportDigest, reportSigner, type MeterDomain, type SignedReport } from "./report.js";
@@ -193,13 +194,13 @@ export async function loadInvoice(
       : (await client.readContract({ ...read, functionName: "invoiceOf", args: [orderId, number - 1] })).reportsHash;
 
   const fromBlock = options.fromBlock ?? 0n;
-  const [opened] = await client.getContractEvents({
+  const [opened] = await contractEvents(client, {
     ...read,
     eventName: "OrderOpened",
     args: { orderId },
     fromBlock,
   });
-  const [issued] = await client.getContractEvents({
+  const [issued] = await contractEvents(client, {
     ...read,
     eventName: "InvoiceIssued",
     args: { orderId, number },
@@ -231,7 +232,7 @@ export async function loadInvoice(
   }
 
   const domain: MeterDomain = { chainId: await client.getChainId(), meter: meterAddress };
-  const logs = await client.getContractEvents({
+  const logs = await contractEvents(client, {
     ...read,
     eventName: "ReportRecorded",
     args: { orderId },

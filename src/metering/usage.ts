@@ -7,6 +7,7 @@ import { zeroHash, type Address, type Hex, type PublicClient } from "viem";
 
 import type { UsageRecord } from "../broker/insight.js";
 import { usageMeterAbi } from "../generated/abis.js";
+import { contractEvents } from "../sdk/events.js";
 import { recordedReportFinder } from "./invoice.js";
 import type { MeterDomain } from "./report.js";
 
@@ -25,7 +26,7 @@ export async function usageRecords(
 ): Promise<UsageRecord[]> {
   const read = { address: meterAddress, abi: usageMeterAbi } as const;
   const fromBlock = options.fromBlock ?? 0n;
-  const opened = await client.getContractEvents({
+  const opened = await contractEvents(client, {
     ...read,
     eventName: "OrderOpened",
     args: options.machineId === undefined ? {} : { machineId: options.machineId },
@@ -40,7 +41,7 @@ export async function usageRecords(
     });
   }
   if (orders.size === 0) return [];
-  const logs = await client.getContractEvents({
+  const logs = await contractEvents(client, {
     ...read,
     eventName: "ReportRecorded",
     args: { orderId: [...orders.keys()] },

@@ -8,6 +8,7 @@ import type { Address, Hex } from "viem";
 import { renderTable } from "../format/table.js";
 import { fiatGatewayAbi, paymentChannelsAbi, usageMeterAbi } from "../generated/abis.js";
 import { ZERO_REPORTS_HASH } from "../metering/invoice.js";
+import { contractEvents } from "../sdk/events.js";
 import { rolesOf, statusName } from "../sdk/membership.js";
 import { formatEuro } from "../sdk/money.js";
 import { chainTime, clients, OpsInputError, type Ops } from "./context.js";
@@ -35,7 +36,7 @@ export interface OrderView {
 export async function ordersOf(ops: Ops, who: { provider?: bigint; consumer?: bigint } = {}): Promise<OrderView[]> {
   const client = ops.chain.publicClient;
   const read = { address: ops.addresses.usageMeter, abi: usageMeterAbi } as const;
-  const opened = await client.getContractEvents({
+  const opened = await contractEvents(client, {
     ...read,
     eventName: "OrderOpened",
     args: who.consumer === undefined ? {} : { consumer: who.consumer },
@@ -99,7 +100,7 @@ export async function channelsOf(
   side: "payer" | "payee",
 ): Promise<ChannelView[]> {
   if (accounts.length === 0) return [];
-  const logs = await ops.chain.publicClient.getContractEvents({
+  const logs = await contractEvents(ops.chain.publicClient, {
     address: ops.addresses.paymentChannels,
     abi: paymentChannelsAbi,
     eventName: "ChannelOpened",
@@ -205,7 +206,7 @@ export async function memberPosition(ops: Ops, who: { memberId?: bigint; account
 async function pendingRedemptionsOf(ops: Ops, memberId: bigint): Promise<bigint> {
   const client = ops.chain.publicClient;
   const read = { address: ops.addresses.gateway, abi: fiatGatewayAbi } as const;
-  const requested = await client.getContractEvents({
+  const requested = await contractEvents(client, {
     ...read,
     eventName: "RedemptionRequested",
     args: { memberId },

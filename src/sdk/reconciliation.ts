@@ -2,6 +2,7 @@ import type { Address, Hex } from "viem";
 
 import { fiatGatewayAbi } from "../generated/abis.js";
 import { renderTable, short } from "../format/table.js";
+import { contractEvents } from "./events.js";
 import { rolesOf, statusName } from "./membership.js";
 import { formatEuro } from "./money.js";
 import type { SettlementLayer } from "./settlement.js";
@@ -62,7 +63,7 @@ export async function reconcile(layer: SettlementLayer, fromBlock: bigint = 0n):
   const address = layer.addresses.gateway;
   const events = async <const name extends "Minted" | "RedemptionRequested" | "RedemptionPaid" | "RedemptionRejected">(
     eventName: name,
-  ) => client.getContractEvents({ address, abi: fiatGatewayAbi, eventName, fromBlock, strict: true });
+  ) => contractEvents(client, { address, abi: fiatGatewayAbi, eventName, fromBlock, strict: true });
 
   const [minted, requested, paid, rejected] = await Promise.all([
     events("Minted"),

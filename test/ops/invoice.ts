@@ -72,11 +72,11 @@ describe("ops invoice", function () {
 
   it("shows what it would do with --dry-run and sends nothing", async function () {
     await metered();
-    const block = await f.chain.publicClient.getBlockNumber();
+    const block = await f.chain.publicClient.getBlockNumber({ cacheTime: 0 });
     const dry = await run("--dry-run");
     expect(dry).to.include({ dryRun: true, nothingToDo: false, transaction: null });
     expect(dry.orders).to.deep.equal([{ orderId: "1", issue: true, settle: false }]);
-    expect(await f.chain.publicClient.getBlockNumber()).to.equal(block);
+    expect(await f.chain.publicClient.getBlockNumber({ cacheTime: 0 })).to.equal(block);
     expect((await ops(f, f.operator, "invoice", "--dry-run")).stdout).to.include("Dry run");
   });
 

@@ -135,12 +135,12 @@ describe("ops payout", function () {
     await earning();
     await payout(`--store=${storePath}`);
     const before = await f.token.balanceOf(f.provider.address);
-    const blockBefore = await f.chain.publicClient.getBlockNumber();
+    const blockBefore = await f.chain.publicClient.getBlockNumber({ cacheTime: 0 });
     const again = await payout(`--store=${storePath}`);
     expect(again).to.include({ nothingToDo: true, claimed: "0", withdrawn: "0" });
     expect(again.transactions).to.deep.equal([]);
     expect(again.skipped).to.deep.equal([{ channelId, adds: "0", reason: "nothing new to claim" }]);
-    expect(await f.chain.publicClient.getBlockNumber()).to.equal(blockBefore);
+    expect(await f.chain.publicClient.getBlockNumber({ cacheTime: 0 })).to.equal(blockBefore);
     expect(await f.token.balanceOf(f.provider.address)).to.equal(before);
     const table = await ops(f, f.provider, "payout", `--store=${storePath}`);
     expect(table.exitCode).to.equal(0);
@@ -160,7 +160,7 @@ describe("ops payout", function () {
   describe("with --dry-run", function () {
     it("sends nothing, changes no store, and predicts what the real run pays", async function () {
       await earning();
-      const blockBefore = await f.chain.publicClient.getBlockNumber();
+      const blockBefore = await f.chain.publicClient.getBlockNumber({ cacheTime: 0 });
       const balanceBefore = await f.token.balanceOf(f.provider.address);
       const dry = await payout(`--store=${storePath}`, "--dry-run");
       expect(dry.dryRun).to.equal(true);
@@ -168,7 +168,7 @@ describe("ops payout", function () {
         { call: "claimMany", hash: null, gasUsed: null },
         { call: "settleAndWithdraw", hash: null, gasUsed: null },
       ]);
-      expect(await f.chain.publicClient.getBlockNumber()).to.equal(blockBefore);
+      expect(await f.chain.publicClient.getBlockNumber({ cacheTime: 0 })).to.equal(blockBefore);
       expect(await f.token.balanceOf(f.provider.address)).to.equal(balanceBefore);
       const store = new PayeeStore({ path: storePath });
       expect(store.claims(channelId)).to.deep.equal([]);
