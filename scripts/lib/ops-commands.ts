@@ -51,17 +51,6 @@ export const COMMON_FLAGS: Record<string, string> = {
 };
 const BOOLEAN_FLAGS = new Set(["json", "help", "dry-run", "all", "platform-fees"]);
 
-const DURATION = /^(\d+)(s|m|h|d)?$/;
-const SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
-
-function duration(flags: Flags, name: string, fallback: string): number {
-  const text = flags.string(name, fallback);
-  const match = DURATION.exec(text.trim());
-  if (match === null)
-    throw new UsageError(`--${name} must be a duration such as 3600, 90m, 12h or 30d; got "${text}".`);
-  return Number(match[1]) * SECONDS[(match[2] ?? "s") as keyof typeof SECONDS];
-}
-
 function list(flags: Flags, name: string): string[] {
   const value = flags.optional(name);
   if (value === undefined) return [];
@@ -69,14 +58,6 @@ function list(flags: Flags, name: string): string[] {
     .split(",")
     .map((part) => part.trim())
     .filter((part) => part !== "");
-}
-
-function ids(flags: Flags, name: string): bigint[] {
-  return list(flags, name).map((part) => {
-    if (!/^\d+$/.test(part) || BigInt(part) === 0n)
-      throw new UsageError(`--${name} takes ids (whole numbers from 1) separated by commas; got "${part}".`);
-    return BigInt(part);
-  });
 }
 
 function id(flags: Flags, name: string): bigint {
@@ -173,7 +154,7 @@ const COMMANDS: Record<string, Command> = {
         setupFee: euroOr(flags, "setup-fee", "0"),
         minimumCharge: euroOr(flags, "minimum-charge", "0"),
         tiers: tiers(flags),
-        licenseIds: ids(flags, "licenses").map(Number),
+        licenseIds: flags.ids("licenses").map(Number),
       };
       const result = await registerMachine(env.ops, env.wallet(), {
         kind: kind as keyof typeof MachineKind,
@@ -238,8 +219,8 @@ const COMMANDS: Record<string, Command> = {
       const result = await openOrder(env.ops, env.wallet(), {
         machineId: id(flags, "machine"),
         budget: flags.euro("budget"),
-        expiresIn: duration(flags, "expires-in", "30d"),
-        disputeWindow: duration(flags, "dispute-window", "1d"),
+        expiresIn: flags.duration("expires-in", "30d"),
+        disputeWindow: flags.duration("dispute-window", "1d"),
         capability: flags.optional("capability"),
       });
       return { text: renderOrder(result), json: result };
@@ -258,9 +239,9 @@ const COMMANDS: Record<string, Command> = {
       const result = await openChannel(env.ops, env.wallet(), {
         payee: flags.address("payee"),
         deposit: flags.euro("deposit"),
-        expiresIn: duration(flags, "expires-in", "7d"),
+        expiresIn: flags.duration("expires-in", "7d"),
         challengePeriod:
-          flags.optional("challenge-period") === undefined ? undefined : duration(flags, "challenge-period", "0"),
+          flags.optional("challenge-period") === undefined ? undefined : flags.duration("challenge-period", "0"),
         salt: flags.optional("salt") === undefined ? undefined : flags.int("salt", undefined, 0, 2 ** 32 - 1),
       });
       return { text: renderChannel(result), json: result };
@@ -311,7 +292,7 @@ const COMMANDS: Record<string, Command> = {
         const result = await runPayout(env.ops, env.wallet(), {
           store,
           minClaim: euroOr(flags, "min-claim", "0"),
-          margin: duration(flags, "margin", "1h"),
+          margin: flags.duration("margin", "1h"),
           dryRun: flags.values["dry-run"] === true,
           batchSize: flags.int("batch", 100, 1, 10_000),
           platformFees: flags.values["platform-fees"] === true,
@@ -330,7 +311,7 @@ const COMMANDS: Record<string, Command> = {
       "dry-run": "show what would be settled and issued, send nothing",
     },
     async run(flags, env) {
-      const orderIds = flags.optional("orders") === undefined ? undefined : ids(flags, "orders");
+      const orderIds = flags.optional("orders") === undefined ? undefined : flags.ids("orders");
       const result = await runInvoices(env.ops, env.wallet(), {
         orderIds,
         provider: optionalId(flags, "provider"),
