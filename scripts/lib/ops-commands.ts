@@ -20,6 +20,14 @@ import { SettlementLayer } from "../../src/sdk/settlement.js";
 import { TransactionRefusedError, type Wallet } from "../../src/sdk/transact.js";
 import { OpsInputError, type Ops } from "../../src/ops/context.js";
 import { runInvoices, renderInvoiceRun } from "../../src/ops/invoices.js";
+import {
+  attestReserve,
+  configureMinter,
+  mint,
+  renderMinted,
+  renderMinterConfigured,
+  renderReserveAttested,
+} from "../../src/ops/issuance.js";
 import { findMachines, foundJson, registerMachine, renderFound, renderRegistered } from "../../src/ops/machines.js";
 import { acceptAgreement, admitMember, renderAccepted, renderAdmitted } from "../../src/ops/members.js";
 import { memberPosition, ordersOf, renderOrders, renderPosition } from "../../src/ops/obligations.js";
@@ -334,6 +342,46 @@ const COMMANDS: Record<string, Command> = {
         throw new OpsInputError((error as Error).message);
       });
       return { text: renderInvoiceTable(doc), json: JSON.parse(renderInvoiceJson(doc)) as unknown };
+    },
+  },
+  "configure-minter": {
+    summary: "let an account mint up to an allowance against bank deposits (master minter)",
+    flags: { minter: "the minter's account", allowance: "EUR it may mint from now on (replaces what it had left)" },
+    async run(flags, env) {
+      const result = await configureMinter(env.ops, env.wallet(), flags.address("minter"), flags.euro("allowance"));
+      return { text: renderMinterConfigured(result), json: result };
+    },
+  },
+  "attest-reserve": {
+    summary: "attest the fiat reserve backing the token (auditor)",
+    flags: {
+      reserve: "EUR held in the bank",
+      report: "the audit report's reference or its 32-byte hash",
+      "as-of": "Unix seconds the reserve was counted at (default: the chain's time now)",
+    },
+    async run(flags, env) {
+      const result = await attestReserve(env.ops, env.wallet(), {
+        reserve: flags.euro("reserve"),
+        reportHash: reference(flags, "report"),
+        asOf: flags.optional("as-of") === undefined ? undefined : flags.int("as-of", undefined, 1, 2 ** 40 - 1),
+      });
+      return { text: renderReserveAttested(result), json: result };
+    },
+  },
+  mint: {
+    summary: "mint tokens against one bank deposit; retrying the same deposit mints nothing (minter)",
+    flags: {
+      to: "the member account credited",
+      amount: "EUR deposited",
+      "bank-ref": "the bank transaction's reference or its 32-byte hash (one deposit, one reference)",
+    },
+    async run(flags, env) {
+      const result = await mint(env.ops, env.wallet(), {
+        to: flags.address("to"),
+        amount: flags.euro("amount"),
+        bankRef: reference(flags, "bank-ref"),
+      });
+      return { text: renderMinted(result), json: result };
     },
   },
   redeem: {
