@@ -119,12 +119,12 @@ export class DeviceAgent {
   async #cut(orderId: bigint, stream: Stream, periodEnd: number): Promise<SignedReport | undefined> {
     const order = this.store.order(orderId);
     if (order === undefined) throw new Error(`Order ${orderId} is not known to this device; add it first.`);
+    const readings = this.store.openReadings(orderId, stream, periodEnd);
+    if (readings.length === 0) return undefined;
     const key = stream === Stream.Device ? this.#options.deviceKey : this.#options.inspectorKey;
     if (key === undefined) {
       throw new Error(`Order ${orderId} has inspections to report, but this agent holds no inspector key.`);
     }
-    const readings = this.store.openReadings(orderId, stream, periodEnd);
-    if (readings.length === 0) return undefined;
     const last = this.store.lastReport(orderId, stream);
     const periodStart = last?.periodEnd ?? order.since;
     const counts = totals(readings, stream === Stream.Device ? order.licenseIds : []);

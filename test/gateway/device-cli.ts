@@ -276,7 +276,8 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
 
   it("keeps the gateway's final refusal and exits 1 saying so", async function () {
     // A key no registry knows, on the second order (no --registry: the agent cannot tell before it sends).
-    const agent = deviceAgent(1, { orderId: o.orderIds[1]!, deviceKey: generatePrivateKey(), registry: false });
+    // No inspector key either: the agent simulates no inspections and cuts device reports only.
+    const agent = deviceAgent(2, { orderId: o.orderIds[1]!, deviceKey: generatePrivateKey(), registry: false });
     await agent.start();
     expect(await agent.waitForExit(60_000)).to.equal(1);
     const refused = agent.events.find((e) => e.event === "refused")!;
@@ -288,9 +289,17 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
       final: true,
     });
     expect(String(refused.error)).to.include("no machine's key in the MachineRegistry");
-    expect(agent.events.find((e) => e.event === "done")).to.include({ refused: 1, acknowledged: 0, unacknowledged: 0 });
-    const [kept] = storedReports(o.orderIds[1]!);
-    expect(kept!.refusal).to.include("403").and.include("no machine's key");
+    expect(agent.events.find((e) => e.event === "done")).to.include({
+      signed: 2,
+      refused: 2,
+      acknowledged: 0,
+      unacknowledged: 0,
+    });
+    expect(signedOf(agent.events).map((e) => e.stream)).to.deep.equal(["device", "device"]);
+    expect(agent.events.filter((e) => e.event === "refused").map((e) => e.sequence)).to.deep.equal([1, 2]);
+    const kept = storedReports(o.orderIds[1]!);
+    expect(kept).to.have.length(2);
+    for (const report of kept) expect(report.refusal).to.include("403").and.include("no machine's key");
   });
 
   describe("when the input is bad", function () {
