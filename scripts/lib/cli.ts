@@ -31,6 +31,9 @@ export function readFlags(
   }
 }
 
+const DURATION = /^(\d+)(s|m|h|d)?$/;
+const SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
 /** Reads and checks flags; each getter throws a UsageError naming the flag. */
 export class Flags {
   constructor(readonly values: Record<string, string | boolean | undefined>) {}
@@ -65,6 +68,43 @@ export class Flags {
       throw new UsageError(`--${name} must be a whole number from ${min} to ${max}; got "${value}".`);
     }
     return Number(value);
+  }
+
+  /** A number (decimals allowed) from `min` to `max`. */
+  number(name: string, fallback?: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+    const value = this.#raw(name, fallback?.toString());
+    if (!/^\d+(\.\d+)?$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new UsageError(`--${name} must be a number from ${min} to ${max}; got "${value}".`);
+    }
+    return Number(value);
+  }
+
+  /** A duration in seconds: 3600, 90s, 90m, 12h or 30d; at least `min` seconds. */
+  duration(name: string, fallback?: string, min = 0): number {
+    const text = this.#raw(name, fallback);
+    const match = DURATION.exec(text.trim());
+    if (match === null) {
+      throw new UsageError(`--${name} must be a duration such as 3600, 90m, 12h or 30d; got "${text}".`);
+    }
+    const seconds = Number(match[1]) * SECONDS[(match[2] ?? "s") as keyof typeof SECONDS];
+    if (seconds < min) throw new UsageError(`--${name} must be at least ${min} s; got "${text}".`);
+    return seconds;
+  }
+
+  /** Ids (whole numbers from 1) separated by commas; empty when the flag is not given. */
+  ids(name: string): bigint[] {
+    const value = this.optional(name);
+    if (value === undefined) return [];
+    return value
+      .split(",")
+      .map((part) => part.trim())
+      .filter((part) => part !== "")
+      .map((part) => {
+        if (!/^\d+$/.test(part) || BigInt(part) === 0n || BigInt(part) >= 1n << 64n) {
+          throw new UsageError(`--${name} takes ids (whole numbers from 1) separated by commas; got "${part}".`);
+        }
+        return BigInt(part);
+      });
   }
 
   bigint(name: string, bits: number): bigint {

@@ -20,6 +20,14 @@ import { SettlementLayer } from "../../src/sdk/settlement.js";
 import { TransactionRefusedError, type Wallet } from "../../src/sdk/transact.js";
 import { OpsInputError, type Ops } from "../../src/ops/context.js";
 import { runInvoices, renderInvoiceRun } from "../../src/ops/invoices.js";
+import {
+  attestReserve,
+  configureMinter,
+  mint,
+  renderMinted,
+  renderMinterConfigured,
+  renderReserveAttested,
+} from "../../src/ops/issuance.js";
 import { findMachines, foundJson, registerMachine, renderFound, renderRegistered } from "../../src/ops/machines.js";
 import { acceptAgreement, admitMember, renderAccepted, renderAdmitted } from "../../src/ops/members.js";
 import { memberPosition, ordersOf, renderOrders, renderPosition } from "../../src/ops/obligations.js";
@@ -51,17 +59,6 @@ export const COMMON_FLAGS: Record<string, string> = {
 };
 const BOOLEAN_FLAGS = new Set(["json", "help", "dry-run", "all", "platform-fees"]);
 
-const DURATION = /^(\d+)(s|m|h|d)?$/;
-const SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
-
-function duration(flags: Flags, name: string, fallback: string): number {
-  const text = flags.string(name, fallback);
-  const match = DURATION.exec(text.trim());
-  if (match === null)
-    throw new UsageError(`--${name} must be a duration such as 3600, 90m, 12h or 30d; got "${text}".`);
-  return Number(match[1]) * SECONDS[(match[2] ?? "s") as keyof typeof SECONDS];
-}
-
 function list(flags: Flags, name: string): string[] {
   const value = flags.optional(name);
   if (value === undefined) return [];
@@ -69,14 +66,6 @@ function list(flags: Flags, name: string): string[] {
     .split(",")
     .map((part) => part.trim())
     .filter((part) => part !== "");
-}
-
-function ids(flags: Flags, name: string): bigint[] {
-  return list(flags, name).map((part) => {
-    if (!/^\d+$/.test(part) || BigInt(part) === 0n)
-      throw new UsageError(`--${name} takes ids (whole numbers from 1) separated by commas; got "${part}".`);
-    return BigInt(part);
-  });
 }
 
 function id(flags: Flags, name: string): bigint {
@@ -173,7 +162,7 @@ const COMMANDS: Record<string, Command> = {
         setupFee: euroOr(flags, "setup-fee", "0"),
         minimumCharge: euroOr(flags, "minimum-charge", "0"),
         tiers: tiers(flags),
-        licenseIds: ids(flags, "licenses").map(Number),
+        licenseIds: flags.ids("licenses").map(Number),
       };
       const result = await registerMachine(env.ops, env.wallet(), {
         kind: kind as keyof typeof MachineKind,
@@ -238,8 +227,8 @@ const COMMANDS: Record<string, Command> = {
       const result = await openOrder(env.ops, env.wallet(), {
         machineId: id(flags, "machine"),
         budget: flags.euro("budget"),
-        expiresIn: duration(flags, "expires-in", "30d"),
-        disputeWindow: duration(flags, "dispute-window", "1d"),
+        expiresIn: flags.duration("expires-in", "30d"),
+        disputeWindow: flags.duration("dispute-window", "1d"),
         capability: flags.optional("capability"),
       });
       return { text: renderOrder(result), json: result };
@@ -258,9 +247,9 @@ const COMMANDS: Record<string, Command> = {
       const result = await openChannel(env.ops, env.wallet(), {
         payee: flags.address("payee"),
         deposit: flags.euro("deposit"),
-        expiresIn: duration(flags, "expires-in", "7d"),
+        expiresIn: flags.duration("expires-in", "7d"),
         challengePeriod:
-          flags.optional("challenge-period") === undefined ? undefined : duration(flags, "challenge-period", "0"),
+          flags.optional("challenge-period") === undefined ? undefined : flags.duration("challenge-period", "0"),
         salt: flags.optional("salt") === undefined ? undefined : flags.int("salt", undefined, 0, 2 ** 32 - 1),
       });
       return { text: renderChannel(result), json: result };
@@ -311,7 +300,7 @@ const COMMANDS: Record<string, Command> = {
         const result = await runPayout(env.ops, env.wallet(), {
           store,
           minClaim: euroOr(flags, "min-claim", "0"),
-          margin: duration(flags, "margin", "1h"),
+          margin: flags.duration("margin", "1h"),
           dryRun: flags.values["dry-run"] === true,
           batchSize: flags.int("batch", 100, 1, 10_000),
           platformFees: flags.values["platform-fees"] === true,
@@ -330,7 +319,7 @@ const COMMANDS: Record<string, Command> = {
       "dry-run": "show what would be settled and issued, send nothing",
     },
     async run(flags, env) {
-      const orderIds = flags.optional("orders") === undefined ? undefined : ids(flags, "orders");
+      const orderIds = flags.optional("orders") === undefined ? undefined : flags.ids("orders");
       const result = await runInvoices(env.ops, env.wallet(), {
         orderIds,
         provider: optionalId(flags, "provider"),
@@ -353,6 +342,46 @@ const COMMANDS: Record<string, Command> = {
         throw new OpsInputError((error as Error).message);
       });
       return { text: renderInvoiceTable(doc), json: JSON.parse(renderInvoiceJson(doc)) as unknown };
+    },
+  },
+  "configure-minter": {
+    summary: "let an account mint up to an allowance against bank deposits (master minter)",
+    flags: { minter: "the minter's account", allowance: "EUR it may mint from now on (replaces what it had left)" },
+    async run(flags, env) {
+      const result = await configureMinter(env.ops, env.wallet(), flags.address("minter"), flags.euro("allowance"));
+      return { text: renderMinterConfigured(result), json: result };
+    },
+  },
+  "attest-reserve": {
+    summary: "attest the fiat reserve backing the token (auditor)",
+    flags: {
+      reserve: "EUR held in the bank",
+      report: "the audit report's reference or its 32-byte hash",
+      "as-of": "Unix seconds the reserve was counted at (default: the chain's time now)",
+    },
+    async run(flags, env) {
+      const result = await attestReserve(env.ops, env.wallet(), {
+        reserve: flags.euro("reserve"),
+        reportHash: reference(flags, "report"),
+        asOf: flags.optional("as-of") === undefined ? undefined : flags.int("as-of", undefined, 1, 2 ** 40 - 1),
+      });
+      return { text: renderReserveAttested(result), json: result };
+    },
+  },
+  mint: {
+    summary: "mint tokens against one bank deposit; retrying the same deposit mints nothing (minter)",
+    flags: {
+      to: "the member account credited",
+      amount: "EUR deposited",
+      "bank-ref": "the bank transaction's reference or its 32-byte hash (one deposit, one reference)",
+    },
+    async run(flags, env) {
+      const result = await mint(env.ops, env.wallet(), {
+        to: flags.address("to"),
+        amount: flags.euro("amount"),
+        bankRef: reference(flags, "bank-ref"),
+      });
+      return { text: renderMinted(result), json: result };
     },
   },
   redeem: {

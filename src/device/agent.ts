@@ -119,12 +119,12 @@ export class DeviceAgent {
   async #cut(orderId: bigint, stream: Stream, periodEnd: number): Promise<SignedReport | undefined> {
     const order = this.store.order(orderId);
     if (order === undefined) throw new Error(`Order ${orderId} is not known to this device; add it first.`);
+    const readings = this.store.openReadings(orderId, stream, periodEnd);
+    if (readings.length === 0) return undefined;
     const key = stream === Stream.Device ? this.#options.deviceKey : this.#options.inspectorKey;
     if (key === undefined) {
       throw new Error(`Order ${orderId} has inspections to report, but this agent holds no inspector key.`);
     }
-    const readings = this.store.openReadings(orderId, stream, periodEnd);
-    if (readings.length === 0) return undefined;
     const last = this.store.lastReport(orderId, stream);
     const periodStart = last?.periodEnd ?? order.since;
     const counts = totals(readings, stream === Stream.Device ? order.licenseIds : []);
@@ -157,14 +157,7 @@ export class DeviceAgent {
 
   /** Proves the reading at `index` of the order's log against the signed report that covers it. */
   prove(orderId: bigint, index: bigint): ReadingProof {
-    const found = this.store.reading(orderId, index);
-    if (found === undefined) throw new RangeError(`Order ${orderId} has no reading with index ${index}.`);
-    if (found.sequence === undefined) {
-      throw new RangeError(`Reading ${index} of order ${orderId} is in no report yet; cut a report first.`);
-    }
-    const stored = this.store.report(orderId, found.stream, found.sequence)!;
-    const readings = this.store.readingsOf(orderId, found.stream, found.sequence);
-    return { reading: found.reading, signed: stored.signed, proof: proveReading(readings, found.reading) };
+    return proveFromStore(this.store, orderId, index);
   }
 
   /**
@@ -220,6 +213,21 @@ export class DeviceAgent {
   }
 }
 
+/**
+ * Proves the reading at `index` of the order's log against the signed report that covers it, from the store
+ * alone (no key is needed: the report was signed when it was cut).
+ */
+export function proveFromStore(store: DeviceStore, orderId: bigint, index: bigint): ReadingProof {
+  const found = store.reading(orderId, index);
+  if (found === undefined) throw new RangeError(`Order ${orderId} has no reading with index ${index}.`);
+  if (found.sequence === undefined) {
+    throw new RangeError(`Reading ${index} of order ${orderId} is in no report yet; cut a report first.`);
+  }
+  const stored = store.report(orderId, found.stream, found.sequence)!;
+  const readings = store.readingsOf(orderId, found.stream, found.sequence);
+  return { reading: found.reading, signed: stored.signed, proof: proveReading(readings, found.reading) };
+}
+
 /** How a simulated machine works: a laser cutter or press brake making parts in cycles. */
 export interface MachineProfile {
   /** Spindle (beam, ram) seconds per part. */
@@ -240,6 +248,44 @@ export const LASER_CUTTER: MachineProfile = {
   licenseId: 0,
   inspectEvery: 10,
 };
+
+/** A press brake bending parts: short strokes, longer handling, no licensed designs, an inspection every 25 parts. */
+export const PRESS_BRAKE: MachineProfile = {
+  cycleSeconds: 8,
+  handlingSeconds: 22,
+  licensedShare: 0,
+  licenseId: 0,
+  inspectEvery: 25,
+};
+
+/** The simulated machines by name, as the device agent's command line takes them. */
+export const PROFILES = { "laser-cutter": LASER_CUTTER, "press-brake": PRESS_BRAKE } as const;
+export type ProfileName = keyof typeof PROFILES;
+
+/**
+ * `profile` fitted to an order and sped up: `speed` times as many parts per hour (cycle and handling divided,
+ * whole seconds, a cycle at least 1 s); licensed parts are made under the order's first licence, or not at all
+ * when its tariff names none (they could not be reported); no inspections without an inspector key.
+ */
+export function fitProfile(
+  profile: MachineProfile,
+  options: { speed?: number; licenseIds: readonly number[]; inspections: boolean },
+): MachineProfile {
+  const speed = options.speed ?? 1;
+  if (!(speed > 0)) throw new RangeError(`A machine's speed must be more than 0; got ${speed}.`);
+  const licensed = options.licenseIds.length > 0;
+  return {
+    cycleSeconds: Math.max(1, Math.round(profile.cycleSeconds / speed)),
+    handlingSeconds: Math.round(profile.handlingSeconds / speed),
+    licensedShare: licensed ? profile.licensedShare : 0,
+    licenseId: licensed
+      ? options.licenseIds.includes(profile.licenseId)
+        ? profile.licenseId
+        : options.licenseIds[0]!
+      : 0,
+    inspectEvery: options.inspections ? profile.inspectEvery : 0,
+  };
+}
 
 /** Uniform in [0, 1), from a 32-bit xorshift generator seeded with `seed`. */
 function generator(seed: number): () => number {

@@ -30,6 +30,8 @@ export interface OrderView {
   pending?: { number: number; charged: bigint; issuedAt: number; maturesAt: number; matured: boolean };
   /** Charges were recorded since the newest invoice: `settle` would issue the next one. */
   uninvoiced: boolean;
+  /** What the meter recorded: each stream's last report number, and the totals. */
+  metered: { deviceSequence: number; inspectorSequence: number; machineSeconds: number; units: number };
 }
 
 /** Every order with the given provider and/or consumer member, as it stands now (oldest first). */
@@ -66,6 +68,12 @@ export async function ordersOf(ops: Ops, who: { provider?: bigint; consumer?: bi
       invoiceCount: order.invoiceCount,
       disputeWindow: order.disputeWindow,
       uninvoiced: order.reportsHash.toLowerCase() !== (last?.reportsHash ?? ZERO_REPORTS_HASH).toLowerCase(),
+      metered: {
+        deviceSequence: meter.deviceSequence,
+        inspectorSequence: meter.inspectorSequence,
+        machineSeconds: meter.machineSeconds,
+        units: meter.units,
+      },
     };
     if (last !== undefined && last.settledAt === 0) {
       const maturesAt = last.issuedAt + order.disputeWindow;
@@ -262,6 +270,12 @@ export function renderOrders(orders: readonly OrderView[], title: string): strin
       { header: "consumer", value: (o) => o.consumer.toString(), align: "right" },
       { header: "provider", value: (o) => o.provider.toString(), align: "right" },
       { header: "status", value: (o) => o.status },
+      {
+        header: "reports",
+        value: (o) => `${o.metered.deviceSequence}+${o.metered.inspectorSequence}`,
+        align: "right",
+      },
+      { header: "parts", value: (o) => o.metered.units.toString(), align: "right" },
       { header: "escrow left EUR", value: (o) => formatEuro(o.available), align: "right" },
       { header: "invoices", value: (o) => o.invoiceCount.toString(), align: "right" },
       {

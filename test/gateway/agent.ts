@@ -5,7 +5,7 @@ device agent
 ├── when the machine runs ─────────────── readings are kept durably; a report per stream commits to its open
 │   readings with a Merkle root; counts are their totals; machine seconds fit the period; periods chain
 ├── when inspections were made ────────── they go into the inspector's stream, signed with the inspector key
-├── when nothing is open ──────────────── no report is cut
+├── when nothing is open ──────────────── no report is cut (and an inspector stream needs no key)
 ├── when asked to prove a reading ─────── the proof verifies against the report's root; a forged reading fails;
 │   a reading in no report yet, or unknown, is refused by name
 ├── when the agent restarts ───────────── it numbers on from its store; a sequence is never used twice
@@ -128,6 +128,10 @@ describe("device agent", function () {
   it("refuses inspections without an inspector key, and readings of an unknown order", async function () {
     const agent = new DeviceAgent({ store: new DeviceStore({ path: ":memory:" }), domain: DOMAIN, deviceKey });
     agent.addOrder(ORDER);
+    // Without inspections open, the inspector stream needs no key: cutting every stream signs the device's.
+    agent.record(7n, [{ at: T0 + 1, kind: ReadingKind.Units, amount: 1n, licenseId: 0 }]);
+    const cut = await agent.cutAll([7n], T0 + 5);
+    expect(cut.map((r) => r.report.sequence)).to.deep.equal([1]);
     agent.record(7n, [{ at: T0 + 1, kind: ReadingKind.Inspection, amount: 1n, licenseId: 0 }]);
     let error: unknown;
     await agent.cutReport(7n, Stream.Inspector, T0 + 10).catch((e: unknown) => (error = e));

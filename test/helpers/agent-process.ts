@@ -30,6 +30,7 @@ export class AgentProcess {
   #alive = false;
   #life = -1;
   #stderr: string[] = [];
+  #exitCode: number | null = null;
   #listeners = new Set<() => void>();
 
   constructor(
@@ -78,12 +79,42 @@ export class AgentProcess {
       this.#stderr.push(line);
       if (this.#stderr.length > 50) this.#stderr.shift();
     });
-    child.once("exit", () => everyProcess.delete(child));
+    this.#exitCode = null;
+    child.once("exit", (code) => {
+      everyProcess.delete(child);
+      this.#exitCode = code;
+    });
     child.once("close", () => {
       this.#alive = false;
       this.#notify();
     });
     return this.waitFor((e) => e.event === "ready" && e.life === life, `its "ready" line`, timeoutMs);
+  }
+
+  /** The exit status of the last life once it ended by itself (null while it runs, or when killed by a signal). */
+  get exitCode(): number | null {
+    return this.#exitCode;
+  }
+
+  /** Resolves with the exit status once the process has ended and its output is read; rejects when the time is up. */
+  waitForExit(timeoutMs = 30_000): Promise<number | null> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.running) return;
+        finish();
+        resolve(this.#exitCode);
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new Error(`${this.name}: waited ${timeoutMs} ms for it to exit in vain.\n${this.diagnostics()}`));
+      }, timeoutMs);
+      const finish = () => {
+        clearTimeout(timer);
+        this.#listeners.delete(check);
+      };
+      this.#listeners.add(check);
+      check();
+    });
   }
 
   /** SIGKILLs the process and resolves once it is gone. */

@@ -44,6 +44,9 @@ export interface RpcOrder {
   relayerKey: Hex;
   device: PrivateKeyAccount;
   inspector: PrivateKeyAccount;
+  /** The private keys of `device` and `inspector`, for agents run as processes. */
+  deviceKey: Hex;
+  inspectorKey: Hex;
   orderId: bigint;
   /** Every order opened (`orderId` is the first). */
   orderIds: bigint[];
@@ -170,6 +173,8 @@ export async function rpcOrder(url: string, seed: number, orders = 1): Promise<R
     relayerKey: keyOf("relayer"),
     device,
     inspector,
+    deviceKey: keyOf("device"),
+    inspectorKey: keyOf("inspector"),
     orderId: orderIds[0]!,
     orderIds,
     openedAt,

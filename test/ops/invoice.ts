@@ -110,15 +110,19 @@ describe("ops invoice", function () {
       expect(out.stderr).to.include("Order 1 has 0 invoice(s)");
     });
 
-    it("lists orders with their escrow and pending invoice", async function () {
+    it("lists orders with their escrow, what the meter recorded and the pending invoice", async function () {
       await metered();
       await run();
-      const orders = jsonOf<{ orderId: string; status: string; pending?: { number: number; matured: boolean } }[]>(
-        await ops(f, f.operator, "orders", "--json", `--provider=${f.memberIds.provider}`),
-      );
+      const orders = jsonOf<
+        { orderId: string; status: string; pending?: { number: number; matured: boolean }; metered: unknown }[]
+      >(await ops(f, f.operator, "orders", "--json", `--provider=${f.memberIds.provider}`));
       expect(orders.map((o) => [o.orderId, o.status, o.pending?.number ?? null])).to.deep.equal([
         ["1", "Open", 1],
         ["2", "Open", null],
+      ]);
+      expect(orders.map((o) => o.metered)).to.deep.equal([
+        { deviceSequence: 1, inspectorSequence: 0, machineSeconds: 600, units: 10 },
+        { deviceSequence: 0, inspectorSequence: 0, machineSeconds: 0, units: 0 },
       ]);
       expect((await ops(f, f.operator, "orders")).stdout)
         .to.include("pending invoice")

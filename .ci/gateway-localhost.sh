@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# CI: the device agent and the gateway as processes, end to end, on the deployment that
+# `npm run deploy -- --network localhost` made on the node at $CI_RPC_URL (default http://127.0.0.1:8545;
+# anvil, paris, a block a second). With the operator commands it admits a provider, a consumer and an
+# auditor (fresh accounts, funded by the operator), who accept the agreement; funds the consumer (minter
+# allowance, reserve attestation, a mint against a bank deposit); lists a machine with a new device key and
+# opens an order on it. Then it starts scripts/gateway.ts (--depth 2), runs scripts/device-agent.ts for
+# $CI_REPORTS reports (default 20), waits until the gateway has them all final, checks on chain that the
+# order's meter counted each exactly once, and stops the gateway. Exits 0 only if every check held.
+#
+#   DEPLOYMENT_ID=ci-123 bash .ci/gateway-localhost.sh
+#
+# Environment: DEPLOYMENT_ID (required: ignition/deployments/$DEPLOYMENT_ID/deployed_addresses.json),
+# CI_RPC_URL, CI_REPORTS, CI_OPERATOR_KEY (default: anvil's well-known account 0, the deployer and
+# founding operator, also the master minter).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+RPC_URL=${CI_RPC_URL:-http://127.0.0.1:8545}
+REPORTS=${CI_REPORTS:-20}
+OPERATOR_KEY=${CI_OPERATOR_KEY:-0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80}
+if ! [[ "$REPORTS" =~ ^[1-9][0-9]*$ ]]; then
+  echo "CI_REPORTS must be a whole number from 1; got \"$REPORTS\"."
+  exit 2
+fi
+if [ -z "${DEPLOYMENT_ID:-}" ]; then
+  echo "Set DEPLOYMENT_ID to the deployment to use (DEPLOYMENT_ID=x npm run deploy -- --network localhost)."
+  exit 2
+fi
+ADDRESSES="$PWD/ignition/deployments/$DEPLOYMENT_ID/deployed_addresses.json"
+if [ ! -f "$ADDRESSES" ]; then
+  echo "There is no deployment $DEPLOYMENT_ID ($ADDRESSES is missing); deploy first:"
+  echo "  DEPLOYMENT_ID=$DEPLOYMENT_ID npm run deploy -- --network localhost"
+  exit 2
+fi
+
+WORK=$(mktemp -d)
+GATEWAY_PID=""
+AGENT_PID=""
+cleanup() {
+  for pid in $AGENT_PID $GATEWAY_PID; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAILED: $*"
+  for log in "$WORK"/*.log "$WORK"/*.err; do
+    [ -s "$log" ] || continue
+    echo "--- last lines of $(basename "$log")"
+    tail -n 15 "$log"
+  done
+  exit 1
+}
+
+# Reads field PATH (dots between keys and array indexes) of the JSON on stdin.
+field() {
+  node -e '
+    let text = "";
+    process.stdin.on("data", (d) => (text += d)).on("end", () => {
+      let value = JSON.parse(text);
+      for (const key of process.argv[1].split(".")) value = value?.[key];
+      if (value === undefined) { console.error(`no field ${process.argv[1]} in ${text}`); process.exit(1); }
+      console.log(typeof value === "object" ? JSON.stringify(value) : String(value));
+    });' "$1"
+}
+
+# One JSON-RPC call to the node; prints its result as JSON.
+rpc() {
+  curl -sf -X POST -H 'content-type: application/json' \
+    --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$RPC_URL" | field result
+}
+
+# An operator command signed with KEY; its JSON goes to $WORK/ops.json: ops KEY COMMAND [FLAGS...]
+ops() {
+  local key=$1
+  shift
+  OPS_PRIVATE_KEY=$key OPS_RPC_URL=$RPC_URL OPS_ADDRESSES=$ADDRESSES \
+    node --disable-warning=ExperimentalWarning --import tsx scripts/ops.ts "$@" --json >"$WORK/ops.json" 2>"$WORK/ops.err" ||
+    fail "ops $1: $(cat "$WORK/ops.json" "$WORK/ops.err")"
+}
+result() { field "$1" <"$WORK/ops.json"; }
+
+address_of() { node -p "JSON.parse(require('fs').readFileSync('$ADDRESSES', 'utf8'))['$1']"; }
+
+chain_id=$(rpc eth_chainId '[]' | tr -d '"') || fail "no JSON-RPC node answers at $RPC_URL; start it first"
+echo "node at $RPC_URL: chain id $((chain_id)); deployment $DEPLOYMENT_ID"
+METER=$(address_of "CapacityMarket#UsageMeter")
+REGISTRY=$(address_of "CapacityMarket#MachineRegistry")
+TOKEN=$(address_of "SettlementLayer#SettlementToken")
+echo "usage meter $METER, machine registry $REGISTRY"
+
+# Fresh accounts (nothing on the chain but the deployment is assumed), funded with ether by the operator;
+# the device key only signs and needs none. Prints "name key address" lines.
+accounts_js='
+import { createPublicClient, createWalletClient, defineChain, http, parseEther } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+
+const [url, operatorKey, ...names] = process.argv.slice(1);
+const transport = http(url);
+const publicClient = createPublicClient({ transport, pollingInterval: 200 });
+const chain = defineChain({
+  id: await publicClient.getChainId(),
+  name: "ci",
+  nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+  rpcUrls: { default: { http: [url] } },
+});
+const operator = createWalletClient({ account: privateKeyToAccount(operatorKey), chain, transport });
+for (const name of names) {
+  const key = generatePrivateKey();
+  const address = privateKeyToAccount(key).address;
+  if (name !== "device") {
+    const hash = await operator.sendTransaction({ to: address, value: parseEther("100") });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`Funding the ${name} failed (tx ${hash}).`);
+  }
+  console.log(`${name} ${key} ${address}`);
+}
+'
+node --input-type=module -e "$accounts_js" "$RPC_URL" "$OPERATOR_KEY" provider consumer auditor relayer device \
+  >"$WORK/accounts" 2>"$WORK/accounts.err" || fail "cannot create and fund the accounts"
+key() { grep "^$1 " "$WORK/accounts" | cut -d' ' -f2; }
+addr() { grep "^$1 " "$WORK/accounts" | cut -d' ' -f3; }
+OPERATOR=$(node --input-type=module -e "import { privateKeyToAccount } from 'viem/accounts'; console.log(privateKeyToAccount('$OPERATOR_KEY').address)")
+echo "fresh accounts funded with 100 ETH each by the operator $OPERATOR: provider $(addr provider), consumer $(addr consumer), auditor $(addr auditor), relayer $(addr relayer)"
+
+ops "$OPERATOR_KEY" admit --accounts "$(addr provider)" --roles provider --record "CI provider $DEPLOYMENT_ID"
+provider=$(result memberId)
+ops "$OPERATOR_KEY" admit --accounts "$(addr consumer)" --roles consumer --record "CI consumer $DEPLOYMENT_ID"
+consumer=$(result memberId)
+ops "$OPERATOR_KEY" admit --accounts "$(addr auditor)" --roles auditor --record "CI auditor $DEPLOYMENT_ID"
+auditor=$(result memberId)
+for who in provider consumer auditor; do ops "$(key $who)" accept-agreement; done
+echo "admitted provider member $provider, consumer member $consumer, auditor member $auditor; each accepted the agreement"
+
+# The reserve must cover what is in circulation plus the new deposit.
+supply_hex=$(rpc eth_call "[{\"to\":\"$TOKEN\",\"data\":\"0x18160ddd\"},\"latest\"]" | tr -d '"') ||
+  fail "cannot read the token's total supply"
+reserve=$((supply_hex + 1000000000))
+ops "$OPERATOR_KEY" configure-minter --minter "$OPERATOR" --allowance 1000
+ops "$(key auditor)" attest-reserve --reserve "$((reserve / 1000000)).$(printf '%06d' $((reserve % 1000000)))" \
+  --report "CI reserve report $DEPLOYMENT_ID"
+ops "$OPERATOR_KEY" mint --to "$(addr consumer)" --amount 1000 --bank-ref "CI deposit $DEPLOYMENT_ID $(addr consumer)"
+minted=$(result status)
+[ "$minted" = "minted" ] || fail "the mint reported \"$minted\", not \"minted\""
+ops "$OPERATOR_KEY" balances --account "$(addr consumer)"
+balance=$(result balance)
+[ "$balance" = "1000000000" ] || fail "the consumer holds $balance base units after the mint, not 1000 EUR"
+echo "minted 1000.00 EUR to the consumer against a bank deposit (minter allowance set, reserve attested); it holds 1000.00 EUR"
+
+ops "$(key provider)" register-machine --site DE-HH-01 --capabilities laser-cutting,sheet-metal \
+  --uri ipfs://ci-laser --spec "CI laser cutter $DEPLOYMENT_ID" --keys "$(addr device)" \
+  --price-per-hour 36 --price-per-unit 0.50
+machine=$(result machineId)
+ops "$(key consumer)" open-order --machine "$machine" --budget 500 --expires-in 1d --dispute-window 1h
+order=$(result orderId)
+echo "machine $machine listed with device key $(addr device); order $order opened on it with 500.00 EUR in escrow"
+
+GATEWAY_RELAYER_KEY=$(key relayer) node --disable-warning=ExperimentalWarning --import tsx scripts/gateway.ts \
+  --rpc-url "$RPC_URL" \
+  --meter "$METER" --registry "$REGISTRY" --store "$WORK/gateway.sqlite" --port 0 --depth 2 --interval-ms 500 \
+  >"$WORK/gateway.log" 2>"$WORK/gateway.err" < /dev/null &
+GATEWAY_PID=$!
+for _ in $(seq 1 100); do
+  grep -q '"event":"ready"' "$WORK/gateway.log" 2>/dev/null && break
+  kill -0 "$GATEWAY_PID" 2>/dev/null || fail "the gateway exited before it was ready"
+  sleep 0.2
+done
+grep -q '"event":"ready"' "$WORK/gateway.log" || fail "the gateway was not ready within 20 s"
+GATEWAY=$(grep -m1 '"event":"ready"' "$WORK/gateway.log" | field url)
+echo "gateway ready at $GATEWAY (confirmation depth 2)"
+
+DEVICE_KEY=$(key device) timeout 300 node --disable-warning=ExperimentalWarning --import tsx scripts/device-agent.ts \
+  --gateway "$GATEWAY" --rpc-url "$RPC_URL" --meter "$METER" --registry "$REGISTRY" --order "$order" \
+  --store "$WORK/device.sqlite" --speed 60 --report-every 1 --tick-ms 250 --reports "$REPORTS" \
+  >"$WORK/device.log" 2>"$WORK/device.err" < /dev/null &
+AGENT_PID=$!
+agent_status=0
+wait "$AGENT_PID" || agent_status=$?
+AGENT_PID=""
+[ "$agent_status" -eq 0 ] || fail "the device agent exited with status $agent_status"
+done_line=$(grep -m1 '"event":"done"' "$WORK/device.log") || fail "the device agent printed no \"done\" line"
+for name in signed acknowledged; do
+  [ "$(echo "$done_line" | field $name)" = "$REPORTS" ] || fail "the device agent $name $(echo "$done_line" | field $name) reports, not $REPORTS"
+done
+[ "$(echo "$done_line" | field refused)" = "0" ] || fail "the gateway refused reports: $done_line"
+[ "$(echo "$done_line" | field unacknowledged)" = "0" ] || fail "reports were left unacknowledged: $done_line"
+device_last=$(echo "$done_line" | field orders.0.device)
+# What the agent reported, from its "signed" lines.
+read -r sum_seconds sum_units < <(node -e '
+  const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter((l) => l.includes("\"event\":\"signed\""));
+  const events = lines.map((l) => JSON.parse(l));
+  console.log(events.reduce((s, e) => s + Number(e.machineSeconds), 0), events.reduce((s, e) => s + Number(e.units), 0));
+' "$WORK/device.log")
+echo "device agent: $REPORTS reports signed and acknowledged, none refused; last device report $device_last; $sum_seconds machine seconds, $sum_units parts"
+
+status=""
+for _ in $(seq 1 120); do
+  status=$(curl -sf "$GATEWAY/status") || fail "GET $GATEWAY/status failed"
+  if [ "$(echo "$status" | field queued)" = "0" ] && [ "$(echo "$status" | field inFlight)" = "0" ] &&
+    [ "$(echo "$status" | field confirmed)" = "$REPORTS" ]; then
+    break
+  fi
+  sleep 0.5
+done
+for name in stored confirmed recorded; do
+  [ "$(echo "$status" | field $name)" = "$REPORTS" ] || fail "the gateway's status has $name $(echo "$status" | field $name), not $REPORTS: $status"
+done
+for name in duplicate rejected; do
+  [ "$(echo "$status" | field $name)" = "0" ] || fail "the gateway's status has $name $(echo "$status" | field $name): $status"
+done
+echo "gateway: $REPORTS stored, $REPORTS confirmed 2 blocks deep, $REPORTS recorded, none duplicate or rejected"
+
+ops "$OPERATOR_KEY" orders --consumer "$consumer"
+metered=$(node -e '
+  let text = "";
+  process.stdin.on("data", (d) => (text += d)).on("end", () => {
+    const order = JSON.parse(text).find((o) => o.orderId === process.argv[1]);
+    if (order === undefined) process.exit(1);
+    console.log(JSON.stringify(order.metered));
+  });' "$order" <"$WORK/ops.json") || fail "ops orders does not list order $order"
+[ "$(echo "$metered" | field deviceSequence)" = "$device_last" ] || fail "the meter's last device report is $(echo "$metered" | field deviceSequence), the agent's $device_last"
+[ "$(echo "$metered" | field machineSeconds)" = "$sum_seconds" ] || fail "the meter counted $(echo "$metered" | field machineSeconds) machine seconds, the agent reported $sum_seconds"
+[ "$(echo "$metered" | field units)" = "$sum_units" ] || fail "the meter counted $(echo "$metered" | field units) parts, the agent reported $sum_units"
+topic=$(node --input-type=module -e "import { toEventSelector } from 'viem'; console.log(toEventSelector('ReportRecorded(uint64,bytes32,uint256)'))")
+order_topic=0x$(printf '%064x' "$order")
+recorded=$(rpc eth_getLogs "[{\"address\":\"$METER\",\"fromBlock\":\"0x0\",\"toBlock\":\"latest\",\"topics\":[\"$topic\",\"$order_topic\"]}]" |
+  node -e 'let t = ""; process.stdin.on("data", (d) => (t += d)).on("end", () => { const logs = JSON.parse(t); console.log(logs.length, new Set(logs.map((l) => l.data.slice(0, 66))).size); });')
+[ "$recorded" = "$REPORTS $REPORTS" ] || fail "the meter emitted ReportRecorded (count, distinct digests) $recorded for order $order, not $REPORTS $REPORTS"
+echo "chain: order $order's meter has device report $device_last, $sum_seconds machine seconds and $sum_units parts, as the agent reported; $REPORTS ReportRecorded events, one per report"
+
+kill -TERM "$GATEWAY_PID"
+gateway_status=0
+wait "$GATEWAY_PID" || gateway_status=$?
+GATEWAY_PID=""
+[ "$gateway_status" -eq 0 ] || fail "the gateway exited with status $gateway_status when stopped"
+grep -q '"event":"stopped"' "$WORK/gateway.log" || fail "the gateway did not say it stopped"
+echo "gateway stopped"
+echo "every check passed"

@@ -1,0 +1,356 @@
+/**
+ * The device agent as a long-running process, the gateway's counterpart: a simulated machine works on one or
+ * more orders at a realistic rate, the agent keeps every raw reading in its SQLite store, cuts a report per
+ * stream every so often, signs it with the device key (inspections with the worker's inspector key), sends it
+ * to the gateway and keeps the gateway's final refusal. Restarted (also after a SIGKILL), it numbers on from
+ * its store and sends again whatever the gateway has not acknowledged. With --prove it prints one reading of
+ * the store with its Merkle proof and the signed report it belongs to, and exits.
+ *
+ *   DEVICE_KEY=0x... npx tsx scripts/device-agent.ts --gateway http://127.0.0.1:8700 \
+ *     --rpc-url http://127.0.0.1:8545 --meter 0x... --registry 0x... --order 1 --store device.sqlite \
+ *     --report-every 10s --reports 20
+ *   npx tsx scripts/device-agent.ts --store device.sqlite --order 1 --prove 3:0
+ *
+ * stdout: one JSON line per event: "ready" (orders, keys, what the store holds), "signed" (a report cut),
+ * "sent" (a report the gateway acknowledged), "refused" (its answer; `final` when it is kept and not sent
+ * again), "log" (progress in words), "done" (why it stopped, with counters), "proof".
+ * Errors go to stderr; bad input exits with status 2; reports left unacknowledged or refused for good exit 1.
+ */
+import { existsSync } from "node:fs";
+
+import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+
+import { DeviceAgent, fitProfile, MachineSimulator, PROFILES, proveFromStore, Stream } from "../src/device/agent.js";
+import { checkSignerKey, DeviceConfigError, readDeviceOrder, readMeterDomain } from "../src/device/chain.js";
+import { DeviceRunner, type RunnerOrder } from "../src/device/runner.js";
+import { DeviceStore } from "../src/device/store.js";
+import { reportToJson } from "../src/gateway/wire.js";
+import { verifyReading } from "../src/metering/readings.js";
+import type { MeterDomain } from "../src/metering/report.js";
+import { emit, Flags, privateKeyFromEnv, readFlags, runScript, UsageError } from "./lib/cli.js";
+import { rpcChain } from "./lib/rpc.js";
+
+const USAGE = `Usage: DEVICE_KEY=0x... [DEVICE_INSPECTOR_KEY=0x...] npx tsx scripts/device-agent.ts [flags]
+       npx tsx scripts/device-agent.ts --store PATH --order N --prove INDEX | SEQUENCE:POSITION [--stream inspector]
+
+  --gateway URL            the gateway (reports go to POST URL/reports)
+  --rpc-url URL            JSON-RPC node: the meter's domain, the orders, the clock
+                           (default: $DEVICE_RPC_URL, else http://127.0.0.1:8545)
+  --chain-id N             sign for this chain without a node (with --meter; the clock is then this host's)
+  --meter ADDRESS          the UsageMeter the reports are signed for
+  --registry ADDRESS       the MachineRegistry: read the orders' licences, check the keys (optional)
+  --licenses IDS           the licence ids of the orders' tariff, comma-separated (without --registry)
+  --order IDS              the order(s) the machine works on, comma-separated
+  --store PATH             the device's SQLite file (created if missing)
+  --profile NAME           the machine simulated: ${Object.keys(PROFILES).join(", ")} (default laser-cutter)
+  --speed X                X times as many parts per hour as the profile (default 1)
+  --seed N                 the simulation's seed (default 1)
+  --report-every DURATION  cut a report per stream this often: 60, 10s, 5m (default 60s, at least 1 s)
+  --report-readings N      also cut as soon as a stream holds N open readings
+  --reports N              stop after cutting N reports, once the gateway has answered them
+  --duration DURATION      stop after this long (reporting what is open first)
+  --tick-ms MS             milliseconds between readings (default 1000)
+  --drain DURATION         when stopping, how long to keep sending what is unanswered (default 30s)
+  --clock chain|host       the time readings and periods are stamped with (default chain, with a node)
+  --prove SPEC             print a reading with its proof and report: INDEX (in the order's log), or
+                           SEQUENCE:POSITION (the POSITION-th reading, from 0, of report SEQUENCE)
+  --stream device|inspector  the stream of SEQUENCE:POSITION (default device)
+
+  DEVICE_KEY               the machine's device key (registered for the order's machine)
+  DEVICE_INSPECTOR_KEY     the worker's inspector key; without it no inspections are simulated`;
+
+const STREAMS = { device: Stream.Device, inspector: Stream.Inspector } as const;
+const KIND_NAME = ["SpindleSeconds", "Units", "LicensedUnits", "Inspection"] as const;
+
+function openStore(path: string, mustExist: boolean): DeviceStore {
+  if (mustExist && !existsSync(path)) {
+    throw new UsageError(`--store: there is no device store at ${path}; give the file the agent ran with.`);
+  }
+  try {
+    return new DeviceStore({ path });
+  } catch (error) {
+    throw new UsageError(`--store: cannot open ${path} as a device store (${(error as Error).message}).`);
+  }
+}
+
+function oneOrder(flags: Flags): bigint {
+  const ids = flags.ids("order");
+  if (ids.length !== 1) throw new UsageError(`--order must name one order with --prove; got ${ids.length}.`);
+  return ids[0]!;
+}
+
+/** --prove: one reading, its proof and its report, from the store alone. */
+function prove(flags: Flags): void {
+  const spec = flags.string("prove");
+  const orderId = oneOrder(flags);
+  const stream = STREAMS[flags.oneOf("stream", ["device", "inspector"] as const, "device")];
+  const store = openStore(flags.string("store"), true);
+  try {
+    let index: bigint;
+    const pair = /^(\d+):(\d+)$/.exec(spec);
+    if (pair !== null) {
+      const sequence = Number(pair[1]);
+      const position = Number(pair[2]);
+      if (store.report(orderId, stream, sequence) === undefined) {
+        const last = store.lastReport(orderId, stream)?.sequence ?? 0;
+        throw new UsageError(
+          `--prove ${spec}: order ${orderId} has no ${flags.values.stream ?? "device"} report ${sequence}` +
+            (last === 0 ? "; it has none yet." : `; its reports run from 1 to ${last}.`),
+        );
+      }
+      const readings = store.readingsOf(orderId, stream, sequence);
+      const reading = readings[position];
+      if (reading === undefined) {
+        throw new UsageError(
+          `--prove ${spec}: report ${sequence} commits to ${readings.length} readings; give a POSITION from 0 to ${readings.length - 1}.`,
+        );
+      }
+      index = reading.index;
+    } else if (/^\d+$/.test(spec)) {
+      index = BigInt(spec);
+    } else {
+      throw new UsageError(
+        `--prove takes INDEX (a reading's index in the order's log) or SEQUENCE:POSITION; got "${spec}".`,
+      );
+    }
+    let found;
+    try {
+      found = proveFromStore(store, orderId, index);
+    } catch (error) {
+      throw new UsageError(`--prove ${spec}: ${(error as Error).message}`);
+    }
+    const { reading, signed, proof } = found;
+    const located = store.reading(orderId, index)!;
+    emit("proof", {
+      orderId,
+      stream: located.stream === Stream.Device ? "device" : "inspector",
+      sequence: signed.report.sequence,
+      reading: { ...reading, kindName: KIND_NAME[reading.kind] },
+      proof,
+      root: signed.report.readingsRoot,
+      verifies: verifyReading(signed.report.readingsRoot, reading, proof),
+      report: reportToJson(signed),
+    });
+  } finally {
+    store.close();
+  }
+}
+
+function key(name: string, what: string): PrivateKeyAccount {
+  return privateKeyToAccount(privateKeyFromEnv(name, what));
+}
+
+async function work(flags: Flags): Promise<void> {
+  const gateway = flags.url("gateway").replace(/\/+$/, "");
+  const meter = flags.address("meter");
+  const registry = flags.optional("registry") === undefined ? undefined : flags.address("registry");
+  const orderIds = flags.ids("order");
+  if (orderIds.length === 0) throw new UsageError("--order is required: the id(s) of the orders the machine works on.");
+  if (new Set(orderIds).size !== orderIds.length) throw new UsageError("--order names an order twice.");
+  const storePath = flags.string("store");
+  const profileName = flags.oneOf("profile", Object.keys(PROFILES) as (keyof typeof PROFILES)[], "laser-cutter");
+  const speed = flags.number("speed", 1, 0.001, 1000);
+  const seed = flags.int("seed", 1, 0, 2 ** 32 - 1);
+  const reportEvery = flags.duration("report-every", "60s", 1);
+  const reportReadings =
+    flags.optional("report-readings") === undefined ? undefined : flags.int("report-readings", undefined, 1);
+  const maxReports = flags.optional("reports") === undefined ? undefined : flags.int("reports", undefined, 1);
+  const duration = flags.optional("duration") === undefined ? undefined : flags.duration("duration", undefined, 1);
+  const tickMs = flags.int("tick-ms", 1000, 10, 3_600_000);
+  const drain = flags.duration("drain", "30s");
+  const licenses = flags.optional("licenses") === undefined ? undefined : flags.ids("licenses").map(Number);
+  const deviceKey = key("DEVICE_KEY", "device");
+  const inspectorKey = process.env.DEVICE_INSPECTOR_KEY ? key("DEVICE_INSPECTOR_KEY", "inspector") : undefined;
+
+  // Where the reports count, and what time it is: from a node, or (--chain-id alone) without one.
+  const offline = flags.optional("chain-id") !== undefined && flags.optional("rpc-url") === undefined;
+  const clockName = flags.oneOf("clock", ["chain", "host"] as const, offline ? "host" : "chain");
+  const hostClock = async () => Math.floor(Date.now() / 1000);
+  let domain: MeterDomain;
+  let clock = hostClock;
+  const orders: { orderId: bigint; licenseIds: number[]; expiresAt?: number }[] = [];
+  if (offline) {
+    if (clockName === "chain") throw new UsageError("--clock chain needs a node: give --rpc-url.");
+    if (registry !== undefined) throw new UsageError("--registry needs a node to read it from: give --rpc-url.");
+    domain = { chainId: flags.int("chain-id", undefined, 1), meter };
+    for (const orderId of orderIds) orders.push({ orderId, licenseIds: licenses ?? [] });
+  } else {
+    const chain = await rpcChain(flags.url("rpc-url", process.env.DEVICE_RPC_URL || "http://127.0.0.1:8545"), {
+      pollingMs: 250,
+    });
+    const { publicClient } = chain;
+    try {
+      domain = await readMeterDomain(publicClient, meter);
+      if (flags.optional("chain-id") !== undefined && flags.int("chain-id", undefined, 1) !== domain.chainId) {
+        throw new UsageError(`--chain-id ${flags.optional("chain-id")} is not the node's chain (${domain.chainId}).`);
+      }
+      const chainClock = async () => Number((await publicClient.getBlock({ blockTag: "latest" })).timestamp);
+      if (clockName === "chain") clock = chainClock;
+      const now = await chainClock();
+      for (const orderId of orderIds) {
+        const order = await readDeviceOrder(
+          publicClient,
+          { usageMeter: meter, machineRegistry: registry },
+          orderId,
+          now,
+        );
+        let licenseIds = order.licenseIds;
+        if (licenseIds !== undefined && licenses !== undefined && licenses.join() !== licenseIds.join()) {
+          throw new UsageError(
+            `--licenses ${licenses.join(",")}: order ${orderId}'s tariff names licences ${licenseIds.join(",") || "none"}; leave --licenses out.`,
+          );
+        }
+        licenseIds ??= licenses ?? (order.licenseCount === 0 ? [] : undefined);
+        if (licenseIds === undefined || licenseIds.length !== order.licenseCount) {
+          throw new UsageError(
+            `Order ${orderId}'s tariff counts ${order.licenseCount} licensed products: give their licence ids in the ` +
+              "tariff's order (--licenses 3,9), or --registry ADDRESS to read them.",
+          );
+        }
+        if (registry !== undefined) {
+          await checkSignerKey(publicClient, registry, order, deviceKey.address, Stream.Device, now);
+          if (inspectorKey !== undefined) {
+            await checkSignerKey(publicClient, registry, order, inspectorKey.address, Stream.Inspector, now);
+          }
+        }
+        orders.push({ orderId, licenseIds, expiresAt: order.expiresAt });
+      }
+    } catch (error) {
+      if (error instanceof DeviceConfigError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+
+  const store = openStore(storePath, false);
+  const agent = new DeviceAgent({
+    store,
+    domain,
+    deviceKey,
+    inspectorKey,
+    log: (text) => emit("log", { text }),
+  });
+  const now = await clock();
+  const running: RunnerOrder[] = [];
+  const ready: Record<string, unknown>[] = [];
+  for (const [i, order] of orders.entries()) {
+    agent.addOrder({ orderId: order.orderId, licenseIds: order.licenseIds, since: now });
+    const kept = store.order(order.orderId)!;
+    if (kept.licenseIds.join() !== order.licenseIds.join()) {
+      throw new UsageError(
+        `--store ${storePath} holds order ${order.orderId} with licences ${kept.licenseIds.join(",") || "none"}, ` +
+          `not ${order.licenseIds.join(",") || "none"}: it is another deployment's store; give another --store.`,
+      );
+    }
+    const last = [Stream.Device, Stream.Inspector].map((s) => store.lastReport(order.orderId, s));
+    const latestEnd = Math.max(kept.since, ...last.map((l) => l?.periodEnd ?? 0));
+    if (latestEnd > now) {
+      throw new UsageError(
+        `--store ${storePath}: order ${order.orderId}'s last report ends at ${latestEnd}, after the clock's now (${now}); ` +
+          "the clock went back, or the store belongs to another chain. Use --clock or another --store.",
+      );
+    }
+    const profile = fitProfile(PROFILES[profileName], {
+      speed,
+      licenseIds: order.licenseIds,
+      inspections: inspectorKey !== undefined,
+    });
+    running.push({
+      orderId: order.orderId,
+      machine: new MachineSimulator(profile, now, seed + i),
+      expiresAt: order.expiresAt,
+    });
+    ready.push({
+      orderId: order.orderId,
+      licenseIds: order.licenseIds,
+      since: kept.since,
+      nextDevice: (last[0]?.sequence ?? 0) + 1,
+      nextInspector: (last[1]?.sequence ?? 0) + 1,
+    });
+  }
+
+  const runner = new DeviceRunner({
+    agent,
+    gateway,
+    orders: running,
+    clock,
+    reportEverySeconds: reportEvery,
+    reportReadings,
+    maxReports,
+    durationMs: duration === undefined ? undefined : duration * 1000,
+    tickMs,
+    drainMs: drain * 1000,
+    event: (name, fields) => emit(name, fields),
+    log: (text) => emit("log", { text }),
+  });
+  let signals = 0;
+  const onSignal = () => {
+    signals += 1;
+    // The store is durable: a second signal may end the process at once.
+    if (signals > 1) process.exit(130);
+    emit("log", { text: "stopping: reporting what is open, then sending what the gateway has not answered" });
+    runner.stop();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  emit("ready", {
+    store: storePath,
+    gateway,
+    chainId: domain.chainId,
+    meter: domain.meter,
+    device: deviceKey.address,
+    inspector: inspectorKey?.address ?? null,
+    clock: clockName,
+    profile: profileName,
+    speed,
+    unacknowledged: store.unacknowledged().length,
+    orders: ready,
+  });
+  const summary = await runner.run();
+  emit("done", { ...summary, counters: agent.counters });
+  store.close();
+  if (summary.unacknowledged > 0) {
+    process.stderr.write(
+      `device-agent: the gateway at ${gateway} has not answered ${summary.unacknowledged} reports; ` +
+        `they stay in ${storePath} and are sent at the next start.\n`,
+    );
+    process.exit(1);
+  }
+  if (summary.refused > 0) {
+    process.stderr.write(
+      `device-agent: the gateway refused ${summary.refused} reports for good (see the "refused" lines); ` +
+        `${storePath} keeps them with its words.\n`,
+    );
+    process.exit(1);
+  }
+  process.exit(0);
+}
+
+runScript("device-agent", USAGE, async () => {
+  const flags = new Flags(
+    readFlags({
+      gateway: { type: "string" },
+      "rpc-url": { type: "string" },
+      "chain-id": { type: "string" },
+      meter: { type: "string" },
+      registry: { type: "string" },
+      licenses: { type: "string" },
+      order: { type: "string" },
+      store: { type: "string" },
+      profile: { type: "string" },
+      speed: { type: "string" },
+      seed: { type: "string" },
+      "report-every": { type: "string" },
+      "report-readings": { type: "string" },
+      reports: { type: "string" },
+      duration: { type: "string" },
+      "tick-ms": { type: "string" },
+      drain: { type: "string" },
+      clock: { type: "string" },
+      prove: { type: "string" },
+      stream: { type: "string" },
+    }),
+  );
+  if (flags.optional("prove") !== undefined) prove(flags);
+  else await work(flags);
+});
