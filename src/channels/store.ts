@@ -5,39 +5,13 @@
  * the machine go on. `synchronous` says what a commit survives: "NORMAL" a killed process (the default),
  * "FULL" also a power cut, at the price of an fsync per payment.
  */
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 
 import type { Address, Hex } from "viem";
 
-export type Synchronous = "NORMAL" | "FULL";
+import { openDatabase, transaction, type StoreOptions } from "../util/sqlite.js";
 
-export interface StoreOptions {
-  /** A file path, or ":memory:" for tests. */
-  path: string;
-  synchronous?: Synchronous;
-}
-
-function openDatabase(options: StoreOptions, schema: string): DatabaseSync {
-  const db = new DatabaseSync(options.path);
-  db.exec(
-    `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? "NORMAL"}; PRAGMA busy_timeout = 5000;`,
-  );
-  db.exec(schema);
-  return db;
-}
-
-/** Runs `work` in one IMMEDIATE transaction: all of it is committed, or none. */
-function transaction<T>(db: DatabaseSync, work: () => T): T {
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    const result = work();
-    db.exec("COMMIT");
-    return result;
-  } catch (error) {
-    db.exec("ROLLBACK");
-    throw error;
-  }
-}
+export type { StoreOptions, Synchronous } from "../util/sqlite.js";
 
 /** Both sides keep the newest voucher of each channel, in the same table. */
 const VOUCHERS_TABLE = `CREATE TABLE IF NOT EXISTS vouchers (

@@ -14,6 +14,7 @@ import { proveReading, ReadingKind, readingsRoot, totals, type Reading } from ".
 import { checkReport, signReport, type MeterDomain, type SignedReport, type UsageReport } from "../metering/report.js";
 import { reportToJson } from "../gateway/wire.js";
 import { DeviceStore, Stream, type OrderConfig } from "./store.js";
+import { seededRandom } from "../util/random.js";
 
 export { Stream } from "./store.js";
 
@@ -287,19 +288,6 @@ export function fitProfile(
   };
 }
 
-/** Uniform in [0, 1), from a 32-bit xorshift generator seeded with `seed`. */
-function generator(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
-
 /**
  * Simulates a machine at a realistic rate: each part takes some handling, then its cycle of spindle time
  * (±10 %); spindle seconds are read as they accrue (at each part's end, and for the part in progress at
@@ -319,7 +307,7 @@ export class MachineSimulator {
     start: number,
     seed = 1,
   ) {
-    this.#random = generator(seed);
+    this.#random = seededRandom(seed);
     this.#clock = start;
     this.#accrued = start;
   }

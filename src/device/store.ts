@@ -3,23 +3,20 @@
  * every raw reading, and every report it signed with the readings it commits to. A report is committed before
  * it is sent, so a sequence number once used always names the same content, across restarts.
  */
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 
 import type { Reading, ReadingKind } from "../metering/readings.js";
 import type { SignedReport } from "../metering/report.js";
 import { reportFromJson, reportToJson } from "../gateway/wire.js";
+import { openDatabase, transaction, type StoreOptions } from "../util/sqlite.js";
 
-export type Synchronous = "NORMAL" | "FULL";
+export type { Synchronous } from "../util/sqlite.js";
 
 /** Which key signs a stream of reports: the machine's device key or a worker's inspector key (KeyKind). */
 export const Stream = { Device: 0, Inspector: 1 } as const;
 export type Stream = (typeof Stream)[keyof typeof Stream];
 
-export interface DeviceStoreOptions {
-  /** A file path, or ":memory:" for tests. */
-  path: string;
-  synchronous?: Synchronous;
-}
+export type DeviceStoreOptions = StoreOptions;
 
 export interface OrderConfig {
   orderId: bigint;
@@ -65,24 +62,12 @@ export class DeviceStore {
   readonly #db: DatabaseSync;
 
   constructor(options: DeviceStoreOptions) {
-    this.#db = new DatabaseSync(options.path);
-    this.#db.exec(
-      `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? "NORMAL"}; PRAGMA busy_timeout = 5000;`,
-    );
-    this.#db.exec(SCHEMA);
+    this.#db = openDatabase(options, SCHEMA);
   }
 
   /** Runs `work` in one IMMEDIATE transaction: all of it is committed, or none. */
   transaction<T>(work: () => T): T {
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      const result = work();
-      this.#db.exec("COMMIT");
-      return result;
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
+    return transaction(this.#db, work);
   }
 
   /** Registers an order; keeps what is stored if it is known already. */

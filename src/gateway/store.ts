@@ -8,21 +8,17 @@
  *      └── reorg, dropped, ─┘
  *          or a restart (retried blindly: the meter skips a report it recorded before as a duplicate)
  */
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 
 import type { Hex } from "viem";
 
+import { openDatabase, transaction, type StoreOptions } from "../util/sqlite.js";
 import type { KeyKind } from "./chain.js";
 
-export type Synchronous = "NORMAL" | "FULL";
+export type { Synchronous } from "../util/sqlite.js";
 export type ReportStatus = "stored" | "submitted" | "recorded" | "duplicate" | "rejected";
 
-export interface GatewayStoreOptions {
-  /** A file path, or ":memory:" for tests. */
-  path: string;
-  /** "NORMAL" survives a killed process (the default), "FULL" also a power cut. */
-  synchronous?: Synchronous;
-}
+export type GatewayStoreOptions = StoreOptions;
 
 export interface NewReport {
   orderId: bigint;
@@ -94,11 +90,7 @@ export class GatewayStore {
   readonly #head;
 
   constructor(options: GatewayStoreOptions) {
-    this.#db = new DatabaseSync(options.path);
-    this.#db.exec(
-      `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? "NORMAL"}; PRAGMA busy_timeout = 5000;`,
-    );
-    this.#db.exec(SCHEMA);
+    this.#db = openDatabase(options, SCHEMA);
     this.#insert = this.#db.prepare(
       "INSERT INTO reports (order_id, kind, sequence, digest, signer, period_end, packed, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
@@ -108,15 +100,7 @@ export class GatewayStore {
 
   /** Runs `work` in one IMMEDIATE transaction: all of it is committed, or none. */
   transaction<T>(work: () => T): T {
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      const result = work();
-      this.#db.exec("COMMIT");
-      return result;
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
+    return transaction(this.#db, work);
   }
 
   /** Stores reports in one transaction; when it returns, all of them are durable. */

@@ -24,6 +24,7 @@ import { incrementPrice } from "../../src/channels/protocol.js";
 import { PayeeStore, PayerStore } from "../../src/channels/store.js";
 import { usageDigest, usageFromJson } from "../../src/channels/usage.js";
 import { settlementTokenAbi } from "../../src/generated/abis.js";
+import { seededRandom } from "../../src/util/random.js";
 import { AgentProcess, killEveryAgent, type AgentEvent } from "../helpers/agent-process.js";
 import { freePort, startAnvil, type Anvil } from "../helpers/anvil.js";
 import { CHANNEL_TARIFF, DEPOSIT } from "../helpers/channels.js";
@@ -37,19 +38,6 @@ const PARTS = 120;
 const KILLS_EACH = 4;
 const TICK_MS = 20;
 
-/** Uniform in [0, 1), from a 32-bit xorshift generator seeded with `seed`. */
-function generator(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const acks = (payee: AgentProcess) => payee.events.filter((e) => e.event === "acknowledged");
@@ -59,7 +47,7 @@ const maxOf = (values: bigint[]): bigint => values.reduce((a, b) => (b > a ? b :
 
 describe("channel agents killed at random moments (real processes on anvil)", function () {
   this.timeout(120_000);
-  const random = generator(SEED);
+  const random = seededRandom(SEED);
   let anvil: Anvil | undefined;
   let c: RpcChannel;
   let dir: string | undefined;

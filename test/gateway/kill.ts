@@ -20,6 +20,7 @@ import { DeviceStore } from "../../src/device/store.js";
 import { GatewayStore } from "../../src/gateway/store.js";
 import { usageMeterAbi } from "../../src/generated/abis.js";
 import { reportDigest } from "../../src/metering/report.js";
+import { seededRandom } from "../../src/util/random.js";
 import { AgentProcess, killEveryAgent } from "../helpers/agent-process.js";
 import { freePort, startAnvil, type Anvil } from "../helpers/anvil.js";
 import { rpcOrder, type RpcOrder } from "../helpers/rpc-meter.js";
@@ -29,24 +30,11 @@ const SEED = process.env.GATEWAY_KILL_SEED
   : Math.floor(Math.random() * 2 ** 31);
 const KILLS = 6;
 
-/** Uniform in [0, 1), from a 32-bit xorshift generator seeded with `seed`. */
-function generator(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("gateway killed at random moments (a real process on anvil)", function () {
   this.timeout(180_000);
-  const random = generator(SEED);
+  const random = seededRandom(SEED);
   let anvil: Anvil | undefined;
   let o: RpcOrder;
   let dir: string | undefined;
