@@ -28,6 +28,7 @@ import {
   renderMinterConfigured,
   renderReserveAttested,
 } from "../../src/ops/issuance.js";
+import { addKey, keysOf, renderKeyChange, renderKeys, revokeKey, rotateKey } from "../../src/ops/keys.js";
 import { findMachines, foundJson, registerMachine, renderFound, renderRegistered } from "../../src/ops/machines.js";
 import { acceptAgreement, admitMember, renderAccepted, renderAdmitted } from "../../src/ops/members.js";
 import { memberPosition, ordersOf, renderOrders, renderPosition } from "../../src/ops/obligations.js";
@@ -174,6 +175,51 @@ const COMMANDS: Record<string, Command> = {
         tariff,
       });
       return { text: renderRegistered(result), json: result };
+    },
+  },
+  keys: {
+    summary: "a listing's signer keys, active and revoked (anyone)",
+    flags: { machine: "the listing's machine id" },
+    async run(flags, env) {
+      const machineId = flags.bigint("machine", 64);
+      const keys = await keysOf(env.ops, machineId);
+      return { text: renderKeys(machineId, keys), json: keys };
+    },
+  },
+  "add-key": {
+    summary: "add a signer key to a listing: a new device, or a worker's tablet for inspections (provider)",
+    flags: { machine: "the listing's machine id", key: "the new key's address", kind: "device (default) or inspector" },
+    async run(flags, env) {
+      const kind = flags.oneOf("kind", ["device", "inspector"] as const, "device");
+      const result = await addKey(env.ops, env.wallet(), {
+        machineId: flags.bigint("machine", 64),
+        key: flags.address("key"),
+        kind: kind === "device" ? "Device" : "Inspector",
+      });
+      return { text: renderKeyChange(result), json: result };
+    },
+  },
+  "revoke-key": {
+    summary: "revoke a signer key: nothing it signs from now on counts (provider)",
+    flags: { machine: "the listing's machine id", key: "the key's address" },
+    async run(flags, env) {
+      const result = await revokeKey(env.ops, env.wallet(), {
+        machineId: flags.bigint("machine", 64),
+        key: flags.address("key"),
+      });
+      return { text: renderKeyChange(result), json: result };
+    },
+  },
+  "rotate-key": {
+    summary: "replace a signer key by a new one of the same kind in one transaction (provider)",
+    flags: { machine: "the listing's machine id", old: "the key to retire", new: "the new key's address" },
+    async run(flags, env) {
+      const result = await rotateKey(env.ops, env.wallet(), {
+        machineId: flags.bigint("machine", 64),
+        oldKey: flags.address("old"),
+        newKey: flags.address("new"),
+      });
+      return { text: renderKeyChange(result), json: result };
     },
   },
   find: {

@@ -72,7 +72,8 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
 
   before(async function () {
     this.timeout(90_000);
-    anvil = await startAnvil(["--hardfork", "prague"]);
+    // Without the size limit: `npm run coverage` deploys instrumented bytecode, larger than what ships.
+    anvil = await startAnvil(["--hardfork", "prague", "--disable-code-size-limit"]);
     o = await rpcOrder(anvil.url, 4242, 2);
     await o.test.setAutomine(false);
     await o.test.setIntervalMining({ interval: 1 });

@@ -48,7 +48,8 @@ describe("gateway killed at random moments (a real process on anvil)", function 
   before(async function () {
     this.timeout(90_000);
     console.log(`      kill seed ${SEED} (GATEWAY_KILL_SEED=${SEED} repeats this schedule)`);
-    anvil = await startAnvil(["--hardfork", "prague"]);
+    // Without the size limit: `npm run coverage` deploys instrumented bytecode, larger than what ships.
+    anvil = await startAnvil(["--hardfork", "prague", "--disable-code-size-limit"]);
     o = await rpcOrder(anvil.url, SEED);
     await o.test.setAutomine(false);
     await o.test.setIntervalMining({ interval: 1 });
