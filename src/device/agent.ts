@@ -68,6 +68,8 @@ export class DeviceAgent {
     sendFailures: 0,
   };
   readonly #options: DeviceAgentOptions;
+  /** The last attempt to reach the gateway failed (so the next failure is not logged again). */
+  #unreachable = false;
   /** Serialises report cuts: each reads the stream's last number and commits the next. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -179,8 +181,19 @@ export class DeviceAgent {
         });
       } catch (error) {
         this.counters.sendFailures += 1;
-        this.#log(`cannot reach the gateway at ${url} (${(error as Error).message}); will send again later`);
+        // Said once per outage, not at every attempt; the reports wait in the store meanwhile.
+        if (!this.#unreachable) {
+          this.#log(
+            `cannot reach the gateway at ${url} (${(error as Error).message}); ${pending.length} report(s) wait ` +
+              "in the store and go out when it answers again",
+          );
+        }
+        this.#unreachable = true;
         return result;
+      }
+      if (this.#unreachable) {
+        this.#unreachable = false;
+        this.#log(`the gateway at ${url} answers again (after ${this.counters.sendFailures} failed attempt(s) in all)`);
       }
       const body = (await response.json().catch(() => ({}))) as {
         results?: { status: number; reason?: string; error?: string }[];

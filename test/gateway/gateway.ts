@@ -298,6 +298,29 @@ describe("gateway", function () {
       expect(agent.counters).to.deep.include({ signed: sent.refused.length, acknowledged: 0 });
       expect(agent.counters.refused).to.deep.equal({ OrderNotOpen: sent.refused.length });
     });
+
+    it("the agent keeps its reports while the gateway is down, says so once, and sends them when it answers", async function () {
+      const said: string[] = [];
+      const talking = new DeviceAgent({
+        store: agent.store,
+        domain: f.domain,
+        deviceKey: f.device,
+        inspectorKey: f.inspector,
+        log: (line) => said.push(line),
+      });
+      await work(1200);
+      const down = "http://127.0.0.1:9"; // the discard port: nothing listens
+      for (let attempt = 0; attempt < 3; attempt++) {
+        expect(await talking.send(down)).to.deep.equal({ acknowledged: 0, refused: [] });
+      }
+      expect(talking.counters.sendFailures).to.equal(3);
+      expect(said.filter((line) => line.includes("cannot reach the gateway"))).to.have.length(1);
+      expect(said[0]).to.include("2 report(s) wait in the store");
+      expect(agent.store.unacknowledged()).to.have.length(2);
+      expect(await talking.send(served.url)).to.deep.equal({ acknowledged: 2, refused: [] });
+      expect(said.at(-1)).to.include("answers again (after 3 failed attempt(s)");
+      expect(agent.store.unacknowledged()).to.deep.equal([]);
+    });
   });
 
   describe("submitter", function () {
