@@ -6,31 +6,18 @@
  * minted tokens, a provider's account (the payee) with a laser and its device key, and a channel opened
  * from the payer to the payee. Every key derives from `seed`, so a run can be repeated.
  */
-import { artifacts } from "hardhat";
-import {
-  createTestClient,
-  http,
-  keccak256,
-  stringToHex,
-  type Abi,
-  type Address,
-  type Hex,
-  type TestClient,
-} from "viem";
+import { createTestClient, http, keccak256, stringToHex, type Address, type Hex, type TestClient } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
 import { rpcChain, type RpcChain } from "../../scripts/lib/rpc.js";
 import { MarketRegistry } from "../../src/broker/market.js";
 import { ChannelsClient } from "../../src/channels/client.js";
 import type { ChannelKey, ChannelsDomain } from "../../src/channels/voucher.js";
-import { consortiumAbi, settlementTokenAbi } from "../../src/generated/abis.js";
-import { Role, roleMask } from "../../src/sdk/membership.js";
 import { parseEuro } from "../../src/sdk/money.js";
-import { referenceHash } from "../../src/sdk/references.js";
 import { SettlementLayer } from "../../src/sdk/settlement.js";
-import { transact, type Wallet } from "../../src/sdk/transact.js";
+import type { Wallet } from "../../src/sdk/transact.js";
 import { CHALLENGE, CHANNEL_TARIFF, DEPOSIT } from "./channels.js";
-import { AGREEMENT_V1, FOUNDER_METADATA, NOTICE_PERIOD } from "./fixtures.js";
+import { deployArtifact, deployRpcMarket } from "./rpc-deploy.js";
 import { sampleProfile } from "./registry.js";
 
 export const MINTED = parseEuro("1000");
@@ -57,19 +44,6 @@ export interface RpcChannel {
   channelId: Hex;
 }
 
-async function deploy(chain: RpcChain, deployer: Wallet, name: string, args: readonly unknown[]): Promise<Address> {
-  const artifact = await artifacts.readArtifact(name);
-  const hash = await deployer.deployContract({
-    abi: artifact.abi as Abi,
-    bytecode: artifact.bytecode as Hex,
-    args,
-    chain: deployer.chain,
-  });
-  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.contractAddress == null) throw new Error(`Deploying ${name} created no contract (tx ${hash}).`);
-  return receipt.contractAddress;
-}
-
 export async function rpcChannel(url: string, seed: number): Promise<RpcChannel> {
   const chain = await rpcChain(url, { pollingMs: 50 });
   const test = createTestClient({ mode: "anvil", transport: http(url) });
@@ -85,42 +59,20 @@ export async function rpcChannel(url: string, seed: number): Promise<RpcChannel>
   const payee = await party("payee (the provider's account)");
   const deviceKey = keccak256(stringToHex(`channel kill test, seed ${seed}: device`));
 
-  const op = operator.wallet;
-  const consortium = await deploy(chain, op, "Consortium", [
-    [op.account.address],
-    FOUNDER_METADATA,
-    AGREEMENT_V1,
-    Number(NOTICE_PERIOD),
-  ]);
-  const token = await deploy(chain, op, "SettlementToken", [consortium, "Capacity Euro", "CEUR"]);
-  const gateway = await deploy(chain, op, "FiatGateway", [consortium, token, op.account.address, op.account.address]);
-  await transact(chain, op, { address: consortium, abi: consortiumAbi, functionName: "bindToken", args: [token] });
-  await transact(chain, op, { address: token, abi: settlementTokenAbi, functionName: "bindGateway", args: [gateway] });
-  const licenseRegistry = await deploy(chain, op, "LicenseRegistry", [consortium]);
-  const machineRegistry = await deploy(chain, op, "MachineRegistry", [consortium, licenseRegistry]);
-  const paymentChannels = await deploy(chain, op, "PaymentChannels", [token, consortium, CHALLENGE]);
-  for (const contract of [gateway, licenseRegistry, machineRegistry, paymentChannels]) {
-    await transact(chain, op, {
-      address: consortium,
-      abi: consortiumAbi,
-      functionName: "registerContract",
-      args: [contract],
-    });
-  }
-
-  const layer = new SettlementLayer(chain, { consortium, token, gateway });
-  for (const [member, role] of [
-    [auditor, Role.Auditor],
-    [payee, Role.Provider],
-    [payer, Role.Consumer],
-  ] as const) {
-    await layer.admit(op, [member.account.address], roleMask(role), referenceHash(`member ${member.account.address}`));
-    await layer.acceptCurrentAgreement(member.wallet);
-  }
-  await layer.configureMinter(op, op.account.address, MINTED);
+  const {
+    token,
+    licenseRegistry,
+    machineRegistry,
+    product: paymentChannels,
+    layer,
+  } = await deployRpcMarket(
+    chain,
+    { operator: operator.wallet, auditor: auditor.wallet, provider: payee.wallet, consumer: payer.wallet },
+    ({ consortium, token }) =>
+      deployArtifact(chain, operator.wallet, "PaymentChannels", [token, consortium, CHALLENGE]),
+    { amount: MINTED, reserveReport: "reserve report, kill test", deposit: `deposit of the payer, seed ${seed}` },
+  );
   const now = Number((await chain.publicClient.getBlock()).timestamp);
-  await layer.attestReserve(auditor.wallet, MINTED, now, referenceHash("reserve report, kill test"));
-  await layer.mintForDeposit(op, payer.account.address, MINTED, referenceHash(`deposit of the payer, seed ${seed}`));
 
   const market = new MarketRegistry(chain, { ...layer.addresses, licenseRegistry, machineRegistry });
   const machineId = await market.registerMachine(
