@@ -87,7 +87,7 @@ runScript("channel-payee", USAGE, async () => {
   const payerUrl = flags.url("payer-url", "http://127.0.0.1:8600");
   const storePath = flags.string("store");
   const tickMs = flags.int("tick-ms", 1000);
-  const parts = flags.optional("parts") === undefined ? undefined : flags.int("parts", undefined, 1, 2 ** 32 - 1);
+  const parts = flags.ifGiven("parts", (n) => flags.int(n, undefined, 1, 2 ** 32 - 1));
   const policy = { threshold: flags.euro("claim-threshold", "10"), margin: flags.int("claim-margin", 600) };
   const watchMs = flags.int("watch-ms", 2000, 10);
   const timeoutMs = flags.int("timeout-ms", 5000, 1);

@@ -143,7 +143,7 @@ function key(name: string, what: string): PrivateKeyAccount {
 async function work(flags: Flags): Promise<void> {
   const gateway = flags.url("gateway").replace(/\/+$/, "");
   const meter = flags.address("meter");
-  const registry = flags.optional("registry") === undefined ? undefined : flags.address("registry");
+  const registry = flags.ifGiven("registry", (n) => flags.address(n));
   const orderIds = flags.ids("order");
   if (orderIds.length === 0) throw new UsageError("--order is required: the id(s) of the orders the machine works on.");
   if (new Set(orderIds).size !== orderIds.length) throw new UsageError("--order names an order twice.");
@@ -152,13 +152,12 @@ async function work(flags: Flags): Promise<void> {
   const speed = flags.number("speed", 1, 0.001, 1000);
   const seed = flags.int("seed", 1, 0, 2 ** 32 - 1);
   const reportEvery = flags.duration("report-every", "60s", 1);
-  const reportReadings =
-    flags.optional("report-readings") === undefined ? undefined : flags.int("report-readings", undefined, 1);
-  const maxReports = flags.optional("reports") === undefined ? undefined : flags.int("reports", undefined, 1);
-  const duration = flags.optional("duration") === undefined ? undefined : flags.duration("duration", undefined, 1);
+  const reportReadings = flags.ifGiven("report-readings", (n) => flags.int(n, undefined, 1));
+  const maxReports = flags.ifGiven("reports", (n) => flags.int(n, undefined, 1));
+  const duration = flags.ifGiven("duration", (n) => flags.duration(n, undefined, 1));
   const tickMs = flags.int("tick-ms", 1000, 10, 3_600_000);
   const drain = flags.duration("drain", "30s");
-  const licenses = flags.optional("licenses") === undefined ? undefined : flags.ids("licenses").map(Number);
+  const licenses = flags.ifGiven("licenses", (n) => flags.ids(n).map(Number));
   const deviceKey = key("DEVICE_KEY", "device");
   const inspectorKey = process.env.DEVICE_INSPECTOR_KEY ? key("DEVICE_INSPECTOR_KEY", "inspector") : undefined;
 

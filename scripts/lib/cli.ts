@@ -53,6 +53,11 @@ export class Flags {
     return typeof value === "string" ? value : undefined;
   }
 
+  /** `read(name)` if the flag was given, else undefined: for flags whose absence means "not set". */
+  ifGiven<T>(name: string, read: (name: string) => T): T | undefined {
+    return this.optional(name) === undefined ? undefined : read(name);
+  }
+
   address(name: string, fallback?: string): Address {
     const value = this.#raw(name, fallback);
     if (!isAddress(value, { strict: false })) {

@@ -76,7 +76,7 @@ function id(flags: Flags, name: string): bigint {
 }
 
 function optionalId(flags: Flags, name: string): bigint | undefined {
-  return flags.optional(name) === undefined ? undefined : id(flags, name);
+  return flags.ifGiven(name, (n) => id(flags, n));
 }
 
 function addresses(flags: Flags, name: string): Address[] {
@@ -253,9 +253,8 @@ const COMMANDS: Record<string, Command> = {
         status,
         site: flags.optional("site"),
         job,
-        maxPrice: flags.optional("max-price") === undefined ? undefined : flags.euro("max-price"),
-        maxPricePerHour:
-          flags.optional("max-price-per-hour") === undefined ? undefined : flags.euro("max-price-per-hour"),
+        maxPrice: flags.ifGiven("max-price", (n) => flags.euro(n)),
+        maxPricePerHour: flags.ifGiven("max-price-per-hour", (n) => flags.euro(n)),
       });
       return { text: renderFound(results), json: results.map(foundJson) };
     },
@@ -294,9 +293,8 @@ const COMMANDS: Record<string, Command> = {
         payee: flags.address("payee"),
         deposit: flags.euro("deposit"),
         expiresIn: flags.duration("expires-in", "7d"),
-        challengePeriod:
-          flags.optional("challenge-period") === undefined ? undefined : flags.duration("challenge-period", "0"),
-        salt: flags.optional("salt") === undefined ? undefined : flags.int("salt", undefined, 0, 2 ** 32 - 1),
+        challengePeriod: flags.ifGiven("challenge-period", (n) => flags.duration(n, "0")),
+        salt: flags.ifGiven("salt", (n) => flags.int(n, undefined, 0, 2 ** 32 - 1)),
       });
       return { text: renderChannel(result), json: result };
     },
@@ -313,7 +311,7 @@ const COMMANDS: Record<string, Command> = {
         const lines = await memberBalances(new SettlementLayer(env.ops.chain, env.ops.addresses));
         return { text: renderBalances(lines), json: lines };
       }
-      const account = flags.optional("account") === undefined ? undefined : flags.address("account");
+      const account = flags.ifGiven("account", (n) => flags.address(n));
       const result = await memberPosition(env.ops, { memberId: optionalId(flags, "member"), account });
       return { text: renderPosition(result), json: result };
     },
@@ -365,7 +363,7 @@ const COMMANDS: Record<string, Command> = {
       "dry-run": "show what would be settled and issued, send nothing",
     },
     async run(flags, env) {
-      const orderIds = flags.optional("orders") === undefined ? undefined : flags.ids("orders");
+      const orderIds = flags.ifGiven("orders", (n) => flags.ids(n));
       const result = await runInvoices(env.ops, env.wallet(), {
         orderIds,
         provider: optionalId(flags, "provider"),
@@ -409,7 +407,7 @@ const COMMANDS: Record<string, Command> = {
       const result = await attestReserve(env.ops, env.wallet(), {
         reserve: flags.euro("reserve"),
         reportHash: reference(flags, "report"),
-        asOf: flags.optional("as-of") === undefined ? undefined : flags.int("as-of", undefined, 1, 2 ** 40 - 1),
+        asOf: flags.ifGiven("as-of", (n) => flags.int(n, undefined, 1, 2 ** 40 - 1)),
       });
       return { text: renderReserveAttested(result), json: result };
     },
