@@ -1,15 +1,17 @@
 /** Deploys the whole system with its Ignition module and the parameters file of the selected network. */
 import { existsSync } from "node:fs";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
 import type { DeploymentParameters } from "@nomicfoundation/ignition-core";
 import type { NetworkConnection } from "hardhat/types/network";
 import { getAddress, type Address } from "viem";
 
+import { chainSettings, isNetworkName } from "../../config/networks.js";
 import CapacityMarketModule from "../../ignition/modules/CapacityMarket.js";
 import { renderTable } from "../../src/format/table.js";
 import type { MarketAddresses } from "../../src/sdk/transact.js";
+import { recoverUnrecordedSends, repairJournal } from "./journal.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const ZERO_HASH = `0x${"0".repeat(64)}`;
@@ -86,7 +88,8 @@ export async function readParameters(file: string): Promise<Parameters> {
  * Deploys (or, with the same deploymentId on a persistent chain, resumes) the whole system: the settlement
  * layer (Consortium, SettlementToken, FiatGateway), the licence and machine registries, the usage meter and
  * the payment channels.
- * Ignition keeps a journal per deployment id, so a deployment that stopped half way picks up where it stopped.
+ * Ignition keeps a journal per deployment id, so a deployment that stopped half way picks up where it stopped;
+ * what a kill at the wrong moment leaves in the journal is repaired first (see ./journal.ts).
  */
 export async function deployCapacityMarket(
   connection: NetworkConnection,
@@ -95,8 +98,18 @@ export async function deployCapacityMarket(
   const parametersFile = options.parametersFile ?? parametersFileFor(connection.networkName);
   const parameters = await readParameters(parametersFile);
   const fromBlock = BigInt(await connection.ethers.provider.getBlockNumber());
-  const repaired = await repairJournal(`${ROOT}/ignition/deployments/${options.deploymentId}/journal.jsonl`);
-  if (repaired.length > 0) console.log(`Resuming: ${repaired.join("; ")}.`);
+  if (connection.networkConfig.type === "http") {
+    // Only a node outside this process keeps a journal (and a chain) to resume from.
+    const journal = `${ROOT}ignition/deployments/${options.deploymentId}/journal.jsonl`;
+    const name = connection.networkName;
+    const repaired = [
+      ...(await repairJournal(journal)),
+      ...(await recoverUnrecordedSends(journal, connection.provider, {
+        requiredConfirmations: isNetworkName(name) ? chainSettings()[name].confirmations : 1,
+      })),
+    ];
+    if (repaired.length > 0) console.log(`Resuming: ${repaired.join("; ")}.`);
+  }
   const deployed = await connection.ignition.deploy(CapacityMarketModule, {
     parameters: parameters as DeploymentParameters,
     deploymentId: options.deploymentId,
@@ -119,45 +132,6 @@ export async function deployCapacityMarket(
     deploymentId: options.deploymentId,
     parametersFile,
   };
-}
-
-/**
- * Repairs what a deployment killed at the wrong moment leaves at the end of Ignition's journal, which
- * Ignition itself cannot resume from: a last line cut off in the middle of its write, and futures whose
- * only record is their initialisation (killed before Ignition recorded the transaction it was about to
- * send, so nothing was sent for them). Both are dropped, and Ignition runs those futures afresh. Returns
- * what it dropped, in words; a journal without such records is left untouched.
- */
-export async function repairJournal(file: string): Promise<string[]> {
-  if (!existsSync(file)) return [];
-  const lines = (await readFile(file, "utf8")).split("\n").filter((line) => line.trim() !== "");
-  const repaired: string[] = [];
-  const records: { line: string; record: { type?: string; futureId?: string } }[] = [];
-  for (const [i, line] of lines.entries()) {
-    try {
-      records.push({ line, record: JSON.parse(line) as { type?: string; futureId?: string } });
-    } catch (error) {
-      if (i !== lines.length - 1)
-        throw new Error(`Ignition's journal ${file} is corrupt at line ${i + 1}.`, { cause: error });
-      repaired.push("dropped the journal's last line, cut off when the deployment was killed");
-    }
-  }
-  const recordsOf = new Map<string, number>();
-  for (const { record } of records) {
-    if (record.futureId !== undefined) recordsOf.set(record.futureId, (recordsOf.get(record.futureId) ?? 0) + 1);
-  }
-  const orphan = (record: { type?: string; futureId?: string }) =>
-    record.futureId !== undefined &&
-    record.type?.endsWith("_EXECUTION_STATE_INITIALIZE") === true &&
-    recordsOf.get(record.futureId) === 1;
-  for (const { record } of records.filter(({ record }) => orphan(record))) {
-    repaired.push(`${record.futureId} had not sent anything yet and starts again`);
-  }
-  if (repaired.length === 0) return [];
-  const kept = records.filter(({ record }) => !orphan(record)).map(({ line }) => `${line}\n`);
-  await writeFile(`${file}.repair`, kept.join(""));
-  await rename(`${file}.repair`, file);
-  return repaired;
 }
 
 /** The deployment's addresses as a table, one contract per row. */
