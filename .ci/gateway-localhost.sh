@@ -165,7 +165,7 @@ echo "machine $machine listed with device key $(addr device); order $order opene
 
 GATEWAY_RELAYER_KEY=$(key relayer) node --disable-warning=ExperimentalWarning --import tsx scripts/gateway.ts \
   --rpc-url "$RPC_URL" \
-  --meter "$METER" --registry "$REGISTRY" --store "$WORK/gateway.sqlite" --port 0 --depth 2 --interval-ms 500 \
+  --addresses "$ADDRESSES" --store "$WORK/gateway.sqlite" --port 0 --depth 2 --interval-ms 500 \
   >"$WORK/gateway.log" 2>"$WORK/gateway.err" < /dev/null &
 GATEWAY_PID=$!
 for _ in $(seq 1 100); do
@@ -174,8 +174,13 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 grep -q '"event":"ready"' "$WORK/gateway.log" || fail "the gateway was not ready within 20 s"
-GATEWAY=$(grep -m1 '"event":"ready"' "$WORK/gateway.log" | field url)
-echo "gateway ready at $GATEWAY (confirmation depth 2)"
+ready=$(grep -m1 '"event":"ready"' "$WORK/gateway.log")
+GATEWAY=$(echo "$ready" | field url)
+from_block=$(echo "$ready" | field fromBlock)
+ready_meter=$(echo "$ready" | field meter)
+[ "${ready_meter,,}" = "${METER,,}" ] || fail "the gateway took its meter from the addresses file wrongly: $ready"
+[ "$from_block" -ge 1 ] || fail "the gateway would look for earlier recordings from block 0, not where the deployment began: $ready"
+echo "gateway ready at $GATEWAY (confirmation depth 2; meter and registry from the addresses file, earlier recordings looked up from block $from_block, where the deployment began)"
 
 DEVICE_KEY=$(key device) timeout 300 node --disable-warning=ExperimentalWarning --import tsx scripts/device-agent.ts \
   --gateway "$GATEWAY" --rpc-url "$RPC_URL" --meter "$METER" --registry "$REGISTRY" --order "$order" \

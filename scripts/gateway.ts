@@ -5,9 +5,9 @@
  * and sends again whatever was sent but not final: the meter skips what it recorded before.
  *
  *   GATEWAY_RELAYER_KEY=0x... npx tsx scripts/gateway.ts --rpc-url http://127.0.0.1:8545 \
- *     --meter 0x... --registry 0x... --store gateway.sqlite --port 8700 --depth 2
+ *     --addresses ignition/deployments/<id>/deployed_addresses.json --store gateway.sqlite --port 8700 --depth 2
  *
- * stdout: one JSON line per event: "ready" (its URL, what the store holds), "sent" and "final" (a batch's
+ * stdout: one JSON line per event: "ready" (its URL, the contracts, what the store holds), "sent" and "final" (a batch's
  * transaction and its report count), "requeued" (a transaction left the chain), "log" (progress in words).
  * Errors go to stderr; bad input exits with status 2.
  */
@@ -16,14 +16,19 @@ import { Ingest } from "../src/gateway/ingest.js";
 import { gatewayStatus, serveGateway } from "../src/gateway/server.js";
 import { GatewayStore } from "../src/gateway/store.js";
 import { Submitter } from "../src/gateway/submitter.js";
-import { emit, Flags, privateKeyFromEnv, readFlags, runScript } from "./lib/cli.js";
+import { OpsInputError } from "../src/ops/context.js";
+import { emit, Flags, privateKeyFromEnv, readFlags, runScript, UsageError } from "./lib/cli.js";
+import { readAddressesFile } from "./lib/ops-connect.js";
 import { rpcChain } from "./lib/rpc.js";
 
 const USAGE = `Usage: GATEWAY_RELAYER_KEY=0x... npx tsx scripts/gateway.ts [flags]
 
   --rpc-url URL            JSON-RPC node (default: $GATEWAY_RPC_URL, else http://127.0.0.1:8545)
-  --meter ADDRESS          the UsageMeter
-  --registry ADDRESS       the MachineRegistry (device and inspector keys)
+  --addresses FILE         the deployment's addresses file (as for npm run ops): the meter, the registry
+                           and the block its events start at
+  --meter ADDRESS          the UsageMeter (instead of --addresses, or to override it)
+  --registry ADDRESS       the MachineRegistry: device and inspector keys (the same)
+  --from-block N           where to look for a report recorded before a restart (default: from --addresses, else 0)
   --store PATH             the gateway's SQLite file (created if missing)
   --port N                 port on 127.0.0.1 to listen on (default 8700; 0: any free one)
   --depth N                blocks deep a transaction must be before its outcomes count (default 1)
@@ -36,6 +41,8 @@ runScript("gateway", USAGE, async () => {
   const flags = new Flags(
     readFlags({
       "rpc-url": { type: "string" },
+      addresses: { type: "string" },
+      "from-block": { type: "string" },
       meter: { type: "string" },
       registry: { type: "string" },
       store: { type: "string" },
@@ -46,8 +53,17 @@ runScript("gateway", USAGE, async () => {
     }),
   );
   const rpcUrl = flags.url("rpc-url", process.env.GATEWAY_RPC_URL || "http://127.0.0.1:8545");
-  const usageMeter = flags.address("meter");
-  const machineRegistry = flags.address("registry");
+  const deployment = await flags.ifGiven("addresses", (name) =>
+    readAddressesFile(flags.string(name)).catch((error: unknown) => {
+      throw error instanceof OpsInputError ? new UsageError(error.message) : error;
+    }),
+  );
+  if (deployment === undefined && (flags.optional("meter") === undefined || flags.optional("registry") === undefined)) {
+    throw new UsageError("Say where the deployment lives: --addresses FILE, or both --meter and --registry.");
+  }
+  const usageMeter = flags.address("meter", deployment?.addresses.usageMeter);
+  const machineRegistry = flags.address("registry", deployment?.addresses.machineRegistry);
+  const fromBlock = BigInt(flags.int("from-block", Number(deployment?.fromBlock ?? 0n)));
   const storePath = flags.string("store");
   const port = flags.int("port", 8700, 0, 65535);
   const depth = flags.int("depth", 1, 1, 1000);
@@ -65,13 +81,22 @@ runScript("gateway", USAGE, async () => {
     wallet: chain.wallet(relayerKey),
     usageMeter,
     depth,
+    fromBlock,
     log: (text) => emit("log", { text }),
     event: (name, fields) => emit(name, fields),
   });
   const recovered = submitter.recover();
   const served = await serveGateway({ ingest, store, submitter, port });
   const status = gatewayStatus(ingest, store, submitter);
-  emit("ready", { url: served.url, recovered, stored: status.stored, confirmed: status.confirmed });
+  emit("ready", {
+    url: served.url,
+    meter: usageMeter,
+    registry: machineRegistry,
+    fromBlock: Number(fromBlock),
+    recovered,
+    stored: status.stored,
+    confirmed: status.confirmed,
+  });
   submitter.start(intervalMs);
   const stop = async () => {
     await submitter.stop();

@@ -79,6 +79,22 @@ export async function repairJournal(file: string): Promise<string[]> {
   return repaired;
 }
 
+/**
+ * The block of a deployment's first confirmed transaction, from its journal: no event of the deployment
+ * is older, so event queries start there instead of at block 0. Undefined without a journal or before
+ * anything was confirmed.
+ */
+export async function firstConfirmedBlock(file: string): Promise<bigint | undefined> {
+  if (!existsSync(file)) return undefined;
+  let first: bigint | undefined;
+  for (const { record } of (await readJournal(file)).records) {
+    if (record.type !== "TRANSACTION_CONFIRM" || record.receipt?.blockNumber === undefined) continue;
+    const block = BigInt(record.receipt.blockNumber);
+    if (first === undefined || block < first) first = block;
+  }
+  return first;
+}
+
 /** A transaction Ignition prepared (and gave a nonce) but did not record as sent. */
 export interface UnrecordedSend {
   futureId: string;

@@ -1,12 +1,15 @@
 /**
- * The environment of scripts/ops.ts and scripts/payout.ts: a JSON-RPC node by its URL, the deployment's
- * addresses file, and the signing key from $OPS_PRIVATE_KEY (a command line is visible to every user of the
+ * The environment of scripts/ops.ts and scripts/payout.ts (and the addresses file of scripts/gateway.ts): a
+ * JSON-RPC node by its URL, the deployment's addresses file, and the signing key from $OPS_PRIVATE_KEY (a command line is visible to every user of the
  * machine; the key is read only by commands that send).
  */
 import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 
 import { OpsInputError, parseAddresses } from "../../src/ops/context.js";
+import type { MarketAddresses } from "../../src/sdk/transact.js";
 import { privateKeyFromEnv, type Flags } from "./cli.js";
+import { firstConfirmedBlock } from "./journal.js";
 import type { OpsEnv } from "./ops-commands.js";
 import { rpcChain } from "./rpc.js";
 
@@ -18,6 +21,20 @@ export async function connectRpc(flags: Flags): Promise<OpsEnv> {
       "Say where the deployment lives: --addresses FILE (or $OPS_ADDRESSES), a JSON file of its contract addresses.",
     );
   }
+  const { addresses, fromBlock } = await readAddressesFile(file);
+  const chain = await rpcChain(url);
+  return {
+    ops: { chain, addresses, fromBlock },
+    wallet: () => chain.wallet(privateKeyFromEnv("OPS_PRIVATE_KEY", "signing account")),
+  };
+}
+
+/**
+ * A deployment's addresses file (see parseAddresses) and the block its events start at: the file's own
+ * `fromBlock`, else, for Ignition's deployed_addresses.json, the first block of the deployment by the
+ * journal beside it, else 0 (every query then reads the chain from its start).
+ */
+export async function readAddressesFile(file: string): Promise<{ addresses: MarketAddresses; fromBlock: bigint }> {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -25,9 +42,5 @@ export async function connectRpc(flags: Flags): Promise<OpsEnv> {
     throw new OpsInputError(`Cannot read the addresses file ${file} (${(error as Error).message}).`);
   }
   const { addresses, fromBlock } = parseAddresses(text, file);
-  const chain = await rpcChain(url);
-  return {
-    ops: { chain, addresses, fromBlock },
-    wallet: () => chain.wallet(privateKeyFromEnv("OPS_PRIVATE_KEY", "signing account")),
-  };
+  return { addresses, fromBlock: fromBlock ?? (await firstConfirmedBlock(join(dirname(file), "journal.jsonl"))) ?? 0n };
 }

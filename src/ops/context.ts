@@ -52,9 +52,12 @@ const CONTRACTS = {
 /**
  * Reads a deployment's addresses from JSON: either this project's form (`{"consortium": "0x…", …,
  * "fromBlock": 123}`, keys as in MarketAddresses) or Ignition's `deployed_addresses.json`
- * (`{"SettlementLayer#Consortium": "0x…", …}`).
+ * (`{"SettlementLayer#Consortium": "0x…", …}`). `fromBlock` is undefined where the file does not say.
  */
-export function parseAddresses(text: string, source: string): { addresses: MarketAddresses; fromBlock: bigint } {
+export function parseAddresses(
+  text: string,
+  source: string,
+): { addresses: MarketAddresses; fromBlock: bigint | undefined } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -89,5 +92,5 @@ export function parseAddresses(text: string, source: string): { addresses: Marke
   if (from !== undefined && !(typeof from === "number" && Number.isInteger(from) && from >= 0)) {
     throw new OpsInputError(`${source}: fromBlock must be a block number (a whole number from 0).`);
   }
-  return { addresses, fromBlock: BigInt(from ?? 0) };
+  return { addresses, fromBlock: from === undefined ? undefined : BigInt(from) };
 }

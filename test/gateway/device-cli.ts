@@ -42,7 +42,11 @@ interface Run {
 }
 
 /** Runs the device agent to its end (for --prove and bad input), as AgentProcess runs it. */
-function runAgent(args: string[], env: Record<string, string | undefined>): Promise<Run> {
+function runAgent(
+  args: string[],
+  env: Record<string, string | undefined>,
+  script = "scripts/device-agent.ts",
+): Promise<Run> {
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     DEVICE_KEY: undefined,
@@ -53,7 +57,7 @@ function runAgent(args: string[], env: Record<string, string | undefined>): Prom
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--disable-warning=ExperimentalWarning", "--import", "tsx", "scripts/device-agent.ts", ...args],
+      ["--disable-warning=ExperimentalWarning", "--import", "tsx", script, ...args],
       { cwd: ROOT, env: childEnv, timeout: 30_000 },
       (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
     );
@@ -340,6 +344,29 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
         ["there is no device store"],
       ],
     ];
+    it("the gateway, too, exits 2 saying where the deployment must come from", async function () {
+      const store = ["--store", join(dir!, "bad-gateway.sqlite"), "--port", "0"];
+      const env = { GATEWAY_RELAYER_KEY: o.relayerKey };
+      const gatewayCases: [string, string[], string[]][] = [
+        [
+          "neither --addresses nor --meter",
+          [...store, "--registry", o.addresses.machineRegistry],
+          ["--addresses FILE"],
+        ],
+        [
+          "an --addresses file that is not there",
+          [...store, "--addresses", join(dir!, "none.json")],
+          ["Cannot read the addresses file", "none.json"],
+        ],
+      ];
+      for (const [what, args, words] of gatewayCases) {
+        const run = await runAgent(["--rpc-url", anvil!.url, ...args], env, "scripts/gateway.ts");
+        expect(run.code, `${what}: ${run.stderr}`).to.equal(2);
+        for (const word of words) expect(run.stderr, what).to.include(word);
+        expect(run.stderr, what).to.include("Usage:");
+      }
+    });
+
     it("exits 2 with a message naming the flag and what to do, and the usage", async function () {
       const runs = await Promise.all(
         cases.map(([, args, env]) => runAgent(args(), env ?? { DEVICE_KEY: o.deviceKey })),
