@@ -181,7 +181,7 @@ const COMMANDS: Record<string, Command> = {
     summary: "a listing's signer keys, active and revoked (anyone)",
     flags: { machine: "the listing's machine id" },
     async run(flags, env) {
-      const machineId = flags.bigint("machine", 64);
+      const machineId = id(flags, "machine");
       const keys = await keysOf(env.ops, machineId);
       return { text: renderKeys(machineId, keys), json: keys };
     },
@@ -192,7 +192,7 @@ const COMMANDS: Record<string, Command> = {
     async run(flags, env) {
       const kind = flags.oneOf("kind", ["device", "inspector"] as const, "device");
       const result = await addKey(env.ops, env.wallet(), {
-        machineId: flags.bigint("machine", 64),
+        machineId: id(flags, "machine"),
         key: flags.address("key"),
         kind: kind === "device" ? "Device" : "Inspector",
       });
@@ -204,7 +204,7 @@ const COMMANDS: Record<string, Command> = {
     flags: { machine: "the listing's machine id", key: "the key's address" },
     async run(flags, env) {
       const result = await revokeKey(env.ops, env.wallet(), {
-        machineId: flags.bigint("machine", 64),
+        machineId: id(flags, "machine"),
         key: flags.address("key"),
       });
       return { text: renderKeyChange(result), json: result };
@@ -215,7 +215,7 @@ const COMMANDS: Record<string, Command> = {
     flags: { machine: "the listing's machine id", old: "the key to retire", new: "the new key's address" },
     async run(flags, env) {
       const result = await rotateKey(env.ops, env.wallet(), {
-        machineId: flags.bigint("machine", 64),
+        machineId: id(flags, "machine"),
         oldKey: flags.address("old"),
         newKey: flags.address("new"),
       });
