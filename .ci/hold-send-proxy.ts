@@ -24,8 +24,9 @@ createServer((request, response) => {
   request.on("end", () => {
     const body = Buffer.concat(chunks).toString("utf8");
     const calls = [JSON.parse(body) as { method?: string } | { method?: string }[]].flat();
-    sends += calls.filter((call) => call.method !== undefined && SENDS.has(call.method)).length;
-    const hold = calls.some((call) => call.method !== undefined && SENDS.has(call.method)) && sends >= Number(holdFrom);
+    const sending = calls.filter((call) => call.method !== undefined && SENDS.has(call.method)).length;
+    sends += sending;
+    const hold = sending > 0 && sends >= Number(holdFrom);
     fetch(upstream, { method: "POST", headers: { "content-type": "application/json" }, body })
       .then(async (answer) => {
         const text = await answer.text();

@@ -7,8 +7,9 @@
  *   GATEWAY_RELAYER_KEY=0x... npx tsx scripts/gateway.ts --rpc-url http://127.0.0.1:8545 \
  *     --addresses ignition/deployments/<id>/deployed_addresses.json --store gateway.sqlite --port 8700 --depth 2
  *
- * stdout: one JSON line per event: "ready" (its URL, the contracts, what the store holds), "sent" and "final" (a batch's
- * transaction and its report count), "requeued" (a transaction left the chain), "log" (progress in words).
+ * stdout: one JSON line per event: "ready" (its URL, the contracts, what the store holds), "sent" and
+ * "final" (a batch's transaction and its report count), "requeued" (a transaction left the chain), "log"
+ * (progress in words).
  * Errors go to stderr; bad input exits with status 2.
  */
 import { ContractChainView } from "../src/gateway/chain.js";

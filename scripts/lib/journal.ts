@@ -34,7 +34,9 @@ interface Journal {
   tornLastLine: boolean;
 }
 
+/** The journal's records; none for a deployment that has no journal (yet). */
 async function readJournal(file: string): Promise<Journal> {
+  if (!existsSync(file)) return { records: [], tornLastLine: false };
   const lines = (await readFile(file, "utf8")).split("\n").filter((line) => line.trim() !== "");
   const records: Journal["records"] = [];
   let tornLastLine = false;
@@ -57,7 +59,6 @@ async function readJournal(file: string): Promise<Journal> {
  * words; a journal without such records is left untouched.
  */
 export async function repairJournal(file: string): Promise<string[]> {
-  if (!existsSync(file)) return [];
   const { records, tornLastLine } = await readJournal(file);
   const repaired: string[] = [];
   if (tornLastLine) repaired.push("dropped the journal's last line, cut off when the deployment was killed");
@@ -85,7 +86,6 @@ export async function repairJournal(file: string): Promise<string[]> {
  * anything was confirmed.
  */
 export async function firstConfirmedBlock(file: string): Promise<bigint | undefined> {
-  if (!existsSync(file)) return undefined;
   let first: bigint | undefined;
   for (const { record } of (await readJournal(file)).records) {
     if (record.type !== "TRANSACTION_CONFIRM" || record.receipt?.blockNumber === undefined) continue;
@@ -107,7 +107,6 @@ export interface UnrecordedSend {
 
 /** The transactions of a journal that were prepared but never recorded as sent, oldest first. */
 export async function unrecordedSends(file: string): Promise<UnrecordedSend[]> {
-  if (!existsSync(file)) return [];
   const { records } = await readJournal(file);
   const senderOf = new Map<string, Address>();
   const lastConfirmedBlock = new Map<Address, bigint>();
@@ -191,7 +190,8 @@ export async function findTransactionByNonce(
     const hash = await inBlock(bisected);
     if (hash !== undefined) return hash;
   }
-  const oldest = latest - BigInt(maxBlocksToScan) + 1n > fromBlock ? latest - BigInt(maxBlocksToScan) + 1n : fromBlock;
+  const scanLimit = latest - BigInt(maxBlocksToScan) + 1n;
+  const oldest = scanLimit > fromBlock ? scanLimit : fromBlock;
   for (let blockNumber = latest; blockNumber >= oldest && blockNumber >= 0n; blockNumber--) {
     const hash = await inBlock(blockNumber);
     if (hash !== undefined) return hash;

@@ -1,7 +1,7 @@
 /**
  * The environment of scripts/ops.ts and scripts/payout.ts (and the addresses file of scripts/gateway.ts): a
- * JSON-RPC node by its URL, the deployment's addresses file, and the signing key from $OPS_PRIVATE_KEY (a command line is visible to every user of the
- * machine; the key is read only by commands that send).
+ * JSON-RPC node by its URL, the deployment's addresses file, and the signing key from $OPS_PRIVATE_KEY (a
+ * command line is visible to every user of the machine; the key is read only by commands that send).
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
