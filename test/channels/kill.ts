@@ -10,8 +10,9 @@ channel agents killed at random moments
 ├── once every part is paid ───────────────────────────────────── payer and payee agree on the newest voucher,
 │   the increment number and the usage paid for; each stored voucher is the payer's and adds exactly the
 │   tariff price of its increment; the payer answered one voucher per number and one number per amount
-└── when the payer closes alone while the payee is down ────────── the restarted payee claims its newest
-    voucher before the challenge period ends; settling pays the payee exactly that and refunds the rest
+└── when the payer closes alone while the payee is down ────────── (a few more parts paid first, left
+    unclaimed) the restarted payee claims its newest voucher before the challenge period ends; settling pays
+    the payee exactly that and refunds the rest
 */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,6 +58,9 @@ describe("channel agents killed at random moments (real processes on anvil)", fu
   let payeeStorePath: string;
   /** Set by each phase that completed, so that a later one skips instead of failing for the earlier one. */
   const completed = new Set<string>();
+  /** The payee's --parts and --claim-threshold; the closing phase raises both (see there). */
+  let parts = PARTS;
+  let claimThreshold = "5";
 
   before(async function () {
     this.timeout(60_000);
@@ -95,8 +99,8 @@ describe("channel agents killed at random moments (real processes on anvil)", fu
       () => [
         ...common,
         ...["--payer", c.payer.account.address, "--payer-url", `http://127.0.0.1:${port}`],
-        ...["--store", payeeStorePath, "--tick-ms", String(TICK_MS), "--parts", String(PARTS)],
-        ...["--claim-threshold", "5", "--watch-ms", "250", "--timeout-ms", "3000"],
+        ...["--store", payeeStorePath, "--tick-ms", String(TICK_MS), "--parts", String(parts)],
+        ...["--claim-threshold", claimThreshold, "--watch-ms", "250", "--timeout-ms", "3000"],
       ],
       { CHANNEL_PAYEE_KEY: c.payee.key, CHANNEL_DEVICE_KEY: c.deviceKey },
     );
@@ -305,8 +309,20 @@ describe("channel agents killed at random moments (real processes on anvil)", fu
 
   it("claims the newest voucher before the challenge period ends when the payer closed while the payee was down", async function () {
     if (!completed.has("agreement")) this.skip();
-    const newest = withPayeeStore((store) => store.newestVoucher(c.channelId)!);
     const { publicClient } = c.chain;
+    // The payee's watcher may have claimed everything before the last kill. A few more parts, with a claim
+    // threshold it never reaches, leave the newest voucher unclaimed whatever the kill schedule was.
+    parts = PARTS + 3;
+    claimThreshold = "1000000";
+    await payer.start();
+    await payee.start();
+    await payee.waitFor((e) => e.event === "done" && e.life === payee.life, `all ${parts} parts paid`, 60_000);
+    await payee.kill();
+    await payer.kill();
+    const newest = withPayeeStore((store) => store.newestVoucher(c.channelId)!);
+    expect(newest.sequence).to.equal(parts);
+    expect((await c.client.state(c.channelId)).claimed, "unclaimed when the payer closes").to.be.below(newest.amount);
+
     await c.client.requestClose(c.payer.wallet, c.key);
     const closing = await c.client.state(c.channelId);
     expect(closing.closing).to.equal(true);
