@@ -178,12 +178,14 @@ ready=$(grep -m1 '"event":"ready"' "$WORK/gateway.log")
 GATEWAY=$(echo "$ready" | field url)
 from_block=$(echo "$ready" | field fromBlock)
 ready_meter=$(echo "$ready" | field meter)
+ready_registry=$(echo "$ready" | field registry)
 [ "${ready_meter,,}" = "${METER,,}" ] || fail "the gateway took its meter from the addresses file wrongly: $ready"
+[ "${ready_registry,,}" = "${REGISTRY,,}" ] || fail "the gateway reads keys from another registry than the deployment's: $ready"
 [ "$from_block" -ge 1 ] || fail "the gateway would look for earlier recordings from block 0, not where the deployment began: $ready"
-echo "gateway ready at $GATEWAY (confirmation depth 2; meter and registry from the addresses file, earlier recordings looked up from block $from_block, where the deployment began)"
+echo "gateway ready at $GATEWAY (confirmation depth 2; meter from the addresses file, its registry from the meter, earlier recordings looked up from block $from_block, where the deployment began)"
 
 DEVICE_KEY=$(key device) timeout 300 node --disable-warning=ExperimentalWarning --import tsx scripts/device-agent.ts \
-  --gateway "$GATEWAY" --rpc-url "$RPC_URL" --meter "$METER" --registry "$REGISTRY" --order "$order" \
+  --gateway "$GATEWAY" --rpc-url "$RPC_URL" --meter "$METER" --order "$order" \
   --store "$WORK/device.sqlite" --speed 60 --report-every 1 --tick-ms 250 --reports "$REPORTS" \
   >"$WORK/device.log" 2>"$WORK/device.err" < /dev/null &
 AGENT_PID=$!
@@ -191,6 +193,8 @@ agent_status=0
 wait "$AGENT_PID" || agent_status=$?
 AGENT_PID=""
 [ "$agent_status" -eq 0 ] || fail "the device agent exited with status $agent_status"
+device_registry=$(grep -m1 '"event":"ready"' "$WORK/device.log" | field registry) || fail "the device agent printed no \"ready\" line"
+[ "${device_registry,,}" = "${REGISTRY,,}" ] || fail "the device agent read registry $device_registry from the meter, not $REGISTRY"
 done_line=$(grep -m1 '"event":"done"' "$WORK/device.log") || fail "the device agent printed no \"done\" line"
 for name in signed acknowledged; do
   [ "$(echo "$done_line" | field $name)" = "$REPORTS" ] || fail "the device agent $name $(echo "$done_line" | field $name) reports, not $REPORTS"

@@ -7,21 +7,28 @@
  * the store with its Merkle proof and the signed report it belongs to, and exits.
  *
  *   DEVICE_KEY=0x... npx tsx scripts/device-agent.ts --gateway http://127.0.0.1:8700 \
- *     --rpc-url http://127.0.0.1:8545 --meter 0x... --registry 0x... --order 1 --store device.sqlite \
+ *     --rpc-url http://127.0.0.1:8545 --meter 0x... --order 1 --store device.sqlite \
  *     --report-every 10s --reports 20
  *   npx tsx scripts/device-agent.ts --store device.sqlite --order 1 --prove 3:0
  *
- * stdout: one JSON line per event: "ready" (orders, keys, what the store holds), "signed" (a report cut),
- * "sent" (a report the gateway acknowledged), "refused" (its answer; `final` when it is kept and not sent
- * again), "log" (progress in words), "done" (why it stopped, with counters), "proof".
+ * stdout: one JSON line per event: "ready" (orders, keys, the meter and its registry, what the store holds),
+ * "signed" (a report cut), "sent" (a report the gateway acknowledged), "refused" (its answer; `final` when it
+ * is kept and not sent again), "log" (progress in words), "done" (why it stopped, with counters), "proof".
  * Errors go to stderr; bad input exits with status 2; reports left unacknowledged or refused for good exit 1.
  */
 import { existsSync } from "node:fs";
 
+import type { Address } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
 import { DeviceAgent, fitProfile, MachineSimulator, PROFILES, proveFromStore, Stream } from "../src/device/agent.js";
-import { checkSignerKey, DeviceConfigError, readDeviceOrder, readMeterDomain } from "../src/device/chain.js";
+import {
+  checkSignerKey,
+  DeviceConfigError,
+  readDeviceOrder,
+  readMeterDomain,
+  readMeterRegistry,
+} from "../src/device/chain.js";
 import { DeviceRunner, type RunnerOrder } from "../src/device/runner.js";
 import { DeviceStore } from "../src/device/store.js";
 import { reportToJson } from "../src/gateway/wire.js";
@@ -34,12 +41,13 @@ const USAGE = `Usage: DEVICE_KEY=0x... [DEVICE_INSPECTOR_KEY=0x...] npx tsx scri
        npx tsx scripts/device-agent.ts --store PATH --order N --prove INDEX | SEQUENCE:POSITION [--stream inspector]
 
   --gateway URL            the gateway (reports go to POST URL/reports)
-  --rpc-url URL            JSON-RPC node: the meter's domain, the orders, the clock
-                           (default: $DEVICE_RPC_URL, else http://127.0.0.1:8545)
+  --rpc-url URL            JSON-RPC node: the meter's domain and registry (the orders' licences, the keys),
+                           the orders, the clock (default: $DEVICE_RPC_URL, else http://127.0.0.1:8545)
   --chain-id N             sign for this chain without a node (with --meter; the clock is then this host's)
   --meter ADDRESS          the UsageMeter the reports are signed for
-  --registry ADDRESS       the MachineRegistry: read the orders' licences, check the keys (optional)
-  --licenses IDS           the licence ids of the orders' tariff, comma-separated (without --registry)
+  --registry ADDRESS       the meter's MachineRegistry (read from the meter; if given, it must be that one)
+  --licenses IDS           the licence ids of the orders' tariff, comma-separated, without a node (default
+                           none); with one they are read from the registry, and if given must be those
   --order IDS              the order(s) the machine works on, comma-separated
   --store PATH             the device's SQLite file (created if missing)
   --profile NAME           the machine simulated: ${Object.keys(PROFILES).join(", ")} (default laser-cutter)
@@ -166,6 +174,8 @@ async function work(flags: Flags): Promise<void> {
   const clockName = flags.oneOf("clock", ["chain", "host"] as const, offline ? "host" : "chain");
   const hostClock = async () => Math.floor(Date.now() / 1000);
   let domain: MeterDomain;
+  /** The meter's registry, read from it (undefined without a node). */
+  let machineRegistry: Address | undefined;
   let clock = hostClock;
   const orders: { orderId: bigint; licenseIds: number[]; expiresAt?: number }[] = [];
   if (offline) {
@@ -180,6 +190,11 @@ async function work(flags: Flags): Promise<void> {
     const { publicClient } = chain;
     try {
       domain = await readMeterDomain(publicClient, meter);
+      machineRegistry = await readMeterRegistry(
+        publicClient,
+        meter,
+        registry === undefined ? undefined : { address: registry, from: "--registry" },
+      );
       if (flags.optional("chain-id") !== undefined && flags.int("chain-id", undefined, 1) !== domain.chainId) {
         throw new UsageError(`--chain-id ${flags.optional("chain-id")} is not the node's chain (${domain.chainId}).`);
       }
@@ -187,30 +202,16 @@ async function work(flags: Flags): Promise<void> {
       if (clockName === "chain") clock = chainClock;
       const now = await chainClock();
       for (const orderId of orderIds) {
-        const order = await readDeviceOrder(
-          publicClient,
-          { usageMeter: meter, machineRegistry: registry },
-          orderId,
-          now,
-        );
-        let licenseIds = order.licenseIds;
-        if (licenseIds !== undefined && licenses !== undefined && licenses.join() !== licenseIds.join()) {
+        const order = await readDeviceOrder(publicClient, { usageMeter: meter, machineRegistry }, orderId, now);
+        const { licenseIds } = order;
+        if (licenses !== undefined && licenses.join() !== licenseIds.join()) {
           throw new UsageError(
             `--licenses ${licenses.join(",")}: order ${orderId}'s tariff names licences ${licenseIds.join(",") || "none"}; leave --licenses out.`,
           );
         }
-        licenseIds ??= licenses ?? (order.licenseCount === 0 ? [] : undefined);
-        if (licenseIds === undefined || licenseIds.length !== order.licenseCount) {
-          throw new UsageError(
-            `Order ${orderId}'s tariff counts ${order.licenseCount} licensed products: give their licence ids in the ` +
-              "tariff's order (--licenses 3,9), or --registry ADDRESS to read them.",
-          );
-        }
-        if (registry !== undefined) {
-          await checkSignerKey(publicClient, registry, order, deviceKey.address, Stream.Device, now);
-          if (inspectorKey !== undefined) {
-            await checkSignerKey(publicClient, registry, order, inspectorKey.address, Stream.Inspector, now);
-          }
+        await checkSignerKey(publicClient, machineRegistry, order, deviceKey.address, Stream.Device, now);
+        if (inspectorKey !== undefined) {
+          await checkSignerKey(publicClient, machineRegistry, order, inspectorKey.address, Stream.Inspector, now);
         }
         orders.push({ orderId, licenseIds, expiresAt: order.expiresAt });
       }
@@ -297,6 +298,7 @@ async function work(flags: Flags): Promise<void> {
     gateway,
     chainId: domain.chainId,
     meter: domain.meter,
+    registry: machineRegistry ?? null,
     device: deviceKey.address,
     inspector: inspectorKey?.address ?? null,
     clock: clockName,

@@ -12,6 +12,7 @@
  * (progress in words).
  * Errors go to stderr; bad input exits with status 2.
  */
+import { DeviceConfigError, readMeterRegistry } from "../src/device/chain.js";
 import { ContractChainView } from "../src/gateway/chain.js";
 import { Ingest } from "../src/gateway/ingest.js";
 import { gatewayStatus, serveGateway } from "../src/gateway/server.js";
@@ -25,10 +26,11 @@ import { rpcChain } from "./lib/rpc.js";
 const USAGE = `Usage: GATEWAY_RELAYER_KEY=0x... npx tsx scripts/gateway.ts [flags]
 
   --rpc-url URL            JSON-RPC node (default: $GATEWAY_RPC_URL, else http://127.0.0.1:8545)
-  --addresses FILE         the deployment's addresses file (as for npm run ops): the meter, the registry
-                           and the block its events start at
-  --meter ADDRESS          the UsageMeter (instead of --addresses, or to override it)
-  --registry ADDRESS       the MachineRegistry: device and inspector keys (the same)
+  --addresses FILE         the deployment's addresses file (as for npm run ops): the meter and the block
+                           its events start at
+  --meter ADDRESS          the UsageMeter (instead of --addresses, or to override it); the MachineRegistry
+                           that holds the device and inspector keys is read from it
+  --registry ADDRESS       check that the meter's MachineRegistry is this one
   --from-block N           where to look for a report recorded before a restart (default: from --addresses, else 0)
   --store PATH             the gateway's SQLite file (created if missing)
   --port N                 port on 127.0.0.1 to listen on (default 8700; 0: any free one)
@@ -59,11 +61,11 @@ runScript("gateway", USAGE, async () => {
       throw error instanceof OpsInputError ? new UsageError(error.message) : error;
     }),
   );
-  if (deployment === undefined && (flags.optional("meter") === undefined || flags.optional("registry") === undefined)) {
-    throw new UsageError("Say where the deployment lives: --addresses FILE, or both --meter and --registry.");
+  if (deployment === undefined && flags.optional("meter") === undefined) {
+    throw new UsageError("Say where the deployment lives: --addresses FILE, or --meter ADDRESS.");
   }
   const usageMeter = flags.address("meter", deployment?.addresses.usageMeter);
-  const machineRegistry = flags.address("registry", deployment?.addresses.machineRegistry);
+  const registry = flags.ifGiven("registry", (n) => flags.address(n));
   const fromBlock = BigInt(flags.int("from-block", Number(deployment?.fromBlock ?? 0n)));
   const storePath = flags.string("store");
   const port = flags.int("port", 8700, 0, 65535);
@@ -73,6 +75,16 @@ runScript("gateway", USAGE, async () => {
   const relayerKey = privateKeyFromEnv("GATEWAY_RELAYER_KEY", "relayer");
 
   const chain = await rpcChain(rpcUrl, { pollingMs: 100 });
+  // The gateway checks keys against the registry the meter checks them against; one named elsewhere must be it.
+  const named =
+    registry !== undefined
+      ? { address: registry, from: "--registry" }
+      : deployment !== undefined && flags.optional("meter") === undefined
+        ? { address: deployment.addresses.machineRegistry, from: `the addresses file's machineRegistry` }
+        : undefined;
+  const machineRegistry = await readMeterRegistry(chain.publicClient, usageMeter, named).catch((error: unknown) => {
+    throw error instanceof DeviceConfigError ? new UsageError(error.message) : error;
+  });
   const store = new GatewayStore({ path: storePath, synchronous });
   const chainView = new ContractChainView({ publicClient: chain.publicClient, machineRegistry, usageMeter });
   const ingest = new Ingest({ store, chain: chainView, domain: { chainId: chain.chainId, meter: usageMeter } });

@@ -288,6 +288,15 @@ interface IUsageMeter is IObligations {
                             READ-ONLY FUNCTIONS
     //////////////////////////////////////////////////////////////*/
 
+    /// @notice The Consortium that says who is a consumer, provider, auditor or operator.
+    function consortium() external view returns (address);
+
+    /// @notice The token orders escrow and pay out in.
+    function token() external view returns (address);
+
+    /// @notice The MachineRegistry whose machines, tariffs and signer keys orders and reports use.
+    function registry() external view returns (address);
+
     /// @notice Highest platform fee operators may set, in basis points.
     function MAX_FEE_BPS() external view returns (uint16);
 

@@ -140,6 +140,21 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     }
 
     /// @inheritdoc IUsageMeter
+    function consortium() external view returns (address) {
+        return address(_consortium);
+    }
+
+    /// @inheritdoc IUsageMeter
+    function token() external view returns (address) {
+        return address(_token);
+    }
+
+    /// @inheritdoc IUsageMeter
+    function registry() external view returns (address) {
+        return address(_registry);
+    }
+
+    /// @inheritdoc IUsageMeter
     function platformFeeBps() external view returns (uint16) {
         return _state.feeBps;
     }

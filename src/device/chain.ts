@@ -1,8 +1,8 @@
 /**
  * What a device agent reads from the chain before it reports: the meter's EIP-712 domain (reports are signed
- * for one chain and one meter), the order it reports on (open, not expired, the licences of its tariff), and,
- * given the MachineRegistry, whether its keys are the order's machine's. Each problem is named in words that
- * say what to fix.
+ * for one chain and one meter), the MachineRegistry the meter reads keys and tariffs from, the order it
+ * reports on (open, not expired, the licences of its tariff), and whether its keys are the order's machine's.
+ * Each problem is named in words that say what to fix. The gateway reads the meter's registry the same way.
  */
 import { getAddress, type Address, type PublicClient } from "viem";
 
@@ -20,8 +20,8 @@ export interface DeviceOrder {
   machineId: bigint;
   tariffVersion: number;
   expiresAt: number;
-  /** The licences of the order's tariff, in its order (undefined: not read, the registry was not given). */
-  licenseIds?: number[];
+  /** The licences of the order's tariff, in its order. */
+  licenseIds: number[];
   licenseCount: number;
 }
 
@@ -56,12 +56,42 @@ export async function readMeterDomain(publicClient: PublicClient, meter: Address
 }
 
 /**
- * Reads an order from the meter and checks that it takes reports now (`now`, Unix seconds); with the
- * registry, also the licences of its tariff.
+ * The MachineRegistry the meter at `meter` checks signer keys and tariffs against. `given` (a registry the
+ * configuration names, e.g. `--registry`) must be that one: keys checked against another registry would say
+ * nothing about what the meter accepts.
+ */
+export async function readMeterRegistry(
+  publicClient: PublicClient,
+  meter: Address,
+  given?: { address: Address; from: string },
+): Promise<Address> {
+  let registry: Address;
+  try {
+    registry = await publicClient.readContract({ address: meter, abi: usageMeterAbi, functionName: "registry" });
+  } catch (error) {
+    throw new DeviceConfigError(
+      `${meter} does not name its MachineRegistry as a UsageMeter does ` +
+        `(${(error as { shortMessage?: string }).shortMessage ?? (error as Error).message}); check --meter and the node.`,
+      { cause: error },
+    );
+  }
+  registry = getAddress(registry);
+  if (given !== undefined && getAddress(given.address) !== registry) {
+    throw new DeviceConfigError(
+      `${given.from} names the MachineRegistry ${given.address}, but the meter at ${meter} uses ${registry}; ` +
+        "leave the registry out (it is read from the meter), or check the meter's address.",
+    );
+  }
+  return registry;
+}
+
+/**
+ * Reads an order from the meter and checks that it takes reports now (`now`, Unix seconds), and the licences
+ * of its tariff from the registry.
  */
 export async function readDeviceOrder(
   publicClient: PublicClient,
-  contracts: { usageMeter: Address; machineRegistry?: Address },
+  contracts: { usageMeter: Address; machineRegistry: Address },
   orderId: bigint,
   now: number,
 ): Promise<DeviceOrder> {
@@ -84,23 +114,20 @@ export async function readDeviceOrder(
       `Order ${orderId} expired at ${new Date(order.expiresAt * 1000).toISOString()}; it takes no more reports.`,
     );
   }
-  const found: DeviceOrder = {
+  const tariff = await publicClient.readContract({
+    address: contracts.machineRegistry,
+    abi: machineRegistryAbi,
+    functionName: "tariffOf",
+    args: [order.machineId, order.tariffVersion],
+  });
+  return {
     orderId,
     machineId: order.machineId,
     tariffVersion: order.tariffVersion,
     expiresAt: order.expiresAt,
+    licenseIds: [...tariff.licenseIds],
     licenseCount: order.licenseCount,
   };
-  if (contracts.machineRegistry !== undefined) {
-    const tariff = await publicClient.readContract({
-      address: contracts.machineRegistry,
-      abi: machineRegistryAbi,
-      functionName: "tariffOf",
-      args: [order.machineId, order.tariffVersion],
-    });
-    found.licenseIds = [...tariff.licenseIds];
-  }
-  return found;
 }
 
 /**

@@ -14,7 +14,7 @@ device agent process
 └── when the input is bad ──────────── it exits 2 naming the flag or variable and what to do
 */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -89,7 +89,7 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
       "gateway",
       "scripts/gateway.ts",
       () => [
-        ...["--rpc-url", anvil!.url, "--meter", o.addresses.usageMeter, "--registry", o.addresses.machineRegistry],
+        ...["--rpc-url", anvil!.url, "--meter", o.addresses.usageMeter],
         ...["--store", join(dir!, "gateway.sqlite"), "--port", String(port), "--depth", "1", "--interval-ms", "200"],
       ],
       { GATEWAY_RELAYER_KEY: o.relayerKey },
@@ -110,12 +110,12 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
   });
 
   /**
-   * The device agent on an order (default the first, with both keys and --registry), a part a second, a
-   * report a second.
+   * The device agent on an order (default the first, with both keys), a part a second, a report a second;
+   * `offline`: without a node (--chain-id), so that it checks nothing before it sends.
    */
   function deviceAgent(
     reports: number,
-    options: { orderId?: bigint; deviceKey?: Hex; inspectorKey?: Hex; registry?: boolean } = {},
+    options: { orderId?: bigint; deviceKey?: Hex; inspectorKey?: Hex; offline?: boolean } = {},
   ): AgentProcess {
     const env: Record<string, string> = { DEVICE_KEY: options.deviceKey ?? o.deviceKey };
     const inspectorKey = "deviceKey" in options ? options.inspectorKey : o.inspectorKey;
@@ -124,10 +124,10 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
       "device agent",
       "scripts/device-agent.ts",
       () => [
-        ...["--gateway", url, "--rpc-url", anvil!.url, "--meter", o.addresses.usageMeter],
+        ...["--gateway", url, "--meter", o.addresses.usageMeter],
+        ...(options.offline === true ? ["--chain-id", String(o.domain.chainId)] : ["--rpc-url", anvil!.url]),
         ...["--order", String(options.orderId ?? o.orderId), "--store", storePath, "--speed", "60"],
         ...["--report-every", "1", "--tick-ms", "200", "--reports", String(reports), "--drain", "20s"],
-        ...(options.registry === false ? [] : ["--registry", o.addresses.machineRegistry]),
       ],
       env,
     );
@@ -172,7 +172,14 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
   it("sends N reports that the gateway stores and the meter records exactly once, then exits 0", async function () {
     const agent = deviceAgent(5);
     const ready = await agent.start();
-    expect(ready).to.include({ chainId: o.chain.chainId, meter: o.addresses.usageMeter, clock: "chain" });
+    expect(ready).to.include({
+      chainId: o.chain.chainId,
+      meter: o.addresses.usageMeter,
+      registry: o.addresses.machineRegistry,
+      clock: "chain",
+    });
+    // The gateway, given the meter alone, read the registry from it.
+    expect(gateway.events.find((e) => e.event === "ready")).to.include({ registry: o.addresses.machineRegistry });
     const orders = ready.orders as { orderId: string; licenseIds: number[]; since: number }[];
     expect(orders).to.have.length(1);
     expect(orders[0]).to.deep.include({
@@ -281,9 +288,9 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
   });
 
   it("keeps the gateway's final refusal and exits 1 saying so", async function () {
-    // A key no registry knows, on the second order (no --registry: the agent cannot tell before it sends).
+    // A key no registry knows, on the second order; without a node the agent cannot tell before it sends.
     // No inspector key either: the agent simulates no inspections and cuts device reports only.
-    const agent = deviceAgent(2, { orderId: o.orderIds[1]!, deviceKey: generatePrivateKey(), registry: false });
+    const agent = deviceAgent(2, { orderId: o.orderIds[1]!, deviceKey: generatePrivateKey(), offline: true });
     await agent.start();
     expect(await agent.waitForExit(60_000)).to.equal(1);
     const refused = agent.events.find((e) => e.event === "refused")!;
@@ -313,7 +320,9 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
       ...["--gateway", url, "--rpc-url", anvil!.url, "--meter", o.addresses.usageMeter],
       ...["--order", String(o.orderId), "--store", join(dir!, "bad.sqlite")],
     ];
-    const cases: [string, () => string[], Record<string, string> | undefined, string[]][] = [
+    /** What is wrong, the flags, the environment (a function: the keys exist only once `before` ran), the words. */
+    type Env = Record<string, string> | (() => Record<string, string>) | undefined;
+    const cases: [string, () => string[], Env, string[]][] = [
       ["no --gateway", () => base().slice(2), undefined, ["--gateway is required"]],
       [
         "a --meter that is no address",
@@ -325,6 +334,42 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
       ["an unknown flag", () => [...base(), "--speeed", "2"], undefined, ["speeed"]],
       ["no DEVICE_KEY", base, {}, ["Set DEVICE_KEY"]],
       ["an order the meter does not have", () => [...base(), "--order", "999"], undefined, ["no order 999", "--order"]],
+      [
+        "a --meter that is another contract",
+        () => [...base(), "--meter", o.addresses.machineRegistry],
+        undefined,
+        ["does not answer as a UsageMeter", "check --meter"],
+      ],
+      [
+        "a --registry that is not the meter's",
+        () => [...base(), "--registry", o.addresses.token],
+        undefined,
+        ["--registry names the MachineRegistry", "leave the registry out"],
+      ],
+      [
+        "--licenses other than the tariff's",
+        () => [...base(), "--licenses", "7"],
+        undefined,
+        ["--licenses 7", "names licences none", "leave --licenses out"],
+      ],
+      [
+        "a device key no machine has",
+        base,
+        () => ({ DEVICE_KEY: generatePrivateKey() }),
+        ["no machine's key in the MachineRegistry", "register-machine --keys"],
+      ],
+      [
+        "the machine's inspector key as its device key",
+        base,
+        () => ({ DEVICE_KEY: o.inspectorKey }),
+        ["The device key", "is registered as an inspector key"],
+      ],
+      [
+        "the machine's device key as the inspector key",
+        base,
+        () => ({ DEVICE_KEY: o.deviceKey, DEVICE_INSPECTOR_KEY: o.deviceKey }),
+        ["The inspector key", "is registered as a device key"],
+      ],
       [
         "a --report-every below a second",
         () => [...base(), "--report-every", "0"],
@@ -346,6 +391,15 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
     ];
     it("the gateway, too, exits 2 saying where the deployment must come from", async function () {
       const store = ["--store", join(dir!, "bad-gateway.sqlite"), "--port", "0"];
+      const wrongRegistryFile = join(dir!, "wrong-registry.json");
+      const other = o.addresses.token;
+      writeFileSync(
+        wrongRegistryFile,
+        JSON.stringify({
+          ...{ consortium: other, token: other, gateway: other, licenseRegistry: other, machineRegistry: other },
+          ...{ usageMeter: o.addresses.usageMeter, readingVerifier: other, paymentChannels: other },
+        }),
+      );
       const env = { GATEWAY_RELAYER_KEY: o.relayerKey };
       const gatewayCases: [string, string[], string[]][] = [
         [
@@ -358,6 +412,16 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
           [...store, "--addresses", join(dir!, "none.json")],
           ["Cannot read the addresses file", "none.json"],
         ],
+        [
+          "a --registry that is not the meter's",
+          [...store, "--meter", o.addresses.usageMeter, "--registry", o.addresses.token],
+          ["--registry names the MachineRegistry", o.addresses.token, "leave the registry out"],
+        ],
+        [
+          "an --addresses file whose registry is not the meter's",
+          [...store, "--addresses", wrongRegistryFile],
+          ["the addresses file's machineRegistry names the MachineRegistry", o.addresses.token],
+        ],
       ];
       for (const [what, args, words] of gatewayCases) {
         const run = await runAgent(["--rpc-url", anvil!.url, ...args], env, "scripts/gateway.ts");
@@ -369,7 +433,9 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
 
     it("exits 2 with a message naming the flag and what to do, and the usage", async function () {
       const runs = await Promise.all(
-        cases.map(([, args, env]) => runAgent(args(), env ?? { DEVICE_KEY: o.deviceKey })),
+        cases.map(([, args, env]) =>
+          runAgent(args(), typeof env === "function" ? env() : (env ?? { DEVICE_KEY: o.deviceKey })),
+        ),
       );
       for (const [i, run] of runs.entries()) {
         const [what, , , words] = cases[i]!;

@@ -61,7 +61,7 @@ describe("gateway killed at random moments (a real process on anvil)", function 
       "gateway",
       "scripts/gateway.ts",
       () => [
-        ...["--rpc-url", anvil!.url, "--meter", o.addresses.usageMeter, "--registry", o.addresses.machineRegistry],
+        ...["--rpc-url", anvil!.url, "--meter", o.addresses.usageMeter],
         ...["--store", storePath, "--port", String(port), "--depth", "2", "--interval-ms", "300"],
       ],
       { GATEWAY_RELAYER_KEY: o.relayerKey },

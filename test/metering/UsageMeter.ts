@@ -121,6 +121,7 @@ setPlatformFee
 views
 ├── getOrder of an unknown id ───────────────────────────── status None and zeros; meterOf all zero
 ├── invoiceOf of number 0 or beyond the last ────────────── it reverts with UsageMeterUnknownInvoice
+├── consortium, token, registry ──────────────────────────── the contracts it was deployed with
 ├── MAX_FEE_BPS, MAX_DISPUTE_WINDOW, platformFeeBps, platformFees, payableTo ── the constants and the running totals
 └── supportsInterface ───────────────────────────────────── IUsageMeter, IObligations, IERC165; nothing else
 laws
@@ -1915,6 +1916,13 @@ describe("UsageMeter", function () {
       await expect(f.meter.invoiceOf(99n, 1))
         .to.be.revertedWithCustomError(f.meter, "UsageMeterUnknownInvoice")
         .withArgs(99n, 1);
+    });
+
+    it("consortium, token and registry name the contracts it was deployed with", async function () {
+      const f = await loadFixture(booked);
+      expect(await f.meter.consortium()).to.equal(await f.consortium.getAddress());
+      expect(await f.meter.token()).to.equal(await f.token.getAddress());
+      expect(await f.meter.registry()).to.equal(await f.machines.getAddress());
     });
 
     it("MAX_FEE_BPS, MAX_DISPUTE_WINDOW, platformFeeBps, platformFees and payableTo start as documented", async function () {
