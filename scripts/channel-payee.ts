@@ -24,7 +24,7 @@ import { registryTariffs } from "../src/channels/payer.js";
 import { PayeeStore } from "../src/channels/store.js";
 import { channelIdOf } from "../src/channels/voucher.js";
 import { paymentChannelsAbi } from "../src/generated/abis.js";
-import { emit, Flags, privateKeyFromEnv, readFlags, runScript } from "./lib/cli.js";
+import { emit, privateKeyFromEnv, runScript } from "./lib/cli.js";
 import { rpcChain } from "./lib/rpc.js";
 
 const USAGE = `Usage: CHANNEL_PAYEE_KEY=0x... CHANNEL_DEVICE_KEY=0x... npx tsx scripts/channel-payee.ts [flags]
@@ -49,32 +49,7 @@ const USAGE = `Usage: CHANNEL_PAYEE_KEY=0x... CHANNEL_DEVICE_KEY=0x... npx tsx s
   CHANNEL_PAYEE_KEY        the payee account's private key: it claims
   CHANNEL_DEVICE_KEY       the machine's device key, registered for it in the MachineRegistry`;
 
-runScript("channel-payee", USAGE, async () => {
-  const flags = new Flags(
-    readFlags({
-      "rpc-url": { type: "string" },
-      channels: { type: "string" },
-      registry: { type: "string" },
-      payer: { type: "string" },
-      nonce: { type: "string" },
-      machine: { type: "string" },
-      "tariff-version": { type: "string" },
-      "payer-url": { type: "string" },
-      store: { type: "string" },
-      "tick-ms": { type: "string" },
-      parts: { type: "string" },
-      "claim-threshold": { type: "string" },
-      "claim-margin": { type: "string" },
-      "watch-ms": { type: "string" },
-      "timeout-ms": { type: "string" },
-      synchronous: { type: "string" },
-      help: { type: "boolean" },
-    }),
-  );
-  if (flags.values.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+runScript("channel-payee", USAGE, async (flags) => {
   const rpcUrl = flags.url("rpc-url", process.env.CHANNEL_RPC_URL || "http://127.0.0.1:8545");
   const channels = flags.address("channels");
   const registry = flags.address("registry");

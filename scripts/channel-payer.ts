@@ -26,7 +26,7 @@ import {
 import { PayerStore } from "../src/channels/store.js";
 import { channelIdOf } from "../src/channels/voucher.js";
 import { paymentChannelsAbi } from "../src/generated/abis.js";
-import { emit, Flags, privateKeyFromEnv, readFlags, runScript } from "./lib/cli.js";
+import { emit, privateKeyFromEnv, runScript } from "./lib/cli.js";
 import { rpcChain } from "./lib/rpc.js";
 
 const USAGE = `Usage: CHANNEL_PAYER_KEY=0x... npx tsx scripts/channel-payer.ts [flags]
@@ -47,29 +47,7 @@ const USAGE = `Usage: CHANNEL_PAYER_KEY=0x... npx tsx scripts/channel-payer.ts [
 
   CHANNEL_PAYER_KEY      the payer account's private key: it signs the vouchers`;
 
-runScript("channel-payer", USAGE, async () => {
-  const flags = new Flags(
-    readFlags({
-      "rpc-url": { type: "string" },
-      channels: { type: "string" },
-      registry: { type: "string" },
-      payee: { type: "string" },
-      nonce: { type: "string" },
-      machine: { type: "string" },
-      "tariff-version": { type: "string" },
-      store: { type: "string" },
-      host: { type: "string" },
-      port: { type: "string" },
-      cap: { type: "string" },
-      "cap-period": { type: "string" },
-      synchronous: { type: "string" },
-      help: { type: "boolean" },
-    }),
-  );
-  if (flags.values.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+runScript("channel-payer", USAGE, async (flags) => {
   const rpcUrl = flags.url("rpc-url", process.env.CHANNEL_RPC_URL || "http://127.0.0.1:8545");
   const channels = flags.address("channels");
   const registry = flags.address("registry");

@@ -34,7 +34,7 @@ import { DeviceStore } from "../src/device/store.js";
 import { reportToJson } from "../src/gateway/wire.js";
 import { verifyReading } from "../src/metering/readings.js";
 import type { MeterDomain } from "../src/metering/report.js";
-import { emit, Flags, privateKeyFromEnv, readFlags, runScript, UsageError } from "./lib/cli.js";
+import { emit, type Flags, privateKeyFromEnv, runScript, UsageError } from "./lib/cli.js";
 import { rpcChain } from "./lib/rpc.js";
 
 const USAGE = `Usage: DEVICE_KEY=0x... [DEVICE_INSPECTOR_KEY=0x...] npx tsx scripts/device-agent.ts [flags]
@@ -327,31 +327,7 @@ async function work(flags: Flags): Promise<void> {
   process.exit(0);
 }
 
-runScript("device-agent", USAGE, async () => {
-  const flags = new Flags(
-    readFlags({
-      gateway: { type: "string" },
-      "rpc-url": { type: "string" },
-      "chain-id": { type: "string" },
-      meter: { type: "string" },
-      registry: { type: "string" },
-      licenses: { type: "string" },
-      order: { type: "string" },
-      store: { type: "string" },
-      profile: { type: "string" },
-      speed: { type: "string" },
-      seed: { type: "string" },
-      "report-every": { type: "string" },
-      "report-readings": { type: "string" },
-      reports: { type: "string" },
-      duration: { type: "string" },
-      "tick-ms": { type: "string" },
-      drain: { type: "string" },
-      clock: { type: "string" },
-      prove: { type: "string" },
-      stream: { type: "string" },
-    }),
-  );
+runScript("device-agent", USAGE, async (flags) => {
   if (flags.optional("prove") !== undefined) prove(flags);
   else await work(flags);
 });

@@ -19,7 +19,7 @@ import { gatewayStatus, serveGateway } from "../src/gateway/server.js";
 import { GatewayStore } from "../src/gateway/store.js";
 import { Submitter } from "../src/gateway/submitter.js";
 import { OpsInputError } from "../src/ops/context.js";
-import { emit, Flags, privateKeyFromEnv, readFlags, runScript, UsageError } from "./lib/cli.js";
+import { emit, privateKeyFromEnv, runScript, UsageError } from "./lib/cli.js";
 import { readAddressesFile } from "./lib/ops-connect.js";
 import { rpcChain } from "./lib/rpc.js";
 
@@ -40,21 +40,7 @@ const USAGE = `Usage: GATEWAY_RELAYER_KEY=0x... npx tsx scripts/gateway.ts [flag
 
   GATEWAY_RELAYER_KEY      the private key of the account that pays for the batches' gas`;
 
-runScript("gateway", USAGE, async () => {
-  const flags = new Flags(
-    readFlags({
-      "rpc-url": { type: "string" },
-      addresses: { type: "string" },
-      "from-block": { type: "string" },
-      meter: { type: "string" },
-      registry: { type: "string" },
-      store: { type: "string" },
-      port: { type: "string" },
-      depth: { type: "string" },
-      "interval-ms": { type: "string" },
-      synchronous: { type: "string" },
-    }),
-  );
+runScript("gateway", USAGE, async (flags) => {
   const rpcUrl = flags.url("rpc-url", process.env.GATEWAY_RPC_URL || "http://127.0.0.1:8545");
   const deployment = await flags.ifGiven("addresses", (name) =>
     readAddressesFile(flags.string(name)).catch((error: unknown) => {

@@ -31,6 +31,29 @@ export function readFlags(
   }
 }
 
+/**
+ * A flag line of a usage text: two spaces, `--name`, then either one space and its value's placeholder (a
+ * string flag), or two spaces or the line's end (a boolean flag).
+ */
+const FLAG_LINE = /^ {2}--([a-z][a-z0-9-]*)(?: (\S+))?(?: {2}|$)/;
+
+/**
+ * The flags a usage text documents, as parseArgs options: every line `  --name VALUE  what it does` is a
+ * string flag, `  --name  what it does` a boolean one, and `--help` is always known. The usage is then the
+ * one list of what a script accepts; a flag it does not document is refused.
+ */
+export function usageFlags(usage: string): Options {
+  const options: Options = { help: { type: "boolean" } };
+  for (const line of usage.split("\n")) {
+    const match = FLAG_LINE.exec(line);
+    if (match === null) continue;
+    const [, name, value] = match as unknown as [string, string, string | undefined];
+    if (name in options) throw new Error(`The usage documents --${name} twice.`);
+    options[name] = { type: value === undefined ? "boolean" : "string" };
+  }
+  return options;
+}
+
 const DURATION = /^(\d+)(s|m|h|d)?$/;
 const SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
 
@@ -173,11 +196,25 @@ export function emit(event: string, fields: Record<string, unknown> = {}): void 
 }
 
 /**
- * Runs a script's `main`: a UsageError is printed with the usage (exit status 2), any other error with its
- * message (exit status 1).
+ * Runs a script's `main` with the flags of the command line, as its usage documents them (see {usageFlags});
+ * `--help` prints the usage and exits 0. A UsageError is printed with the usage (exit status 2), any other
+ * error with its message (exit status 1).
  */
-export function runScript(name: string, usage: string, main: () => Promise<void>): void {
-  main().catch((error: unknown) => {
+export function runScript(
+  name: string,
+  usage: string,
+  main: (flags: Flags) => Promise<void>,
+  argv = process.argv.slice(2),
+): void {
+  const run = async () => {
+    const flags = new Flags(readFlags(usageFlags(usage), argv));
+    if (flags.values.help === true) {
+      process.stdout.write(`${usage}\n`);
+      return;
+    }
+    await main(flags);
+  };
+  run().catch((error: unknown) => {
     if (error instanceof UsageError) {
       process.stderr.write(`${name}: ${error.message}\n\n${usage}\n`);
       process.exit(2);

@@ -13,11 +13,9 @@ device agent process
 │   again; the agent exits 1 and says so
 └── when the input is bad ──────────── it exits 2 naming the flag or variable and what to do
 */
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { expect } from "chai";
 import type { Hex } from "viem";
@@ -28,41 +26,15 @@ import { reportFromJson } from "../../src/gateway/wire.js";
 import { usageMeterAbi } from "../../src/generated/abis.js";
 import { ReadingKind, verifyReading, type Reading } from "../../src/metering/readings.js";
 import { reportDigest, reportSigner } from "../../src/metering/report.js";
-import { AgentProcess, killEveryAgent, type AgentEvent } from "../helpers/agent-process.js";
+import { AgentProcess, killEveryAgent, runToEnd, type AgentEvent } from "../helpers/agent-process.js";
 import { freePort, startAnvil, type Anvil } from "../helpers/anvil.js";
 import { rpcOrder, type RpcOrder } from "../helpers/rpc-meter.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the device agent to its end (for --prove and bad input), as AgentProcess runs it. */
-function runAgent(
-  args: string[],
-  env: Record<string, string | undefined>,
-  script = "scripts/device-agent.ts",
-): Promise<Run> {
-  const childEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    DEVICE_KEY: undefined,
-    DEVICE_INSPECTOR_KEY: undefined,
-    ...env,
-  };
-  delete childEnv.NODE_OPTIONS;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--disable-warning=ExperimentalWarning", "--import", "tsx", script, ...args],
-      { cwd: ROOT, env: childEnv, timeout: 30_000 },
-      (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
-    );
-  });
-}
+/** Runs the device agent (or `script`) to its end, for --prove and bad input, without the test's keys. */
+const runAgent = (args: string[], env: Record<string, string | undefined>, script = "scripts/device-agent.ts") =>
+  runToEnd(script, args, { DEVICE_KEY: undefined, DEVICE_INSPECTOR_KEY: undefined, ...env });
 
 describe("device agent as a process (scripts/device-agent.ts, against the gateway process on anvil)", function () {
   this.timeout(120_000);

@@ -1,9 +1,10 @@
 /**
  * A script of this project run as a real process for tests (`node --import tsx`, one process, so that a
  * SIGKILL hits the agent itself), whose stdout is one JSON event per line. Tests wait for events instead of
- * sleeping, and kill the process with SIGKILL at any moment.
+ * sleeping, and kill the process with SIGKILL at any moment. {runToEnd} runs a script that ends by itself
+ * (a command, bad input, --help) the same way and returns its exit status and output.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -21,6 +22,47 @@ const everyProcess = new Set<ChildProcess>();
 process.once("exit", () => {
   for (const child of everyProcess) child.kill("SIGKILL");
 });
+
+/** The environment a script runs in: the test's, with `env` over it, less the test runner's loader. */
+function scriptEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
+  delete merged.NODE_OPTIONS;
+  return merged;
+}
+
+const scriptArgs = (script: string, args: readonly string[]) => [
+  "--disable-warning=ExperimentalWarning",
+  "--import",
+  "tsx",
+  script,
+  ...args,
+];
+
+export interface ScriptRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `script` (its path from the project root) to its end, with `env` over the test's environment (a
+ * variable set to undefined is removed), and resolves with its exit status and output.
+ */
+export function runToEnd(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 30_000,
+): Promise<ScriptRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      scriptArgs(script, args),
+      { cwd: ROOT, env: scriptEnv(env), timeout: timeoutMs },
+      (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
+    );
+  });
+}
 
 export class AgentProcess {
   /** Every event of every life, in order. */
@@ -52,14 +94,11 @@ export class AgentProcess {
   /** Starts the process (again) and resolves with its "ready" event. */
   async start(timeoutMs = 30_000): Promise<AgentEvent> {
     if (this.running) throw new Error(`${this.name} is running already.`);
-    const env: NodeJS.ProcessEnv = { ...process.env, ...this.env };
-    // Whatever loader the test runner added is not the agent's business.
-    delete env.NODE_OPTIONS;
-    const child = spawn(
-      process.execPath,
-      ["--disable-warning=ExperimentalWarning", "--import", "tsx", this.script, ...this.args()],
-      { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawn(process.execPath, scriptArgs(this.script, this.args()), {
+      cwd: ROOT,
+      env: scriptEnv(this.env),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     everyProcess.add(child);
     this.#child = child;
     this.#alive = true;

@@ -3,13 +3,11 @@
  * through a small JSON-RPC bridge over HTTP (what a node would serve), read the deployment's addresses file
  * and sign with $OPS_PRIVATE_KEY. The scheduled payout pays once, then does nothing and says so.
  */
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { expect } from "chai";
 import { network } from "hardhat";
@@ -20,30 +18,13 @@ import { PayeeStore } from "../../src/channels/store.js";
 import { signVoucher } from "../../src/channels/voucher.js";
 import { parseEuro } from "../../src/sdk/money.js";
 import { toJson } from "../../scripts/lib/ops-commands.js";
+import { runToEnd } from "../helpers/agent-process.js";
 import { jsonOf, ops, opsFixture, usageHash, type OpsFixture } from "../helpers/ops.js";
 
 const connection = await network.create();
 const fixture = opsFixture(connection);
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(script: string, args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      TSX,
-      [join(ROOT, "scripts", script), ...args],
-      // node_modules/.bin first: its Node 22 has node:sqlite.
-      { cwd: ROOT, env: { ...process.env, ...env, PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}` } },
-      (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
-    );
-  });
-}
+const run = (script: string, args: string[], env: Record<string, string>) =>
+  runToEnd(join("scripts", script), args, env, 60_000);
 
 /** Serves JSON-RPC over HTTP from the in-process network's provider. */
 function bridge(): Promise<{ server: Server; url: string }> {
