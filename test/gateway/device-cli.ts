@@ -27,8 +27,8 @@ import { usageMeterAbi } from "../../src/generated/abis.js";
 import { ReadingKind, verifyReading, type Reading } from "../../src/metering/readings.js";
 import { reportDigest, reportSigner } from "../../src/metering/report.js";
 import { AgentProcess, killEveryAgent, runToEnd, type AgentEvent } from "../helpers/agent-process.js";
-import { freePort, startAnvil, type Anvil } from "../helpers/anvil.js";
-import { rpcOrder, type RpcOrder } from "../helpers/rpc-meter.js";
+import { freePort, type Anvil } from "../helpers/anvil.js";
+import { gatewayProcess, rpcOrderOnAnvil, type RpcOrder } from "../helpers/rpc-meter.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -48,24 +48,12 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
 
   before(async function () {
     this.timeout(90_000);
-    // Without the size limit: `npm run coverage` deploys instrumented bytecode, larger than what ships.
-    anvil = await startAnvil(["--hardfork", "prague", "--disable-code-size-limit"]);
-    o = await rpcOrder(anvil.url, 4242, 2);
-    await o.test.setAutomine(false);
-    await o.test.setIntervalMining({ interval: 1 });
+    ({ anvil, o } = await rpcOrderOnAnvil(4242, 2));
     dir = mkdtempSync(join(tmpdir(), "device-cli-"));
     storePath = join(dir, "device.sqlite");
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    gateway = new AgentProcess(
-      "gateway",
-      "scripts/gateway.ts",
-      () => [
-        ...["--rpc-url", anvil!.url, "--meter", o.addresses.usageMeter],
-        ...["--store", join(dir!, "gateway.sqlite"), "--port", String(port), "--depth", "1", "--interval-ms", "200"],
-      ],
-      { GATEWAY_RELAYER_KEY: o.relayerKey },
-    );
+    gateway = gatewayProcess(o, anvil.url, { store: join(dir, "gateway.sqlite"), port, depth: 1, intervalMs: 200 });
     await gateway.start();
   });
 

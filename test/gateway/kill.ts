@@ -22,8 +22,8 @@ import { usageMeterAbi } from "../../src/generated/abis.js";
 import { reportDigest } from "../../src/metering/report.js";
 import { seededRandom } from "../../src/util/random.js";
 import { AgentProcess, killEveryAgent } from "../helpers/agent-process.js";
-import { freePort, startAnvil, type Anvil } from "../helpers/anvil.js";
-import { rpcOrder, type RpcOrder } from "../helpers/rpc-meter.js";
+import { freePort, type Anvil } from "../helpers/anvil.js";
+import { gatewayProcess, rpcOrderOnAnvil, type RpcOrder } from "../helpers/rpc-meter.js";
 
 const SEED = process.env.GATEWAY_KILL_SEED
   ? Number(process.env.GATEWAY_KILL_SEED)
@@ -48,24 +48,12 @@ describe("gateway killed at random moments (a real process on anvil)", function 
   before(async function () {
     this.timeout(90_000);
     console.log(`      kill seed ${SEED} (GATEWAY_KILL_SEED=${SEED} repeats this schedule)`);
-    // Without the size limit: `npm run coverage` deploys instrumented bytecode, larger than what ships.
-    anvil = await startAnvil(["--hardfork", "prague", "--disable-code-size-limit"]);
-    o = await rpcOrder(anvil.url, SEED);
-    await o.test.setAutomine(false);
-    await o.test.setIntervalMining({ interval: 1 });
+    ({ anvil, o } = await rpcOrderOnAnvil(SEED));
     dir = mkdtempSync(join(tmpdir(), "gateway-kill-"));
     storePath = join(dir, "gateway.sqlite");
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    gateway = new AgentProcess(
-      "gateway",
-      "scripts/gateway.ts",
-      () => [
-        ...["--rpc-url", anvil!.url, "--meter", o.addresses.usageMeter],
-        ...["--store", storePath, "--port", String(port), "--depth", "2", "--interval-ms", "300"],
-      ],
-      { GATEWAY_RELAYER_KEY: o.relayerKey },
-    );
+    gateway = gatewayProcess(o, anvil.url, { store: storePath, port, depth: 2, intervalMs: 300 });
     agent = new DeviceAgent({
       store: new DeviceStore({ path: join(dir, "device.sqlite") }),
       domain: o.domain,

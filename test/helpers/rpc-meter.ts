@@ -15,6 +15,8 @@ import { UsageMeterClient } from "../../src/metering/meter.js";
 import type { MeterDomain } from "../../src/metering/report.js";
 import { parseEuro } from "../../src/sdk/money.js";
 import type { Wallet } from "../../src/sdk/transact.js";
+import { AgentProcess } from "./agent-process.js";
+import { startAnvil, type Anvil } from "./anvil.js";
 import { deployArtifact, deployRpcMarket } from "./rpc-deploy.js";
 import { sampleProfile, sampleTariff } from "./registry.js";
 
@@ -112,4 +114,45 @@ export async function rpcOrder(url: string, seed: number, orders = 1): Promise<R
     orderIds,
     openedAt,
   };
+}
+
+/**
+ * `rpcOrder` on a fresh anvil on loopback: set up with instant mining, then a block a second, as on a real
+ * chain. Without the code size limit: `npm run coverage` deploys instrumented bytecode, larger than what ships.
+ */
+export async function rpcOrderOnAnvil(seed: number, orders = 1): Promise<{ anvil: Anvil; o: RpcOrder }> {
+  const anvil = await startAnvil(["--hardfork", "prague", "--disable-code-size-limit"]);
+  try {
+    const o = await rpcOrder(anvil.url, seed, orders);
+    await o.test.setAutomine(false);
+    await o.test.setIntervalMining({ interval: 1 });
+    return { anvil, o };
+  } catch (error) {
+    await anvil.stop();
+    throw error;
+  }
+}
+
+/** scripts/gateway.ts as a process on the order's meter (it reads the registry from the meter). */
+export function gatewayProcess(
+  o: RpcOrder,
+  rpcUrl: string,
+  options: { store: string; port: number; depth: number; intervalMs: number },
+): AgentProcess {
+  return new AgentProcess(
+    "gateway",
+    "scripts/gateway.ts",
+    () => [
+      ...["--rpc-url", rpcUrl, "--meter", o.addresses.usageMeter, "--store", options.store],
+      ...[
+        "--port",
+        String(options.port),
+        "--depth",
+        String(options.depth),
+        "--interval-ms",
+        String(options.intervalMs),
+      ],
+    ],
+    { GATEWAY_RELAYER_KEY: o.relayerKey },
+  );
 }
