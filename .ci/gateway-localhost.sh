@@ -4,9 +4,10 @@
 # anvil, paris, a block a second). With the operator commands it admits a provider, a consumer and an
 # auditor (fresh accounts, funded by the operator), who accept the agreement; funds the consumer (minter
 # allowance, reserve attestation, a mint against a bank deposit); lists a machine with a new device key and
-# opens an order on it. Then it starts scripts/gateway.ts (--depth 2), runs scripts/device-agent.ts for
-# $CI_REPORTS reports (default 20), waits until the gateway has them all final, checks on chain that the
-# order's meter counted each exactly once, and stops the gateway. Exits 0 only if every check held.
+# priced inspections, adds a worker's inspector key to it, and opens an order on it. Then it starts
+# scripts/gateway.ts (--depth 2), runs scripts/device-agent.ts with both keys for $CI_REPORTS reports
+# (default 20; device reports and inspections), waits until the gateway has them all final, checks on chain
+# that the order's meter counted each exactly once, and stops the gateway. Exits 0 only if every check held.
 #
 #   DEPLOYMENT_ID=ci-123 bash .ci/gateway-localhost.sh
 #
@@ -98,7 +99,7 @@ TOKEN=$(address_of "SettlementLayer#SettlementToken")
 echo "usage meter $METER, machine registry $REGISTRY"
 
 # Fresh accounts (nothing on the chain but the deployment is assumed), funded with ether by the operator;
-# the device key only signs and needs none. Prints "name key address" lines.
+# the device and inspector keys only sign and need none. Prints "name key address" lines.
 accounts_js='
 import { createPublicClient, createWalletClient, defineChain, http, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -116,7 +117,7 @@ const operator = createWalletClient({ account: privateKeyToAccount(operatorKey),
 for (const name of names) {
   const key = generatePrivateKey();
   const address = privateKeyToAccount(key).address;
-  if (name !== "device") {
+  if (name !== "device" && name !== "inspector") {
     const hash = await operator.sendTransaction({ to: address, value: parseEther("100") });
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success") throw new Error(`Funding the ${name} failed (tx ${hash}).`);
@@ -124,7 +125,7 @@ for (const name of names) {
   console.log(`${name} ${key} ${address}`);
 }
 '
-node --input-type=module -e "$accounts_js" "$RPC_URL" "$OPERATOR_KEY" provider consumer auditor relayer device \
+node --input-type=module -e "$accounts_js" "$RPC_URL" "$OPERATOR_KEY" provider consumer auditor relayer device inspector \
   >"$WORK/accounts" 2>"$WORK/accounts.err" || fail "cannot create and fund the accounts"
 key() { grep "^$1 " "$WORK/accounts" | cut -d' ' -f2; }
 addr() { grep "^$1 " "$WORK/accounts" | cut -d' ' -f3; }
@@ -157,11 +158,12 @@ echo "minted 1000.00 EUR to the consumer against a bank deposit (minter allowanc
 
 ops "$(key provider)" register-machine --site DE-HH-01 --capabilities laser-cutting,sheet-metal \
   --uri ipfs://ci-laser --spec "CI laser cutter $DEPLOYMENT_ID" --keys "$(addr device)" \
-  --price-per-hour 36 --price-per-unit 0.50
+  --price-per-hour 36 --price-per-unit 0.50 --price-per-inspection 2
 machine=$(result machineId)
+ops "$(key provider)" add-key --machine "$machine" --key "$(addr inspector)" --kind inspector
 ops "$(key consumer)" open-order --machine "$machine" --budget 500 --expires-in 1d --dispute-window 1h
 order=$(result orderId)
-echo "machine $machine listed with device key $(addr device); order $order opened on it with 500.00 EUR in escrow"
+echo "machine $machine listed with device key $(addr device) and inspector key $(addr inspector); order $order opened on it with 500.00 EUR in escrow"
 
 GATEWAY_RELAYER_KEY=$(key relayer) node --disable-warning=ExperimentalWarning --import tsx scripts/gateway.ts \
   --rpc-url "$RPC_URL" \
@@ -184,9 +186,9 @@ ready_registry=$(echo "$ready" | field registry)
 [ "$from_block" -ge 1 ] || fail "the gateway would look for earlier recordings from block 0, not where the deployment began: $ready"
 echo "gateway ready at $GATEWAY (confirmation depth 2; meter from the addresses file, its registry from the meter, earlier recordings looked up from block $from_block, where the deployment began)"
 
-DEVICE_KEY=$(key device) timeout 300 node --disable-warning=ExperimentalWarning --import tsx scripts/device-agent.ts \
+DEVICE_KEY=$(key device) DEVICE_INSPECTOR_KEY=$(key inspector) timeout 300 node --disable-warning=ExperimentalWarning --import tsx scripts/device-agent.ts \
   --gateway "$GATEWAY" --rpc-url "$RPC_URL" --meter "$METER" --order "$order" \
-  --store "$WORK/device.sqlite" --speed 60 --report-every 1 --tick-ms 250 --reports "$REPORTS" \
+  --store "$WORK/device.sqlite" --speed 120 --report-every 1 --tick-ms 250 --reports "$REPORTS" \
   >"$WORK/device.log" 2>"$WORK/device.err" < /dev/null &
 AGENT_PID=$!
 agent_status=0
@@ -202,13 +204,16 @@ done
 [ "$(echo "$done_line" | field refused)" = "0" ] || fail "the gateway refused reports: $done_line"
 [ "$(echo "$done_line" | field unacknowledged)" = "0" ] || fail "reports were left unacknowledged: $done_line"
 device_last=$(echo "$done_line" | field orders.0.device)
+inspector_last=$(echo "$done_line" | field orders.0.inspector)
+[ "$inspector_last" -ge 1 ] || fail "the device agent cut no inspector report in $REPORTS reports: $done_line"
 # What the agent reported, from its "signed" lines.
-read -r sum_seconds sum_units < <(node -e '
+read -r sum_seconds sum_units sum_inspections < <(node -e '
   const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter((l) => l.includes("\"event\":\"signed\""));
   const events = lines.map((l) => JSON.parse(l));
-  console.log(events.reduce((s, e) => s + Number(e.machineSeconds), 0), events.reduce((s, e) => s + Number(e.units), 0));
+  const sum = (field) => events.reduce((s, e) => s + Number(e[field]), 0);
+  console.log(sum("machineSeconds"), sum("units"), sum("inspections"));
 ' "$WORK/device.log")
-echo "device agent: $REPORTS reports signed and acknowledged, none refused; last device report $device_last; $sum_seconds machine seconds, $sum_units parts"
+echo "device agent: $REPORTS reports signed and acknowledged, none refused; last device report $device_last, last inspector report $inspector_last; $sum_seconds machine seconds, $sum_units parts, $sum_inspections inspection(s)"
 
 status=""
 for _ in $(seq 1 120); do
@@ -233,17 +238,22 @@ metered=$(node -e '
   process.stdin.on("data", (d) => (text += d)).on("end", () => {
     const order = JSON.parse(text).find((o) => o.orderId === process.argv[1]);
     if (order === undefined) process.exit(1);
-    console.log(JSON.stringify(order.metered));
+    console.log(JSON.stringify({ ...order.metered, available: order.available }));
   });' "$order" <"$WORK/ops.json") || fail "ops orders does not list order $order"
 [ "$(echo "$metered" | field deviceSequence)" = "$device_last" ] || fail "the meter's last device report is $(echo "$metered" | field deviceSequence), the agent's $device_last"
+[ "$(echo "$metered" | field inspectorSequence)" = "$inspector_last" ] || fail "the meter's last inspector report is $(echo "$metered" | field inspectorSequence), the agent's $inspector_last"
 [ "$(echo "$metered" | field machineSeconds)" = "$sum_seconds" ] || fail "the meter counted $(echo "$metered" | field machineSeconds) machine seconds, the agent reported $sum_seconds"
 [ "$(echo "$metered" | field units)" = "$sum_units" ] || fail "the meter counted $(echo "$metered" | field units) parts, the agent reported $sum_units"
+# The tariff: 36 EUR an hour (0.01 EUR a second), 0.50 EUR a part, 2 EUR an inspection; 500 EUR in escrow.
+charged=$((sum_seconds * 10000 + sum_units * 500000 + sum_inspections * 2000000))
+[ "$(echo "$metered" | field available)" = "$((500000000 - charged))" ] ||
+  fail "the order has $(echo "$metered" | field available) base units left in escrow; the tariff charges $charged for what the agent reported"
 topic=$(node --input-type=module -e "import { toEventSelector } from 'viem'; console.log(toEventSelector('ReportRecorded(uint64,bytes32,uint256)'))")
 order_topic=0x$(printf '%064x' "$order")
 recorded=$(rpc eth_getLogs "[{\"address\":\"$METER\",\"fromBlock\":\"0x0\",\"toBlock\":\"latest\",\"topics\":[\"$topic\",\"$order_topic\"]}]" |
   node -e 'let t = ""; process.stdin.on("data", (d) => (t += d)).on("end", () => { const logs = JSON.parse(t); console.log(logs.length, new Set(logs.map((l) => l.data.slice(0, 66))).size); });')
 [ "$recorded" = "$REPORTS $REPORTS" ] || fail "the meter emitted ReportRecorded (count, distinct digests) $recorded for order $order, not $REPORTS $REPORTS"
-echo "chain: order $order's meter has device report $device_last, $sum_seconds machine seconds and $sum_units parts, as the agent reported; $REPORTS ReportRecorded events, one per report"
+echo "chain: order $order's meter has device report $device_last, inspector report $inspector_last, $sum_seconds machine seconds and $sum_units parts, as the agent reported, and charged $charged base units for them and the $sum_inspections inspection(s); $REPORTS ReportRecorded events, one per report"
 
 kill -TERM "$GATEWAY_PID"
 gateway_status=0
