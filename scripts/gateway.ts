@@ -47,7 +47,9 @@ runScript("gateway", USAGE, async (flags) => {
       throw error instanceof OpsInputError ? new UsageError(error.message) : error;
     }),
   );
-  if (deployment === undefined && flags.optional("meter") === undefined) {
+  // --meter overrides the file's meter; the file's registry is then not that meter's to check against.
+  const meterGiven = flags.optional("meter") !== undefined;
+  if (deployment === undefined && !meterGiven) {
     throw new UsageError("Say where the deployment lives: --addresses FILE, or --meter ADDRESS.");
   }
   const usageMeter = flags.address("meter", deployment?.addresses.usageMeter);
@@ -65,7 +67,7 @@ runScript("gateway", USAGE, async (flags) => {
   const named =
     registry !== undefined
       ? { address: registry, from: "--registry" }
-      : deployment !== undefined && flags.optional("meter") === undefined
+      : deployment !== undefined && !meterGiven
         ? { address: deployment.addresses.machineRegistry, from: `the addresses file's machineRegistry` }
         : undefined;
   const machineRegistry = await readMeterRegistry(chain.publicClient, usageMeter, named).catch((error: unknown) => {

@@ -6,6 +6,7 @@ import { createPublicClient, createWalletClient, defineChain, http, type Hex } f
 import { privateKeyToAccount } from "viem/accounts";
 
 import type { ChainContext, Wallet } from "../../src/sdk/transact.js";
+import { errorReason } from "../../src/util/errors.js";
 
 export interface RpcChain extends ChainContext {
   url: string;
@@ -28,8 +29,7 @@ export async function rpcChain(url: string, options: RpcOptions = {}): Promise<R
     chainId = await createPublicClient({ transport }).getChainId();
   } catch (error) {
     throw new Error(
-      `Cannot reach a JSON-RPC node at ${url} (${(error as { shortMessage?: string }).shortMessage ?? (error as Error).message}); ` +
-        "start the node or fix the URL.",
+      `Cannot reach a JSON-RPC node at ${url} (${errorReason(error)}); ` + "start the node or fix the URL.",
       { cause: error },
     );
   }

@@ -8,6 +8,7 @@ import { getAddress, type Address, type PublicClient } from "viem";
 
 import { machineRegistryAbi, usageMeterAbi } from "../generated/abis.js";
 import type { MeterDomain } from "../metering/report.js";
+import { errorReason } from "../util/errors.js";
 
 /** A fact on the chain that makes the agent's configuration wrong (the wrong meter, order or key). */
 export class DeviceConfigError extends Error {
@@ -38,7 +39,7 @@ export async function readMeterDomain(publicClient: PublicClient, meter: Address
   } catch (error) {
     throw new DeviceConfigError(
       `${meter} does not answer as a UsageMeter on chain ${chainId} ` +
-        `(${(error as { shortMessage?: string }).shortMessage ?? (error as Error).message}); check --meter and the node.`,
+        `(${errorReason(error)}); check --meter and the node.`,
       { cause: error },
     );
   }
@@ -71,7 +72,7 @@ export async function readMeterRegistry(
   } catch (error) {
     throw new DeviceConfigError(
       `${meter} does not name its MachineRegistry as a UsageMeter does ` +
-        `(${(error as { shortMessage?: string }).shortMessage ?? (error as Error).message}); check --meter and the node.`,
+        `(${errorReason(error)}); check --meter and the node.`,
       { cause: error },
     );
   }
