@@ -98,6 +98,7 @@ async function measure(synchronous: Synchronous): Promise<{ p50: number; p99: nu
       nonce: nonce.toString(),
       deposit: deposit.toString(),
       machineId: machineId.toString(),
+      openedAt: start,
     },
     device: device.address,
   });

@@ -17,7 +17,7 @@ export interface PayerProcessConfig {
   privateKey: Hex;
   path: string;
   synchronous: Synchronous;
-  channel: { channelId: Hex; payee: Address; nonce: string; deposit: string; machineId: string };
+  channel: { channelId: Hex; payee: Address; nonce: string; deposit: string; machineId: string; openedAt: number };
   device: Address;
 }
 
@@ -33,6 +33,7 @@ store.addChannel({
   deposit: BigInt(config.channel.deposit),
   machineId,
   tariffVersion: 1,
+  openedAt: config.channel.openedAt,
 });
 const device = config.device.toLowerCase();
 const agent = new PayerAgent({

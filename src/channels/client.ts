@@ -8,7 +8,7 @@ import { parseSignature, type Address, type Hex, type TransactionReceipt } from 
 import { paymentChannelsAbi, settlementTokenAbi } from "../generated/abis.js";
 import { eventOf, transact, type ChainContext, type Wallet } from "../sdk/transact.js";
 import { permitTypes, tokenDomain } from "../sdk/typed-data.js";
-import { channelIdOf, compact, type ChannelKey } from "./voucher.js";
+import { channelIdOf, compact, openedInBlock, type ChannelKey } from "./voucher.js";
 
 /** A channel's on-chain state; `open` false once it was closed (or never existed). */
 export interface ChannelState {
@@ -56,6 +56,12 @@ export class ChannelsClient {
       closing: c.deadline !== 0 && c.challengePeriod === 0,
       open: c.deadline !== 0,
     };
+  }
+
+  /** When the channel with `nonce` was opened (Unix seconds): the timestamp of the block its nonce names. */
+  async openedAt(nonce: bigint): Promise<number> {
+    const block = await this.chain.publicClient.getBlock({ blockNumber: openedInBlock(nonce) });
+    return Number(block.timestamp);
   }
 
   async minChallengePeriod(): Promise<number> {

@@ -11,6 +11,7 @@ import { getAddress, type Address, type Hex, type PublicClient } from "viem";
 import type { Tariff } from "../broker/tariff.js";
 import type { ChannelsClient } from "./client.js";
 import { machineRegistryAbi } from "../generated/abis.js";
+import { BodyRefused, readJsonBody } from "../util/http.js";
 import {
   PaymentRefused,
   REFUSAL_STATUS,
@@ -124,8 +125,8 @@ export interface PaidVoucher {
 
 /**
  * Registers the payer's channel `key` from its on-chain state the first time (a channel that is not open
- * cannot be registered); on later starts takes up a top-up. The machine and tariff version are the terms the
- * channel was opened for.
+ * cannot be registered), with when it was opened (read from the chain once, then kept); on later starts takes
+ * up a top-up. The machine and tariff version are the terms the channel was opened for.
  */
 export async function trackChannel(
   store: PayerStore,
@@ -150,15 +151,18 @@ export async function trackChannel(
       deposit: state.deposit,
       machineId: terms.machineId,
       tariffVersion: terms.tariffVersion,
+      openedAt: await client.openedAt(key.nonce),
     });
-  } else if (known.machineId !== terms.machineId || known.tariffVersion !== terms.tariffVersion) {
+    return store.channel(channelId)!;
+  }
+  if (known.machineId !== terms.machineId || known.tariffVersion !== terms.tariffVersion) {
     throw new Error(
       `This store pays channel ${channelId} for machine ${known.machineId} under tariff v${known.tariffVersion}, ` +
         `not machine ${terms.machineId} v${terms.tariffVersion}: the terms of a channel never change.`,
     );
-  } else if (state.open && state.deposit > known.deposit) {
-    store.setDeposit(channelId, state.deposit);
   }
+  if (known.openedAt === 0) store.setOpenedAt(channelId, await client.openedAt(key.nonce));
+  if (state.open && state.deposit > known.deposit) store.setDeposit(channelId, state.deposit);
   return store.channel(channelId)!;
 }
 
@@ -218,7 +222,7 @@ export class PayerAgent {
       );
     }
     const device = await this.#device(channel.machineId, usage, signature, increment.periodEnd);
-    this.#checkPeriod(increment);
+    this.#checkPeriod(increment, channel, device);
     const tariff = await this.#options.tariffs.tariffOf(channel.machineId, channel.tariffVersion);
     const cost = incrementPrice(tariff, channel, increment);
     const amount = channel.signed + cost;
@@ -256,6 +260,7 @@ export class PayerAgent {
       units: channel.units + increment.units,
       device,
       period,
+      periodEnd: increment.periodEnd,
       price: cost,
       usage,
       signature: voucherSignature,
@@ -308,11 +313,41 @@ export class PayerAgent {
     return device;
   }
 
-  #checkPeriod(increment: PaymentRequest["usage"]["increment"]): void {
+  /**
+   * The increment's period is one the payer may pay: it ends after it starts, not in the future, holds the
+   * machine seconds, and starts neither before the channel was opened nor before the end of the last increment
+   * of the device paid on the channel. (Periods follow each other: else back-dated increments, each in a cap
+   * period with nothing spent yet, would be paid past the device's cap.)
+   */
+  #checkPeriod(increment: PaymentRequest["usage"]["increment"], channel: PayerChannel, device: Address): void {
     const now = (this.#options.now ?? (() => Math.floor(Date.now() / 1000)))();
     const skew = this.#options.clockSkew ?? 60;
     if (increment.periodEnd < increment.periodStart) {
       throw new PaymentRefused("bad-period", `Increment ${increment.sequence} ends before it starts.`);
+    }
+    if (channel.openedAt === 0) {
+      // Not the device's fault: the operator starts the payer through trackChannel once, which reads it.
+      throw new Error(
+        `The payer's store does not know when channel ${channel.channelId} was opened (it was registered by an ` +
+          "older version); restart the payer (scripts/channel-payer.ts), which reads it from the chain.",
+      );
+    }
+    if (increment.periodStart < channel.openedAt) {
+      throw new PaymentRefused(
+        "bad-period",
+        `Increment ${increment.sequence} starts at ${increment.periodStart}, before channel ${channel.channelId} was ` +
+          `opened (at ${channel.openedAt}): usage before that is not paid on it. Start the period at ` +
+          `${channel.openedAt} or later.`,
+      );
+    }
+    const paidUntil = this.#options.store.paidUntil(channel.channelId, device);
+    if (paidUntil !== undefined && increment.periodStart < paidUntil) {
+      throw new PaymentRefused(
+        "bad-period",
+        `Increment ${increment.sequence} starts at ${increment.periodStart}, before ${paidUntil}, where the last ` +
+          `increment of device ${device} paid on this channel ended: periods follow each other and never ` +
+          `overlap. Start the period at ${paidUntil} or later.`,
+      );
     }
     if (increment.periodEnd > now + skew) {
       throw new PaymentRefused(
@@ -330,7 +365,16 @@ export class PayerAgent {
   }
 }
 
-/** Serves a payer agent over HTTP: POST /payments pays an increment; GET /health answers "ok". */
+/**
+ * Largest payment request accepted: one carries a channel id, one increment, a signature and an amount, at most
+ * some 650 bytes (with 64-bit counts and a 256-bit amount).
+ */
+export const MAX_PAYMENT_BODY_BYTES = 8 * 1024;
+
+/**
+ * Serves a payer agent over HTTP: POST /payments (Content-Type: application/json, at most
+ * MAX_PAYMENT_BODY_BYTES) pays an increment; GET /health answers "ok".
+ */
 export function createPayerServer(agent: PayerAgent): Server {
   return createServer((request: IncomingMessage, response: ServerResponse) => {
     if (request.method === "GET" && request.url === "/health") {
@@ -343,25 +387,29 @@ export function createPayerServer(agent: PayerAgent): Server {
         .end(JSON.stringify({ error: "not-found", reason: "POST usage increments to /payments." }));
       return;
     }
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      void (async () => {
-        try {
-          const paid = await agent.pay(requestFromJson(Buffer.concat(chunks).toString("utf8")));
-          response.writeHead(200, { "content-type": "application/json" }).end(responseToJson(paid));
-        } catch (error) {
-          if (error instanceof PaymentRefused) {
-            response
-              .writeHead(REFUSAL_STATUS[error.code], { "content-type": "application/json" })
-              .end(refusalToJson(error));
-          } else {
-            response
-              .writeHead(500, { "content-type": "application/json" })
-              .end(JSON.stringify({ error: "internal", reason: (error as Error).message }));
-          }
+    void (async () => {
+      try {
+        const body = await readJsonBody(request, response, {
+          maxBytes: MAX_PAYMENT_BODY_BYTES,
+          tooLarge: "a payment request carries one usage increment",
+        });
+        const paid = await agent.pay(requestFromJson(body));
+        response.writeHead(200, { "content-type": "application/json" }).end(responseToJson(paid));
+      } catch (caught) {
+        const error =
+          caught instanceof BodyRefused
+            ? new PaymentRefused(caught.status === 413 ? "too-large" : "unsupported-media-type", caught.message)
+            : caught;
+        if (error instanceof PaymentRefused) {
+          response
+            .writeHead(REFUSAL_STATUS[error.code], { "content-type": "application/json" })
+            .end(refusalToJson(error));
+        } else {
+          response
+            .writeHead(500, { "content-type": "application/json" })
+            .end(JSON.stringify({ error: "internal", reason: (error as Error).message }));
         }
-      })();
-    });
+      }
+    })();
   });
 }

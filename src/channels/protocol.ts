@@ -51,6 +51,8 @@ export interface PaymentResponse {
 /** Why a payer refuses to pay an increment. */
 export type RefusalCode =
   | "malformed"
+  | "unsupported-media-type"
+  | "too-large"
   | "unknown-channel"
   | "out-of-sequence"
   | "already-paid-otherwise"
@@ -77,6 +79,8 @@ export class PaymentRefused extends Error {
 /** HTTP status of each refusal. */
 export const REFUSAL_STATUS: Record<RefusalCode, number> = {
   malformed: 400,
+  "unsupported-media-type": 415,
+  "too-large": 413,
   "unknown-channel": 404,
   "out-of-sequence": 409,
   "already-paid-otherwise": 409,

@@ -54,6 +54,11 @@ export interface PayerChannel {
   deposit: bigint;
   machineId: bigint;
   tariffVersion: number;
+  /**
+   * When the channel was opened (Unix seconds, the timestamp of the block its nonce names): no increment
+   * starting earlier is paid. 0 in a store from before it was kept, until trackChannel reads it.
+   */
+  openedAt: number;
   /** Cumulative amount of the newest voucher signed. */
   signed: bigint;
   /** Usage paid for so far (the sum of the increments' machine seconds and units). */
@@ -70,7 +75,10 @@ export interface PayerCommit {
   machineSeconds: bigint;
   units: bigint;
   device: Address;
+  /** The cap period the price counts in. */
   period: number;
+  /** Where the increment's period ended: the device's next increment on the channel starts no earlier. */
+  periodEnd: number;
   price: bigint;
   usage: Hex;
   signature: Hex;
@@ -80,10 +88,12 @@ const PAYER_SCHEMA = `
 CREATE TABLE IF NOT EXISTS channels (
   channel_id TEXT PRIMARY KEY, payee TEXT NOT NULL, nonce TEXT NOT NULL, deposit TEXT NOT NULL,
   machine_id TEXT NOT NULL, tariff_version INTEGER NOT NULL, signed TEXT NOT NULL,
-  machine_seconds TEXT NOT NULL, units TEXT NOT NULL, sequence INTEGER NOT NULL);
+  machine_seconds TEXT NOT NULL, units TEXT NOT NULL, sequence INTEGER NOT NULL, opened_at INTEGER NOT NULL);
 ${VOUCHERS_TABLE}
 CREATE TABLE IF NOT EXISTS spend (
   device TEXT NOT NULL, period INTEGER NOT NULL, amount TEXT NOT NULL, PRIMARY KEY (device, period));
+CREATE TABLE IF NOT EXISTS paid_periods (
+  channel_id TEXT NOT NULL, device TEXT NOT NULL, period_end INTEGER NOT NULL, PRIMARY KEY (channel_id, device));
 `;
 
 export class PayerStore {
@@ -94,9 +104,21 @@ export class PayerStore {
   readonly #advance;
   readonly #saveVoucher;
   readonly #addSpend;
+  readonly #paidUntil;
+  readonly #savePeriod;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options, PAYER_SCHEMA);
+    // A store from before the opening time was kept: 0 until trackChannel reads it from the chain.
+    const columns = this.#db.prepare("PRAGMA table_info(channels)").all() as Row[];
+    if (!columns.some((column) => column.name === "opened_at")) {
+      this.#db.exec("ALTER TABLE channels ADD COLUMN opened_at INTEGER NOT NULL DEFAULT 0");
+    }
+    this.#paidUntil = this.#db.prepare("SELECT period_end FROM paid_periods WHERE channel_id = ? AND device = ?");
+    this.#savePeriod = this.#db.prepare(
+      "INSERT INTO paid_periods (channel_id, device, period_end) VALUES (?, ?, ?) " +
+        "ON CONFLICT (channel_id, device) DO UPDATE SET period_end = excluded.period_end",
+    );
     this.#channel = this.#db.prepare("SELECT * FROM channels WHERE channel_id = ?");
     this.#voucher = this.#db.prepare("SELECT * FROM vouchers WHERE channel_id = ?");
     this.#spent = this.#db.prepare("SELECT amount FROM spend WHERE device = ? AND period = ?");
@@ -114,8 +136,8 @@ export class PayerStore {
   addChannel(channel: Omit<PayerChannel, "signed" | "machineSeconds" | "units" | "sequence">): void {
     this.#db
       .prepare(
-        "INSERT INTO channels (channel_id, payee, nonce, deposit, machine_id, tariff_version, signed, machine_seconds, units, sequence) " +
-          "VALUES (?, ?, ?, ?, ?, ?, '0', '0', '0', 0) ON CONFLICT (channel_id) DO NOTHING",
+        "INSERT INTO channels (channel_id, payee, nonce, deposit, machine_id, tariff_version, signed, machine_seconds, units, sequence, opened_at) " +
+          "VALUES (?, ?, ?, ?, ?, ?, '0', '0', '0', 0, ?) ON CONFLICT (channel_id) DO NOTHING",
       )
       .run(
         channel.channelId,
@@ -124,12 +146,18 @@ export class PayerStore {
         channel.deposit.toString(),
         channel.machineId.toString(),
         channel.tariffVersion,
+        channel.openedAt,
       );
   }
 
   /** Records a top-up: the channel's deposit is now `deposit`. */
   setDeposit(channelId: Hex, deposit: bigint): void {
     this.#db.prepare("UPDATE channels SET deposit = ? WHERE channel_id = ?").run(deposit.toString(), channelId);
+  }
+
+  /** Records when the channel was opened, for a channel registered by a store from before it was kept. */
+  setOpenedAt(channelId: Hex, openedAt: number): void {
+    this.#db.prepare("UPDATE channels SET opened_at = ? WHERE channel_id = ?").run(openedAt, channelId);
   }
 
   channel(channelId: Hex): PayerChannel | undefined {
@@ -142,6 +170,7 @@ export class PayerStore {
       deposit: big(row.deposit),
       machineId: big(row.machine_id),
       tariffVersion: Number(row.tariff_version),
+      openedAt: Number(row.opened_at),
       signed: big(row.signed),
       machineSeconds: big(row.machine_seconds),
       units: big(row.units),
@@ -162,8 +191,18 @@ export class PayerStore {
   }
 
   /**
+   * Where the newest increment `device` signed on the channel and the payer paid ended (undefined: none paid
+   * yet, or only by a store from before it was kept).
+   */
+  paidUntil(channelId: Hex, device: Address): number | undefined {
+    const row = this.#paidUntil.get(channelId, device.toLowerCase()) as Row | undefined;
+    return row === undefined ? undefined : Number(row.period_end);
+  }
+
+  /**
    * Commits a payment: the channel advances to the increment `sequence` (which must be the next one), the
-   * voucher becomes the newest, the device's spending in the period grows by the price. All or nothing.
+   * voucher becomes the newest, the device's spending in the period grows by the price, and its paid periods
+   * on the channel now end where the increment's did. All or nothing.
    */
   commit(payment: PayerCommit): void {
     transaction(this.#db, () => {
@@ -186,6 +225,7 @@ export class PayerStore {
         payment.signature,
       );
       this.#addSpend.run(payment.device.toLowerCase(), payment.period, payment.price.toString());
+      this.#savePeriod.run(payment.channelId, payment.device.toLowerCase(), payment.periodEnd);
     });
   }
 

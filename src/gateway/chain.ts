@@ -1,9 +1,9 @@
 /**
  * What the gateway reads from the chain to check a report before it stores it: the signer's key record in
  * the MachineRegistry, the order in the UsageMeter, and the order's last recorded sequence numbers. Reads
- * are cached for a short while (`ttlMs`): the meter checks every report again when it is submitted, so a
- * key revoked or an order closed in between costs a rejection on-chain, recorded with its reason, not a
- * wrong charge.
+ * are cached for a short while (`ttlMs`), and only so many (`maxEntries`): the meter checks every report again
+ * when it is submitted, so a key revoked or an order closed in between costs a rejection on-chain, recorded
+ * with its reason, not a wrong charge.
  */
 import type { Address, PublicClient } from "viem";
 
@@ -48,20 +48,40 @@ export interface ContractChainViewOptions {
   usageMeter: Address;
   /** How long a read is reused (default 10 s). */
   ttlMs?: number;
+  /** How many reads of each kind (keys, orders, meters) are kept at most (default 10,000). */
+  maxEntries?: number;
 }
 
 /**
- * Caches each read for `ttl` ms: the value itself once the read settled (answered at once), its promise
- * while it runs (so that concurrent checks share one read); a failed read is not cached.
+ * Chain reads, each kept for `ttl` ms: the value itself once the read settled (answered at once), its promise
+ * while it runs (so that concurrent checks share one read). A negative answer ("no such key") is kept like any
+ * other, so junk naming one unknown signer costs one read; a failed read is not kept. At most `maxEntries` are
+ * kept: the oldest read goes first, and expired ones are dropped as new ones come (entries are held in the
+ * order they were read, so the expired ones are always the oldest).
  */
-class Cache<K, V> {
+export class ReadCache<K, V> {
   readonly #entries = new Map<K, { at: number; value: Promise<V>; settled: boolean; result?: V }>();
-  constructor(readonly ttl: number) {}
+  constructor(
+    readonly ttl: number,
+    readonly maxEntries: number,
+    readonly now: () => number = Date.now,
+  ) {
+    if (!(maxEntries >= 1)) throw new RangeError(`A read cache holds at least one entry, not ${maxEntries}.`);
+  }
+
+  /** How many reads are kept (expired ones included until they are dropped). */
+  get size(): number {
+    return this.#entries.size;
+  }
 
   get(key: K, read: () => Promise<V>): Maybe<V> {
-    const now = Date.now();
+    const now = this.now();
     const hit = this.#entries.get(key);
-    if (hit !== undefined && now - hit.at < this.ttl) return hit.settled ? (hit.result as V) : hit.value;
+    if (hit !== undefined) {
+      if (now - hit.at < this.ttl) return hit.settled ? (hit.result as V) : hit.value;
+      this.#entries.delete(key);
+    }
+    this.#makeRoom(now);
     const value = read();
     const entry: { at: number; value: Promise<V>; settled: boolean; result?: V } = { at: now, value, settled: false };
     this.#entries.set(key, entry);
@@ -70,9 +90,19 @@ class Cache<K, V> {
         entry.result = result;
         entry.settled = true;
       },
-      () => this.#entries.delete(key),
+      () => {
+        if (this.#entries.get(key) === entry) this.#entries.delete(key);
+      },
     );
     return value;
+  }
+
+  /** Drops the expired reads, and the oldest while there is no room for one more. */
+  #makeRoom(now: number): void {
+    for (const [key, entry] of this.#entries) {
+      if (now - entry.at < this.ttl && this.#entries.size < this.maxEntries) break;
+      this.#entries.delete(key);
+    }
   }
 }
 
@@ -84,16 +114,18 @@ export function then<T, U>(value: Maybe<T>, f: (value: T) => Maybe<U>): Maybe<U>
 /** A ChainView reading the deployed MachineRegistry and UsageMeter through viem. */
 export class ContractChainView implements ChainView {
   readonly #options: ContractChainViewOptions;
-  readonly #keys: Cache<string, SignerInfo | undefined>;
-  readonly #orders: Cache<bigint, OrderInfo | undefined>;
-  readonly #meters: Cache<bigint, { device: number; inspector: number }>;
+  readonly #keys: ReadCache<string, SignerInfo | undefined>;
+  readonly #orders: ReadCache<bigint, OrderInfo | undefined>;
+  readonly #meters: ReadCache<bigint, { device: number; inspector: number }>;
 
   constructor(options: ContractChainViewOptions) {
     this.#options = options;
     const ttl = options.ttlMs ?? 10_000;
-    this.#keys = new Cache(ttl);
-    this.#orders = new Cache(ttl);
-    this.#meters = new Cache(ttl);
+    // Far above the keys and orders one gateway serves within a TTL; each entry is some 200 bytes.
+    const max = options.maxEntries ?? 10_000;
+    this.#keys = new ReadCache(ttl, max);
+    this.#orders = new ReadCache(ttl, max);
+    this.#meters = new ReadCache(ttl, max);
   }
 
   signerKey(signer: Address): Maybe<SignerInfo | undefined> {

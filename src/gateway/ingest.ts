@@ -8,7 +8,7 @@
 import type { Hex } from "viem";
 
 import { SignatureError } from "../channels/secp256k1.js";
-import type { MeterDomain, SignedReport } from "../metering/report.js";
+import type { MeterDomain, SignedReport, UsageReport } from "../metering/report.js";
 import { KeyKind, type ChainView } from "./chain.js";
 import type { GatewayStore, NewReport } from "./store.js";
 import { packReport, ReportVerifier } from "./verify.js";
@@ -110,6 +110,9 @@ export class Ingest {
     }
     const { report } = signed;
     const what = `Report ${report.sequence} of order ${report.orderId}`;
+    // What needs no chain is checked first, and the order is read only for a known signer: a report that is
+    // wrong costs at most one (cached, also when negative) read of its signer's key.
+    this.#checkPeriod(report, what);
     let digest: Hex;
     let signer: Hex;
     try {
@@ -123,8 +126,7 @@ export class Ingest {
     const { chain } = this.#options;
     // Cached reads answer at once; only a read that goes to the node is waited for.
     let key = chain.signerKey(signer);
-    let order = chain.order(report.orderId);
-    if (key instanceof Promise || order instanceof Promise) [key, order] = await Promise.all([key, order]);
+    if (key instanceof Promise) key = await key;
     if (key === undefined) {
       throw new ReportRefused(
         403,
@@ -132,6 +134,8 @@ export class Ingest {
         `${what}: it was signed by ${signer}, which is no machine's key in the MachineRegistry (or it was signed for another chain or meter).`,
       );
     }
+    let order = chain.order(report.orderId);
+    if (order instanceof Promise) order = await order;
     if (order === undefined) {
       throw new ReportRefused(404, "UnknownOrder", `${what}: the meter has no order ${report.orderId}.`);
     }
@@ -156,7 +160,7 @@ export class Ingest {
         `${what}: key ${signer} is valid from ${key.validFrom}${key.validUntil === 0 ? "" : ` until ${key.validUntil}`}, not at the period's end ${report.periodEnd}.`,
       );
     }
-    this.#checkPeriodAndCounts(signed, key.kind, order, what);
+    this.#checkOrderAndCounts(signed, key.kind, order, what);
     const stream = `${report.orderId}:${key.kind}`;
     let chainLast = chain.lastSequence(report.orderId, key.kind);
     if (chainLast instanceof Promise) chainLast = await chainLast;
@@ -164,13 +168,8 @@ export class Ingest {
     return this.#admit(signed, key.kind, stream, chainLast, digest, signer, what);
   }
 
-  #checkPeriodAndCounts(
-    signed: SignedReport,
-    kind: KeyKind,
-    order: { expiresAt: number; licenseCount: number },
-    what: string,
-  ): void {
-    const { report } = signed;
+  /** What the period alone shows wrong: it ends before it starts, or in the future. */
+  #checkPeriod(report: UsageReport, what: string): void {
     if (report.periodEnd < report.periodStart) {
       throw new ReportRefused(
         422,
@@ -187,6 +186,15 @@ export class Ingest {
         `${what}: its period ends at ${report.periodEnd}, ${report.periodEnd - now} s in the future; check the device's clock.`,
       );
     }
+  }
+
+  #checkOrderAndCounts(
+    signed: SignedReport,
+    kind: KeyKind,
+    order: { expiresAt: number; licenseCount: number },
+    what: string,
+  ): void {
+    const { report } = signed;
     if (report.periodEnd > order.expiresAt) {
       throw new ReportRefused(
         422,

@@ -12,6 +12,11 @@ PayerAgent.pay / PayeeAgent.pay
 ├── when another machine's device key signed it ────────── the payer refuses bad-device
 ├── when the device key was revoked before the period ended  the payer refuses bad-device
 ├── when the period ends in the future or counts more seconds than it lasts  the payer refuses bad-period
+├── C-04 when the period starts before the device's last paid period ended ─ the payer refuses bad-period, also
+│   after a restart (a back-dated increment would fall in a cap period with nothing spent yet)
+├── C-04 when the period starts before the channel was opened ─ the payer refuses bad-period
+├── C-04 trackChannel ──────────────────────────────────── keeps the channel's opening time (its block's timestamp),
+│   also into a store from before it was kept (whose channel the payer pays nothing on until then)
 ├── when the payee asks for more than the tariff gives ─── the payer refuses price-mismatch
 ├── when the device's spending cap of the period would be exceeded  the payer refuses cap-reached; the next period pays
 ├── when the deposit would be exceeded ─────────────────── the payee refuses before asking; a payer refuses deposit-exhausted
@@ -28,6 +33,7 @@ PayeeAgent on chain
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 
 import { expect } from "chai";
 import { network } from "hardhat";
@@ -37,7 +43,13 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { incrementPrice, PaymentRefused, type PaymentRequest } from "../../src/channels/protocol.js";
 import { PayeeAgent, VoucherRejected } from "../../src/channels/payee.js";
-import { createPayerServer, PayerAgent, registryDevices, type SpendingCaps } from "../../src/channels/payer.js";
+import {
+  createPayerServer,
+  PayerAgent,
+  registryDevices,
+  trackChannel,
+  type SpendingCaps,
+} from "../../src/channels/payer.js";
 import { PayeeStore, PayerStore } from "../../src/channels/store.js";
 import { VoucherSigner } from "../../src/channels/fast-voucher.js";
 import { usageDigest } from "../../src/channels/usage.js";
@@ -80,6 +92,7 @@ async function running(options: { caps?: SpendingCaps; dir?: string; f?: Channel
     deposit: DEPOSIT,
     machineId: f.machineId,
     tariffVersion: 1,
+    openedAt: f.openedAt,
   });
   const state = await f.client.state(f.channelId);
   payeeStore.addChannel({
@@ -259,6 +272,92 @@ describe("channels protocol (payer and payee agents)", function () {
       expect((await refusal(r.payer.pay(future))).code).to.equal("bad-period");
       const long = await requestFor(r, 1, { machineSeconds: 11n });
       expect((await refusal(r.payer.pay(long))).code).to.equal("bad-period");
+    });
+  });
+
+  describe("when the period starts before the device's last paid period ended", function () {
+    it("C-04 refuses it bad-period, naming where the next period may start, also after a restart", async function () {
+      r = await running({ caps: { periodSeconds: 600, perDevice: parseEuro("25.5") } });
+      const start = Math.ceil((r.start + 1) / 600) * 600;
+      await r.payer.pay(await requestFor(r, 1, { periodStart: start + 600, periodEnd: start + 610 }));
+      // Back in time, into a cap period in which the device was paid nothing yet.
+      const back = await requestFor(r, 2, { periodStart: start, periodEnd: start + 10 });
+      const error = await refusal(r.payer.pay(back));
+      expect(error.code).to.equal("bad-period");
+      expect(error.message).to.contain(`starts at ${start}, before ${start + 610}`);
+      const overlapping = await requestFor(r, 2, { periodStart: start + 605, periodEnd: start + 1205 });
+      expect((await refusal(r.payer.pay(overlapping))).code).to.equal("bad-period");
+      const { f, dir } = r;
+      await r.stop();
+      r = await running({ f, dir });
+      expect((await refusal(r.payer.pay(back))).code).to.equal("bad-period");
+      const next = await requestFor(r, 2, { periodStart: start + 1200, periodEnd: start + 1210 });
+      expect((await r.payer.pay(next)).voucher.amount).to.equal(next.amount);
+    });
+  });
+
+  describe("when the period starts before the channel was opened", function () {
+    it("C-04 refuses it bad-period, naming the opening time", async function () {
+      r = await running();
+      const early = await requestFor(r, 1, { periodStart: r.f.openedAt - 600, periodEnd: r.f.openedAt + 5 });
+      const error = await refusal(r.payer.pay(early));
+      expect(error.code).to.equal("bad-period");
+      expect(error.message).to.contain(`before channel ${r.f.channelId} was opened (at ${r.f.openedAt})`);
+      const first = await requestFor(r, 1, { periodStart: r.f.openedAt, periodEnd: r.f.openedAt + 10 });
+      expect((await r.payer.pay(first)).voucher.amount).to.equal(first.amount);
+    });
+
+    it("C-04 takes a store from before the opening time was kept: the payer pays nothing until trackChannel read it", async function () {
+      r = await running();
+      const path = join(r.dir, "older-payer.sqlite");
+      const older = new DatabaseSync(path);
+      older.exec(
+        "CREATE TABLE channels (channel_id TEXT PRIMARY KEY, payee TEXT NOT NULL, nonce TEXT NOT NULL, " +
+          "deposit TEXT NOT NULL, machine_id TEXT NOT NULL, tariff_version INTEGER NOT NULL, signed TEXT NOT NULL, " +
+          "machine_seconds TEXT NOT NULL, units TEXT NOT NULL, sequence INTEGER NOT NULL)",
+      );
+      older
+        .prepare("INSERT INTO channels VALUES (?, ?, ?, ?, ?, 1, '0', '0', '0', 0)")
+        .run(r.f.channelId, r.f.payee.address, r.f.key.nonce.toString(), DEPOSIT.toString(), r.f.machineId.toString());
+      older.close();
+      const store = new PayerStore({ path });
+      try {
+        expect(store.channel(r.f.channelId)!.openedAt).to.equal(0);
+        const payer = new PayerAgent({
+          domain: r.f.domain,
+          privateKey: r.f.payerKey,
+          store,
+          devices: registryDevices(r.f.chain.publicClient, (await r.f.machines.getAddress()) as `0x${string}`, 0),
+          tariffs: r.f.tariffs,
+          caps: CAPS,
+          now: () => r.start + 3600,
+        });
+        const request = await requestFor(r, 1);
+        const failure = await payer.pay(request).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(failure).to.be.instanceOf(Error).and.not.be.instanceOf(PaymentRefused);
+        expect((failure as Error).message).to.contain("restart the payer");
+        await trackChannel(store, r.f.client, r.f.key, { machineId: r.f.machineId, tariffVersion: 1 });
+        expect(store.channel(r.f.channelId)!.openedAt).to.equal(r.f.openedAt);
+        expect((await payer.pay(request)).voucher.amount).to.equal(request.amount);
+      } finally {
+        store.close();
+      }
+    });
+
+    it("C-04 trackChannel keeps the channel's opening time, its block's timestamp", async function () {
+      r = await running();
+      const store = new PayerStore({ path: ":memory:" });
+      try {
+        const tracked = await trackChannel(store, r.f.client, r.f.key, { machineId: r.f.machineId, tariffVersion: 1 });
+        const block = await r.f.chain.publicClient.getBlock({ blockNumber: r.f.key.nonce >> 32n });
+        expect(tracked.openedAt).to.equal(Number(block.timestamp));
+        expect(tracked.openedAt).to.equal(r.f.openedAt);
+      } finally {
+        store.close();
+      }
     });
   });
 
