@@ -22,6 +22,7 @@ const BUDGET = parseEuro("50");
  * derived from fixed seeds: the signatures, and so the calldata and the gas, are the same on every run.
  */
 const PERIOD_END = 2_000_000_000;
+const PERIOD_START = PERIOD_END - 500;
 
 export interface MeterGas {
   gas: Record<string, number>;
@@ -97,6 +98,7 @@ export async function measureMeterGas(connection: NetworkConnection): Promise<Me
       capPerPeriod: 0n,
       capPeriod: 0,
       capability: capabilityTag("laser-cutting"),
+      licenseVersions: [],
     });
     const gas = await gasOf(tx);
     ordersOpened += 1n;
@@ -112,10 +114,18 @@ export async function measureMeterGas(connection: NetworkConnection): Promise<Me
     return orders;
   };
 
-  if (now >= PERIOD_END) throw new Error(`The bench's fixed report period ends at ${PERIOD_END}; move it later.`);
-  await networkHelpers.time.increaseTo(PERIOD_END + 3600);
+  // Orders open before the fixed period starts (a period may not begin before its order), and are reported on
+  // once the chain has passed its end.
+  if (now >= PERIOD_START) throw new Error(`The bench's fixed report period starts at ${PERIOD_START}; move it later.`);
+  await networkHelpers.time.increaseTo(PERIOD_START - 10_000);
   await open(1n);
   const openOrder = (await open(1n)).gas;
+  const [alone] = await openMany(1, false);
+  const batches: { orderId: bigint; machineId: bigint }[][] = [];
+  for (const size of SCALING_SIZES) batches.push(await openMany(size, false));
+  const batch100Orders = await openMany(100, false);
+  const spreadOrders = await openMany(100, true);
+  await networkHelpers.time.increaseTo(PERIOD_END + 3600);
 
   const { chainId } = await ethers.provider.getNetwork();
   const domain: MeterDomain = { chainId: Number(chainId), meter: getAddress(addresses.usageMeter) };
@@ -127,7 +137,7 @@ export async function measureMeterGas(connection: NetworkConnection): Promise<Me
         signReport(devices[Number(machineId) - 1]!, domain, {
           orderId,
           sequence: 1,
-          periodStart: end - 500,
+          periodStart: PERIOD_START,
           periodEnd: end,
           machineSeconds: 400n,
           units: 10n,
@@ -152,7 +162,6 @@ export async function measureMeterGas(connection: NetworkConnection): Promise<Me
     return Math.round(Number(receipt.gasUsed) / orders.length);
   };
 
-  const [alone] = await openMany(1, false);
   const [signed] = await sign([alone!]);
   const single = await gasOf(
     meter.submitReport(
@@ -162,12 +171,12 @@ export async function measureMeterGas(connection: NetworkConnection): Promise<Me
   );
 
   const scaling: [number, number][] = [];
-  for (const size of SCALING_SIZES) {
+  for (const [i, size] of SCALING_SIZES.entries()) {
     console.log(`  meter: batch of ${size} reports`);
-    scaling.push([size, await batchGas(await openMany(size, false))]);
+    scaling.push([size, await batchGas(batches[i]!)]);
   }
-  const batch100 = await batchGas(await openMany(100, false));
-  const distinctMachines = await batchGas(await openMany(100, true));
+  const batch100 = await batchGas(batch100Orders);
+  const distinctMachines = await batchGas(spreadOrders);
 
   return {
     gas: {

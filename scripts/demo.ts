@@ -31,7 +31,13 @@ import { jobUsage, quoteLines, type Job, type Tariff } from "../src/broker/tarif
 import { capabilityTag } from "../src/broker/vocabulary.js";
 import { ChannelsClient } from "../src/channels/client.js";
 import { PayeeAgent } from "../src/channels/payee.js";
-import { createPayerServer, PayerAgent, registryDevices, registryTariffs } from "../src/channels/payer.js";
+import {
+  createPayerServer,
+  PayerAgent,
+  registryDevices,
+  registryTariffs,
+  trackChannel,
+} from "../src/channels/payer.js";
 import { PaymentRefused } from "../src/channels/protocol.js";
 import { PayeeStore, PayerStore } from "../src/channels/store.js";
 import { signUsage } from "../src/channels/usage.js";
@@ -363,6 +369,7 @@ const booked = await meter.openOrder(chain.wallet(consumer), {
   expiresAt: (await time.latest()) + 30 * DAY,
   disputeWindow: DAY,
   capability: capabilityTag("laser-cutting"),
+  licenseVersions: best.terms.licenseVersions,
 });
 const orderId = booked.orderId;
 console.log(`  order ${orderId}: 500.00 EUR escrowed, tariff v${best.terms.tariffVersion}, dispute window 1 day`);
@@ -376,6 +383,7 @@ const bookedB = await meter.openOrder(chain.wallet(consumerB), {
   expiresAt: (await time.latest()) + 30 * DAY,
   disputeWindow: DAY,
   capability: capabilityTag("laser-cutting"),
+  licenseVersions: (await market.bookingTerms(byStar)).licenseVersions,
 });
 const orderB = bookedB.orderId;
 const orderBOpenedAt = await time.latest();
@@ -724,14 +732,7 @@ console.log(
 const storeDir = mkdtempSync(join(tmpdir(), "demo-channel-"));
 const payerStore = new PayerStore({ path: join(storeDir, "payer.sqlite") });
 const payeeStore = new PayeeStore({ path: join(storeDir, "payee.sqlite") });
-payerStore.addChannel({
-  channelId: opened.channelId,
-  payee: provider,
-  nonce: opened.key.nonce,
-  deposit: channelState.deposit,
-  machineId: pressBrake,
-  tariffVersion: 1,
-});
+const payerChannel = await trackChannel(payerStore, channels, opened.key, { machineId: pressBrake, tariffVersion: 1 });
 payeeStore.addChannel({
   channelId: opened.channelId,
   payer: payerAccount.address,
@@ -742,7 +743,11 @@ payeeStore.addChannel({
   deposit: channelState.deposit,
   deadline: channelState.deadline,
 });
-// Both agents judge increments by the chain's clock, which this demo moves forward.
+// Both agents judge increments by the chain's clock, which this demo moves forward: the press brake bends the
+// parts below after the channel opened, and they are paid once they are done.
+const PARTS = 200;
+const partSeconds = 12;
+await time.increase(PARTS * partSeconds);
 let chainNow = await time.latest();
 const clock = () => chainNow;
 const registryTariff = registryTariffs(chain.publicClient, deployment.addresses.machineRegistry);
@@ -769,11 +774,9 @@ const payeeAgent = new PayeeAgent({
 });
 console.log(`  the payer agent answers on ${payerUrl}; the payee agent beside the press brake asks it per part`);
 
-const PARTS = 200;
 let acknowledged = 0;
 try {
-  const partSeconds = 12;
-  const bendStart = chainNow - PARTS * partSeconds;
+  const bendStart = payerChannel.openedAt;
   const bend = (sequence: number, signer = pressBrakeDevice) =>
     signUsage(signer, channelDomain, {
       channelId: opened.channelId,

@@ -182,6 +182,7 @@ function orderTerms(machineId: bigint, expiresAt: number) {
     capPerPeriod: 0n,
     capPeriod: 0,
     capability: referenceHash("laser-cutting"),
+    licenseVersions: [],
   };
 }
 

@@ -247,9 +247,10 @@ contract Consortium is IConsortium {
         }
         _token = ISettlementToken(token_);
         emit TokenBound(token_);
+        ISettlementToken(token_).setCurrentAgreement(_agreementVersion);
         for (uint64 id = 1; id <= _memberCount; ++id) {
-            _pushMemberRoles(id, _activeRoles(_members[id]));
-            _pushMemberStanding(id, _members[id].status);
+            _pushMemberRoles(id, _members[id]);
+            _pushMemberStanding(id, _members[id]);
         }
         for (uint256 i = 0; i < _contracts.length; ++i) {
             _pushStanding(_contracts[i], AccountStanding.System);
@@ -264,8 +265,8 @@ contract Consortium is IConsortium {
     function addAccount(address account) external {
         (uint64 memberId, Member storage member) = _callerMember();
         _addAccount(memberId, account);
-        _pushRoles(account, _activeRoles(member));
-        _pushStanding(account, _standingFor(member.status));
+        _pushRoles(account, member);
+        _pushStanding(account, _standingFor(member));
     }
 
     /// @inheritdoc IConsortium
@@ -282,6 +283,8 @@ contract Consortium is IConsortium {
         }
         record.active = false;
         accounts.remove(account);
+        // Its tokens go to the member's account that removes it (or, removing itself, the first one left).
+        if (address(_token) != address(0)) _token.sweep(account, msg.sender != account ? msg.sender : accounts.at(0));
         _pushStanding(account, AccountStanding.None);
         // Contracts that count obligations per account (payment channels) would lose the account's: refuse.
         for (uint256 i = 0; i < count; ++i) {
@@ -310,8 +313,8 @@ contract Consortium is IConsortium {
         if (member.exitEffectiveAt != 0) revert ConsortiumExitPending(memberId, member.exitEffectiveAt);
         uint40 effectiveAt = uint40(block.timestamp) + _noticePeriod;
         member.exitEffectiveAt = effectiveAt;
-        // A member that leaves starts no new business: the token no longer reports its roles as active.
-        _pushMemberRoles(memberId, 0);
+        // A member that leaves starts no new business and receives only what is owed to it: `Leaving` in the token.
+        _pushMemberStanding(memberId, member);
         emit ExitRequested(memberId, effectiveAt);
     }
 
@@ -320,7 +323,7 @@ contract Consortium is IConsortium {
         (uint64 memberId, Member storage member) = _callerMember();
         if (member.exitEffectiveAt == 0) revert ConsortiumExitNotRequested(memberId);
         member.exitEffectiveAt = 0;
-        _pushMemberRoles(memberId, member.roles);
+        _pushMemberStanding(memberId, member);
         emit ExitCancelled(memberId);
     }
 
@@ -328,6 +331,12 @@ contract Consortium is IConsortium {
     function completeExit(uint64 memberId) external {
         Member storage member = _existingMember(memberId);
         if (member.status == MemberStatus.Exited) revert ConsortiumMemberExited(memberId);
+        // The member itself ends its membership, or an operator does for it: never an outsider, whose timing could
+        // cut a member off from money that reaches it in the same block.
+        AccountRecord memory caller = _accountRecords[msg.sender];
+        if (!caller.active || (caller.memberId != memberId && !_isOperator(caller.memberId))) {
+            revert ConsortiumNotExitingMember(msg.sender, memberId);
+        }
         uint40 effectiveAt = member.exitEffectiveAt;
         if (effectiveAt == 0) revert ConsortiumExitNotRequested(memberId);
         if (block.timestamp < effectiveAt) revert ConsortiumNoticePeriodRunning(memberId, effectiveAt);
@@ -385,10 +394,19 @@ contract Consortium is IConsortium {
             account == address(0) || account == address(this) || account == address(_token) || _isRegistered[account];
     }
 
-    function _standingFor(MemberStatus status) internal pure returns (AccountStanding) {
-        if (status == MemberStatus.Active) return AccountStanding.Member;
+    /// @dev What the member's accounts may do with the token: a member whose exit is pending is `Leaving`.
+    function _standingFor(Member storage member) internal view returns (AccountStanding) {
+        MemberStatus status = member.status;
+        if (status == MemberStatus.Active) {
+            return member.exitEffectiveAt == 0 ? AccountStanding.Member : AccountStanding.Leaving;
+        }
         if (status == MemberStatus.Suspended) return AccountStanding.Frozen;
         return AccountStanding.None;
+    }
+
+    function _isOperator(uint64 memberId) internal view returns (bool) {
+        Member storage member = _members[memberId];
+        return _countsAsOperator(member.status, member.roles);
     }
 
     function _countsAsOperator(MemberStatus status, uint8 roles) internal pure returns (bool) {
@@ -414,9 +432,12 @@ contract Consortium is IConsortium {
         member.metadataHash = metadataHash;
         if (_countsAsOperator(MemberStatus.Active, roles)) ++_operatorCount;
         emit MemberAdmitted(memberId, roles, metadataHash, accounts);
+        // Every record first, then the token: no state of the admission is written after a call out.
         for (uint256 i = 0; i < accounts.length; ++i) {
             _addAccount(memberId, accounts[i]);
-            _pushRoles(accounts[i], roles);
+        }
+        for (uint256 i = 0; i < accounts.length; ++i) {
+            _pushRoles(accounts[i], member);
             _pushStanding(accounts[i], AccountStanding.Member);
         }
     }
@@ -448,30 +469,26 @@ contract Consortium is IConsortium {
         member.status = status;
         member.roles = roles;
         // Roles first: an exit's standing `None` then clears them in the token.
-        if (roles != oldRoles) _pushMemberRoles(memberId, _activeRoles(member));
-        if (status != oldStatus) _pushMemberStanding(memberId, status);
+        if (roles != oldRoles) _pushMemberRoles(memberId, member);
+        if (status != oldStatus) _pushMemberStanding(memberId, member);
     }
 
-    /// @dev The roles the token records for the member's accounts: none while an exit is pending.
-    function _activeRoles(Member storage member) internal view returns (uint8) {
-        return member.exitEffectiveAt == 0 ? member.roles : 0;
-    }
-
-    function _pushMemberRoles(uint64 memberId, uint8 roles) internal {
+    /// @dev The member's roles and accepted agreement version to every one of its accounts.
+    function _pushMemberRoles(uint64 memberId, Member storage member) internal {
         if (address(_token) == address(0)) return;
         address[] memory accounts = _accounts[memberId].values();
         for (uint256 i = 0; i < accounts.length; ++i) {
-            _token.setRoles(accounts[i], roles);
+            _token.setRoles(accounts[i], member.roles, member.agreementVersion);
         }
     }
 
-    function _pushRoles(address account, uint8 roles) internal {
-        if (address(_token) != address(0)) _token.setRoles(account, roles);
+    function _pushRoles(address account, Member storage member) internal {
+        if (address(_token) != address(0)) _token.setRoles(account, member.roles, member.agreementVersion);
     }
 
-    function _pushMemberStanding(uint64 memberId, MemberStatus status) internal {
+    function _pushMemberStanding(uint64 memberId, Member storage member) internal {
         if (address(_token) == address(0)) return;
-        AccountStanding standing = _standingFor(status);
+        AccountStanding standing = _standingFor(member);
         address[] memory accounts = _accounts[memberId].values();
         for (uint256 i = 0; i < accounts.length; ++i) {
             _token.setStanding(accounts[i], standing);
@@ -489,6 +506,7 @@ contract Consortium is IConsortium {
         version = ++_agreementVersion;
         _agreements[version] = agreementHash_;
         emit AgreementPublished(version, agreementHash_);
+        if (address(_token) != address(0)) _token.setCurrentAgreement(version);
     }
 
     function _acceptAgreement(uint64 memberId, bytes32 agreementHash_, address account) internal {
@@ -499,6 +517,7 @@ contract Consortium is IConsortium {
         if (member.agreementVersion == version) revert ConsortiumAgreementAlreadyAccepted(memberId, version);
         member.agreementVersion = version;
         emit AgreementAccepted(memberId, version, agreementHash_, account);
+        _pushMemberRoles(memberId, member);
     }
 
     function _setNoticePeriod(uint40 noticePeriod_) internal {

@@ -27,7 +27,6 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
     uint256 private constant CLAIMED_SHIFT = 96;
     uint256 private constant DEADLINE_SHIFT = 192;
     uint256 private constant CHALLENGE_SHIFT = 232;
-    uint256 private constant MASK_40 = type(uint40).max;
     /// @dev What a channel closed in its opening block leaves, so that no later open in that block reuses its
     /// id: deposit 1, deadline 0 (no open channel has deadline 0).
     uint256 private constant TOMBSTONE = 1;
@@ -240,6 +239,12 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
         uint256 word = _openChannel(id);
         uint40 deadline = _deadline(word);
         if (block.timestamp < deadline) revert PaymentChannelsDeadlineNotReached(id, deadline);
+        if (address(_consortium) != address(0)) {
+            // While the token was paused no claim could pay: after it resumes, the payee gets at least the minimum
+            // challenge period to claim its newest voucher before anyone may settle.
+            uint256 graceEnd = uint256(ISettlementToken(address(_token)).unpausedAt()) + _minChallengePeriod;
+            if (block.timestamp < graceEnd) revert PaymentChannelsPauseGrace(id, uint40(graceEnd));
+        }
         uint256 claimed = uint96(word >> CLAIMED_SHIFT);
         // Cannot underflow: claimed <= deposit.
         unchecked {
@@ -279,7 +284,8 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
         }
     }
 
-    /// @dev Reverts unless `roles`, `account`'s active roles as the settlement token records them, include `role`.
+    /// @dev Reverts unless `roles`, the roles `account` may start new business in as the settlement token records them
+    /// (role, good standing, not leaving, the current agreement accepted), include `role`.
     function _requireRole(address account, uint8 roles, Role role) private pure {
         if ((roles >> uint8(role)) & 1 == 0) revert PaymentChannelsMissingRole(account, role);
     }
@@ -323,10 +329,9 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
         }
         emit ChannelOpened(id, msg.sender, payee, nonce, deposit, expiresAt, challengePeriod);
         if (governed) {
-            // Escrowed with a hold on the payer's account (which cannot be removed while it is owed a refund);
-            // the token reads the payer's roles with the transfer.
-            uint8 roles = ISettlementToken(address(_token)).escrowFrom(msg.sender, deposit);
-            _requireRole(msg.sender, roles, Role.Consumer);
+            // Escrowed with a hold on the payer's account (which cannot be removed while it is owed a refund); the
+            // token checks with the transfer that the payer may start business as a consumer.
+            ISettlementToken(address(_token)).escrowFrom(msg.sender, deposit, Role.Consumer);
         } else {
             _token.safeTransferFrom(msg.sender, address(this), deposit);
         }

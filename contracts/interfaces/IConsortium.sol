@@ -165,6 +165,10 @@ interface IConsortium {
     /// @notice `account` is not an active account of the caller's member `memberId`.
     error ConsortiumNotOwnAccount(address account, uint64 memberId);
 
+    /// @notice Only an account of the leaving member `memberId`, or of an operator, completes its exit; `caller` is
+    /// neither.
+    error ConsortiumNotExitingMember(address caller, uint64 memberId);
+
     /*//////////////////////////////////////////////////////////////
                             READ-ONLY FUNCTIONS
     //////////////////////////////////////////////////////////////*/
@@ -311,11 +315,13 @@ interface IConsortium {
     ///   the token, a registered contract); the member has room.
     function addAccount(address account) external;
 
-    /// @notice Removes one of the caller's member's accounts.
+    /// @notice Removes one of the caller's member's accounts; the tokens it holds move to the caller (or, when
+    /// the account removes itself, to the member's first remaining account), so no balance blocks a removal.
     /// Requirements:
     /// - The caller is an active account of a member that has not exited; `account` is another or the
-    ///   same active account of that member, not its last one, holds no tokens, no consortium contract
-    ///   holds tokens for it, and no registered contract counts obligations of the member through it.
+    ///   same active account of that member, not its last one, no consortium contract holds tokens for it,
+    ///   and no registered contract counts obligations of the member through it.
+    /// - The token is not paused, if `account` holds tokens.
     function removeAccount(address account) external;
 
     /// @notice Updates the hash of the caller's member's off-chain record.
@@ -334,9 +340,13 @@ interface IConsortium {
     /// @notice Withdraws the caller's member's exit request.
     function cancelExit() external;
 
-    /// @notice Completes a requested exit. Anyone may call it once the conditions hold.
+    /// @notice Completes a requested exit. While it is pending the member's accounts are `Leaving` in the token:
+    /// they send, so the member can empty them, and receive only what is owed to them, so no one else can keep
+    /// them from emptying.
     /// Requirements:
-    /// - The notice period has passed; no registered contract reports open obligations for the member;
-    ///   none of its accounts holds tokens; it is not the last operator.
+    /// - The caller is an active account of the member, or of an operator in good standing.
+    /// - The notice period has passed; no registered contract reports open obligations for the member (the
+    ///   meter counts unwithdrawn payouts among them); none of its accounts holds tokens; it is not the last
+    ///   operator.
     function completeExit(uint64 memberId) external;
 }

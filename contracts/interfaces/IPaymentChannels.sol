@@ -95,7 +95,8 @@ interface IPaymentChannels is IObligations {
     /// @notice A payee must be a nonzero address other than the payer.
     error PaymentChannelsInvalidPayee(address payee);
 
-    /// @notice `account` is not an account of a member in good standing holding `role`.
+    /// @notice `account` may not start new business in `role`: its member lacks the role, is not in good standing,
+    /// is leaving, or has not accepted the current framework agreement.
     error PaymentChannelsMissingRole(address account, Role role);
 
     /// @notice A channel with this id is open, or was closed in this block; use another salt or wait a block.
@@ -131,6 +132,10 @@ interface IPaymentChannels is IObligations {
 
     /// @notice The payee may still claim until `deadline`; settle after it.
     error PaymentChannelsDeadlineNotReached(bytes32 channelId, uint40 deadline);
+
+    /// @notice The token was paused until recently, when no claim could pay: the payee may still claim until
+    /// `until` (the last unpause plus the minimum challenge period); settle after it.
+    error PaymentChannelsPauseGrace(bytes32 channelId, uint40 until);
 
     /// @notice The minimum challenge period must be positive.
     error PaymentChannelsInvalidMinimum(uint24 challengePeriod);
@@ -175,7 +180,8 @@ interface IPaymentChannels is IObligations {
     /// Requirements:
     /// - `deposit` is positive; `expiresAt` is in the future; `challengePeriod` is at least {minChallengePeriod}.
     /// - `payee` is nonzero and not the caller; with a Consortium, the caller is a consumer's account and
-    ///   `payee` a provider's, both in good standing.
+    ///   `payee` a provider's, both in good standing, not leaving, and under the current framework agreement
+    ///   (the caller's refusal is the token's `SettlementTokenMissingRole`).
     /// - No channel of the two with this salt was opened in this block.
     function open(
         address payee,
@@ -219,6 +225,10 @@ interface IPaymentChannels is IObligations {
 
     /// @notice Closes the caller's channel to `payee` at once, as the payee agreed by signing a close
     /// authorisation for `amount` in all: the payee gets `amount` less what it claimed, the caller the rest.
+    /// @dev A close authorisation has no expiry: it stays good for as long as the channel is open and nothing
+    /// above `amount` was claimed. A payee signs one only for its final amount and serves no more on the channel
+    /// afterwards (the payee agent signs none: it claims and lets the payer close or settle); to take back an
+    /// authorisation, claim a newer voucher, after which the authorisation is below what was claimed and reverts.
     /// Requirements:
     /// - The channel is open; `amount` is at least what was claimed and at most the deposit.
     /// - The signature (EIP-2098 compact) is the payee's.
@@ -240,6 +250,8 @@ interface IPaymentChannels is IObligations {
     /// Anyone may call it; the money goes to the payer.
     /// Requirements:
     /// - The channel is open and its deadline has passed.
+    /// - With a Consortium, {minChallengePeriod} has passed since the token was last unpaused (a pause stops
+    ///   claims, and must not cost the payee its voucher).
     function settle(address payer, address payee, uint96 nonce) external;
 
     /// @notice Sets the shortest challenge period new channels may have.

@@ -4,15 +4,16 @@ pragma solidity ^0.8.24;
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 
-import {AccountStanding} from "../types/Membership.sol";
+import {AccountStanding, Role} from "../types/Membership.sol";
 
 /// @title ISettlementToken
 /// @notice The euro-backed settlement token (6 decimals, 1 token = 1 euro held in reserve). Only
 /// accounts of members in good standing and the consortium's own contracts hold or move it (as holder,
 /// recipient or spender of an allowance); the supply changes only through the FiatGateway.
-/// @dev Each account's standing and its member's roles are kept next to its balance, in the same storage
-/// word, and are written only by the Consortium, so a transfer's membership checks cost no extra storage
-/// read and a contract that moves an account's tokens learns its roles for little more.
+/// @dev Each account's standing, its member's roles and the agreement version its member accepted are kept
+/// next to its balance, in the same storage word, and are written only by the Consortium, so a transfer's
+/// membership checks cost no extra storage read and a contract that moves an account's tokens learns whether
+/// it may start new business in a role for little more.
 interface ISettlementToken is IERC20Metadata, IERC20Permit {
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -21,8 +22,13 @@ interface ISettlementToken is IERC20Metadata, IERC20Permit {
     /// @notice Emitted when the Consortium changes what an account may do with the token.
     event StandingChanged(address indexed account, AccountStanding standing);
 
-    /// @notice Emitted when the Consortium changes the roles (a `Role` bitmap) an account acts in.
-    event RolesChanged(address indexed account, uint8 roles);
+    /// @notice Emitted when the Consortium changes the roles (a `Role` bitmap) an account acts in, or the
+    /// framework agreement version its member accepted.
+    event RolesChanged(address indexed account, uint8 roles, uint32 agreementVersion);
+
+    /// @notice Emitted when the Consortium publishes a new framework agreement: accounts whose member accepted
+    /// another version start no new business until it accepts this one.
+    event CurrentAgreementChanged(uint32 version);
 
     /// @notice Emitted when operators bind the FiatGateway, the only minter and burner.
     event GatewayBound(address indexed gateway);
@@ -46,8 +52,17 @@ interface ISettlementToken is IERC20Metadata, IERC20Permit {
     /// @notice `account` is not an account of a member in good standing, nor a consortium contract.
     error SettlementTokenNotMember(address account);
 
-    /// @notice `account` belongs to a suspended member: it may receive but not send, nor spend an allowance.
+    /// @notice `account` belongs to a suspended member: it may receive what is owed to it but not send, nor
+    /// spend an allowance.
     error SettlementTokenSenderFrozen(address account);
+
+    /// @notice `account`'s member is suspended (`Frozen`) or leaving (`Leaving`): it receives only what the
+    /// consortium's contracts pay it and mints of its bank deposits, not transfers from members.
+    error SettlementTokenRecipientRestricted(address account, AccountStanding standing);
+
+    /// @notice `account` may not start new business in `role`: its member lacks the role, is not in good
+    /// standing, is leaving, or has not accepted the current framework agreement.
+    error SettlementTokenMissingRole(address account, Role role);
 
     /// @notice `account` is a consortium contract; it takes only tokens it pulls itself (use its functions).
     error SettlementTokenUnsolicitedTransfer(address account);
@@ -85,8 +100,19 @@ interface ISettlementToken is IERC20Metadata, IERC20Permit {
     function standingOf(address account) external view returns (AccountStanding);
 
     /// @notice The roles (a `Role` bitmap) `account` may start new business in now: its member's roles while the
-    /// account is in good standing (`Member`) and the member is not leaving, none otherwise.
+    /// account is in good standing (`Member`, so not leaving) and its member accepted the current framework
+    /// agreement, none otherwise.
     function activeRolesOf(address account) external view returns (uint8);
+
+    /// @notice The framework agreement version `account`'s member accepted last (0: none).
+    function agreementOf(address account) external view returns (uint32);
+
+    /// @notice The framework agreement version in force, as the Consortium pushed it.
+    function currentAgreement() external view returns (uint32);
+
+    /// @notice When the token was last unpaused (0: never). Contracts whose deadlines ran while nothing could
+    /// move give their parties time after it (see PaymentChannels' settle).
+    function unpausedAt() external view returns (uint40);
 
     /// @notice How many holds consortium contracts keep on `account`: open channels and orders whose escrow
     /// goes back to it. An account with holds cannot be removed.
@@ -106,17 +132,29 @@ interface ISettlementToken is IERC20Metadata, IERC20Permit {
     ///   clears the account's roles.
     function setStanding(address account, AccountStanding standing) external;
 
-    /// @notice Sets the roles (a `Role` bitmap) `account` acts in, as its member holds them.
+    /// @notice Sets the roles (a `Role` bitmap) `account` acts in and the agreement version its member accepted,
+    /// as the member holds them.
     /// Requirements:
     /// - The caller is the Consortium.
-    function setRoles(address account, uint8 roles) external;
+    function setRoles(address account, uint8 roles, uint32 agreementVersion) external;
+
+    /// @notice Sets the framework agreement version in force.
+    /// Requirements:
+    /// - The caller is the Consortium.
+    function setCurrentAgreement(uint32 version) external;
+
+    /// @notice Moves all of `from`'s tokens to `to`, another account of the same member, as `from` is removed:
+    /// a balance never blocks a removal, nor is it left behind.
+    /// Requirements:
+    /// - The caller is the Consortium; `to` is a member's account; the token is not paused, if `from` holds tokens.
+    function sweep(address from, address to) external;
 
     /// @notice Escrows `value` of `account`'s tokens with the caller (within the allowance `account` gave it) and
     /// takes a hold on `account`, so that the account cannot be removed while the caller owes it a refund.
-    /// Returns the account's active roles (see {activeRolesOf}), read with the transfer.
     /// Requirements:
     /// - The caller is a consortium contract; `account` may send and allowed the caller `value`.
-    function escrowFrom(address account, uint256 value) external returns (uint8 roles);
+    /// - `account` may start new business in `role` (see {activeRolesOf}), read with the transfer.
+    function escrowFrom(address account, uint256 value, Role role) external;
 
     /// @notice Pays `value` of the caller's tokens back to `account` and releases one hold on it (with `value` 0
     /// it only releases the hold).
@@ -144,7 +182,7 @@ interface ISettlementToken is IERC20Metadata, IERC20Permit {
     /// - The caller is an operator in good standing; the token is not paused.
     function pause() external;
 
-    /// @notice Resumes transfers, mints and burns.
+    /// @notice Resumes transfers, mints and burns; records the time in {unpausedAt}.
     /// Requirements:
     /// - The caller is an operator in good standing; the token is paused.
     function unpause() external;

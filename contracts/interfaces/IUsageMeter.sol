@@ -11,12 +11,15 @@ import {IObligations} from "./IObligations.sol";
 /// the licensors' and the platform's) once their dispute window has passed; the consumer can dispute a
 /// report within that window; closing returns what is left.
 /// @dev Reports are EIP-712 typed data (UsageReportHash) signed by a key the MachineRegistry holds for the
-/// order's machine and valid when the report's period ended. Device reports count machine seconds, units
-/// and licensed products; inspector reports count inspections. Each signer kind numbers its reports of an
-/// order 1, 2, 3, ...: a report numbered at or below the last recorded one is a duplicate and is skipped,
-/// so relaying the same report twice never counts it twice.
+/// order's machine and valid over the whole period the report covers. Device reports count machine seconds,
+/// units and licensed products; inspector reports count inspections. Each signer kind is a stream of its
+/// own: it numbers its reports of an order 1, 2, 3, ... (a report numbered at or below the last recorded one
+/// is a duplicate and is skipped, so relaying the same report twice never counts it twice), and its periods
+/// are ordered and bounded: each starts no earlier than the order opened and the stream's previous period
+/// ended, and ends no later than now and the order's expiry. So a stream's recorded machine seconds never
+/// exceed the time since the order opened, and a key can bill only for time in which it was valid.
 ///
-/// Gas: a report reads two storage slots of its order and writes one (plus one for licensed products or a
+/// Gas: a report reads two storage slots of its order and writes them (plus one for licensed products or a
 /// spending cap when used), so a batch of reports costs little more than the signature checks.
 interface IUsageMeter is IObligations {
     /*//////////////////////////////////////////////////////////////
@@ -45,7 +48,7 @@ interface IUsageMeter is IObligations {
         InvalidSignature,
         UnknownSigner,
         SignerOfAnotherMachine,
-        SignerNotValidAtPeriodEnd,
+        SignerNotValidForPeriod,
         PeriodEndsBeforeStart,
         PeriodInFuture,
         PeriodAfterExpiry,
@@ -53,7 +56,9 @@ interface IUsageMeter is IObligations {
         CountsNotAllowedForSigner,
         LicensedProductsMismatch,
         MoreSecondsThanThePeriod,
-        CountsTooLarge
+        CountsTooLarge,
+        PeriodStartsBeforeOrder,
+        PeriodOverlapsPrevious
     }
 
     /// @notice Terms an order is opened with.
@@ -72,6 +77,9 @@ interface IUsageMeter is IObligations {
         uint32 capPeriod;
         /// @dev The capability the consumer books the machine for (for the owner's usage insight), may be 0.
         bytes32 capability;
+        /// @dev The version of each licence of the tariff, in its order, that the consumer was quoted (see
+        /// `MachineRegistry.bookingTerms`); opening fails if any royalty changed since, so quote == charge.
+        uint32[] licenseVersions;
     }
 
     /// @notice An order as {getOrder} returns it (assembled for reading; the meter stores it packed otherwise).
@@ -97,6 +105,11 @@ interface IUsageMeter is IObligations {
         bytes12 reportsHash;
         /// @dev Invoices issued so far (numbered 1, 2, ...).
         uint32 invoiceCount;
+        /// @dev Seconds after the expiry during which reports that ended by the expiry still land; the consumer
+        /// closes only after them (fixed at opening from {reportGrace}).
+        uint32 reportGrace;
+        /// @dev When the order was opened: no period of its reports starts earlier.
+        uint40 openedAt;
     }
 
     /// @notice An order's running meter: what every report updates. Charged so far (royalties included,
@@ -112,6 +125,10 @@ interface IUsageMeter is IObligations {
         bool used;
         /// @dev A report was charged less than its price because the escrow ran out.
         bool exhausted;
+        /// @dev Where each stream's next period may start: the end of its last recorded period, or the time the
+        /// order opened before its first.
+        uint40 devicePeriodEnd;
+        uint40 inspectorPeriodEnd;
     }
 
     /// @notice One settlement period of an order: issued when {settle} starts a dispute window over the
@@ -222,6 +239,9 @@ interface IUsageMeter is IObligations {
     /// @notice Emitted when operators change the platform fee for orders opened from now on.
     event PlatformFeeChanged(uint16 feeBps);
 
+    /// @notice Emitted when operators change the report grace for orders opened from now on.
+    event ReportGraceChanged(uint32 reportGrace);
+
     /*//////////////////////////////////////////////////////////////
                                  ERRORS
     //////////////////////////////////////////////////////////////*/
@@ -235,10 +255,17 @@ interface IUsageMeter is IObligations {
     /// @notice The tariff in force is version `current`, not the `expected` one the consumer saw.
     error UsageMeterTariffChanged(uint64 machineId, uint32 expected, uint32 current);
 
+    /// @notice Licence `licenseId` of the tariff is at version `current`, not the `expected` one the consumer was
+    /// quoted: its royalty changed; quote again.
+    error UsageMeterLicenseChanged(uint32 licenseId, uint32 expected, uint32 current);
+
+    /// @notice The tariff of machine `machineId` names `expected` licences; the terms gave `given` licence versions.
+    error UsageMeterLicenseCountMismatch(uint64 machineId, uint256 given, uint256 expected);
+
     /// @notice A budget must be positive and below 2^46 base units (the meter's escrow counter).
     error UsageMeterInvalidBudget(uint256 budget);
 
-    /// @notice An order must expire in the future.
+    /// @notice An order must expire in the future, at most {MAX_ORDER_LIFETIME} seconds from now.
     error UsageMeterInvalidExpiry(uint40 expiresAt);
 
     /// @notice A spending cap needs a positive period.
@@ -253,6 +280,13 @@ interface IUsageMeter is IObligations {
     /// @notice A consumer closes an order only after it expired, unless the provider agrees.
     error UsageMeterNotExpired(uint64 orderId, uint40 expiresAt);
 
+    /// @notice Reports that ended by the expiry may still land until `closableAt` (the expiry plus the order's
+    /// report grace); the consumer closes after it.
+    error UsageMeterReportGraceRunning(uint64 orderId, uint256 closableAt);
+
+    /// @notice The report grace is at most `max` seconds.
+    error UsageMeterReportGraceTooLong(uint32 reportGrace, uint32 max);
+
     /// @notice The report was rejected for `reason`.
     error UsageMeterReportRejected(uint64 orderId, uint32 sequence, RejectReason reason);
 
@@ -261,6 +295,14 @@ interface IUsageMeter is IObligations {
 
     /// @notice The report's charges matured already; it can no longer be disputed.
     error UsageMeterReportSettled(uint64 orderId, uint32 sequence);
+
+    /// @notice The dispute window of the invoice covering the report ended at `endedAt`; it can no longer be
+    /// disputed (its charges mature at the next settle).
+    error UsageMeterDisputeWindowPassed(uint64 orderId, uint32 sequence, uint256 endedAt);
+
+    /// @notice Auditor member `memberId` is the consumer or the provider of the disputed order; another auditor
+    /// resolves it.
+    error UsageMeterAuditorIsParty(uint64 disputeId, uint64 memberId);
 
     /// @notice At most `available` of the order's charges can still be frozen.
     error UsageMeterDisputeTooLarge(uint64 orderId, uint256 amount, uint256 available);
@@ -303,6 +345,12 @@ interface IUsageMeter is IObligations {
     /// @notice Longest dispute window an order may have, in seconds.
     function MAX_DISPUTE_WINDOW() external view returns (uint32);
 
+    /// @notice Longest report grace operators may set, in seconds.
+    function MAX_REPORT_GRACE() external view returns (uint32);
+
+    /// @notice Longest time from an order's opening to its expiry, in seconds (2^28 - 1, about 8.5 years).
+    function MAX_ORDER_LIFETIME() external view returns (uint32);
+
     /// @notice The order; `status` is `None` for an unknown id.
     function getOrder(uint64 orderId) external view returns (Order memory);
 
@@ -321,6 +369,10 @@ interface IUsageMeter is IObligations {
     /// @notice Platform fees collected and not yet withdrawn.
     function platformFees() external view returns (uint256);
 
+    /// @notice Seconds after an order's expiry during which its late reports still land, for orders opened from
+    /// now on.
+    function reportGrace() external view returns (uint32);
+
     /*//////////////////////////////////////////////////////////////
                           STATE-CHANGING FUNCTIONS
     //////////////////////////////////////////////////////////////*/
@@ -328,8 +380,10 @@ interface IUsageMeter is IObligations {
     /// @notice Opens an order on a bookable machine and escrows `terms.budget` (approved beforehand).
     /// Requirements:
     /// - The caller is an account of a consumer member that may start new business.
-    /// - The machine is bookable and its tariff in force is `terms.tariffVersion`.
-    /// - The budget is positive, the expiry in the future, the dispute window at most {MAX_DISPUTE_WINDOW}.
+    /// - The machine is bookable, its tariff in force is `terms.tariffVersion`, and its licences are at
+    ///   `terms.licenseVersions`.
+    /// - The budget is positive, the expiry in the future and at most {MAX_ORDER_LIFETIME} away, the dispute
+    ///   window at most {MAX_DISPUTE_WINDOW}.
     function openOrder(OrderTerms calldata terms) external returns (uint64 orderId);
 
     /// @notice Like {openOrder}, with an EIP-2612 permit for the budget in the same transaction.
@@ -358,7 +412,7 @@ interface IUsageMeter is IObligations {
     /// Requirements:
     /// - The order is open.
     /// - The caller is an account of the provider (closing early releases the consumer), or of the consumer
-    ///   once the order expired.
+    ///   once the order expired and its report grace has passed.
     function closeOrder(uint64 orderId) external;
 
     /// @notice For each order: settles its pending invoice once the dispute window has passed (credits the
@@ -379,7 +433,8 @@ interface IUsageMeter is IObligations {
     /// provider charges until an auditor resolves it.
     /// Requirements:
     /// - The caller is an account of the order's consumer in good standing.
-    /// - Report `sequence` of the `kind` stream is recorded and not settled.
+    /// - Report `sequence` of the `kind` stream is recorded and not settled, and the dispute window of the invoice
+    ///   covering it (if one was issued) has not passed.
     /// - `amount` is positive and at most the order's unsettled, unfrozen provider charges.
     function dispute(
         uint64 orderId,
@@ -392,7 +447,8 @@ interface IUsageMeter is IObligations {
     /// @notice Resolves a dispute: `refund` (up to the frozen amount) goes back to the payer, the rest
     /// of the frozen amount is released to mature.
     /// Requirements:
-    /// - The caller is an auditor in good standing; the dispute is open.
+    /// - The caller is an auditor in good standing whose member is neither the order's consumer nor its
+    ///   provider; the dispute is open.
     function resolveDispute(uint64 disputeId, uint256 refund, bytes32 reasonHash) external;
 
     /// @notice Pays the platform fees collected to the caller.
@@ -404,4 +460,9 @@ interface IUsageMeter is IObligations {
     /// Requirements:
     /// - The caller is an operator in good standing; `feeBps` is at most {MAX_FEE_BPS}.
     function setPlatformFee(uint16 feeBps) external;
+
+    /// @notice Sets the report grace for orders opened from now on.
+    /// Requirements:
+    /// - The caller is an operator in good standing; `reportGrace_` is at most {MAX_REPORT_GRACE}.
+    function setReportGrace(uint32 reportGrace_) external;
 }

@@ -12,6 +12,15 @@ import {KeyKind} from "../types/Listing.sol";
 import {Role} from "../types/Membership.sol";
 import {Tariff, UnitTier} from "../types/Tariff.sol";
 
+// Where the head and the meter word keep each stream's number and mark (layouts in MeterLedger): file-level, so
+// that the report path's assembly in UsageMeter names the same bits.
+uint256 constant HEAD_INSPECTOR_SEQUENCE_SHIFT = 136;
+uint256 constant HEAD_INSPECTOR_MARK_SHIFT = 168;
+uint256 constant HEAD_OPENED_AT_SHIFT = 208;
+uint256 constant METER_DEVICE_MARK_SHIFT = 24;
+uint256 constant METER_SECONDS_SHIFT = 52;
+uint256 constant METER_UNITS_SHIFT = 80;
+
 /// @title MeterLedger
 /// @notice The UsageMeter's storage and everything it does besides recording reports: opening and closing
 /// orders, invoices and settlement, disputes, payouts. A linked library (its external functions run in the
@@ -24,8 +33,9 @@ library MeterLedger {
                                  STORAGE
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev The two slots of an order a report reads, each one packed word (layouts below): the head, which
-    /// only opening, closing and inspector reports write, and the meter word, which every report writes.
+    /// @dev The two slots of an order a report reads, each one packed word (layouts below): the head, with the
+    /// order's fixed terms and the inspector stream, which only opening, closing and inspector reports write, and
+    /// the meter word with the device stream and the running totals, which every report writes.
     struct Hot {
         uint256 head;
         uint256 meter;
@@ -40,9 +50,12 @@ library MeterLedger {
         uint64 provider;
         uint32 disputeWindow;
         uint32 invoiceCount;
-        uint64 escrow;
+        /// @dev Below 2^46 (checked at opening), as are the refunds out of it.
+        uint48 escrow;
         /// @dev Refunded by resolved disputes.
-        uint64 disputeRefunds;
+        uint48 disputeRefunds;
+        /// @dev Seconds after the expiry in which reports ended by it still land (the meter's setting at opening).
+        uint32 reportGrace;
         /// @dev Returned at closing.
         uint64 returned;
     }
@@ -119,6 +132,7 @@ library MeterLedger {
         uint64 orderCount;
         uint64 disputeCount;
         uint16 feeBps;
+        uint32 reportGrace;
         uint256 platformFees;
     }
 
@@ -126,24 +140,36 @@ library MeterLedger {
                        THE HEAD AND THE METER WORD
     //////////////////////////////////////////////////////////////*/
 
+    // A stream's mark is where its next period may start: the end of its last recorded period, and the order's
+    // opening time before its first.
     // The head: bits 0-63 machine id, 64-95 tariff version (the two are the tariff's key), 96-135 expiry,
-    // 136-167 inspector sequence, 248-255 flags (bit 0 open for reports, bit 3 capped, bits 4-6 licence count).
+    // 136-167 inspector sequence, 168-207 the inspector stream's mark, 208-247 the opening time, 248-255 flags
+    // (bit 0 open for reports, bit 3 capped, bits 4-6 licence count).
     uint256 internal constant EXPIRY_SHIFT = 96;
-    uint256 internal constant INSPECTOR_SEQUENCE_SHIFT = 136;
+    uint256 internal constant INSPECTOR_SEQUENCE_SHIFT = HEAD_INSPECTOR_SEQUENCE_SHIFT;
+    uint256 internal constant INSPECTOR_MARK_SHIFT = HEAD_INSPECTOR_MARK_SHIFT;
+    uint256 internal constant OPENED_AT_SHIFT = HEAD_OPENED_AT_SHIFT;
     uint256 internal constant FLAGS_SHIFT = 248;
     uint256 internal constant OPEN = 1;
     uint256 internal constant CAPPED = 8;
     uint256 internal constant LICENSES_SHIFT = 4;
 
-    // The meter word: bits 0-31 device sequence, 32-71 machine seconds, 72-111 units, 112-157 available
-    // escrow, bit 158 used (the setup fee was charged), bit 159 exhausted, 160-255 the reports hash.
-    uint256 internal constant SECONDS_SHIFT = 32;
-    uint256 internal constant UNITS_SHIFT = 72;
+    // The meter word: bits 0-23 device sequence, 24-51 the device stream's mark (seconds after the opening),
+    // 52-79 machine seconds, 80-111 units, 112-157 available escrow, bit 158 used (the setup fee was charged),
+    // bit 159 exhausted, 160-255 the reports hash. The device stream lives in the one word every report writes,
+    // in widths the rules bound: an order lives less than 2^28 seconds (MAX_ORDER_LIFETIME), so its device
+    // mark and machine seconds (never more than the time since opening) fit 28 bits; the meter refuses a 2^24th
+    // device report and units beyond 2^32 as CountsTooLarge.
+    uint256 internal constant DEVICE_MARK_SHIFT = METER_DEVICE_MARK_SHIFT;
+    uint256 internal constant SECONDS_SHIFT = METER_SECONDS_SHIFT;
+    uint256 internal constant UNITS_SHIFT = METER_UNITS_SHIFT;
     uint256 internal constant AVAILABLE_SHIFT = 112;
     uint256 internal constant USED = 1 << 158;
     uint256 internal constant EXHAUSTED = 1 << 159;
     uint256 internal constant REPORTS_HASH_SHIFT = 160;
 
+    uint256 internal constant MASK_24 = 0xffffff;
+    uint256 internal constant MASK_28 = 0xfffffff;
     uint256 internal constant MASK_32 = 0xffffffff;
     uint256 internal constant MASK_40 = 0xffffffffff;
     /// @dev The available escrow's width: an order's budget is below 2^46 base units (70 million EUR).
@@ -152,6 +178,9 @@ library MeterLedger {
 
     uint16 internal constant MAX_FEE_BPS = 1000;
     uint32 internal constant MAX_DISPUTE_WINDOW = 90 days;
+    uint32 internal constant MAX_REPORT_GRACE = 30 days;
+    /// @dev 2^28 - 1 seconds, about 8.5 years: the device stream's mark and machine seconds fit 28 bits.
+    uint32 internal constant MAX_ORDER_LIFETIME = (1 << 28) - 1;
     uint256 private constant BPS = 10_000;
 
     function available(uint256 word) internal pure returns (uint256) {
@@ -160,6 +189,35 @@ library MeterLedger {
 
     function flags(uint256 head) internal pure returns (uint256) {
         return head >> FLAGS_SHIFT;
+    }
+
+    function openedAt(uint256 head) internal pure returns (uint40) {
+        return uint40(head >> OPENED_AT_SHIFT);
+    }
+
+    function inspectorSequence(uint256 head) internal pure returns (uint32) {
+        return uint32(head >> INSPECTOR_SEQUENCE_SHIFT);
+    }
+
+    function inspectorMark(uint256 head) internal pure returns (uint40) {
+        return uint40(head >> INSPECTOR_MARK_SHIFT);
+    }
+
+    function deviceSequence(uint256 word) internal pure returns (uint32) {
+        return uint32(word & MASK_24);
+    }
+
+    /// @dev The device stream's mark: the opening time in the head plus the offset in the meter word.
+    function deviceMark(uint256 head, uint256 word) internal pure returns (uint40) {
+        return openedAt(head) + uint40((word >> DEVICE_MARK_SHIFT) & MASK_28);
+    }
+
+    function machineSeconds(uint256 word) internal pure returns (uint40) {
+        return uint40((word >> SECONDS_SHIFT) & MASK_28);
+    }
+
+    function units(uint256 word) internal pure returns (uint40) {
+        return uint40((word >> UNITS_SHIFT) & MASK_32);
     }
 
     function reportsHash(uint256 word) internal pure returns (bytes12) {
@@ -194,15 +252,20 @@ library MeterLedger {
         order.refunded = uint128(terms.disputeRefunds) + terms.returned;
         order.reportsHash = reportsHash(s.hot[orderId].meter);
         order.invoiceCount = terms.invoiceCount;
+        order.reportGrace = terms.reportGrace;
+        order.openedAt = openedAt(head);
     }
 
     /// @notice {IUsageMeter-meterOf}, unpacked from the meter word.
     function meterOf(State storage s, uint64 orderId) external view returns (IUsageMeter.Meter memory meter) {
         uint256 word = s.hot[orderId].meter;
-        meter.deviceSequence = uint32(word);
-        meter.inspectorSequence = uint32(s.hot[orderId].head >> INSPECTOR_SEQUENCE_SHIFT);
-        meter.machineSeconds = uint40(word >> SECONDS_SHIFT);
-        meter.units = uint40(word >> UNITS_SHIFT);
+        uint256 head = s.hot[orderId].head;
+        meter.deviceSequence = deviceSequence(word);
+        meter.inspectorSequence = inspectorSequence(head);
+        meter.devicePeriodEnd = deviceMark(head, word);
+        meter.inspectorPeriodEnd = inspectorMark(head);
+        meter.machineSeconds = machineSeconds(word);
+        meter.units = units(word);
         meter.available = uint64(available(word));
         meter.used = word & USED != 0;
         meter.exhausted = word & EXHAUSTED != 0;
@@ -232,7 +295,9 @@ library MeterLedger {
     ) external returns (uint64 orderId) {
         uint64 consumer = consortium.requireNewBusiness(msg.sender, Role.Consumer);
         if (terms.budget == 0 || terms.budget > MASK_46) revert IUsageMeter.UsageMeterInvalidBudget(terms.budget);
-        if (terms.expiresAt <= block.timestamp) revert IUsageMeter.UsageMeterInvalidExpiry(terms.expiresAt);
+        if (terms.expiresAt <= block.timestamp || terms.expiresAt - block.timestamp > MAX_ORDER_LIFETIME) {
+            revert IUsageMeter.UsageMeterInvalidExpiry(terms.expiresAt);
+        }
         if (terms.disputeWindow > MAX_DISPUTE_WINDOW) {
             revert IUsageMeter.UsageMeterDisputeWindowTooLong(terms.disputeWindow, MAX_DISPUTE_WINDOW);
         }
@@ -243,6 +308,7 @@ library MeterLedger {
         if (booking.tariffVersion != terms.tariffVersion) {
             revert IUsageMeter.UsageMeterTariffChanged(terms.machineId, terms.tariffVersion, booking.tariffVersion);
         }
+        _requireQuotedLicenses(terms, booking);
         _cacheTariff(s.tariffs[tariffKey(terms.machineId, booking.tariffVersion)], booking.tariff);
 
         orderId = ++s.orderCount;
@@ -253,7 +319,8 @@ library MeterLedger {
         stored.status = IUsageMeter.OrderStatus.Open;
         stored.provider = booking.provider;
         stored.disputeWindow = terms.disputeWindow;
-        stored.escrow = uint64(terms.budget);
+        stored.escrow = uint48(terms.budget);
+        stored.reportGrace = s.reportGrace;
         uint256 orderFlags = OPEN | (booking.royalties.length << LICENSES_SHIFT);
         if (terms.capPerPeriod != 0) {
             orderFlags |= CAPPED;
@@ -261,13 +328,19 @@ library MeterLedger {
             cap.limit = terms.capPerPeriod;
             cap.period = terms.capPeriod;
         }
+        // Both streams' marks start at the opening time (the device's offset in the meter word at 0): no period may
+        // begin before the order existed.
         s.hot[orderId].head =
             uint256(tariffKey(terms.machineId, booking.tariffVersion)) |
             (uint256(terms.expiresAt) << EXPIRY_SHIFT) |
+            (block.timestamp << INSPECTOR_MARK_SHIFT) |
+            (block.timestamp << OPENED_AT_SHIFT) |
             (orderFlags << FLAGS_SHIFT);
         s.hot[orderId].meter = uint256(terms.budget) << AVAILABLE_SHIFT;
+        // A licensor stays until the orders naming its licences are settled, so that its royalties reach it.
         for (uint256 i; i < booking.royalties.length; ++i) {
             s.licenseTerms[orderId].push(LicenseTerm({licensor: booking.licensors[i], royalty: booking.royalties[i]}));
+            ++s.obligations[booking.licensors[i]];
         }
         ++s.obligations[consumer];
         ++s.obligations[booking.provider];
@@ -299,6 +372,9 @@ library MeterLedger {
             if (member != terms.consumer) revert IUsageMeter.UsageMeterNotConsumer(orderId, member);
             uint40 expiresAt = uint40(head >> EXPIRY_SHIFT);
             if (block.timestamp < expiresAt) revert IUsageMeter.UsageMeterNotExpired(orderId, expiresAt);
+            // Reports that ended by the expiry may still be on their way: they land before the consumer closes.
+            uint256 closableAt = uint256(expiresAt) + terms.reportGrace;
+            if (block.timestamp < closableAt) revert IUsageMeter.UsageMeterReportGraceRunning(orderId, closableAt);
         }
         uint256 remaining = available(word);
         // The minimum charge tops up what the provider earned, if the order was used at all.
@@ -369,6 +445,16 @@ library MeterLedger {
         emit IUsageMeter.PlatformFeeChanged(feeBps);
     }
 
+    /// @notice {IUsageMeter-setReportGrace}.
+    function setReportGrace(State storage s, IConsortium consortium, uint32 reportGrace_) external {
+        consortium.requireRole(msg.sender, Role.Operator);
+        if (reportGrace_ > MAX_REPORT_GRACE) {
+            revert IUsageMeter.UsageMeterReportGraceTooLong(reportGrace_, MAX_REPORT_GRACE);
+        }
+        s.reportGrace = reportGrace_;
+        emit IUsageMeter.ReportGraceChanged(reportGrace_);
+    }
+
     /*//////////////////////////////////////////////////////////////
                                DISPUTES
     //////////////////////////////////////////////////////////////*/
@@ -388,13 +474,9 @@ library MeterLedger {
         if (terms.status == IUsageMeter.OrderStatus.None) revert IUsageMeter.UsageMeterUnknownOrder(orderId);
         if (terms.consumer != member) revert IUsageMeter.UsageMeterNotConsumer(orderId, member);
         uint256 word = s.hot[orderId].meter;
+        _requireDisputable(s, orderId, terms, kind, sequence, word);
         Settlement storage settlement = s.settlements[orderId];
-        uint32 last = kind == KeyKind.Device ? uint32(word) : uint32(s.hot[orderId].head >> INSPECTOR_SEQUENCE_SHIFT);
-        if (sequence == 0 || sequence > last) revert IUsageMeter.UsageMeterReportNotRecorded(orderId, sequence, last);
-        uint32 settledUpTo =
-            kind == KeyKind.Device ? settlement.settledDeviceSequence : settlement.settledInspectorSequence;
-        if (sequence <= settledUpTo) revert IUsageMeter.UsageMeterReportSettled(orderId, sequence);
-        uint256 free = _unfrozenProviderCharges(s, orderId, terms, word);
+        uint256 free = _disputableProviderCharges(s, orderId, terms, word);
         if (amount == 0 || amount > free) revert IUsageMeter.UsageMeterDisputeTooLarge(orderId, amount, free);
         // Cannot overflow: frozen stays below the order's charges, below 2^64.
         settlement.frozen += uint64(amount);
@@ -413,11 +495,15 @@ library MeterLedger {
         uint256 refund,
         bytes32 reasonHash
     ) external {
-        consortium.requireRole(msg.sender, Role.Auditor);
+        uint64 auditor = consortium.requireRole(msg.sender, Role.Auditor);
         Dispute storage record = s.disputes[disputeId];
         if (!record.open) revert IUsageMeter.UsageMeterUnknownDispute(disputeId);
-        if (refund > record.amount) revert IUsageMeter.UsageMeterRefundTooLarge(disputeId, refund, record.amount);
         uint64 orderId = record.orderId;
+        Terms storage terms = s.terms[orderId];
+        if (auditor == terms.consumer || auditor == terms.provider) {
+            revert IUsageMeter.UsageMeterAuditorIsParty(disputeId, auditor);
+        }
+        if (refund > record.amount) revert IUsageMeter.UsageMeterRefundTooLarge(disputeId, refund, record.amount);
         Settlement storage settlement = s.settlements[orderId];
         record.open = false;
         settlement.frozen -= record.amount;
@@ -430,8 +516,7 @@ library MeterLedger {
                 settlement.checkpointCharged - settlement.settled - (_sum(books.checkpoint) - _sum(books.settled));
             settlement.checkpointCharged -= uint64(_min(refund, inCheckpoint));
             // Charged falls by the refund as refunds rise: what is available stays.
-            Terms storage terms = s.terms[orderId];
-            terms.disputeRefunds += uint64(refund);
+            terms.disputeRefunds += uint48(refund);
             token.safeTransfer(terms.payer, refund);
         }
         _finishIfDone(s, token, orderId);
@@ -440,6 +525,26 @@ library MeterLedger {
     /*//////////////////////////////////////////////////////////////
                                INTERNALS
     //////////////////////////////////////////////////////////////*/
+
+    /// @dev Reverts unless the terms name the version of each licence of the tariff that is in force.
+    function _requireQuotedLicenses(
+        IUsageMeter.OrderTerms calldata terms,
+        IMachineRegistry.BookingTerms memory booking
+    ) private pure {
+        uint256 count = booking.licenseVersions.length;
+        if (terms.licenseVersions.length != count) {
+            revert IUsageMeter.UsageMeterLicenseCountMismatch(terms.machineId, terms.licenseVersions.length, count);
+        }
+        for (uint256 i; i < count; ++i) {
+            if (terms.licenseVersions[i] != booking.licenseVersions[i]) {
+                revert IUsageMeter.UsageMeterLicenseChanged(
+                    booking.tariff.licenseIds[i],
+                    terms.licenseVersions[i],
+                    booking.licenseVersions[i]
+                );
+            }
+        }
+    }
 
     function _cacheTariff(CachedTariff storage cached, Tariff memory tariff) private {
         if (cached.cached) return;
@@ -492,21 +597,21 @@ library MeterLedger {
         invoice.number = number;
         invoice.issuedAt = uint40(block.timestamp);
         invoice.firstDeviceSequence = settlement.checkpointDeviceSequence + 1;
-        invoice.lastDeviceSequence = uint32(word);
+        invoice.lastDeviceSequence = deviceSequence(word);
         invoice.firstInspectorSequence = settlement.checkpointInspectorSequence + 1;
-        invoice.lastInspectorSequence = uint32(s.hot[orderId].head >> INSPECTOR_SEQUENCE_SHIFT);
+        invoice.lastInspectorSequence = inspectorSequence(s.hot[orderId].head);
         invoice.reportsHash = reportsHash(word);
-        uint40 seconds_ = uint40(word >> SECONDS_SHIFT);
-        uint40 units = uint40(word >> UNITS_SHIFT);
+        uint40 seconds_ = machineSeconds(word);
+        uint40 units_ = units(word);
         invoice.machineSeconds = seconds_ - settlement.invoicedSeconds;
-        invoice.units = units - settlement.invoicedUnits;
+        invoice.units = units_ - settlement.invoicedUnits;
         // Gross charges (before dispute refunds) rise with every report and the minimum charge at closing.
         uint64 gross = uint64(charged + terms.disputeRefunds);
         invoice.charged = gross - settlement.invoicedGross;
         invoice.royalties = uint64(_sum(books.charged) - _sum(books.checkpoint));
         settlement.invoicedGross = gross;
         settlement.invoicedSeconds = seconds_;
-        settlement.invoicedUnits = units;
+        settlement.invoicedUnits = units_;
         // Cannot overflow: charges stay within the escrow, below 2^64.
         settlement.checkpointCharged = uint64(charged);
         settlement.checkpointAt = uint40(block.timestamp);
@@ -560,7 +665,54 @@ library MeterLedger {
         terms.status = IUsageMeter.OrderStatus.Settled;
         --s.obligations[terms.consumer];
         --s.obligations[terms.provider];
+        LicenseTerm[] storage licenses = s.licenseTerms[orderId];
+        for (uint256 i; i < licenses.length; ++i) {
+            --s.obligations[licenses[i].licensor];
+        }
         ISettlementToken(address(token)).releaseTo(terms.payer, 0);
+    }
+
+    /// @dev Reverts unless report `sequence` of the `kind` stream is recorded, not settled, and, if the pending
+    /// invoice covers it, inside that invoice's dispute window (whether or not someone settled since).
+    function _requireDisputable(
+        State storage s,
+        uint64 orderId,
+        Terms storage terms,
+        KeyKind kind,
+        uint32 sequence,
+        uint256 word
+    ) private view {
+        Settlement storage settlement = s.settlements[orderId];
+        bool device = kind == KeyKind.Device;
+        uint32 last = device ? deviceSequence(word) : inspectorSequence(s.hot[orderId].head);
+        if (sequence == 0 || sequence > last) revert IUsageMeter.UsageMeterReportNotRecorded(orderId, sequence, last);
+        uint32 settledUpTo = device ? settlement.settledDeviceSequence : settlement.settledInspectorSequence;
+        if (sequence <= settledUpTo) revert IUsageMeter.UsageMeterReportSettled(orderId, sequence);
+        uint32 invoicedUpTo = device ? settlement.checkpointDeviceSequence : settlement.checkpointInspectorSequence;
+        if (sequence <= invoicedUpTo) {
+            uint256 endsAt = uint256(settlement.checkpointAt) + terms.disputeWindow;
+            if (block.timestamp >= endsAt) revert IUsageMeter.UsageMeterDisputeWindowPassed(orderId, sequence, endsAt);
+        }
+    }
+
+    /// @dev What a new dispute may freeze: the provider's unsettled, unfrozen charges, but once the pending invoice's
+    /// window has passed (or none is pending), only those recorded since the last invoice: charges whose window
+    /// ended mature at the next settle, less what open disputes froze, and a dispute of a later report must not
+    /// freeze them either.
+    function _disputableProviderCharges(
+        State storage s,
+        uint64 orderId,
+        Terms storage terms,
+        uint256 word
+    ) private view returns (uint256 free) {
+        free = _unfrozenProviderCharges(s, orderId, terms, word);
+        Settlement storage settlement = s.settlements[orderId];
+        uint256 checkpointAt = settlement.checkpointAt;
+        if (checkpointAt != 0 && block.timestamp < checkpointAt + terms.disputeWindow) return free;
+        Royalties storage books = s.royaltyBooks[orderId];
+        uint256 sinceInvoice =
+            _charged(terms, word) - settlement.checkpointCharged - (_sum(books.charged) - _sum(books.checkpoint));
+        return _min(free, sinceInvoice);
     }
 
     /// @dev The provider's part of the order's charges that is neither settled nor frozen.

@@ -4,7 +4,6 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ERC165} from "@openzeppelin/contracts/utils/introspection/ERC165.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
@@ -17,9 +16,21 @@ import {IUsageMeter} from "../interfaces/IUsageMeter.sol";
 import {TariffMath} from "../libraries/TariffMath.sol";
 import {UsageReportHash} from "../libraries/UsageReportHash.sol";
 import {KeyKind, SignerKey} from "../types/Listing.sol";
+import {Role} from "../types/Membership.sol";
 import {UsageReport} from "../types/Metering.sol";
 import {UnitTier} from "../types/Tariff.sol";
-import {MeterLedger} from "./MeterLedger.sol";
+// The layout constants are used in the report path's assembly, which solhint does not read.
+// solhint-disable no-unused-import
+import {
+    HEAD_INSPECTOR_MARK_SHIFT,
+    HEAD_INSPECTOR_SEQUENCE_SHIFT,
+    HEAD_OPENED_AT_SHIFT,
+    METER_DEVICE_MARK_SHIFT,
+    METER_SECONDS_SHIFT,
+    METER_UNITS_SHIFT,
+    MeterLedger
+} from "./MeterLedger.sol";
+// solhint-enable no-unused-import
 
 /// @title UsageMeter
 /// @notice Escrowed orders, device-signed usage reports, charges, invoices, disputes and payouts.
@@ -52,6 +63,10 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     uint16 public constant MAX_FEE_BPS = MeterLedger.MAX_FEE_BPS;
     /// @inheritdoc IUsageMeter
     uint32 public constant MAX_DISPUTE_WINDOW = MeterLedger.MAX_DISPUTE_WINDOW;
+    /// @inheritdoc IUsageMeter
+    uint32 public constant MAX_REPORT_GRACE = MeterLedger.MAX_REPORT_GRACE;
+    /// @inheritdoc IUsageMeter
+    uint32 public constant MAX_ORDER_LIFETIME = MeterLedger.MAX_ORDER_LIFETIME;
 
     /// @dev Bytes of a packed report without its licensed-product counts (8 bytes each).
     uint256 private constant PACKED_REPORT = 140;
@@ -63,26 +78,22 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     uint256 private constant KEY_VALID_FROM_SHIFT = 64;
     uint256 private constant KEY_VALID_UNTIL_SHIFT = 104;
     uint256 private constant KEY_KIND_SHIFT = 144;
+    /// @dev The largest s of a signature in low-s form (half the secp256k1 group order), as ECDSA accepts.
+    uint256 private constant HALF_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
     /// @dev keccak256(""): the hash of an empty array of licensed-product counts.
     uint256 private constant EMPTY_ARRAY_HASH = 0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470;
     /// @dev The meter word's counters below its reports hash.
     uint256 private constant MASK_160 = (1 << 160) - 1;
-    /// @dev The reason for each bit of {_check}'s failed rules, bit 0 in the first byte.
-    uint256 private constant REASON_OF_BIT = 0x0304060708050a0cff090d000000000000000000000000000000000000000000;
+    /// @dev The reason for each bit of {_check}'s failed rules, bit 0 in the first byte (RejectReason's values;
+    /// 0xff for a duplicate). A period starting before the stream's mark reads as PeriodOverlapsPrevious, or as
+    /// PeriodStartsBeforeOrder while the stream has no report yet.
+    uint256 private constant REASON_OF_BIT = 0x0304060708050a0cff090f0d0000000000000000000000000000000000000000;
 
-    // RejectReason's values as plain numbers, for the report path's assembly.
+    // RejectReason's values the report path's assembly names, as plain numbers.
     uint256 private constant ORDER_NOT_OPEN = 1;
-    uint256 private constant UNKNOWN_SIGNER = 3;
-    uint256 private constant SIGNER_OF_ANOTHER_MACHINE = 4;
-    uint256 private constant SIGNER_NOT_VALID_AT_PERIOD_END = 5;
-    uint256 private constant PERIOD_ENDS_BEFORE_START = 6;
-    uint256 private constant PERIOD_IN_FUTURE = 7;
-    uint256 private constant PERIOD_AFTER_EXPIRY = 8;
-    uint256 private constant SEQUENCE_GAP = 9;
-    uint256 private constant COUNTS_NOT_ALLOWED_FOR_SIGNER = 10;
     uint256 private constant LICENSED_PRODUCTS_MISMATCH = 11;
-    uint256 private constant MORE_SECONDS_THAN_THE_PERIOD = 12;
-    uint256 private constant COUNTS_TOO_LARGE = 13;
+    uint256 private constant PERIOD_STARTS_BEFORE_ORDER = 14;
+    uint256 private constant PERIOD_OVERLAPS_PREVIOUS = 15;
     /// @dev Not a rejection: the report was recorded before.
     uint256 private constant DUPLICATE = 255;
 
@@ -96,10 +107,19 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     /// @param consortium_ The Consortium that says who is a consumer, provider, auditor, operator.
     /// @param token_ The settlement token escrow and payouts are in.
     /// @param registry_ The registry of machines, their keys and tariffs.
-    constructor(IConsortium consortium_, IERC20 token_, IMachineRegistry registry_) EIP712("UsageMeter", "1") {
+    /// @param reportGrace_ Seconds after an order's expiry in which its late reports still land (at most
+    /// {MAX_REPORT_GRACE}); operators may change it for later orders.
+    constructor(
+        IConsortium consortium_,
+        IERC20 token_,
+        IMachineRegistry registry_,
+        uint32 reportGrace_
+    ) EIP712("UsageMeter", "1") {
+        if (reportGrace_ > MAX_REPORT_GRACE) revert UsageMeterReportGraceTooLong(reportGrace_, MAX_REPORT_GRACE);
         _consortium = consortium_;
         _token = token_;
         _registry = registry_;
+        _state.reportGrace = reportGrace_;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -116,7 +136,8 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
 
     /// @inheritdoc IObligations
     function openObligations(uint64 memberId) external view returns (uint256 count) {
-        return _state.obligations[memberId];
+        // An unwithdrawn payout is an obligation too: a member never leaves with money it could no longer reach.
+        return _state.obligations[memberId] + (_state.payouts[memberId] != 0 ? 1 : 0);
     }
 
     /// @inheritdoc IUsageMeter
@@ -164,6 +185,11 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         return _state.platformFees;
     }
 
+    /// @inheritdoc IUsageMeter
+    function reportGrace() external view returns (uint32) {
+        return _state.reportGrace;
+    }
+
     /*//////////////////////////////////////////////////////////////
                           STATE-CHANGING FUNCTIONS
     //////////////////////////////////////////////////////////////*/
@@ -172,7 +198,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     function openOrder(OrderTerms calldata terms) external returns (uint64 orderId) {
         orderId = _state.open(_consortium, _registry, terms);
         // Escrowed with a hold on the payer's account, which therefore cannot be removed before the order ends.
-        ISettlementToken(address(_token)).escrowFrom(msg.sender, terms.budget);
+        ISettlementToken(address(_token)).escrowFrom(msg.sender, terms.budget, Role.Consumer);
     }
 
     /// @inheritdoc IUsageMeter
@@ -187,7 +213,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         try IERC20Permit(address(_token)).permit(msg.sender, address(this), terms.budget, deadline, v, r, s) {} catch {} // solhint-disable-line no-empty-blocks
         orderId = _state.open(_consortium, _registry, terms);
         // Escrowed with a hold on the payer's account, which therefore cannot be removed before the order ends.
-        ISettlementToken(address(_token)).escrowFrom(msg.sender, terms.budget);
+        ISettlementToken(address(_token)).escrowFrom(msg.sender, terms.budget, Role.Consumer);
     }
 
     /// @inheritdoc IUsageMeter
@@ -291,6 +317,11 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     /// @inheritdoc IUsageMeter
     function setPlatformFee(uint16 feeBps) external {
         _state.setPlatformFee(_consortium, feeBps);
+    }
+
+    /// @inheritdoc IUsageMeter
+    function setReportGrace(uint32 reportGrace_) external {
+        _state.setReportGrace(_consortium, reportGrace_);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -401,17 +432,24 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
             digest := keccak256(ptr, 0x42)
         }
         {
-            bytes32 r;
-            bytes32 s;
-            uint8 v;
+            address signer;
+            // ECDSA.tryRecover's rules, in scratch memory: low s only (the high-s twin of a signature is refused),
+            // and an invalid signature recovers no one.
             // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 let tail := add(p, add(75, shl(3, byte(LICENSED_COUNT_IN_WORD_1, mload(add(p, 0x20))))))
-                r := mload(tail)
-                s := mload(add(tail, 0x20))
-                v := byte(0, mload(add(tail, 0x40)))
+                let s := mload(add(tail, 0x20))
+                if iszero(gt(s, HALF_ORDER)) {
+                    let ptr := mload(0x40)
+                    mstore(ptr, digest)
+                    mstore(add(ptr, 0x20), byte(0, mload(add(tail, 0x40))))
+                    mstore(add(ptr, 0x40), mload(tail))
+                    mstore(add(ptr, 0x60), s)
+                    mstore(0x00, 0)
+                    pop(staticcall(gas(), 1, ptr, 0x80, 0x00, 0x20))
+                    signer := mload(0x00)
+                }
             }
-            (address signer, , ) = ECDSA.tryRecover(digest, v, r, s);
             if (signer == address(0)) return _reject(strict, p, RejectReason.InvalidSignature);
             if (signer != memo.signer) {
                 memo.key = _packedKey(signer);
@@ -436,7 +474,8 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
                 }
             }
         }
-        (code, word) = _check(p, memo.key, head, word, licensed);
+        uint256 marked;
+        (code, word, marked) = _check(p, memo.key, head, word, licensed);
         if (code != 0) {
             if (code != DUPLICATE) return _reject(strict, p, RejectReason(code));
             emit ReportDuplicate(_orderIdAt(p), KeyKind(memo.key >> KEY_KIND_SHIFT), _sequenceAt(p));
@@ -447,16 +486,15 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         uint256 charge;
         (word, charge) = _charge(p, memo, head, word, licensed);
         bytes32 recorded = ReportRecorded.selector;
-        uint256 inspector = memo.key >> KEY_KIND_SHIFT;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // The reports hash, bits 160-255 of the meter word: h' = bytes12(keccak256(abi.encode(h, digest))).
             mstore(0x00, shl(160, shr(160, word)))
             mstore(0x20, digest)
             sstore(add(slot, 1), or(and(word, MASK_160), shl(160, shr(160, keccak256(0x00, 0x40)))))
-            // An inspector report's sequence goes to the head (bits 136-167).
-            if inspector {
-                sstore(slot, or(and(head, not(shl(136, 0xffffffff))), shl(136, and(shr(160, mload(p)), 0xffffffff))))
+            // An inspector report's sequence and mark go to the head; a device report's are in the meter word.
+            if iszero(eq(marked, head)) {
+                sstore(slot, marked)
             }
             // emit ReportRecorded(orderId, digest, charge)
             mstore(0x00, digest)
@@ -466,85 +504,130 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         return ReportOutcome.Recorded;
     }
 
-    /// @dev The checks of {RejectReason} after the signature, in its order (0: all pass), and the meter word
-    /// with the report counted (a device report's sequence, machine seconds, units). `key` is the signer's
-    /// packed key (see {Memo}). Every rule sets one bit of `failed`, in the order of the reasons: the lowest
-    /// bit set names the reason, so the common case (all pass) costs one test.
+    /// @dev The checks of {RejectReason} after the signature (0: all pass); the meter word with the report counted
+    /// (a device report's sequence, mark, machine seconds and units); and the head, with an inspector report's
+    /// sequence and mark (a device report leaves it as it is). `key` is the signer's packed key (see {Memo}). Every
+    /// rule sets one bit of `failed`, in the order of precedence: the lowest bit set names the reason, so the
+    /// common case (all pass) costs one test. A duplicate ranks before the ordering of periods: a report sent
+    /// again starts before the mark its first recording moved.
     function _check(
         uint256 p,
         uint256 key,
         uint256 head,
         uint256 word,
         bool licensed
-    ) private view returns (uint256 code, uint256 counted) {
+    ) private view returns (uint256 code, uint256 counted, uint256 marked) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let w0 := mload(p)
-            let w1 := mload(add(p, 30))
-            let inspector := shr(KEY_KIND_SHIFT, key)
-            // bit 0 UnknownSigner, bit 1 SignerOfAnotherMachine (the machine id: bits 0-63 of key and head)
+            // The report's first word, mload(p), and the signer's kind, shr(KEY_KIND_SHIFT, key) (1: inspector),
+            // are read where they are used: the stack holds no more.
+            let periodStart := and(shr(120, mload(p)), 0xffffffffff)
+            let periodEnd := and(shr(80, mload(p)), 0xffffffffff)
+            // The stream's last number and its mark. Devices: the number in bits 0-23 of the meter word, the mark
+            // as seconds after the opening (head bits 208-247) in bits 24-51. Inspectors: both in the head
+            // (bits 136-167 and 168-207).
+            let last := and(word, 0xffffff)
+            let mark := add(
+                and(shr(HEAD_OPENED_AT_SHIFT, head), 0xffffffffff),
+                and(shr(METER_DEVICE_MARK_SHIFT, word), 0xfffffff)
+            )
+            counted := or(
+                and(word, not(0xfffffffffffff)),
+                or(
+                    and(shr(160, mload(p)), 0xffffff),
+                    shl(
+                        METER_DEVICE_MARK_SHIFT,
+                        and(sub(periodEnd, and(shr(HEAD_OPENED_AT_SHIFT, head), 0xffffffffff)), 0xfffffff)
+                    )
+                )
+            )
+            marked := head
+            if shr(KEY_KIND_SHIFT, key) {
+                last := and(shr(HEAD_INSPECTOR_SEQUENCE_SHIFT, head), 0xffffffff)
+                mark := and(shr(HEAD_INSPECTOR_MARK_SHIFT, head), 0xffffffffff)
+                counted := word
+                marked := or(
+                    and(head, not(shl(HEAD_INSPECTOR_SEQUENCE_SHIFT, 0xffffffffffffffffff))),
+                    or(
+                        shl(HEAD_INSPECTOR_SEQUENCE_SHIFT, and(shr(160, mload(p)), 0xffffffff)),
+                        shl(HEAD_INSPECTOR_MARK_SHIFT, periodEnd)
+                    )
+                )
+            }
+            // bit 0 UnknownSigner, bit 1 SignerOfAnotherMachine (the machine id: bits 0-63 of key and head),
+            // bit 10: the period starts before the stream's mark
             let failed := or(
-                iszero(and(key, 0xffffffffffffffff)),
-                shl(1, iszero(iszero(and(xor(key, head), 0xffffffffffffffff))))
+                or(
+                    iszero(and(key, 0xffffffffffffffff)),
+                    shl(1, iszero(iszero(and(xor(key, head), 0xffffffffffffffff))))
+                ),
+                shl(10, lt(periodStart, mark))
             )
             {
-                let periodEnd := and(shr(80, w0), 0xffffffffff)
-                {
-                    let periodStart := and(shr(120, w0), 0xffffffffff)
-                    let machineSeconds := and(shr(16, w0), 0xffffffffffffffff)
-                    // bit 2 PeriodEndsBeforeStart, bit 7 MoreSecondsThanThePeriod (devices only)
-                    failed := or(
-                        failed,
-                        or(
-                            shl(2, lt(periodEnd, periodStart)),
-                            shl(7, and(iszero(inspector), gt(machineSeconds, sub(periodEnd, periodStart))))
-                        )
-                    )
-                    // bit 6 CountsNotAllowedForSigner: a device reports no inspections, an inspector only those
-                    switch inspector
-                    case 0 {
-                        failed := or(failed, shl(6, iszero(iszero(and(shr(160, w1), 0xffffffff)))))
-                    }
-                    default {
-                        failed := or(failed, shl(6, iszero(iszero(or(or(machineSeconds, shr(192, w1)), licensed)))))
-                    }
-                }
-                // bit 3 PeriodInFuture, bit 4 PeriodAfterExpiry (the expiry: bits 96-135 of the head)
+                let machineSeconds := and(shr(16, mload(p)), 0xffffffffffffffff)
+                // bit 2 PeriodEndsBeforeStart, bit 7 MoreSecondsThanThePeriod (devices only)
                 failed := or(
                     failed,
-                    or(shl(3, gt(periodEnd, timestamp())), shl(4, gt(periodEnd, and(shr(96, head), 0xffffffffff))))
+                    or(
+                        shl(2, lt(periodEnd, periodStart)),
+                        shl(7, and(iszero(shr(KEY_KIND_SHIFT, key)), gt(machineSeconds, sub(periodEnd, periodStart))))
+                    )
                 )
-                // bit 5 SignerNotValidAtPeriodEnd: valid in [validFrom, validUntil), validUntil 0 = not revoked
+                // bit 6 CountsNotAllowedForSigner: a device reports no inspections, an inspector only those
+                let w1 := mload(add(p, 30))
+                switch shr(KEY_KIND_SHIFT, key)
+                case 0 {
+                    failed := or(failed, shl(6, iszero(iszero(and(shr(160, w1), 0xffffffff)))))
+                }
+                default {
+                    failed := or(failed, shl(6, iszero(iszero(or(or(machineSeconds, shr(192, w1)), licensed)))))
+                }
+            }
+            // bit 3 PeriodInFuture, bit 4 PeriodAfterExpiry (the expiry: bits 96-135 of the head)
+            failed := or(
+                failed,
+                or(shl(3, gt(periodEnd, timestamp())), shl(4, gt(periodEnd, and(shr(96, head), 0xffffffffff))))
+            )
+            {
+                // bit 5 SignerNotValidForPeriod: the key is valid over the whole period, in [validFrom, validUntil)
+                // with validUntil 0 = not revoked
                 let validUntil := and(shr(KEY_VALID_UNTIL_SHIFT, key), 0xffffffffff)
                 failed := or(
                     failed,
                     shl(
                         5,
                         or(
-                            gt(and(shr(KEY_VALID_FROM_SHIFT, key), 0xffffffffff), periodEnd),
+                            gt(and(shr(KEY_VALID_FROM_SHIFT, key), 0xffffffffff), periodStart),
                             and(iszero(iszero(validUntil)), iszero(lt(periodEnd, validUntil)))
                         )
                     )
                 )
             }
             {
-                // bit 8 a duplicate, bit 9 SequenceGap: devices number in the meter word (bits 0-31),
-                // inspectors in the head (bits 136-167)
-                let sequence := and(shr(160, w0), 0xffffffff)
-                let last := and(word, 0xffffffff)
-                counted := or(and(word, not(0xffffffff)), sequence)
-                if inspector {
-                    last := and(shr(136, head), 0xffffffff)
-                    counted := word
-                }
+                // bit 8 a duplicate, bit 9 SequenceGap
+                let sequence := and(shr(160, mload(p)), 0xffffffff)
                 failed := or(failed, or(shl(8, iszero(gt(sequence, last))), shl(9, iszero(eq(sequence, add(last, 1))))))
-            }
-            {
-                // bit 10 CountsTooLarge: machine seconds at bits 32-71, units at 72-111, 40 bits each
-                let seconds_ := add(and(shr(32, word), 0xffffffffff), and(shr(16, w0), 0xffffffffffffffff))
-                let units := add(and(shr(72, word), 0xffffffffff), shr(192, w1))
-                failed := or(failed, shl(10, or(gt(seconds_, 0xffffffffff), gt(units, 0xffffffffff))))
-                counted := or(and(counted, not(shl(32, 0xffffffffffffffffffff))), or(shl(32, seconds_), shl(72, units)))
+                // bit 11 CountsTooLarge: a device's 2^24th report; machine seconds (bits 52-79, 28 bits: never more
+                // than the order's lifetime) and units (bits 80-111, 32 bits) beyond their width
+                let seconds_ := add(
+                    and(shr(METER_SECONDS_SHIFT, word), 0xfffffff),
+                    and(shr(16, mload(p)), 0xffffffffffffffff)
+                )
+                let units := add(and(shr(METER_UNITS_SHIFT, word), 0xffffffff), shr(192, mload(add(p, 30))))
+                failed := or(
+                    failed,
+                    shl(
+                        11,
+                        or(
+                            and(iszero(shr(KEY_KIND_SHIFT, key)), gt(sequence, 0xffffff)),
+                            or(gt(seconds_, 0xfffffff), gt(units, 0xffffffff))
+                        )
+                    )
+                )
+                counted := or(
+                    and(counted, not(shl(METER_SECONDS_SHIFT, 0xfffffffffffffff))),
+                    or(shl(METER_SECONDS_SHIFT, seconds_), shl(METER_UNITS_SHIFT, units))
+                )
             }
             if failed {
                 // The lowest bit set: shift it down until it is bit 0.
@@ -553,6 +636,9 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
                     bit := add(bit, 1)
                 }
                 code := byte(bit, REASON_OF_BIT)
+                if and(eq(code, PERIOD_OVERLAPS_PREVIOUS), iszero(last)) {
+                    code := PERIOD_STARTS_BEFORE_ORDER
+                }
             }
         }
     }
@@ -574,21 +660,21 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         uint256 tieredUnits;
         // Machine time on top of the order's seconds (rounding once over the order), units while production is
         // linear (up to the first tier's threshold), inspections, and the setup fee at first use (machine
-        // seconds, units, inspections or licensed products counted). Cannot overflow: counts are below 2^40 in
+        // seconds, units, inspections or licensed products counted). Cannot overflow: counts are below 2^32 in
         // total and prices below 2^96 (see TariffMath's bounds).
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             w0 := mload(p)
             w1 := mload(add(p, 30))
             let hourly := mload(add(memo, 0xa0))
-            let secondsAfter := and(shr(32, counted), 0xffffffffff)
+            let secondsAfter := and(shr(METER_SECONDS_SHIFT, counted), 0xfffffff)
             total := sub(
                 div(mul(secondsAfter, hourly), 3600),
                 div(mul(sub(secondsAfter, and(shr(16, w0), 0xffffffffffffffff)), hourly), 3600)
             )
             let units := shr(192, w1)
             if units {
-                switch gt(and(shr(72, counted), 0xffffffffff), mload(add(memo, 0x120)))
+                switch gt(and(shr(METER_UNITS_SHIFT, counted), 0xffffffff), mload(add(memo, 0x120)))
                 case 0 {
                     total := add(total, mul(units, mload(add(memo, 0xc0))))
                 }
@@ -606,7 +692,7 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
             }
         }
         if (tieredUnits != 0) {
-            uint64 unitsAfter = uint64((counted >> MeterLedger.UNITS_SHIFT) & MeterLedger.MASK_40);
+            uint64 unitsAfter = MeterLedger.units(counted);
             uint96 base = uint96(memo.pricePerUnit);
             total +=
                 TariffMath.production(base, memo.tiers, unitsAfter) -
@@ -618,13 +704,13 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
             total += royalties;
         }
         uint256 left = MeterLedger.available(counted);
-        charge = total;
-        if (total > left) {
-            charge = left;
-            counted |= MeterLedger.EXHAUSTED;
-            emit OrderExhausted(uint64(w0 >> 192), total - left);
+        // The spending cap first, then the escrow: the order is exhausted only if the escrow is what fell short.
+        if ((head >> MeterLedger.FLAGS_SHIFT) & MeterLedger.CAPPED != 0) {
+            (charge, counted) = _capped(w0, total, left, counted);
+        } else {
+            charge = total;
+            if (charge > left) (charge, counted) = _exhausted(w0, charge, left, counted);
         }
-        if ((head >> MeterLedger.FLAGS_SHIFT) & MeterLedger.CAPPED != 0) charge = _capped(w0, charge, total);
         if (royalties != 0) _bookRoyalties(p, w0, w1, charge);
         // Cannot underflow: the charge is at most what is left.
         unchecked {
@@ -691,20 +777,35 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         }
     }
 
-    /// @dev The charge within the order's spending cap for the period the report's period end falls in.
-    function _capped(uint256 w0, uint256 charge, uint256 total) private returns (uint256) {
+    /// @dev The charge of a report priced `total` within the order's spending cap for the period its period end
+    /// falls in (a stream's periods only move forward, so no report can reach back into an earlier period), then
+    /// within the escrow `left`; books it against the cap.
+    function _capped(
+        uint256 w0,
+        uint256 total,
+        uint256 left,
+        uint256 counted
+    ) private returns (uint256 charge, uint256) {
         uint64 orderId = uint64(w0 >> 192);
         MeterLedger.Cap storage cap = _state.caps[orderId];
         uint256 limit = cap.limit;
         uint64 period = uint64(((w0 >> 80) & MeterLedger.MASK_40) / cap.period);
         uint256 spent = cap.spent[period];
         uint256 allowed = limit > spent ? limit - spent : 0;
+        charge = total;
         if (charge > allowed) {
             emit SpendingCapReached(orderId, period, total - allowed);
             charge = allowed;
         }
+        if (charge > left) (charge, counted) = _exhausted(w0, charge, left, counted);
         cap.spent[period] = spent + charge;
-        return charge;
+        return (charge, counted);
+    }
+
+    /// @dev What is `left` of the escrow, for a report whose (capped) price `charge` is more: the order is exhausted.
+    function _exhausted(uint256 w0, uint256 charge, uint256 left, uint256 counted) private returns (uint256, uint256) {
+        emit OrderExhausted(uint64(w0 >> 192), charge - left);
+        return (left, counted | MeterLedger.EXHAUSTED);
     }
 
     /// @dev Rejects the report at memory `p`: reverts if it was submitted alone, else emits.

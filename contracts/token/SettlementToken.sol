@@ -16,11 +16,12 @@ import {AccountStanding, Role} from "../types/Membership.sol";
 /// @notice The euro-backed settlement token of the consortium: ERC-20, EIP-2612 permit, pausable,
 /// 6 decimals, held and moved only by members in good standing and the consortium's contracts.
 /// @dev Balances live in one word per account together with the account's standing (bits 128..135),
-/// its member's roles (bits 136..143) and the number of holds consortium contracts keep on it (bits
-/// 144..175), as USDC v2.2 keeps its blacklist flag, so the sender and receiver checks read nothing a plain
-/// ERC-20 transfer would not read anyway, and other contracts learn an account's roles from a word the
-/// token reads for a transfer anyway. OpenZeppelin's ERC20 keeps allowances, metadata, the
-/// transfer functions and their errors; only `_update`, `balanceOf` and `totalSupply` are ours.
+/// its member's roles (bits 136..143), the number of holds consortium contracts keep on it (bits
+/// 144..175) and the framework agreement version its member accepted (bits 176..207), as USDC v2.2 keeps
+/// its blacklist flag, so the sender and receiver checks read nothing a plain ERC-20 transfer would not
+/// read anyway, and other contracts learn whether an account may start new business in a role from a word
+/// the token reads for a transfer anyway. OpenZeppelin's ERC20 keeps allowances, metadata, the transfer
+/// functions and their errors; only `_update`, `balanceOf` and `totalSupply` are ours.
 contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     /// @inheritdoc ISettlementToken
     uint256 public constant MAX_SUPPLY = type(uint128).max;
@@ -29,12 +30,16 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     uint256 private constant _STANDING_SHIFT = 128;
     uint256 private constant _ROLES_SHIFT = 136;
     uint256 private constant _HOLDS_SHIFT = 144;
+    uint256 private constant _AGREEMENT_SHIFT = 176;
     uint256 private constant _ONE_HOLD = 1 << _HOLDS_SHIFT;
 
     IConsortium private immutable _consortium;
 
-    /// @dev Declared first so that it shares a slot with Pausable's flag: a mint reads both at once.
+    /// @dev Declared first so that they share a slot with Pausable's flag: a mint reads the gateway and the flag
+    /// at once, and a contract that escrows reads the current agreement with the flag its transfer reads anyway.
     address private _gateway;
+    uint32 private _agreementVersion;
+    uint40 private _unpausedAt;
     uint128 private _supply;
     mapping(address account => uint256 word) private _wallets;
 
@@ -80,10 +85,23 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     }
 
     /// @inheritdoc ISettlementToken
-    function activeRolesOf(address account) external view returns (uint8) {
-        uint256 word = _wallets[account];
-        return
-            AccountStanding(uint8(word >> _STANDING_SHIFT)) == AccountStanding.Member ? uint8(word >> _ROLES_SHIFT) : 0;
+    function activeRolesOf(address account) public view returns (uint8) {
+        return _activeRoles(_wallets[account]);
+    }
+
+    /// @inheritdoc ISettlementToken
+    function agreementOf(address account) external view returns (uint32) {
+        return uint32(_wallets[account] >> _AGREEMENT_SHIFT);
+    }
+
+    /// @inheritdoc ISettlementToken
+    function currentAgreement() external view returns (uint32) {
+        return _agreementVersion;
+    }
+
+    /// @inheritdoc ISettlementToken
+    function unpausedAt() external view returns (uint40) {
+        return _unpausedAt;
     }
 
     /// @inheritdoc ISettlementToken
@@ -130,22 +148,49 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     }
 
     /// @inheritdoc ISettlementToken
-    function setRoles(address account, uint8 roles) external {
+    function setRoles(address account, uint8 roles, uint32 agreementVersion) external {
         if (msg.sender != address(_consortium)) revert SettlementTokenNotConsortium(msg.sender);
         uint256 word = _wallets[account];
-        _wallets[account] = (word & ~(uint256(0xff) << _ROLES_SHIFT)) | (uint256(roles) << _ROLES_SHIFT);
-        emit RolesChanged(account, roles);
+        _wallets[account] =
+            (word & ~((uint256(0xff) << _ROLES_SHIFT) | (uint256(type(uint32).max) << _AGREEMENT_SHIFT))) |
+            (uint256(roles) << _ROLES_SHIFT) |
+            (uint256(agreementVersion) << _AGREEMENT_SHIFT);
+        emit RolesChanged(account, roles, agreementVersion);
     }
 
     /// @inheritdoc ISettlementToken
-    function escrowFrom(address account, uint256 value) external returns (uint8 roles) {
+    function setCurrentAgreement(uint32 version) external {
+        if (msg.sender != address(_consortium)) revert SettlementTokenNotConsortium(msg.sender);
+        _agreementVersion = version;
+        emit CurrentAgreementChanged(version);
+    }
+
+    /// @inheritdoc ISettlementToken
+    function sweep(address from, address to) external {
+        if (msg.sender != address(_consortium)) revert SettlementTokenNotConsortium(msg.sender);
+        uint256 source = _wallets[from];
+        uint256 value = source & _BALANCE_MASK;
+        // An empty account is removed whether or not the token is paused: only moving tokens waits for the unpause.
+        if (value == 0 || from == to) return;
+        _requireNotPaused();
+        uint256 target = _wallets[to];
+        AccountStanding standing = AccountStanding(uint8(target >> _STANDING_SHIFT));
+        if (standing == AccountStanding.None || standing == AccountStanding.System) revert SettlementTokenNotMember(to);
+        // Cannot overflow: both balances are within the supply, below 2^128; only the balance bits change.
+        unchecked {
+            _wallets[from] = source - value;
+            _wallets[to] = target + value;
+        }
+        emit Transfer(from, to, value);
+    }
+
+    /// @inheritdoc ISettlementToken
+    function escrowFrom(address account, uint256 value, Role role) external {
         address holder = _msgSender();
         _requireSystem(holder);
         _spendAllowance(account, holder, value);
         _move(account, holder, value, _ONE_HOLD, 0);
-        uint256 word = _wallets[account];
-        return
-            AccountStanding(uint8(word >> _STANDING_SHIFT)) == AccountStanding.Member ? uint8(word >> _ROLES_SHIFT) : 0;
+        if ((_activeRoles(_wallets[account]) >> uint8(role)) & 1 == 0) revert SettlementTokenMissingRole(account, role);
     }
 
     /// @inheritdoc ISettlementToken
@@ -193,6 +238,7 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     function unpause() external {
         _consortium.requireRole(msg.sender, Role.Operator);
         _unpause();
+        _unpausedAt = uint40(block.timestamp);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -208,6 +254,7 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     /// same writes: an escrow takes a hold on its payer as it takes the tokens, a release ends it as it pays.
     function _move(address from, address to, uint256 value, uint256 holdFrom, uint256 releaseTo_) private {
         _requireNotPaused();
+        bool fromSystem;
         if (from == address(0)) {
             uint256 supply = _supply;
             if (value > MAX_SUPPLY - supply) revert SettlementTokenSupplyOverflow(supply, value);
@@ -215,9 +262,13 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
             unchecked {
                 _supply = uint128(supply + value);
             }
+            // A mint pays what is owed: bank deposits reach suspended and leaving members too.
+            fromSystem = true;
         } else {
             uint256 word = _wallets[from];
-            _requireMaySend(from, AccountStanding(uint8(word >> _STANDING_SHIFT)));
+            AccountStanding fromStanding = AccountStanding(uint8(word >> _STANDING_SHIFT));
+            _requireMaySend(from, fromStanding);
+            fromSystem = fromStanding == AccountStanding.System;
             uint256 balance = word & _BALANCE_MASK;
             if (balance < value) revert ERC20InsufficientBalance(from, balance, value);
             // Cannot underflow: value <= balance, so only the balance bits change; a hold count overflowing its
@@ -236,8 +287,11 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
             AccountStanding standing = AccountStanding(uint8(word >> _STANDING_SHIFT));
             if (standing != AccountStanding.Member) {
                 if (standing == AccountStanding.None) revert SettlementTokenNotMember(to);
-                if (standing == AccountStanding.System && to != _msgSender()) {
-                    revert SettlementTokenUnsolicitedTransfer(to);
+                if (standing == AccountStanding.System) {
+                    if (to != _msgSender()) revert SettlementTokenUnsolicitedTransfer(to);
+                } else if (!fromSystem) {
+                    // Frozen or Leaving: only what is owed arrives, so that no one can stop a wallet from emptying.
+                    revert SettlementTokenRecipientRestricted(to, standing);
                 }
             }
             if (releaseTo_ != 0 && uint32(word >> _HOLDS_SHIFT) == 0) revert SettlementTokenNotHeld(to);
@@ -253,6 +307,14 @@ contract SettlementToken is ISettlementToken, ERC20Permit, Pausable {
     /*//////////////////////////////////////////////////////////////
                            PRIVATE FUNCTIONS
     //////////////////////////////////////////////////////////////*/
+
+    /// @dev The roles the account may start new business in: its member's, while the account is in good standing
+    /// and the member accepted the current agreement.
+    function _activeRoles(uint256 word) private view returns (uint8) {
+        if (AccountStanding(uint8(word >> _STANDING_SHIFT)) != AccountStanding.Member) return 0;
+        if (uint32(word >> _AGREEMENT_SHIFT) != _agreementVersion) return 0;
+        return uint8(word >> _ROLES_SHIFT);
+    }
 
     function _requireSystem(address account) private view {
         if (standingOf(account) != AccountStanding.System) revert SettlementTokenNotSystemContract(account);

@@ -20,14 +20,18 @@ enum MemberStatus {
 }
 
 /// @notice What an account may do with the settlement token, as the Consortium decides it.
-/// @dev `Frozen` is a suspended member's account: it still receives (payouts and refunds owed to it)
-/// but cannot send. `System` is one of the consortium's own contracts: it sends and receives, but
-/// only tokens it pulls itself, so no stray transfer can upset its accounting.
+/// @dev `Frozen` is a suspended member's account: it cannot send, and receives only what is owed to it
+/// (payouts and refunds from the consortium's contracts, mints of its bank deposits). `Leaving` is the
+/// account of a member whose exit is pending: it sends, so that it can empty its wallet, starts no new
+/// business, and receives only what is owed to it, so that nobody can keep its wallet from emptying.
+/// `System` is one of the consortium's own contracts: it sends and receives, but only tokens it pulls
+/// itself, so no stray transfer can upset its accounting.
 enum AccountStanding {
     None,
     Frozen,
     Member,
-    System
+    System,
+    Leaving
 }
 
 /// @notice A member company, in two storage slots.

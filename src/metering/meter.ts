@@ -7,10 +7,12 @@ import { parseEventLogs, type Hex, type TransactionReceipt } from "viem";
 
 import type { KeyKind } from "../broker/listing.js";
 import { readingVerifierAbi, settlementTokenAbi, usageMeterAbi } from "../generated/abis.js";
+import { contractEvents } from "../sdk/events.js";
 import { eventOf, transact, type ChainContext, type MarketAddresses, type Wallet } from "../sdk/transact.js";
 import { encodeReportBatch } from "./batch.js";
+import { foldReportsHash } from "./invoice.js";
 import type { Reading } from "./readings.js";
-import type { MeterDomain, SignedReport } from "./report.js";
+import { reportDigest, type MeterDomain, type SignedReport } from "./report.js";
 
 /** Mirrors IUsageMeter.RejectReason; keep the order identical. */
 export const RejectReason = [
@@ -19,7 +21,7 @@ export const RejectReason = [
   "InvalidSignature",
   "UnknownSigner",
   "SignerOfAnotherMachine",
-  "SignerNotValidAtPeriodEnd",
+  "SignerNotValidForPeriod",
   "PeriodEndsBeforeStart",
   "PeriodInFuture",
   "PeriodAfterExpiry",
@@ -28,6 +30,8 @@ export const RejectReason = [
   "LicensedProductsMismatch",
   "MoreSecondsThanThePeriod",
   "CountsTooLarge",
+  "PeriodStartsBeforeOrder",
+  "PeriodOverlapsPrevious",
 ] as const;
 
 export interface OrderTerms {
@@ -40,6 +44,21 @@ export interface OrderTerms {
   capPerPeriod?: bigint;
   capPeriod?: number;
   capability?: Hex;
+  /**
+   * The version of each licence of the tariff, in its order, as the consumer was quoted (bookingTerms'
+   * `licenseVersions`; empty for a tariff without licences): the meter refuses the order if a royalty changed.
+   */
+  licenseVersions: readonly number[];
+}
+
+/** Where a recorded report sits in its order's hash chain (IReadingVerifier.ChainPosition). */
+export interface ChainPosition {
+  /** The chain's value just before the report was recorded. */
+  previous: Hex;
+  /** The digests recorded after it, in order. */
+  later: Hex[];
+  /** The invoice whose reports hash anchors the chain; 0: the order's current reports hash. */
+  invoice: number;
 }
 
 /** What a relayed batch did, report by report, and what it cost. */
@@ -53,6 +72,7 @@ export interface BatchOutcome {
 }
 
 const ZERO_HASH: Hex = `0x${"00".repeat(32)}`;
+const ZERO_REPORTS_HASH: Hex = `0x${"00".repeat(12)}`;
 
 export class UsageMeterClient {
   constructor(
@@ -91,15 +111,42 @@ export class UsageMeterClient {
     return this.chain.publicClient.readContract({ ...this.meter, functionName: "platformFees", args: [] });
   }
 
-  /** Whether `reading` belongs to the recorded report `signed`, by its Merkle proof, checked by the ReadingVerifier. */
-  async verifyReading(signed: SignedReport, reading: Reading, proof: readonly Hex[]): Promise<boolean> {
+  /**
+   * Where the meter recorded `signed` in its order's hash chain, from the order's ReportRecorded events (read
+   * from `fromBlock`, default 0), anchored at the order's current reports hash; undefined if it was not recorded.
+   */
+  async chainPosition(signed: SignedReport, fromBlock = 0n): Promise<ChainPosition | undefined> {
+    const digest = reportDigest(await this.domain(), signed.report);
+    const logs = await contractEvents(this.chain.publicClient, {
+      ...this.meter,
+      eventName: "ReportRecorded",
+      args: { orderId: signed.report.orderId },
+      fromBlock,
+    });
+    const digests = logs.map((log) => log.args.digest!);
+    const at = digests.findIndex((d) => d.toLowerCase() === digest.toLowerCase());
+    if (at < 0) return undefined;
+    return {
+      previous: foldReportsHash(ZERO_REPORTS_HASH, digests.slice(0, at)),
+      later: digests.slice(at + 1),
+      invoice: 0,
+    };
+  }
+
+  /**
+   * Whether `reading` belongs to `signed` and the meter recorded `signed`, checked by the ReadingVerifier: the
+   * report's place in its order's hash chain (found in the meter's events from `fromBlock`) and the reading's
+   * Merkle proof. A report the meter never recorded proves nothing, however well signed.
+   */
+  async verifyReading(signed: SignedReport, reading: Reading, proof: readonly Hex[], fromBlock = 0n): Promise<boolean> {
+    const position = await this.chainPosition(signed, fromBlock);
     return this.chain.publicClient.readContract({
       address: this.addresses.readingVerifier,
       abi: readingVerifierAbi,
       functionName: "verifyReading",
       args: [
         { ...signed.report, licensedProducts: [...signed.report.licensedProducts] },
-        signed.signature,
+        position ?? { previous: ZERO_REPORTS_HASH, later: [], invoice: 0 },
         reading,
         proof,
       ],
@@ -129,6 +176,7 @@ export class UsageMeterClient {
           capPerPeriod: terms.capPerPeriod ?? 0n,
           capPeriod: terms.capPeriod ?? 0,
           capability: terms.capability ?? ZERO_HASH,
+          licenseVersions: [...terms.licenseVersions],
         },
       ],
     });
@@ -224,6 +272,11 @@ export class UsageMeterClient {
   /** Sets the platform fee, in basis points, for orders opened from now on. */
   async setPlatformFee(operator: Wallet, feeBps: number): Promise<TransactionReceipt> {
     return transact(this.chain, operator, { ...this.meter, functionName: "setPlatformFee", args: [feeBps] });
+  }
+
+  /** Sets the report grace, in seconds, for orders opened from now on (how long after its expiry an order's late reports land). */
+  async setReportGrace(operator: Wallet, seconds: number): Promise<TransactionReceipt> {
+    return transact(this.chain, operator, { ...this.meter, functionName: "setReportGrace", args: [seconds] });
   }
 
   /* --------------------------------------------------------------- auditors */

@@ -63,6 +63,7 @@ export async function openOrder(ops: Ops, consumer: Wallet, input: OrderInput): 
     expiresAt,
     disputeWindow: input.disputeWindow,
     capability,
+    licenseVersions: terms.licenseVersions,
   });
   return {
     orderId,

@@ -7,7 +7,7 @@ export type RoleName = keyof typeof Role;
 export const MemberStatus = { None: 0, Active: 1, Suspended: 2, Exited: 3 } as const;
 export type MemberStatus = (typeof MemberStatus)[keyof typeof MemberStatus];
 
-export const AccountStanding = { None: 0, Frozen: 1, Member: 2, System: 3 } as const;
+export const AccountStanding = { None: 0, Frozen: 1, Member: 2, System: 3, Leaving: 4 } as const;
 export type AccountStanding = (typeof AccountStanding)[keyof typeof AccountStanding];
 
 export const ROLE_NAMES = Object.keys(Role) as RoleName[];

@@ -60,7 +60,12 @@ async function setUp(): Promise<Setup> {
   const payerStore = new PayerStore({ path: join(dir, "payer.sqlite") });
   const payeeStore = new PayeeStore({ path: join(dir, "payee.sqlite") });
   const channel = { channelId: f.channelId, nonce: f.key.nonce, machineId: f.machineId, tariffVersion: 1 };
-  payerStore.addChannel({ ...channel, payee: f.payee.address, deposit: (await f.client.state(f.channelId)).deposit });
+  payerStore.addChannel({
+    ...channel,
+    payee: f.payee.address,
+    deposit: (await f.client.state(f.channelId)).deposit,
+    openedAt: f.openedAt,
+  });
   const state = await f.client.state(f.channelId);
   payeeStore.addChannel({
     ...channel,

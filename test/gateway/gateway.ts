@@ -80,17 +80,19 @@ async function booked(): Promise<Booked> {
   await mintTo(f, f.consumer.address, parseEuro("10000"));
   const meterAddress = getAddress(await f.meter.getAddress());
   await f.token.connect(f.consumer).approve(meterAddress, parseEuro("10000"));
-  const openedAt = await time.latest();
   await f.meter.connect(f.consumer).openOrder({
     machineId: 1n,
     tariffVersion: 1,
     budget: parseEuro("5000"),
-    expiresAt: openedAt + 30 * 86400,
+    expiresAt: (await time.latest()) + 30 * 86400,
     disputeWindow: 3600,
     capPerPeriod: 0n,
     capPeriod: 0,
     capability: referenceHash("laser-cutting"),
+    licenseVersions: [],
   });
+  // The order's opening time, where both its streams' first periods may start.
+  const openedAt = Number((await f.meter.getOrder(1n)).openedAt);
   const chain = await viemChain(connection);
   return {
     ...f,

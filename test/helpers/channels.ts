@@ -37,6 +37,7 @@ export interface ChannelFixture extends MarketFixture {
   client: ChannelsClient;
   key: ChannelKey;
   channelId: Hex;
+  /** When the channel was opened: its block's timestamp. */
   openedAt: number;
   tariffs: TariffSource;
 }
@@ -72,14 +73,14 @@ export function channelFixture(connection: NetworkConnection): () => Promise<Cha
     const client = new ChannelsClient(chain, addresses);
     const payerWallet = localWallet(connection, chain, payer);
     const payeeWallet = localWallet(connection, chain, payee);
-    const openedAt = await networkHelpers.time.latest();
-    const { key, channelId } = await client.open(payerWallet, {
+    const { key, channelId, receipt } = await client.open(payerWallet, {
       payee: payee.address,
       salt: 1,
       deposit: DEPOSIT,
-      expiresAt: openedAt + 30 * 86400,
+      expiresAt: (await networkHelpers.time.latest()) + 30 * 86400,
       challengePeriod: CHALLENGE,
     });
+    const openedAt = Number((await chain.publicClient.getBlock({ blockNumber: receipt.blockNumber })).timestamp);
     return {
       ...f,
       chain,

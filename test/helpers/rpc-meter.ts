@@ -37,6 +37,7 @@ export interface RpcOrder {
   orderId: bigint;
   /** Every order opened (`orderId` is the first). */
   orderIds: bigint[];
+  /** When the last order opened: periods of every order may start from then. */
   openedAt: number;
 }
 
@@ -68,7 +69,7 @@ export async function rpcOrder(url: string, seed: number, orders = 1): Promise<R
     chain,
     { operator: op, auditor, provider, consumer },
     async ({ consortium, token, machineRegistry }) =>
-      deployArtifact(chain, op, "UsageMeter", [consortium, token, machineRegistry], {
+      deployArtifact(chain, op, "UsageMeter", [consortium, token, machineRegistry, 3600], {
         MeterLedger: await deployArtifact(chain, op, "MeterLedger", []),
       }),
     {
@@ -87,18 +88,21 @@ export async function rpcOrder(url: string, seed: number, orders = 1): Promise<R
   );
   await market.addKey(provider, machineId, inspector.address, KeyKind.Inspector);
   const meter = new UsageMeterClient(chain, { token, usageMeter, readingVerifier: usageMeter });
-  const openedAt = Number((await chain.publicClient.getBlock()).timestamp);
+  const now = Number((await chain.publicClient.getBlock()).timestamp);
   const orderIds: bigint[] = [];
   for (let i = 0; i < orders; i++) {
     const { orderId } = await meter.openOrder(consumer, {
       machineId,
       tariffVersion: 1,
       budget: BUDGET / BigInt(orders),
-      expiresAt: openedAt + 30 * 86400,
+      expiresAt: now + 30 * 86400,
       disputeWindow: 3600,
+      licenseVersions: [],
     });
     orderIds.push(orderId);
   }
+  // The last order's opening: no period of any order may start earlier.
+  const openedAt = Number((await meter.order(orderIds.at(-1)!)).openedAt);
   return {
     chain,
     test,

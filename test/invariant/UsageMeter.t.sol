@@ -10,9 +10,10 @@ import {SettlementToken} from "../../contracts/token/SettlementToken.sol";
 import {UsageMeterHandler} from "./UsageMeterHandler.sol";
 
 /// @notice Laws of the usage meter that hold after any sequence of the handler's actions: escrow and tokens
-/// are conserved, no report counts twice, charges stay within the escrow, what was settled was credited
-/// exactly once and never out of a frozen charge, and the reports hash chain and invoices agree with what
-/// was recorded.
+/// are conserved, no report counts twice, each stream records ordered periods within the order's life (so no
+/// more machine seconds than the time since the order opened), charges stay within the escrow, what was
+/// settled was credited exactly once and never out of a frozen charge, no member leaves with a payout it could
+/// no longer withdraw, and the reports hash chain and invoices agree with what was recorded.
 /// @dev Run it with its handler: `npx hardhat test solidity test/invariant/UsageMeter.t.sol
 /// test/invariant/UsageMeterHandler.sol` (the fuzzer finds the handler's functions through its artifact).
 /// The meter needs the MeterLedger library linked: the runner deploys and links it, as Foundry does.
@@ -26,7 +27,7 @@ contract UsageMeterInvariantTest is Test {
         meter = handler.meter();
         token = handler.token();
 
-        bytes4[] memory selectors = new bytes4[](13);
+        bytes4[] memory selectors = new bytes4[](14);
         selectors[0] = UsageMeterHandler.openOrder.selector;
         selectors[1] = UsageMeterHandler.submitReport.selector;
         selectors[2] = UsageMeterHandler.submitBatch.selector;
@@ -40,6 +41,7 @@ contract UsageMeterInvariantTest is Test {
         selectors[10] = UsageMeterHandler.settleAndWithdraw.selector;
         selectors[11] = UsageMeterHandler.withdrawPlatformFees.selector;
         selectors[12] = UsageMeterHandler.setPlatformFee.selector;
+        selectors[13] = UsageMeterHandler.licensorLeaves.selector;
         targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
         excludeContract(address(handler.consortium()));
@@ -237,14 +239,64 @@ contract UsageMeterInvariantTest is Test {
             if (!done) {
                 ++open[g.consumer];
                 ++open[g.provider];
+                // Every licence term of the order is an obligation of the licensor until the order is settled.
+                open[handler.licensorId()] += g.licenseCount;
                 // Each member has one account, which pays for its orders.
                 assertEq(g.payer, handler.accountOf(g.consumer), "payer");
                 ++held[g.consumer];
             }
         }
         for (uint64 member = 1; member <= handler.memberCount(); ++member) {
-            assertEq(meter.openObligations(member), open[member], "open obligations");
+            // An unwithdrawn payout is one more.
+            uint256 payout = meter.payableTo(member) != 0 ? 1 : 0;
+            assertEq(meter.openObligations(member), open[member] + payout, "open obligations");
             assertEq(token.holdsOf(handler.accountOf(member)), held[member], "holds on the payer's account");
+        }
+    }
+
+    /// @notice For every order and stream, the recorded periods are ordered and never overlap, none starts before
+    /// the order opened or ends after now, and the recorded machine seconds never exceed the time since the order
+    /// opened: the meter's marks and totals are the model's.
+    /// hardhat-config: invariant.runs = 32
+    function invariant_StreamsRecordOrderedPeriodsWithinTheOrdersLife() public view {
+        assertEq(handler.ghost_overlappingPeriods(), 0, "recorded periods that overlap or start before the opening");
+        for (uint64 id = 1; id <= handler.ghost_orderCount(); ++id) {
+            UsageMeterHandler.GhostOrder memory g = handler.ghostOrder(id);
+            IUsageMeter.Order memory order = meter.getOrder(id);
+            IUsageMeter.Meter memory m = meter.meterOf(id);
+            assertEq(order.openedAt, g.openedAt, "opened at");
+            assertEq(m.devicePeriodEnd, g.mark[0], "device mark");
+            assertEq(m.inspectorPeriodEnd, g.mark[1], "inspector mark");
+            assertEq(m.machineSeconds, g.machineSeconds, "machine seconds");
+            assertLe(order.openedAt, m.devicePeriodEnd, "device mark after the opening");
+            assertLe(order.openedAt, m.inspectorPeriodEnd, "inspector mark after the opening");
+            assertLe(m.devicePeriodEnd, block.timestamp, "device mark not in the future");
+            assertLe(m.inspectorPeriodEnd, block.timestamp, "inspector mark not in the future");
+            assertLe(
+                m.machineSeconds,
+                m.devicePeriodEnd - order.openedAt,
+                "machine seconds within the time since opening"
+            );
+        }
+    }
+
+    /// @notice No member is ever left with a payout it cannot withdraw: a member owed a payout counts an open
+    /// obligation, so it cannot leave before it withdrew; a licensor that left was owed nothing, and every order
+    /// that named its licences was settled before.
+    /// hardhat-config: invariant.runs = 32
+    function invariant_NoMemberIsLeftWithAPayoutItCannotWithdraw() public view {
+        for (uint64 member = 1; member <= handler.memberCount(); ++member) {
+            if (meter.payableTo(member) != 0) assertGe(meter.openObligations(member), 1, "a payout is an obligation");
+        }
+        if (!handler.ghost_licensorExited()) return;
+        assertEq(meter.payableTo(handler.licensorId()), 0, "the licensor left with nothing owed");
+        for (uint64 id = 1; id <= handler.ghost_orderCount(); ++id) {
+            if (handler.ghostOrder(id).licenseCount == 0) continue;
+            assertEq(
+                uint8(meter.getOrder(id).status),
+                uint8(IUsageMeter.OrderStatus.Settled),
+                "licensed orders settled"
+            );
         }
     }
 }

@@ -43,6 +43,8 @@ contract UsageMeterHandler is CommonBase, StdUtils {
         "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
     );
     uint256 internal constant FIRST_KEY = 0x5EED;
+    /// @dev How long after an order's expiry its late reports still land before the consumer may close it.
+    uint32 internal constant REPORT_GRACE = 1 hours;
 
     /// @dev A report as built, signed and classified by the handler; `valid` when it passes the meter's
     /// signature, signer, period and count checks (so that only its sequence decides its outcome).
@@ -70,7 +72,8 @@ contract UsageMeterHandler is CommonBase, StdUtils {
         uint64 orderId;
         bool open;
         uint32[2] last;
-        uint40 lastEnd;
+        /// @dev Each stream's mark: where its next period may start.
+        uint40[2] mark;
     }
 
     struct GhostOrder {
@@ -101,7 +104,12 @@ contract UsageMeterHandler is CommonBase, StdUtils {
         uint256 openDisputes;
         /// @dev Distinct reports recorded per stream (device, inspector).
         uint32[2] recorded;
-        uint40 lastEnd;
+        /// @dev Each stream's mark: the end of its last recorded period, the opening time before its first.
+        uint40[2] mark;
+        uint40 openedAt;
+        uint8 licenseCount;
+        /// @dev Machine seconds the order's recorded reports counted.
+        uint256 machineSeconds;
         bytes12 reportsHash;
         uint32 invoices;
     }
@@ -193,6 +201,12 @@ contract UsageMeterHandler is CommonBase, StdUtils {
     uint256 public ghost_misdirectedPayments;
     /// @dev Invoices numbered other than one past the last.
     uint256 public ghost_invoiceMisnumbered;
+    /// @dev Recorded reports whose period started before the end of their stream's previous one (or the opening).
+    uint256 public ghost_overlappingPeriods;
+    /// @dev Whether the licensor retired its licences, asked to leave, and left; what it was paid after it asked.
+    bool public ghost_licensorRetired;
+    bool public ghost_licensorLeaving;
+    bool public ghost_licensorExited;
 
     /// @dev Successful calls per action, for the campaign summary.
     mapping(bytes4 selector => uint256 count) public successes;
@@ -215,7 +229,7 @@ contract UsageMeterHandler is CommonBase, StdUtils {
         licenses = new LicenseRegistry(consortium);
         machines = new MachineRegistry(consortium, licenses);
         // The runner deploys MeterLedger and links it into this bytecode, as for any external library.
-        meter = new UsageMeter(consortium, token, machines);
+        meter = new UsageMeter(consortium, token, machines, REPORT_GRACE);
         vm.startPrank(founder);
         consortium.registerContract(address(licenses));
         consortium.registerContract(address(machines));
@@ -226,6 +240,9 @@ contract UsageMeterHandler is CommonBase, StdUtils {
             abi.encode(DOMAIN_TYPEHASH, keccak256("UsageMeter"), keccak256("1"), block.chainid, address(meter))
         );
         _enroll(founder, 1);
+        // A day's notice, so that an exit can complete within a campaign.
+        vm.prank(founder);
+        consortium.setNoticePeriod(1 days);
 
         // Three consumers, two providers, a licensor with two licences, an auditor, an outsider.
         for (uint256 i = 0; i < 3; ++i) {
@@ -325,7 +342,8 @@ contract UsageMeterHandler is CommonBase, StdUtils {
             uint256 minimum = _machines[g.machine].minimumCharge;
             if (before.used && earned < minimum) expected = _min(minimum - earned, before.available);
             bool allowed =
-                _memberOf[caller] == g.provider || (_memberOf[caller] == g.consumer && block.timestamp >= g.expiresAt);
+                _memberOf[caller] == g.provider ||
+                    (_memberOf[caller] == g.consumer && block.timestamp >= uint256(g.expiresAt) + REPORT_GRACE);
             if (topUp != expected || g.closed || !allowed) ++ghost_closeMismatches;
             g.gross += topUp;
             g.returned = returned;
@@ -476,6 +494,32 @@ contract UsageMeterHandler is CommonBase, StdUtils {
             if (expected[i] == IUsageMeter.ReportOutcome.Recorded) _advance(sim, drafts[i]);
         }
         _sendBatch(drafts, expected, _mode(seed, 32) == 0);
+    }
+
+    /// @notice The licensor leaves, one step per call: it retires its licences (orders naming them keep running),
+    /// asks to leave, then, once it may, hands its tokens to the founder and completes its exit (the notice period
+    /// is a day here). One call in two acts.
+    function licensorLeaves(uint256 seed) external {
+        if (_mode(seed, 2) != 0 || ghost_licensorExited) return;
+        vm.startPrank(_licensor);
+        if (!ghost_licensorRetired) {
+            licenses.retireLicense(1);
+            licenses.retireLicense(2);
+            ghost_licensorRetired = true;
+        } else if (!ghost_licensorLeaving) {
+            consortium.requestExit();
+            ghost_licensorLeaving = true;
+        } else {
+            uint256 balance = token.balanceOf(_licensor);
+            if (balance != 0) token.transfer(founder, balance);
+            try consortium.completeExit(licensorId) {
+                // The handler's own bookkeeping after a call to our token: no reentrancy to fear.
+                // solhint-disable-next-line reentrancy
+                ghost_licensorExited = true;
+            } catch {}
+        }
+        vm.stopPrank();
+        _succeeded();
     }
 
     /// @notice Time passes.
@@ -647,9 +691,11 @@ contract UsageMeterHandler is CommonBase, StdUtils {
         if (_digestRecorded[d.digest]) ++ghost_doubleCounted;
         _digestRecorded[d.digest] = true;
         if (d.sequence != g.recorded[k] + 1) ++ghost_outOfOrder;
+        if (d.periodStart < g.mark[k] || d.periodEnd < d.periodStart) ++ghost_overlappingPeriods;
         g.recorded[k] = d.sequence;
+        g.mark[k] = d.periodEnd;
+        g.machineSeconds += d.machineSeconds;
         _recorded[d.orderId][d.kind][d.sequence] = d;
-        if (d.periodEnd > g.lastEnd) g.lastEnd = d.periodEnd;
         g.reportsHash = bytes12(keccak256(abi.encode(g.reportsHash, d.digest)));
         ghost_chainAt[d.orderId][uint256(g.recorded[0]) + g.recorded[1]] = g.reportsHash;
 
@@ -699,22 +745,24 @@ contract UsageMeterHandler is CommonBase, StdUtils {
         sim.orderId = orderId;
         sim.open = g.payer != address(0) && !g.closed;
         sim.last = g.recorded;
-        sim.lastEnd = g.lastEnd;
+        sim.mark = g.mark;
     }
 
     /// @dev The meter's rules: closed orders and invalid reports are rejected, a number at or below the last
-    /// recorded is a duplicate, the next number is recorded, any other is a gap.
+    /// recorded is a duplicate, the next number is recorded unless its period starts before its stream's mark
+    /// (the opening, or where its previous period ended), any other number is a gap.
     function _expect(Sim memory sim, Draft memory d) private pure returns (IUsageMeter.ReportOutcome) {
         if (!sim.open || !d.valid) return IUsageMeter.ReportOutcome.Rejected;
         uint32 last = sim.last[uint8(d.kind)];
         if (d.sequence <= last) return IUsageMeter.ReportOutcome.Duplicate;
         if (d.sequence != last + 1) return IUsageMeter.ReportOutcome.Rejected;
+        if (d.periodStart < sim.mark[uint8(d.kind)]) return IUsageMeter.ReportOutcome.Rejected;
         return IUsageMeter.ReportOutcome.Recorded;
     }
 
     function _advance(Sim memory sim, Draft memory d) private pure {
         sim.last[uint8(d.kind)] = d.sequence;
-        if (d.periodEnd > sim.lastEnd) sim.lastEnd = d.periodEnd;
+        sim.mark[uint8(d.kind)] = d.periodEnd;
     }
 
     /// @dev A signed report of `kind` for the order. Variants: 0-8 the next report, 9 a gap, 10 a key of
@@ -729,14 +777,18 @@ contract UsageMeterHandler is CommonBase, StdUtils {
         d.valid = true;
         d.readingsRoot = keccak256(abi.encode("readings", seed));
 
-        // A period ending by now and by the expiry, after the keys were added: mostly after the last one reported
-        // on either stream, one time in four anywhere since the start (a late upload of the other stream), so
-        // that the spending cap is checked per period whatever order reports arrive in.
+        // A period ending by now and by the expiry, after the keys were added: mostly from the stream's mark on
+        // (where the meter takes it), one time in four anywhere since the start: before the order opened or
+        // overlapping the stream's last period, which the meter refuses, or from a mark the other stream moved,
+        // so that the streams and the spending cap are checked per period whatever order reports arrive in.
         uint256 hi = g.payer == address(0) ? block.timestamp : _min(block.timestamp, g.expiresAt);
-        uint256 lo = sim.lastEnd > START && _mode(seed >> 8, 4) != 0 ? sim.lastEnd : START;
+        uint256 lo = _mode(seed >> 8, 4) != 0 && sim.mark[uint8(kind)] > START ? sim.mark[uint8(kind)] : START;
         if (lo > hi) lo = hi;
         d.periodEnd = uint40(_bound(seed, lo, hi));
-        uint256 length = _bound(seed >> 48, 0, _min(MAX_PERIOD, d.periodEnd - START));
+        // From the mark: at it (back to back, as a device cuts periods) or after it; from the start: any length.
+        uint256 length = _bound(seed >> 48, 0, _min(MAX_PERIOD, d.periodEnd - lo));
+        if (lo != START && _mode(seed >> 200, 2) == 0) length = d.periodEnd - lo;
+        if (lo == START) length = _bound(seed >> 48, 0, _min(MAX_PERIOD, d.periodEnd - START));
         d.periodStart = uint40(d.periodEnd - length);
         if (kind == KeyKind.Device) {
             d.machineSeconds = uint64(_bound(seed >> 72, 0, length));
@@ -867,6 +919,11 @@ contract UsageMeterHandler is CommonBase, StdUtils {
         uint32 capPeriod
     ) private {
         MachineSetup storage setup = _machines[machine];
+        // The versions of the tariff's licences, as the registry quotes them (royalties never change here).
+        uint32[] memory licenseVersions = new uint32[](setup.licenseCount);
+        for (uint256 i = 0; i < licenseVersions.length; ++i) {
+            licenseVersions[i] = 1;
+        }
         IUsageMeter.OrderTerms memory terms = IUsageMeter.OrderTerms({
             machineId: setup.id,
             tariffVersion: 1,
@@ -875,7 +932,8 @@ contract UsageMeterHandler is CommonBase, StdUtils {
             disputeWindow: uint32(window),
             capPerPeriod: cap,
             capPeriod: capPeriod,
-            capability: keccak256("milling")
+            capability: keccak256("milling"),
+            licenseVersions: licenseVersions
         });
         vm.prank(caller);
         try meter.openOrder(terms) returns (uint64 orderId) {
@@ -887,6 +945,9 @@ contract UsageMeterHandler is CommonBase, StdUtils {
             g.provider = setup.provider;
             g.machine = uint8(machine);
             g.expiresAt = terms.expiresAt;
+            g.openedAt = uint40(block.timestamp);
+            g.mark = [uint40(block.timestamp), uint40(block.timestamp)];
+            g.licenseCount = setup.licenseCount;
             g.feeBps = ghost_feeBps;
             g.capPerPeriod = cap;
             g.capPeriod = capPeriod;

@@ -6,13 +6,17 @@ openOrder
 ├── when the budget is zero ─────────────────────────────── it reverts with UsageMeterInvalidBudget
 ├── when the budget does not fit 46 bits ────────────────── it reverts with UsageMeterInvalidBudget
 ├── when the expiry is not in the future ────────────────── it reverts with UsageMeterInvalidExpiry
+├── when the expiry is more than MAX_ORDER_LIFETIME away ── it reverts with UsageMeterInvalidExpiry (at the bound it opens)
+├── when a licence's royalty changed since the quote ────── it reverts with UsageMeterLicenseChanged(licence, quoted, now)
+├── when the terms give another number of licence versions  it reverts with UsageMeterLicenseCountMismatch
 ├── when the dispute window is longer than MAX_DISPUTE_WINDOW  it reverts with UsageMeterDisputeWindowTooLong
 ├── when a spending cap has no period ───────────────────── it reverts with UsageMeterInvalidCap
 ├── when another tariff version is in force ─────────────── it reverts with UsageMeterTariffChanged
 ├── when the budget is not approved ─────────────────────── it reverts with the token's ERC20InsufficientAllowance
 └── when the terms are valid
-    ├── it escrows the budget and stores the order (tariff, licences, window, fee, payer, parties); emits OrderOpened
-    ├── it counts an open obligation of the consumer and of the provider
+    ├── it escrows the budget and stores the order (tariff, licences, window, fee, payer, parties, opening time,
+    │   report grace; both streams' marks at the opening); emits OrderOpened
+    ├── it counts an open obligation of the consumer, the provider and each licensor of the tariff
     └── it takes a hold on the payer's account in the token (one per order; a failed open takes none)
 openOrderWithPermit
 ├── when the permit is valid ────────────────────────────── it opens the order without a prior approval; a hold
@@ -31,14 +35,19 @@ submitReport (rejections revert with UsageMeterReportRejected(orderId, sequence,
 ├── when the period ends before it starts ───────────────── PeriodEndsBeforeStart
 ├── when the period ends in the future ──────────────────── PeriodInFuture
 ├── when the period ends after the order expires ────────── PeriodAfterExpiry
-├── when the key was revoked before the period ended ────── SignerNotValidAtPeriodEnd (one signed before counts)
-├── when the key was added after the period ended ───────── SignerNotValidAtPeriodEnd
+├── when the key was revoked before the period ended ────── SignerNotValidForPeriod (one signed before counts)
+├── when the key was added after the period ended ───────── SignerNotValidForPeriod
+├── when the key was added during the period ────────────── SignerNotValidForPeriod (from its first second it counts)
+├── when the period starts before the order opened ──────── PeriodStartsBeforeOrder (both streams; from 0 the key fails first)
+├── when the period starts before the stream's last end ─── PeriodOverlapsPrevious; a period from the last end counts;
+│   ├── the other stream keeps its own mark
+│   └── a stream's machine seconds never exceed the time since the order opened
 ├── when a device key signs inspections ─────────────────── CountsNotAllowedForSigner
 ├── when an inspector key signs machine time, units or licensed products  CountsNotAllowedForSigner
 ├── when a device report counts more seconds than its period  MoreSecondsThanThePeriod
 ├── when the report was recorded already ────────────────── it emits ReportDuplicate and changes nothing
 ├── when the report skips a number ──────────────────────── SequenceGap
-├── when its counts would overflow the meter ────────────── CountsTooLarge
+├── when its counts would overflow the meter ────────────── CountsTooLarge (units beyond 32 bits, a 2^24th device report)
 ├── when several reasons hold ───────────────────────────── the first of: not open, licences, _check, duplicate, gap, counts
 └── when the report is valid
     ├── it charges the tariff's price (setup fee with the first counted report); emits ReportRecorded(digest, charge)
@@ -47,9 +56,11 @@ submitReport (rejections revert with UsageMeterReportRejected(orderId, sequence,
     ├── a report that counts nothing charges nothing, not even the setup fee
     ├── it folds the report's digest into the order's reportsHash
     ├── when the escrow runs out ── it charges what is left, emits OrderExhausted and marks the meter exhausted
+    ├── when the spending cap, not the escrow, falls short ── capped, not exhausted; exhausted once the escrow is (I-1)
     ├── when the escrow cannot pay the royalties ── royalties are booked first, in licence order
     └── when the spending cap of the period is reached ── it charges up to the cap and emits SpendingCapReached;
-        the next period starts afresh; a late report of the earlier period is still held to that period's cap
+        the next period starts afresh; no device report reaches back into a spent period; the other stream's late
+        report of the earlier period is still held to that period's cap
 submitReports
 ├── when the batch is empty ─────────────────────────────── it returns no outcomes
 ├── when the batch ends inside a report's fixed part ────── it reverts with UsageMeterMalformedBatch(offset)
@@ -67,7 +78,9 @@ closeOrder
 ├── when the order is not open ──────────────────────────── it reverts with UsageMeterOrderNotOpen
 ├── when the caller is neither its provider nor its consumer  it reverts with UsageMeterNotConsumer
 ├── when the consumer closes before expiry ──────────────── it reverts with UsageMeterNotExpired
-└── when the provider closes, or the consumer after expiry
+├── when the consumer closes within the report grace ────── it reverts with UsageMeterReportGraceRunning(order, closableAt);
+│                                                            a report ending by the expiry still lands
+└── when the provider closes, or the consumer after expiry and the report grace
     ├── when the order was never used ── it returns the whole escrow; the order is Settled at once
     ├── when the order was used above the minimum charge ── it returns the rest; emits OrderClosed(charged, returned)
     ├── when the order was used below the minimum ── it keeps the top-up, which the next invoice charges
@@ -86,7 +99,8 @@ settle
 │       charged, royalties, and the reportsHash after its last report
 ├── when a dispute froze part of the invoice ── it holds that back; a resolution with a partial refund is
 │   credited by the next settle to the same invoice (providerNet up, heldBack down)
-└── when the order is closed ── its obligations go only once every charge is settled (status Settled)
+└── when the order is closed ── its obligations go only once every charge is settled (status Settled); the credits
+    stay obligations of the provider and the licensor until they withdraw them
 holds (SettlementToken.holdsOf: the payer's account cannot be removed before its orders are Settled)
 ├── when an order is closed with nothing pending ───────── it becomes Settled at once and releases the hold, once
 ├── when charges are pending at closing ────────────────── the hold stays until the settle after the last window
@@ -105,10 +119,13 @@ dispute
 ├── when the caller's member did not book the order ─────── it reverts with UsageMeterNotConsumer
 ├── when the report is not recorded (0, beyond the last, other stream)  it reverts with UsageMeterReportNotRecorded
 ├── when the report's invoice was settled ───────────────── it reverts with UsageMeterReportSettled
+├── when its invoice's window passed, nobody settled yet ── it reverts with UsageMeterDisputeWindowPassed; a later report
+│                                                            is still disputable
 ├── when the amount is zero or above the unfrozen provider charges  it reverts with UsageMeterDisputeTooLarge
 └── when valid ──────────────────────────────────────────── it freezes the amount, emits ReportDisputed with a new id
 resolveDispute
 ├── when the dispute does not exist or was resolved ─────── it reverts with UsageMeterUnknownDispute
+├── when the auditor's member is the consumer or provider ─ it reverts with UsageMeterAuditorIsParty
 ├── when the refund exceeds the frozen amount ───────────── it reverts with UsageMeterRefundTooLarge
 ├── when the refund is zero ─────────────────────────────── it releases the frozen amount; emits DisputeResolved
 └── when the whole frozen amount is refunded ────────────── it pays the payer; a closed order becomes Settled
@@ -118,6 +135,9 @@ withdrawPlatformFees
 setPlatformFee
 ├── when above MAX_FEE_BPS ──────────────────────────────── it reverts with UsageMeterFeeTooHigh
 └── when valid ──────────────────────────────────────────── it applies to orders opened from then on; emits PlatformFeeChanged
+setReportGrace
+├── when above MAX_REPORT_GRACE ─────────────────────────── it reverts with UsageMeterReportGraceTooLong (also at deployment)
+└── when valid ──────────────────────────────────────────── it applies to orders opened from then on; emits ReportGraceChanged
 views
 ├── getOrder of an unknown id ───────────────────────────── status None and zeros; meterOf all zero
 ├── invoiceOf of number 0 or beyond the last ────────────── it reverts with UsageMeterUnknownInvoice
@@ -127,19 +147,23 @@ views
 laws
 └── a seeded random run keeps escrow = charged + refunded + available and the meter's tokens = what it holds
 ReadingVerifier (reads the meter)
-├── it proves a raw reading of a recorded report, and nothing for an unrecorded one
-└── it answers false for an unknown order, a bad signature, another machine's key or a key not yet valid
+├── it proves a raw reading of a report at its place in the order's hash chain (later digests of both streams),
+│   anchored at the current reports hash or at an invoice's; the client finds the place in the meter's events
+├── a well-signed report the meter never recorded under its number proves nothing (F-06)
+└── it answers false for an unknown order or invoice and a wrong previous value; it reads the meter's domain
 */
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
 import { Interface, type ContractTransactionResponse } from "ethers";
 import hre, { network } from "hardhat";
-import { concat, getAddress, keccak256, pad, slice, type Hex } from "viem";
+import { concat, getAddress, keccak256, pad, slice, toHex, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
 import { KeyKind } from "../../src/broker/listing.js";
 import { price, type Usage } from "../../src/broker/tariff.js";
 import { decodeReportBatch, encodeReportBatch } from "../../src/metering/batch.js";
+import { viemChain } from "../../scripts/lib/chain.js";
+import { UsageMeterClient } from "../../src/metering/meter.js";
 import { ReadingKind, proveReading, readingsRoot, type Reading } from "../../src/metering/readings.js";
 import {
   reportDigest,
@@ -148,6 +172,7 @@ import {
   type SignedReport,
   type UsageReport,
 } from "../../src/metering/report.js";
+import { Role } from "../../src/sdk/membership.js";
 import { parseEuro } from "../../src/sdk/money.js";
 import { referenceHash } from "../../src/sdk/references.js";
 import { meterDomain, usageReportTypes } from "../../src/sdk/typed-data.js";
@@ -174,7 +199,7 @@ const Reject = {
   InvalidSignature: 2,
   UnknownSigner: 3,
   SignerOfAnotherMachine: 4,
-  SignerNotValidAtPeriodEnd: 5,
+  SignerNotValidForPeriod: 5,
   PeriodEndsBeforeStart: 6,
   PeriodInFuture: 7,
   PeriodAfterExpiry: 8,
@@ -183,6 +208,8 @@ const Reject = {
   LicensedProductsMismatch: 11,
   MoreSecondsThanThePeriod: 12,
   CountsTooLarge: 13,
+  PeriodStartsBeforeOrder: 14,
+  PeriodOverlapsPrevious: 15,
 } as const;
 
 interface Booked extends MarketFixture {
@@ -221,6 +248,8 @@ async function booked(): Promise<Booked> {
 }
 
 function terms(overrides: Record<string, unknown> = {}) {
+  // The laser's tariff names licence 1 (at version 1); the second machine's none.
+  const machineId = (overrides.machineId as bigint | undefined) ?? 1n;
   return {
     machineId: 1n,
     tariffVersion: 1,
@@ -230,6 +259,7 @@ function terms(overrides: Record<string, unknown> = {}) {
     capPerPeriod: 0n,
     capPeriod: 0,
     capability: referenceHash("laser-cutting"),
+    licenseVersions: machineId === 1n ? [1] : [],
     ...overrides,
   };
 }
@@ -245,15 +275,26 @@ async function openAnother(f: Booked, overrides: Record<string, unknown> = {}): 
   throw new Error("openOrder emitted no OrderOpened event");
 }
 
+/** The length of a default report's period: ten minutes. */
+const SLOT = 600;
 const ROOT = readingsRoot([{ index: 0n, at: 1, kind: ReadingKind.SpindleSeconds, amount: 1n, licenseId: 0 }]);
 
-/** A report of order `f.orderId` over the ten minutes that just ended: 480 s and 12 units unless overridden. */
+/**
+ * A report of order `f.orderId` (480 s and 12 units unless overridden) over its stream's ten-minute slot: report
+ * n of a stream covers the n-th ten minutes after the order opened, so a stream's default periods are ordered
+ * and never overlap. The chain is moved past the period's end if it is not there yet.
+ */
 async function report(f: Booked, overrides: Partial<UsageReport> = {}, key = f.device): Promise<SignedReport> {
-  const end = (await time.latest()) - 1;
+  const orderId = overrides.orderId ?? f.orderId;
+  const sequence = overrides.sequence ?? 1;
+  const openedAt = Number((await f.meter.getOrder(orderId)).openedAt);
+  const start = overrides.periodStart ?? openedAt + (sequence - 1) * SLOT;
+  const end = overrides.periodEnd ?? start + SLOT;
+  if (overrides.periodEnd === undefined && end >= (await time.latest())) await time.increaseTo(end + 1);
   return signReport(key, f.domain, {
-    orderId: f.orderId,
-    sequence: 1,
-    periodStart: end - 600,
+    orderId,
+    sequence,
+    periodStart: start,
     periodEnd: end,
     machineSeconds: 480n,
     units: 12n,
@@ -308,6 +349,14 @@ async function recordedDigests(f: Booked, tx: Promise<ContractTransactionRespons
 }
 
 const invoice = (f: Booked, number: number, orderId = f.orderId) => f.meter.invoiceOf(orderId, number);
+
+/**
+ * The storage slot of an order's meter word: UsageMeter's state follows EIP712's two fallback strings (slots 0
+ * and 1), so `hot` is the mapping at slot 2, and the meter word is the second slot of an order's entry.
+ */
+function meterWordSlot(orderId: bigint): bigint {
+  return BigInt(keccak256(concat([pad(toHex(orderId)), pad(toHex(2n))]))) + 1n;
+}
 const blockTime = async () => BigInt(await time.latest());
 
 describe("UsageMeter", function () {
@@ -319,6 +368,52 @@ describe("UsageMeter", function () {
         await expect(f.meter.connect(f.consumer).openOrder(terms({ expiresAt, budget: 0n })))
           .to.be.revertedWithCustomError(f.meter, "UsageMeterInvalidBudget")
           .withArgs(0n);
+      });
+    });
+
+    describe("when the expiry is more than MAX_ORDER_LIFETIME away", function () {
+      it("reverts with UsageMeterInvalidExpiry; at the bound it opens", async function () {
+        const f = await loadFixture(booked);
+        const lifetime = Number(await f.meter.MAX_ORDER_LIFETIME());
+        expect(lifetime).to.equal(2 ** 28 - 1);
+        const now = await time.latest();
+        await time.setNextBlockTimestamp(now + 10);
+        await expect(f.meter.connect(f.consumer).openOrder(terms({ expiresAt: now + 10 + lifetime + 1 })))
+          .to.be.revertedWithCustomError(f.meter, "UsageMeterInvalidExpiry")
+          .withArgs(now + 10 + lifetime + 1);
+        await time.setNextBlockTimestamp(now + 20);
+        await expect(f.meter.connect(f.consumer).openOrder(terms({ expiresAt: now + 20 + lifetime }))).to.emit(
+          f.meter,
+          "OrderOpened",
+        );
+      });
+    });
+
+    describe("when a licence's royalty changed since the quote (its version moved on)", function () {
+      it("reverts with UsageMeterLicenseChanged(licenseId, quoted, current)", async function () {
+        const f = await loadFixture(booked);
+        await f.licenses.connect(f.licensor).publishRoyalty(1, parseEuro("0.50"), referenceHash("terms v2"));
+        const expiresAt = (await time.latest()) + 3600;
+        await expect(f.meter.connect(f.consumer).openOrder(terms({ expiresAt })))
+          .to.be.revertedWithCustomError(f.meter, "UsageMeterLicenseChanged")
+          .withArgs(1, 1, 2);
+        await expect(f.meter.connect(f.consumer).openOrder(terms({ expiresAt, licenseVersions: [2] }))).to.emit(
+          f.meter,
+          "OrderOpened",
+        );
+      });
+    });
+
+    describe("when the terms name another number of licence versions than the tariff has licences", function () {
+      it("reverts with UsageMeterLicenseCountMismatch(machineId, given, expected)", async function () {
+        const f = await loadFixture(booked);
+        const expiresAt = (await time.latest()) + 3600;
+        await expect(f.meter.connect(f.consumer).openOrder(terms({ expiresAt, licenseVersions: [] })))
+          .to.be.revertedWithCustomError(f.meter, "UsageMeterLicenseCountMismatch")
+          .withArgs(1n, 0n, 1n);
+        await expect(f.meter.connect(f.consumer).openOrder(terms({ expiresAt, machineId: 2n, licenseVersions: [1] })))
+          .to.be.revertedWithCustomError(f.meter, "UsageMeterLicenseCountMismatch")
+          .withArgs(2n, 1n, 0n);
       });
     });
 
@@ -423,7 +518,11 @@ describe("UsageMeter", function () {
         expect(order.refunded).to.equal(0n);
         expect(order.reportsHash).to.equal(ZERO_HASH);
         expect(order.invoiceCount).to.equal(0n);
+        const openedAt = BigInt(await time.latest());
+        expect([order.openedAt, order.reportGrace]).to.deep.equal([openedAt, 3600n]);
         const meter = await f.meter.meterOf(2n);
+        // Both streams' periods may start at the opening, no earlier.
+        expect([meter.devicePeriodEnd, meter.inspectorPeriodEnd]).to.deep.equal([openedAt, openedAt]);
         expect([meter.deviceSequence, meter.inspectorSequence, meter.machineSeconds, meter.units]).to.deep.equal([
           0n,
           0n,
@@ -434,14 +533,18 @@ describe("UsageMeter", function () {
         expect((await f.meter.getOrder(1n)).capped).to.equal(false);
       });
 
-      it("counts an open obligation of the consumer and of the provider", async function () {
+      it("counts an open obligation of the consumer, of the provider and of each licensor of the tariff", async function () {
         const f = await loadFixture(booked);
         expect(await f.meter.openObligations(f.memberIds.consumer)).to.equal(1n);
         expect(await f.meter.openObligations(f.memberIds.provider)).to.equal(1n);
+        expect(await f.meter.openObligations(f.memberIds.licensor)).to.equal(1n);
         await openAnother(f);
         expect(await f.meter.openObligations(f.memberIds.consumer)).to.equal(2n);
         expect(await f.meter.openObligations(f.memberIds.provider)).to.equal(2n);
-        expect(await f.meter.openObligations(f.memberIds.licensor)).to.equal(0n);
+        expect(await f.meter.openObligations(f.memberIds.licensor)).to.equal(2n);
+        // The second machine's tariff names no licence: its orders are no obligation of the licensor.
+        await openAnother(f, { machineId: 2n });
+        expect(await f.meter.openObligations(f.memberIds.licensor)).to.equal(2n);
       });
 
       it("takes a hold on the payer's account in the token (one per order; a failed open takes none)", async function () {
@@ -651,7 +754,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the key was revoked before the period ended", function () {
-      it("rejects with SignerNotValidAtPeriodEnd, and records one signed before", async function () {
+      it("rejects with SignerNotValidForPeriod, and records one signed before", async function () {
         const f = await loadFixture(booked);
         const before = await report(f);
         await time.increase(10);
@@ -664,18 +767,100 @@ describe("UsageMeter", function () {
           periodEnd: revokedAt + 5,
           machineSeconds: 5n,
         });
-        await rejected(f, submit(f, after), 1, Reject.SignerNotValidAtPeriodEnd);
+        await rejected(f, submit(f, after), 1, Reject.SignerNotValidForPeriod);
         await expect(submit(f, before)).to.emit(f.meter, "ReportRecorded");
       });
     });
 
     describe("when the key was added after the period ended", function () {
-      it("rejects with SignerNotValidAtPeriodEnd", async function () {
+      it("rejects with SignerNotValidForPeriod", async function () {
         const f = await loadFixture(booked);
         const late = privateKeyToAccount(generatePrivateKey());
         const signed = await report(f, {}, late);
         await f.machines.connect(f.provider).addKey(1n, late.address, KeyKind.Device);
-        await rejected(f, submit(f, signed), 1, Reject.SignerNotValidAtPeriodEnd);
+        await rejected(f, submit(f, signed), 1, Reject.SignerNotValidForPeriod);
+      });
+    });
+
+    describe("when the key was added during the period (valid at its end, not at its start)", function () {
+      it("rejects with SignerNotValidForPeriod; a period from the key's first second counts", async function () {
+        const f = await loadFixture(booked);
+        await time.increase(2 * SLOT);
+        const replacement = privateKeyToAccount(generatePrivateKey());
+        await f.machines.connect(f.provider).addKey(1n, replacement.address, KeyKind.Device);
+        const addedAt = await time.latest();
+        await time.increase(SLOT);
+        const spanning = await report(
+          f,
+          { periodStart: addedAt - 60, periodEnd: addedAt + 60, machineSeconds: 60n },
+          replacement,
+        );
+        await rejected(f, submit(f, spanning), 1, Reject.SignerNotValidForPeriod);
+        const within = await report(
+          f,
+          { periodStart: addedAt, periodEnd: addedAt + 60, machineSeconds: 60n },
+          replacement,
+        );
+        await expect(submit(f, within)).to.emit(f.meter, "ReportRecorded");
+      });
+    });
+
+    describe("when the period starts before the order opened", function () {
+      it("rejects with PeriodStartsBeforeOrder, also from the epoch", async function () {
+        const f = await loadFixture(booked);
+        await time.increase(2 * SLOT);
+        const early = await report(f, { periodStart: f.openedAt - 1, periodEnd: f.openedAt + SLOT });
+        await rejected(f, submit(f, early), 1, Reject.PeriodStartsBeforeOrder);
+        // From the epoch the key was not valid either, and its validity over the period ranks first.
+        const fromZero = await report(f, { periodStart: 0, periodEnd: f.openedAt + SLOT, machineSeconds: 1n });
+        await rejected(f, submit(f, fromZero), 1, Reject.SignerNotValidForPeriod);
+        // The inspector stream is held to the opening too.
+        const inspected = await report(
+          f,
+          { periodStart: f.openedAt - 1, periodEnd: f.openedAt + 10, machineSeconds: 0n, units: 0n, inspections: 1 },
+          f.inspector,
+        );
+        await rejected(f, submit(f, inspected), 1, Reject.PeriodStartsBeforeOrder);
+        // From the opening itself, it counts.
+        await expect(submit(f, await report(f, { periodStart: f.openedAt }))).to.emit(f.meter, "ReportRecorded");
+      });
+    });
+
+    describe("when the period starts before the stream's previous period ended", function () {
+      it("rejects with PeriodOverlapsPrevious; a period starting at the previous end counts; streams are apart", async function () {
+        const f = await loadFixture(booked);
+        const first = await report(f);
+        await submit(f, first);
+        expect((await f.meter.meterOf(f.orderId)).devicePeriodEnd).to.equal(BigInt(first.report.periodEnd));
+        await time.increase(2 * SLOT);
+        const overlapping = await report(f, {
+          sequence: 2,
+          periodStart: first.report.periodEnd - 1,
+          periodEnd: first.report.periodEnd + SLOT,
+        });
+        await rejected(f, submit(f, overlapping), 2, Reject.PeriodOverlapsPrevious);
+        // The inspector stream has its own mark, still at the opening.
+        const meter = await f.meter.meterOf(f.orderId);
+        expect(meter.inspectorPeriodEnd).to.equal(BigInt(f.openedAt));
+        await expect(submit(f, await inspection(f, 1, 1))).to.emit(f.meter, "ReportRecorded");
+        expect((await f.meter.meterOf(f.orderId)).inspectorPeriodEnd).to.equal(BigInt(f.openedAt + SLOT));
+        // Contiguous: the next period may start where the last ended.
+        const next = await report(f, { sequence: 2, periodStart: first.report.periodEnd });
+        await expect(submit(f, next)).to.emit(f.meter, "ReportRecorded");
+        expect((await f.meter.meterOf(f.orderId)).devicePeriodEnd).to.equal(BigInt(next.report.periodEnd));
+      });
+
+      it("keeps a stream's recorded machine seconds within the time since the order opened", async function () {
+        const f = await loadFixture(booked);
+        for (let sequence = 1; sequence <= 4; sequence++) {
+          await submit(f, await report(f, { sequence, machineSeconds: BigInt(SLOT) }));
+        }
+        // Full periods back to back: machine seconds equal the time covered, never more.
+        const meter = await f.meter.meterOf(f.orderId);
+        expect(meter.machineSeconds).to.equal(BigInt(4 * SLOT));
+        expect(meter.devicePeriodEnd - BigInt(f.openedAt)).to.equal(BigInt(4 * SLOT));
+        const again = await report(f, { sequence: 5, periodStart: f.openedAt, periodEnd: f.openedAt + SLOT });
+        await rejected(f, submit(f, again), 5, Reject.PeriodOverlapsPrevious);
       });
     });
 
@@ -731,11 +916,29 @@ describe("UsageMeter", function () {
     });
 
     describe("when its counts would overflow the meter", function () {
-      it("rejects with CountsTooLarge", async function () {
+      it("rejects with CountsTooLarge: units beyond 32 bits per order", async function () {
         const f = await loadFixture(booked);
-        await submit(f, await report(f, { units: 2n ** 40n - 10n, machineSeconds: 0n }));
+        await submit(f, await report(f, { units: 2n ** 32n - 10n, machineSeconds: 0n }));
         await rejected(f, submit(f, await report(f, { sequence: 2, units: 10n })), 2, Reject.CountsTooLarge);
-        await rejected(f, submit(f, await report(f, { sequence: 2, units: 2n ** 40n })), 2, Reject.CountsTooLarge);
+        await rejected(f, submit(f, await report(f, { sequence: 2, units: 2n ** 32n })), 2, Reject.CountsTooLarge);
+        await submit(f, await report(f, { sequence: 2, units: 9n }));
+        expect((await f.meter.meterOf(f.orderId)).units).to.equal(2n ** 32n - 1n);
+      });
+
+      it("rejects with CountsTooLarge: a device stream's 2^24th report", async function () {
+        const f = await loadFixture(booked);
+        await submit(f, await report(f));
+        // Recording 2^24 - 1 reports takes too long for a unit test: the meter word's device sequence (bits 0-23)
+        // is set to it directly, after checking that the slot is the order's meter word.
+        const slot = meterWordSlot(f.orderId);
+        const word = BigInt(await connection.ethers.provider.getStorage(await f.meter.getAddress(), slot));
+        expect(word & 0xffffffn).to.equal(1n);
+        const full = (word & ~0xffffffn) | (2n ** 24n - 1n);
+        await networkHelpers.setStorageAt(await f.meter.getAddress(), slot, full);
+        expect((await f.meter.meterOf(f.orderId)).deviceSequence).to.equal(2 ** 24 - 1);
+        const next = { sequence: 2 ** 24, periodStart: f.openedAt + SLOT, periodEnd: f.openedAt + 2 * SLOT };
+        await time.increaseTo(next.periodEnd + 1);
+        await rejected(f, submit(f, await report(f, next)), 2 ** 24, Reject.CountsTooLarge);
       });
     });
 
@@ -753,8 +956,8 @@ describe("UsageMeter", function () {
         const futureTwin = await report(f, { periodStart: now, periodEnd: now + 100, machineSeconds: 1n });
         await rejected(f, submit(f, futureTwin), 1, Reject.PeriodInFuture);
         // A duplicate before the gap and the counts; the gap before the counts.
-        await expect(submit(f, await report(f, { units: 2n ** 40n }))).to.emit(f.meter, "ReportDuplicate");
-        await rejected(f, submit(f, await report(f, { sequence: 3, units: 2n ** 40n })), 3, Reject.SequenceGap);
+        await expect(submit(f, await report(f, { units: 2n ** 32n }))).to.emit(f.meter, "ReportDuplicate");
+        await rejected(f, submit(f, await report(f, { sequence: 3, units: 2n ** 32n })), 3, Reject.SequenceGap);
         // Not open before everything.
         await f.meter.connect(f.provider).closeOrder(f.orderId);
         await rejected(f, submit(f, mismatched), 5, Reject.OrderNotOpen);
@@ -839,6 +1042,33 @@ describe("UsageMeter", function () {
         });
       });
 
+      describe("when the spending cap, not the escrow, falls short (I-1)", function () {
+        it("charges up to the cap without marking the order exhausted; OrderExhausted only when the escrow is short", async function () {
+          const f = await loadFixture(booked);
+          const budget = parseEuro("40");
+          const cap = parseEuro("30");
+          const orderId = await openAnother(f, { budget, capPerPeriod: cap, capPeriod: 3600 });
+          const g = { ...f, orderId };
+          // Priced above the escrow left, capped below it: the cap decides, the order is not exhausted.
+          const price1 = priceOf({ machineSeconds: 480n, units: 300n });
+          expect(price1 > budget).to.equal(true);
+          const tx = submit(f, await report(g, { units: 300n }));
+          await expect(tx).to.emit(f.meter, "SpendingCapReached");
+          await expect(tx).not.to.emit(f.meter, "OrderExhausted");
+          const capped = await f.meter.meterOf(orderId);
+          expect([capped.available, capped.exhausted]).to.deep.equal([budget - cap, false]);
+          // An hour later the cap allows 30 again, the escrow only 10: now the escrow is short.
+          await time.increase(3600);
+          const second = await report(g, { sequence: 2, periodEnd: (await time.latest()) - 1, units: 300n });
+          const lateTx = submit(f, second);
+          await expect(lateTx)
+            .to.emit(f.meter, "OrderExhausted")
+            .withArgs(orderId, cap - (budget - cap));
+          const exhausted = await f.meter.meterOf(orderId);
+          expect([exhausted.available, exhausted.exhausted]).to.deep.equal([0n, true]);
+        });
+      });
+
       describe("when the escrow cannot pay the royalties", function () {
         it("books the royalties first, in licence order, and leaves the provider nothing", async function () {
           const f = await loadFixture(booked);
@@ -857,10 +1087,10 @@ describe("UsageMeter", function () {
         it("charges up to the cap, emits SpendingCapReached; the next period starts afresh; late reports keep their period's cap", async function () {
           const f = await loadFixture(booked);
           const cap = parseEuro("30");
+          // Early in an hour, so that the first two reports' periods end in the same one.
+          await time.increaseTo(Math.ceil((await time.latest()) / 3600) * 3600 + 100);
           const orderId = await openAnother(f, { capPerPeriod: cap, capPeriod: 3600 });
           const g = { ...f, orderId };
-          // Early in an hour, so that the next report's period ends in the same one.
-          await time.increaseTo(Math.ceil((await time.latest()) / 3600) * 3600 + 3600 + 700);
           const first = await report(g);
           const price1 = priceOf({ machineSeconds: 480n, units: 12n });
           const period = BigInt(Math.floor(first.report.periodEnd / 3600));
@@ -870,26 +1100,43 @@ describe("UsageMeter", function () {
           expect((await f.meter.meterOf(orderId)).available).to.equal(BUDGET - cap);
           // The same period again: nothing more is allowed.
           const second = await report(g, { sequence: 2, machineSeconds: 0n, units: 1n });
+          expect(BigInt(Math.floor(second.report.periodEnd / 3600))).to.equal(period);
           await expect(submit(f, second))
             .to.emit(f.meter, "SpendingCapReached")
             .withArgs(orderId, period, parseEuro("0.20"));
           expect((await f.meter.meterOf(orderId)).available).to.equal(BUDGET - cap);
           // The next period: charged in full.
           await time.increase(3600);
-          const third = await report(g, { sequence: 3 });
+          const nextHourEnd = (await time.latest()) - 1;
+          const third = await report(g, { sequence: 3, periodEnd: nextHourEnd });
+          expect(BigInt(Math.floor(nextHourEnd / 3600))).to.equal(period + 1n);
           const price3 = priceOf({ machineSeconds: 960n, units: 25n }) - priceOf({ machineSeconds: 480n, units: 13n });
           const tx = submit(f, third);
           await expect(tx).to.emit(f.meter, "ReportRecorded").withArgs(orderId, anyValue, price3);
           await expect(tx).not.to.emit(f.meter, "SpendingCapReached");
           expect((await f.meter.meterOf(orderId)).available).to.equal(BUDGET - cap - price3);
-          // A late report whose period ended in the first hour: that hour's cap is spent, the later one's untouched.
-          const late = await report(g, {
+          // A device report back-dated into the first hour cannot reach its cap again: the stream moved past it.
+          const backDated = await report(g, {
             sequence: 4,
             periodStart: first.report.periodStart,
             periodEnd: first.report.periodEnd,
             machineSeconds: 0n,
             units: 1n,
           });
+          await rejected(f, submit(f, backDated), 4, Reject.PeriodOverlapsPrevious, orderId);
+          // The inspector stream's own first report, an inspection done in the first hour, is held to that hour's
+          // spent cap; the later hour's is untouched.
+          const late = await report(
+            g,
+            {
+              periodStart: first.report.periodStart,
+              periodEnd: first.report.periodEnd,
+              machineSeconds: 0n,
+              units: 0n,
+              inspections: 1,
+            },
+            f.inspector,
+          );
           const lateTx = submit(f, late);
           await expect(lateTx).to.emit(f.meter, "SpendingCapReached").withArgs(orderId, period, anyValue);
           await expect(lateTx).to.emit(f.meter, "ReportRecorded").withArgs(orderId, anyValue, 0n);
@@ -994,10 +1241,10 @@ describe("UsageMeter", function () {
 
       it("skips an invalid report with ReportRejected and its reason; the rest records", async function () {
         const f = await loadFixture(booked);
-        const now = await time.latest();
         const first = await report(f);
         const gap = await report(f, { sequence: 3 });
         const twin = await report(f, { sequence: 2 });
+        const now = await time.latest();
         const future = await report(f, { sequence: 2, periodStart: now, periodEnd: now + 100, machineSeconds: 1n });
         const mismatch = await report(f, { sequence: 2, licensedProducts: [1n, 2n] });
         const second = await report(f, { sequence: 2 });
@@ -1127,7 +1374,36 @@ describe("UsageMeter", function () {
       });
     });
 
-    describe("when the provider closes, or the consumer after expiry", function () {
+    describe("when the consumer closes after expiry but within the report grace", function () {
+      it("reverts with UsageMeterReportGraceRunning; a report that ended by the expiry still lands", async function () {
+        const f = await loadFixture(booked);
+        const order = await f.meter.getOrder(f.orderId);
+        expect(order.reportGrace).to.equal(BigInt(await f.meter.reportGrace()));
+        expect(order.reportGrace).to.equal(3600n);
+        const closableAt = order.expiresAt + order.reportGrace;
+        await time.increaseTo(order.expiresAt);
+        await expect(f.meter.connect(f.consumer).closeOrder(f.orderId))
+          .to.be.revertedWithCustomError(f.meter, "UsageMeterReportGraceRunning")
+          .withArgs(f.orderId, closableAt);
+        // The device's last report, ending at the expiry, arrives late: it is still charged.
+        const last = await report(f, {
+          periodStart: Number(order.expiresAt) - 600,
+          periodEnd: Number(order.expiresAt),
+          machineSeconds: 600n,
+          units: 0n,
+        });
+        await time.increaseTo(closableAt - 3n);
+        await expect(submit(f, last)).to.emit(f.meter, "ReportRecorded");
+        expect(await chargedOn(f)).to.equal(priceOf({ machineSeconds: 600n }));
+        await expect(f.meter.connect(f.consumer).closeOrder(f.orderId))
+          .to.be.revertedWithCustomError(f.meter, "UsageMeterReportGraceRunning")
+          .withArgs(f.orderId, closableAt);
+        await time.setNextBlockTimestamp(closableAt);
+        await expect(f.meter.connect(f.consumer).closeOrder(f.orderId)).to.emit(f.meter, "OrderClosed");
+      });
+    });
+
+    describe("when the provider closes, or the consumer after expiry and the report grace", function () {
       it("returns the whole escrow of an order never used; the order is Settled at once", async function () {
         const f = await loadFixture(booked);
         const balance = await f.token.balanceOf(f.consumer.address);
@@ -1148,8 +1424,8 @@ describe("UsageMeter", function () {
         await submit(f, await report(f, { machineSeconds: 600n, units: 300n }));
         const charged = priceOf({ machineSeconds: 600n, units: 300n });
         expect(charged > parseEuro("60")).to.equal(true);
-        const { expiresAt } = await f.meter.getOrder(f.orderId);
-        await time.increaseTo(expiresAt);
+        const { expiresAt, reportGrace } = await f.meter.getOrder(f.orderId);
+        await time.increaseTo(expiresAt + reportGrace);
         const balance = await f.token.balanceOf(f.consumer.address);
         await expect(f.meter.connect(f.consumer).closeOrder(f.orderId))
           .to.emit(f.meter, "OrderClosed")
@@ -1297,9 +1573,10 @@ describe("UsageMeter", function () {
     describe("when the pending invoice is inside its window", function () {
       it("does nothing on a second settle", async function () {
         const f = await loadFixture(booked);
-        await submit(f, await report(f));
+        const [first, second] = [await report(f), await report(f, { sequence: 2 })];
+        await submit(f, first);
         await f.meter.settle([f.orderId]);
-        await submit(f, await report(f, { sequence: 2 }));
+        await submit(f, second);
         await time.increase(WINDOW - 5);
         const tx = f.meter.settle([f.orderId]);
         await expect(tx).not.to.emit(f.meter, "InvoiceIssued");
@@ -1439,31 +1716,36 @@ describe("UsageMeter", function () {
     });
 
     describe("when the order is closed", function () {
-      it("drops its obligations only once every charge is settled (status Settled)", async function () {
+      it("drops its obligations only once every charge is settled (status Settled); payouts count until withdrawn", async function () {
         const f = await loadFixture(booked);
         const obligations = async () => [
           await f.meter.openObligations(f.memberIds.consumer),
           await f.meter.openObligations(f.memberIds.provider),
+          await f.meter.openObligations(f.memberIds.licensor),
         ];
-        await submit(f, await report(f));
+        await submit(f, await report(f, { licensedProducts: [2n] }));
         await f.meter.settle([f.orderId]);
         await f.meter.connect(f.provider).closeOrder(f.orderId);
         expect((await f.meter.getOrder(f.orderId)).status).to.equal(Status.Closed);
-        expect(await obligations()).to.deep.equal([1n, 1n]);
+        expect(await obligations()).to.deep.equal([1n, 1n, 1n]);
         await time.increase(WINDOW);
-        // Invoice 1 settles and invoice 2 (the minimum's top-up) is issued: still owed.
+        // Invoice 1 settles and invoice 2 (the minimum's top-up) is issued: still owed; the credits are owed too.
         await expect(f.meter.settle([f.orderId]))
           .to.emit(f.meter, "InvoiceIssued")
           .withArgs(f.orderId, 2, anyValue, anyValue);
         expect((await f.meter.getOrder(f.orderId)).status).to.equal(Status.Closed);
-        expect(await obligations()).to.deep.equal([1n, 1n]);
+        expect(await obligations()).to.deep.equal([1n, 2n, 2n]);
         await time.increase(WINDOW);
         await f.meter.settle([f.orderId]);
         expect((await f.meter.getOrder(f.orderId)).status).to.equal(Status.Settled);
-        expect(await obligations()).to.deep.equal([0n, 0n]);
+        // The order is settled; what the provider and the licensor were credited stays an obligation until paid.
+        expect(await obligations()).to.deep.equal([0n, 1n, 1n]);
+        await f.meter.connect(f.provider).withdraw();
+        await f.meter.connect(f.licensor).withdraw();
+        expect(await obligations()).to.deep.equal([0n, 0n, 0n]);
         // Settling a settled order changes nothing.
         await expect(f.meter.settle([f.orderId])).not.to.emit(f.meter, "InvoiceSettled");
-        expect(await obligations()).to.deep.equal([0n, 0n]);
+        expect(await obligations()).to.deep.equal([0n, 0n, 0n]);
       });
     });
   });
@@ -1715,6 +1997,27 @@ describe("UsageMeter", function () {
       });
     });
 
+    describe("when the window of the invoice covering the report has passed, even before anyone settled", function () {
+      it("reverts with UsageMeterDisputeWindowPassed; a report after that invoice is still disputable", async function () {
+        const f = await loadFixture(booked);
+        const [first, second] = [await report(f), await report(f, { sequence: 2 })];
+        await submit(f, first);
+        await f.meter.settle([f.orderId]);
+        const { issuedAt } = await invoice(f, 1);
+        await submit(f, second);
+        await time.increaseTo(issuedAt + BigInt(WINDOW) - 2n);
+        // Inside the window: accepted.
+        await expect(disputeAs(f, f.orderId, 1, 1n)).to.emit(f.meter, "ReportDisputed");
+        // At its end, with no settle in between: refused.
+        await time.setNextBlockTimestamp(issuedAt + BigInt(WINDOW));
+        await expect(disputeAs(f, f.orderId, 1, 1n))
+          .to.be.revertedWithCustomError(f.meter, "UsageMeterDisputeWindowPassed")
+          .withArgs(f.orderId, 1, issuedAt + BigInt(WINDOW));
+        // Report 2 came after invoice 1: its window has not started.
+        await expect(disputeAs(f, f.orderId, 2, 1n)).to.emit(f.meter, "ReportDisputed");
+      });
+    });
+
     describe("when valid", function () {
       it("freezes the amount and emits ReportDisputed with a new id", async function () {
         const f = await loadFixture(booked);
@@ -1753,6 +2056,27 @@ describe("UsageMeter", function () {
         await expect(f.meter.connect(f.auditor).resolveDispute(1n, 0n, referenceHash("again")))
           .to.be.revertedWithCustomError(f.meter, "UsageMeterUnknownDispute")
           .withArgs(1n);
+      });
+    });
+
+    describe("when the auditor's member is the order's consumer or provider", function () {
+      it("reverts with UsageMeterAuditorIsParty; another auditor resolves it", async function () {
+        const f = await loadFixture(booked);
+        await submit(f, await report(f));
+        await f.meter.connect(f.consumer).dispute(f.orderId, KeyKind.Device, 1, 5n, referenceHash("x"));
+        for (const [party, account] of [
+          [f.memberIds.consumer, f.consumer],
+          [f.memberIds.provider, f.provider],
+        ] as const) {
+          await f.consortium.connect(f.operator).grantMemberRole(party, Role.Auditor);
+          await expect(f.meter.connect(account).resolveDispute(1n, 5n, referenceHash("mine")))
+            .to.be.revertedWithCustomError(f.meter, "UsageMeterAuditorIsParty")
+            .withArgs(1n, party);
+        }
+        await expect(f.meter.connect(f.auditor).resolveDispute(1n, 0n, referenceHash("r"))).to.emit(
+          f.meter,
+          "DisputeResolved",
+        );
       });
     });
 
@@ -1876,6 +2200,48 @@ describe("UsageMeter", function () {
         await expect(f.meter.settle([f.orderId]))
           .to.emit(f.meter, "InvoiceSettled")
           .withArgs(f.orderId, 1, await chargedOn(f), 0n, 0n, 0n);
+      });
+    });
+  });
+
+  describe("setReportGrace", function () {
+    describe("when above MAX_REPORT_GRACE", function () {
+      it("reverts with UsageMeterReportGraceTooLong, also at deployment", async function () {
+        const f = await loadFixture(booked);
+        const max = await f.meter.MAX_REPORT_GRACE();
+        expect(max).to.equal(30n * 86400n);
+        await expect(f.meter.connect(f.operator).setReportGrace(max + 1n))
+          .to.be.revertedWithCustomError(f.meter, "UsageMeterReportGraceTooLong")
+          .withArgs(max + 1n, max);
+        const ledger = await ethers.deployContract("MeterLedger");
+        const factory = await ethers.getContractFactory("UsageMeter", {
+          libraries: { MeterLedger: await ledger.getAddress() },
+        });
+        const [consortium, token, machines] = [f.consortium, f.token, f.machines].map((c) => c.getAddress());
+        await expect(factory.deploy(await consortium!, await token!, await machines!, max + 1n))
+          .to.be.revertedWithCustomError(f.meter, "UsageMeterReportGraceTooLong")
+          .withArgs(max + 1n, max);
+      });
+    });
+
+    describe("when valid", function () {
+      it("applies to orders opened from then on; emits ReportGraceChanged", async function () {
+        const f = await loadFixture(booked);
+        await expect(f.meter.connect(f.operator).setReportGrace(60))
+          .to.emit(f.meter, "ReportGraceChanged")
+          .withArgs(60);
+        expect(await f.meter.reportGrace()).to.equal(60n);
+        const orderId = await openAnother(f);
+        expect((await f.meter.getOrder(orderId)).reportGrace).to.equal(60n);
+        expect((await f.meter.getOrder(f.orderId)).reportGrace).to.equal(3600n);
+        // The new order's consumer closes a minute after its expiry.
+        const { expiresAt } = await f.meter.getOrder(orderId);
+        await time.increaseTo(expiresAt + 58n);
+        await expect(f.meter.connect(f.consumer).closeOrder(orderId))
+          .to.be.revertedWithCustomError(f.meter, "UsageMeterReportGraceRunning")
+          .withArgs(orderId, expiresAt + 60n);
+        await time.setNextBlockTimestamp(expiresAt + 60n);
+        await expect(f.meter.connect(f.consumer).closeOrder(orderId)).to.emit(f.meter, "OrderClosed");
       });
     });
   });
@@ -2033,7 +2399,9 @@ describe("UsageMeter", function () {
   });
 
   describe("ReadingVerifier (reads the meter)", function () {
-    it("proves a raw reading of a recorded report, and nothing for an unrecorded one", async function () {
+    const position = (previous: Hex, later: Hex[] = [], number = 0) => ({ previous, later, invoice: number });
+
+    it("proves a raw reading of a report at its place in the order's hash chain, anchored now or at an invoice", async function () {
       const f = await loadFixture(booked);
       const readings: Reading[] = [
         { index: 0n, at: 1, kind: ReadingKind.SpindleSeconds, amount: 480n, licenseId: 0 },
@@ -2041,37 +2409,73 @@ describe("UsageMeter", function () {
       ];
       const signed = await report(f, { readingsRoot: readingsRoot(readings) as Hex });
       const proof = proveReading(readings, readings[1]!);
-      expect(await f.verifier.verifyReading(arg(signed), signed.signature, readings[1]!, proof)).to.equal(false);
-      await submit(f, signed);
-      expect(await f.verifier.verifyReading(arg(signed), signed.signature, readings[1]!, proof)).to.equal(true);
-      const forged = { ...readings[1]!, amount: 13n };
-      expect(await f.verifier.verifyReading(arg(signed), signed.signature, forged, proof)).to.equal(false);
+      const verify = (at: ReturnType<typeof position>, reading = readings[1]!) =>
+        f.verifier.verifyReading(arg(signed), at, reading, proof);
+      expect(await verify(position(ZERO_HASH))).to.equal(false);
+      const [digest] = await recordedDigests(f, submit(f, signed));
+      expect(await verify(position(ZERO_HASH))).to.equal(true);
+      expect(await f.verifier.isRecorded(arg(signed), position(ZERO_HASH))).to.equal(true);
+      expect(await verify(position(ZERO_HASH), { ...readings[1]!, amount: 13n })).to.equal(false);
+      // Later reports of both streams: the position names them.
+      const inspected = await recordedDigests(f, submit(f, await inspection(f, 1, 2)));
+      const next = await recordedDigests(f, submit(f, await report(f, { sequence: 2 })));
+      const later = [...inspected, ...next];
+      expect(await verify(position(ZERO_HASH))).to.equal(false);
+      expect(await verify(position(ZERO_HASH, later))).to.equal(true);
+      expect(await verify(position(ZERO_HASH, [...later].reverse()))).to.equal(false);
+      // Anchored at invoice 1 (which covers all three), also once more reports came after it.
+      await f.meter.settle([f.orderId]);
+      await submit(f, await report(f, { sequence: 3 }));
+      expect(await verify(position(ZERO_HASH, later, 1))).to.equal(true);
+      expect(await verify(position(ZERO_HASH, later, 2))).to.equal(false);
+      // The off-chain client finds the position in the meter's events.
+      const client = new UsageMeterClient(await viemChain(connection), {
+        token: getAddress(await f.token.getAddress()),
+        usageMeter: getAddress(await f.meter.getAddress()),
+        readingVerifier: getAddress(await f.verifier.getAddress()),
+      });
+      const found = await client.chainPosition(signed);
+      expect(found?.previous).to.equal(ZERO_HASH);
+      expect(found?.later).to.have.length(3);
+      expect(await client.verifyReading(signed, readings[1]!, proof)).to.equal(true);
+      expect(digest).to.equal(reportDigest(f.domain, signed.report));
     });
 
-    it("answers false for an unknown order, a bad signature, another machine's key or a key not yet valid", async function () {
+    it("proves nothing for a well-signed report the meter never recorded under its number (F-06)", async function () {
       const f = await loadFixture(booked);
       const readings: Reading[] = [{ index: 0n, at: 1, kind: ReadingKind.Units, amount: 12n, licenseId: 0 }];
-      const root = readingsRoot(readings) as Hex;
+      const recorded = await report(f, { readingsRoot: readingsRoot(readings) as Hex });
+      await submit(f, recorded);
+      // A second "report 1" over the same period, with made-up readings, signed by the machine's own key.
+      const madeUp: Reading[] = [{ index: 0n, at: 1, kind: ReadingKind.Units, amount: 999n, licenseId: 0 }];
+      const forged = await signReport(f.device, f.domain, { ...recorded.report, readingsRoot: readingsRoot(madeUp) });
+      const proof = proveReading(madeUp, madeUp[0]!);
+      for (const at of [position(ZERO_HASH), position(fold([reportDigest(f.domain, recorded.report)]))]) {
+        expect(await f.verifier.verifyReading(arg(forged), at, madeUp[0]!, proof)).to.equal(false);
+      }
+      const client = new UsageMeterClient(await viemChain(connection), {
+        token: getAddress(await f.token.getAddress()),
+        usageMeter: getAddress(await f.meter.getAddress()),
+        readingVerifier: getAddress(await f.verifier.getAddress()),
+      });
+      expect(await client.chainPosition(forged)).to.equal(undefined);
+      expect(await client.verifyReading(forged, madeUp[0]!, proof)).to.equal(false);
+    });
+
+    it("answers false for an unknown order or invoice and a wrong previous value; reads the meter's domain", async function () {
+      const f = await loadFixture(booked);
+      const readings: Reading[] = [{ index: 0n, at: 1, kind: ReadingKind.Units, amount: 12n, licenseId: 0 }];
       const proof = proveReading(readings, readings[0]!);
-      const verify = (signed: SignedReport, signature = signed.signature) =>
-        f.verifier.verifyReading(arg(signed), signature, readings[0]!, proof);
-      const signed = await report(f, { readingsRoot: root });
+      const signed = await report(f, { readingsRoot: readingsRoot(readings) as Hex });
       await submit(f, signed);
+      const verify = (report: SignedReport, at = position(ZERO_HASH)) =>
+        f.verifier.verifyReading(arg(report), at, readings[0]!, proof);
       expect(await verify(signed)).to.equal(true);
       expect(await f.verifier.meter()).to.equal(await f.meter.getAddress());
       expect(await f.verifier.reportDigest(arg(signed))).to.equal(reportDigest(f.domain, signed.report));
       expect(await verify(await signReport(f.device, f.domain, { ...signed.report, orderId: 99n }))).to.equal(false);
-      expect(await verify(signed, highSTwinOf(signed.signature) as Hex)).to.equal(false);
-      expect(await verify(await report(f, { readingsRoot: root }, f.otherDevice))).to.equal(false);
-      expect(
-        await verify(
-          await signReport(f.device, f.domain, {
-            ...signed.report,
-            periodStart: f.openedAt - 20_000,
-            periodEnd: f.openedAt - 10_000,
-          }),
-        ),
-      ).to.equal(false);
+      expect(await verify(signed, position(fold([ROOT])))).to.equal(false);
+      expect(await verify(signed, position(ZERO_HASH, [], 7))).to.equal(false);
     });
   });
 });

@@ -88,12 +88,13 @@ async function openOrder(f: Invoiced, budget = parseEuro("500")): Promise<bigint
     capPerPeriod: 0n,
     capPeriod: 0,
     capability: referenceHash("laser-cutting"),
+    licenseVersions: [1],
   });
   const [opened] = (await f.meter.queryFilter(f.meter.filters.OrderOpened())).slice(-1);
   return opened!.args.orderId;
 }
 
-/** Signs the next report of `kind` for the order, over the last ten minutes. */
+/** Signs the next report of `kind` for the order, over the last ten minutes (after the previous one ended). */
 async function report(
   f: Invoiced,
   orderId: bigint,
@@ -103,7 +104,7 @@ async function report(
   const key = `${orderId}/${kind}`;
   const sequence = f.next.get(key) ?? 1;
   f.next.set(key, sequence + 1);
-  await time.increase(600);
+  await time.increase(601);
   const end = (await time.latest()) - 1;
   const reading = { index: BigInt(sequence), at: end, kind: ReadingKind.SpindleSeconds, amount: 1n, licenseId: 0 };
   return signReport(kind === "device" ? f.device : f.inspector, f.domain, {
