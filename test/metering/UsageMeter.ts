@@ -137,7 +137,8 @@ setPlatformFee
 ├── when above MAX_FEE_BPS ──────────────────────────────── it reverts with UsageMeterFeeTooHigh
 └── when valid ──────────────────────────────────────────── it applies to orders opened from then on; emits PlatformFeeChanged
 setReportGrace
-├── when above MAX_REPORT_GRACE ─────────────────────────── it reverts with UsageMeterReportGraceTooLong (also at deployment)
+├── when above MAX_REPORT_GRACE ─────────────────────────── it reverts with UsageMeterReportGraceTooLong (also at deployment);
+│                                                            at the bound it applies
 └── when valid ──────────────────────────────────────────── it applies to orders opened from then on; emits ReportGraceChanged
 views
 ├── getOrder of an unknown id ───────────────────────────── status None and zeros; meterOf all zero
@@ -2218,13 +2219,16 @@ describe("UsageMeter", function () {
 
   describe("setReportGrace", function () {
     describe("when above MAX_REPORT_GRACE", function () {
-      it("reverts with UsageMeterReportGraceTooLong, also at deployment", async function () {
+      it("reverts with UsageMeterReportGraceTooLong, also at deployment; at the bound it applies", async function () {
         const f = await loadFixture(booked);
         const max = await f.meter.MAX_REPORT_GRACE();
         expect(max).to.equal(30n * 86400n);
         await expect(f.meter.connect(f.operator).setReportGrace(max + 1n))
           .to.be.revertedWithCustomError(f.meter, "UsageMeterReportGraceTooLong")
           .withArgs(max + 1n, max);
+        await expect(f.meter.connect(f.operator).setReportGrace(max))
+          .to.emit(f.meter, "ReportGraceChanged")
+          .withArgs(max);
         const ledger = await ethers.deployContract("MeterLedger");
         const factory = await ethers.getContractFactory("UsageMeter", {
           libraries: { MeterLedger: await ledger.getAddress() },
