@@ -146,6 +146,9 @@ obligations (Consortium.completeExit reverts with ConsortiumOpenObligations(memb
 │                                                              whatever it holds; the channels still count
 ├── when every channel of that account is closed ─────────── the account is removed; its refunds are swept to the
 │                                                              member's account that removes it
+├── when the member removes the account channels pay ─────── removeAccount reverts with ConsortiumAccountInUse(account,
+│                                                              channels, open channels), whatever it holds; once they
+│                                                              are released the account is removed, its claims swept
 └── when a party's member asked to leave
     ├── the payer's: its open channel can still be claimed and closed; then the member exits
     └── the payee's: it claims and releases its channels; then the member exits
@@ -2034,6 +2037,31 @@ describe("PaymentChannels", function () {
           expect(await f.token.balanceOf(f.payer.address)).to.equal(0n);
           expect(await f.token.balanceOf(other.address)).to.equal(FUNDS - 10n);
         });
+      });
+    });
+
+    describe("when the member removes the account channels pay", function () {
+      // The payee's account holds no refund, so the token does not hold it; the channels would stop counting as
+      // its member's obligations, which the Consortium refuses.
+      it("removeAccount reverts with ConsortiumAccountInUse(account, channels, open channels); released, it is removed", async function () {
+        const f = await loadFixture(opened);
+        const second = await open(f, { payer: f.payer2 });
+        const other = await newParty();
+        await f.consortium.connect(f.payee.wallet).addAccount(other.address);
+        await claim(f, f.key, 25n);
+        await expect(f.consortium.connect(other.wallet).removeAccount(f.payee.address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAccountInUse")
+          .withArgs(f.payee.address, f.domain.channels, 2n);
+        expect(await f.channels.openObligations(f.payeeId)).to.equal(2n);
+
+        await f.channels.connect(f.payee.wallet).release(f.payer.address, f.key.nonce);
+        await f.channels.connect(f.payee.wallet).release(f.payer2.address, second.key.nonce);
+        await expect(f.consortium.connect(other.wallet).removeAccount(f.payee.address))
+          .to.emit(f.consortium, "AccountRemoved")
+          .withArgs(f.payeeId, f.payee.address)
+          .and.to.emit(f.token, "Transfer")
+          .withArgs(f.payee.address, other.address, 25n);
+        expect(await f.channels.openObligations(f.payeeId)).to.equal(0n);
       });
     });
 
