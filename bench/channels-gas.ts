@@ -142,12 +142,16 @@ export async function measureChannelsGas(connection: NetworkConnection): Promise
   const consortium = await ethers.getContractAt("Consortium", addresses.consortium, operator);
   const gateway = await ethers.getContractAt("FiatGateway", addresses.gateway, operator);
   const token = await ethers.getContractAt("SettlementToken", addresses.token);
-  for (const [address, role] of [
-    [payer.account.address, Role.Consumer],
-    [payee.account.address, Role.Provider],
-    [auditor.address, Role.Auditor],
+  // Channels are new business: both parties accept the framework agreement in force after their admission.
+  const [, agreement] = await consortium.currentAgreement();
+  for (const [signer, role] of [
+    [payer.signer, Role.Consumer],
+    [payee.signer, Role.Provider],
+    [auditor, Role.Auditor],
   ] as const) {
+    const address = await signer.getAddress();
     await (await consortium.admit([address], roleMask(role), referenceHash(address))).wait();
+    await (await consortium.connect(signer).acceptAgreement(agreement)).wait();
   }
   await (await gateway.configureMinter(minter.address, funds)).wait();
   const now = (await ethers.provider.getBlock("latest"))!.timestamp;

@@ -220,7 +220,8 @@ async function consumerChannel(f: MarketFixture): Promise<Context> {
 
 /**
  * Opening a channel to the provider: only a consumer's account may pay, and the provider cannot pay itself. The
- * payer's roles are read with the escrow, so a caller that is no member's account is refused by the token first.
+ * token checks the payer with the escrow: a caller that is no member's account cannot send, a member without the
+ * consumer role may not start business as one.
  */
 function payerCheck(f: MarketFixture, caller: Caller, ok: Outcome): Outcome {
   if (caller === "provider")
@@ -229,7 +230,7 @@ function payerCheck(f: MarketFixture, caller: Caller, ok: Outcome): Outcome {
     return { contract: f.token, error: "SettlementTokenNotMember", args: [f[caller].address] };
   }
   if (caller !== "consumer") {
-    return { contract: f.channels, error: "PaymentChannelsMissingRole", args: [f[caller].address, Role.Consumer] };
+    return { contract: f.token, error: "SettlementTokenMissingRole", args: [f[caller].address, Role.Consumer] };
   }
   return ok;
 }
@@ -382,8 +383,11 @@ const ROWS: Row[] = [
       return { leaverId: await f.consortium.memberCount() };
     },
     call: (f, s, ctx) => f.consortium.connect(s).completeExit(ctx.leaverId as bigint),
-    // Anyone may complete an exit whose conditions hold.
-    expect: (f) => ({ ok: true, event: [f.consortium, "MemberExited"] }),
+    // The leaver itself (not one of the callers here) or an operator completes an exit whose conditions hold.
+    expect: (f, c, ctx) =>
+      c === "operator"
+        ? { ok: true, event: [f.consortium, "MemberExited"] }
+        : { contract: f.consortium, error: "ConsortiumNotExitingMember", args: [f[c].address, ctx.leaverId] },
   },
   // ------------------------------------------------------------------ SettlementToken
   {
@@ -459,13 +463,26 @@ const ROWS: Row[] = [
   },
   {
     fn: "SettlementToken.setRoles",
-    call: (f, s) => f.token.connect(s).setRoles(f.outsider.address, 4),
+    call: (f, s) => f.token.connect(s).setRoles(f.outsider.address, 4, 1),
+    expect: (f, c) => ({ contract: f.token, error: "SettlementTokenNotConsortium", args: [f[c].address] }),
+  },
+  {
+    // Only the Consortium pushes the agreement in force (publishAgreement, bindToken).
+    fn: "SettlementToken.setCurrentAgreement",
+    call: (f, s) => f.token.connect(s).setCurrentAgreement(2),
+    expect: (f, c) => ({ contract: f.token, error: "SettlementTokenNotConsortium", args: [f[c].address] }),
+  },
+  {
+    // Only the Consortium sweeps, as it removes an account. Each member caller holds 100 EUR, so only the caller
+    // check stands in the way of a sweep to the provider.
+    fn: "SettlementToken.sweep",
+    call: (f, s) => f.token.connect(s).sweep(f.consumer.address, f.provider.address),
     expect: (f, c) => ({ contract: f.token, error: "SettlementTokenNotConsortium", args: [f[c].address] }),
   },
   {
     // Only the consortium's contracts escrow; the consumer approved every caller, which changes nothing.
     fn: "SettlementToken.escrowFrom",
-    call: (f, s) => f.token.connect(s).escrowFrom(f.consumer.address, 1n),
+    call: (f, s) => f.token.connect(s).escrowFrom(f.consumer.address, 1n, Role.Consumer),
     expect: (f, c) => ({ contract: f.token, error: "SettlementTokenNotSystemContract", args: [f[c].address] }),
   },
   {
@@ -808,6 +825,11 @@ const ROWS: Row[] = [
     },
     call: (f, s) => f.meter.connect(s).resolveDispute(1n, 1n, referenceHash("refund")),
     expect: (f, c) => roleCheck(f, c, Role.Auditor, { ok: true, event: [f.meter, "DisputeResolved"] }),
+  },
+  {
+    fn: "UsageMeter.setReportGrace",
+    call: (f, s) => f.meter.connect(s).setReportGrace(60),
+    expect: (f, c) => roleCheck(f, c, Role.Operator, { ok: true, event: [f.meter, "ReportGraceChanged"] }),
   },
   {
     fn: "UsageMeter.setPlatformFee",

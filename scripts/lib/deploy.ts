@@ -68,7 +68,10 @@ export function parameterProblems(parameters: Parameters, file: string): string[
     );
   }
   const grace = parameters.CapacityMarket?.reportGrace;
-  if (grace !== undefined && (typeof grace !== "number" || !Number.isInteger(grace) || grace < 0 || grace > 30 * 86400)) {
+  if (
+    grace !== undefined &&
+    (typeof grace !== "number" || !Number.isInteger(grace) || grace < 0 || grace > 30 * 86400)
+  ) {
     problems.push(
       `${file}: CapacityMarket.reportGrace must be a whole number of seconds from 0 to 2592000 (30 days): how long ` +
         "after an order's expiry reports that ended by it still land before the consumer may close it.",

@@ -148,12 +148,49 @@ contract ConsortiumFuzzTest is Test {
         vm.prank(spare);
         consortium.requestExit();
         vm.warp(block.timestamp + consortium.noticePeriod());
+        vm.prank(spare);
         consortium.completeExit(first);
         _assertCannotBeAdded(account, other, taken);
         (owner, active) = consortium.memberOf(account);
         assertEq(owner, first, "recorded for its first member for good");
         assertEq(uint8(token.standingOf(account)), uint8(AccountStanding.None), "token standing");
         assertEq(consortium.accountsOf(second).length, 1, "the other member gained nothing");
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                        WHO COMPLETES AN EXIT
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Only an active account of the leaving member or of an operator in good standing completes its exit,
+    /// and the refusal comes before anything about the exit itself is read.
+    function testFuzz_CompleteExit_RevertsWith_ConsortiumNotExitingMember(address caller, bool requested) public {
+        _assumeFresh(caller);
+        address second = makeAddr("leaver's second");
+        vm.assume(caller != second);
+        vm.startPrank(founder);
+        consortium.setNoticePeriod(0);
+        uint64 leaver = consortium.admit(_pair(spare, second), 0, keccak256("leaver"));
+        consortium.admit(_single(other), Roles.bit(Role.Provider), keccak256("bystander"));
+        vm.stopPrank();
+        if (requested) {
+            vm.prank(spare);
+            consortium.requestExit();
+        }
+        address[] memory refused = new address[](3);
+        refused[0] = caller;
+        refused[1] = other;
+        refused[2] = address(gateway);
+        for (uint256 i = 0; i < refused.length; ++i) {
+            vm.expectRevert(
+                abi.encodeWithSelector(IConsortium.ConsortiumNotExitingMember.selector, refused[i], leaver)
+            );
+            vm.prank(refused[i]);
+            consortium.completeExit(leaver);
+        }
+        if (!requested) return;
+        vm.prank(second);
+        consortium.completeExit(leaver);
+        assertEq(uint8(consortium.getMember(leaver).status), uint8(MemberStatus.Exited), "exited");
     }
 
     function test_AddAccount_RevertsWith_ConsortiumInvalidAccount_ForRegisteredContract() public {
@@ -211,9 +248,11 @@ contract ConsortiumFuzzTest is Test {
             vm.expectRevert(
                 abi.encodeWithSelector(IConsortium.ConsortiumNoticePeriodRunning.selector, memberId, effectiveAt)
             );
+            vm.prank(account);
             consortium.completeExit(memberId);
         }
         vm.warp(effectiveAt);
+        vm.prank(account);
         consortium.completeExit(memberId);
         assertEq(uint8(consortium.getMember(memberId).status), uint8(MemberStatus.Exited), "exited");
     }
@@ -279,8 +318,20 @@ contract ConsortiumFuzzTest is Test {
                 vm.prank(_firstAccount[target]);
                 consortium.requestExit();
             }
-            if (last) expected = abi.encodeWithSelector(IConsortium.ConsortiumLastOperator.selector, target);
+            // The member itself, an operator, or (refused) an account that is neither completes the exit.
+            address caller =
+                step % 3 == 0
+                    ? _firstAccount[target]
+                    : step % 3 == 1
+                        ? operator
+                        : makeAddr("outsider");
+            if (step % 3 == 2) {
+                expected = abi.encodeWithSelector(IConsortium.ConsortiumNotExitingMember.selector, caller, target);
+            } else if (last) {
+                expected = abi.encodeWithSelector(IConsortium.ConsortiumLastOperator.selector, target);
+            }
             _expectOutcome(expected);
+            vm.prank(caller);
             consortium.completeExit(target);
         }
     }

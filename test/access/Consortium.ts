@@ -27,6 +27,7 @@ admit
     ├── it accepts exactly MAX_ACCOUNTS accounts
     ├── it emits MemberAdmitted and one AccountAdded per account
     ├── it gives every account the Member standing on the token
+    ├── it records every account before the token hears of any (checks, effects, then interactions)
     ├── when the roles include Operator ── it counts one more operator, who can act as operator at once
     └── it requires the new member to accept the agreement before new business
 suspend
@@ -38,7 +39,8 @@ suspend
 └── when the member is active
     ├── it marks the member suspended and emits MemberSuspended
     ├── it freezes every account of the member on the token
-    ├── its accounts can still receive tokens but cannot send
+    ├── its accounts receive what is owed to them (mints, contract payments) but no transfers from members
+    │   (SettlementTokenRecipientRestricted), and cannot send
     ├── its accounts fail requireMember with ConsortiumMemberSuspended and hasRole is false
     └── when the member is one of two operators ── it counts one operator less; the member cannot act as operator
 reinstate
@@ -75,6 +77,7 @@ publishAgreement
 └── when the hash is new
     ├── it publishes the next version, emits AgreementPublished and keeps the earlier versions readable
     ├── it makes requireNewBusiness revert with ConsortiumAgreementNotAccepted until the member accepts
+    ├── it pushes the new version to the token (CurrentAgreementChanged): no active roles until members accept
     └── when the hash is an earlier version's ── it publishes it again as a new version
 acceptAgreement
 ├── when the caller is not an active account of a member ── it reverts with ConsortiumNotMember / ConsortiumAccountRemoved / ConsortiumMemberExited
@@ -83,6 +86,7 @@ acceptAgreement
 ├── when the member already accepted the current version ── it reverts with ConsortiumAgreementAlreadyAccepted
 └── when the member accepts the current version
     ├── it records the version and emits AgreementAccepted naming the accepting account
+    ├── it pushes the member's roles and the version to every account on the token (RolesChanged)
     └── when the member is suspended ── it still records the acceptance (self-service)
 setNoticePeriod
 ├── when the caller is not an operator ─────────────────── it reverts with ConsortiumMissingRole
@@ -111,8 +115,9 @@ bindToken
 │   ├── when members changed before binding ────────────── the token heard nothing (no standing pushed)
 │   └── when the token names this Consortium
 │       ├── it binds the token and emits TokenBound
+│       ├── it pushes the agreement in force (CurrentAgreementChanged)
 │       ├── it pushes the standing of every active account (Member / Frozen / None) and registered contract (System)
-│       └── it pushes every member's roles, none for a member whose exit is pending
+│       └── it pushes every member's roles and accepted version; a member whose exit is pending is Leaving
 addAccount
 ├── when the caller is not a member's account ──────────── it reverts with ConsortiumNotMember
 ├── when the caller's account was removed ──────────────── it reverts with ConsortiumAccountRemoved
@@ -134,7 +139,11 @@ removeAccount
 ├── when the account never belonged to a member ────────── it reverts with ConsortiumNotOwnAccount
 ├── when the account was already removed ───────────────── it reverts with ConsortiumNotOwnAccount
 ├── when the account is the member's last ──────────────── it reverts with ConsortiumLastAccount
-├── when the account holds tokens ──────────────────────── it reverts with SettlementTokenBalanceNotEmpty (from the token)
+├── when the account holds tokens
+│   ├── it sweeps them to the caller (Transfer) and removes the account: no balance blocks a removal
+│   ├── when the account removes itself ── they go to the member's first remaining account
+│   └── when the token is paused ── it reverts with the token's EnforcedPause (an empty account is removed)
+├── when no token is bound ─────────────────────────────── it removes the account; nothing is swept
 └── when the account is another active account of the member, holding nothing
     ├── it removes it, emits AccountRemoved and clears its standing on the token
     ├── requireMember then reverts with ConsortiumAccountRemoved and hasRole is false
@@ -152,21 +161,25 @@ requestExit
 └── when no exit is requested
     ├── it records effectiveAt = now + notice period and emits ExitRequested
     ├── requireNewBusiness then reverts with ConsortiumExitPending, requireRole still passes
-    ├── the token records no active roles for any of the member's accounts (RolesChanged 0); the standing stays
-    ├── when the member is suspended ── it records the request (self-service)
+    ├── every account of the member is Leaving on the token: it keeps its roles, none active; it sends, and
+    │   receives only what is owed to it
+    ├── when the member is suspended ── it records the request (self-service); the accounts stay Frozen
     └── while the exit is pending
-        ├── granting or revoking a role changes the member's roles, not the token's (RolesChanged 0)
-        ├── a suspension and reinstatement leave the token's roles at 0
-        └── an account added meanwhile gets no roles
+        ├── granting or revoking a role reaches the token's record (RolesChanged), not its active roles
+        ├── a suspension freezes the accounts; reinstatement makes them Leaving again, not Member
+        └── an account added meanwhile is Leaving
 cancelExit
 ├── when the caller is not a member's account ──────────── it reverts with ConsortiumNotMember
 ├── when no exit is requested ──────────────────────────── it reverts with ConsortiumExitNotRequested
 └── when an exit is requested
     ├── it clears it, emits ExitCancelled; new business is allowed again
-    └── the token records the member's roles again, as changed while the exit was pending, on every account
+    └── every account is Member again; the token reports the roles, as changed while the exit was pending, active
 completeExit
 ├── when the member does not exist ─────────────────────── it reverts with ConsortiumUnknownMember
 ├── when the member has already exited ─────────────────── it reverts with ConsortiumMemberExited
+├── when the caller is neither an account of the member nor of an operator in good standing
+│   └── it reverts with ConsortiumNotExitingMember(caller, member): an outsider, another member, a removed
+│       account of the member, a suspended or an exited operator; before the exit's own conditions are read
 ├── when no exit is requested ──────────────────────────── it reverts with ConsortiumExitNotRequested
 ├── when the notice period is running ──────────────────── it reverts with ConsortiumNoticePeriodRunning
 ├── when a registered contract reports open obligations ── it reverts with ConsortiumOpenObligations (mock, count)
@@ -176,7 +189,10 @@ completeExit
 ├── when an account of the member holds tokens ─────────── it reverts with SettlementTokenBalanceNotEmpty (from the token)
 ├── when the member is the last operator ───────────────── it reverts with ConsortiumLastOperator
 └── when the conditions hold
-    ├── anyone completes it, at effectiveAt exactly; it emits MemberExited
+    ├── the member completes it (any of its accounts), at effectiveAt exactly; it emits MemberExited
+    ├── an operator completes it for the member
+    ├── when another member sends dust to the leaving member ── it is refused (SettlementTokenRecipientRestricted),
+    │   so no one can keep the exit from completing
     ├── every account of the member gets the None standing
     ├── the exited member cannot act any more and operators cannot suspend, reinstate or grant it roles
     ├── its accounts stay on record: memberOf names the member but reports them inactive, accountsOf lists them
@@ -277,7 +293,7 @@ async function exitedMember(f: SettlementLayerFixture): Promise<bigint> {
   const signer = spareSigner(f, 1);
   const id = await admitMember(f, [signer.address]);
   await requestExitAndWait(f, signer);
-  await f.consortium.completeExit(id);
+  await f.consortium.connect(signer).completeExit(id);
   return id;
 }
 
@@ -541,6 +557,21 @@ describe("Consortium", function () {
         for (const account of accounts) expect(await f.token.standingOf(account)).to.equal(AccountStanding.Member);
       });
 
+      it("records every account before the token hears of any (checks, effects, then interactions)", async function () {
+        const f = await loadFixture(fixture);
+        const accounts = derivedAddresses("new member", 3);
+        const tx = await f.consortium.connect(f.operator).admit(accounts, roles, NEW_MEMBER_METADATA);
+        const receipt = (await tx.wait())!;
+        const consortium = (await f.consortium.getAddress()).toLowerCase();
+        const added = receipt.logs
+          .filter((log) => log.address.toLowerCase() === consortium)
+          .filter((log) => f.consortium.interface.parseLog(log)?.name === "AccountAdded")
+          .map((log) => log.index);
+        const firstTokenLog = receipt.logs.find((log) => log.address.toLowerCase() !== consortium)!.index;
+        expect(added).to.have.length(3);
+        expect(Math.max(...added)).to.be.lessThan(firstTokenLog);
+      });
+
       describe("when the roles include Operator", function () {
         it("counts one more operator, who can act as operator at once", async function () {
           const f = await loadFixture(fixture);
@@ -640,19 +671,20 @@ describe("Consortium", function () {
         expect(await f.token.standingOf(second)).to.equal(AccountStanding.Frozen);
       });
 
-      it("leaves its accounts able to receive tokens but not to send them", async function () {
+      it("leaves its accounts receiving what is owed to them but no members' transfers, and not sending", async function () {
         const f = await loadFixture(fixture);
         await mintTo(f, f.provider.address, AMOUNT);
         await mintTo(f, f.consumer.address, AMOUNT);
+        await f.token.connect(f.consumer).approve(f.gateway, AMOUNT);
+        await f.gateway.connect(f.consumer).requestRedemption(AMOUNT, PAYOUT_REF);
         await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
-        await expect(f.token.connect(f.provider).transfer(f.consumer.address, AMOUNT)).to.changeTokenBalances(
-          ethers,
-          f.token,
-          [f.provider, f.consumer],
-          [-AMOUNT, AMOUNT],
-        );
+        await expect(f.token.connect(f.provider).transfer(f.consumer.address, AMOUNT))
+          .to.be.revertedWithCustomError(f.token, "SettlementTokenRecipientRestricted")
+          .withArgs(f.consumer.address, AccountStanding.Frozen);
+        // A rejected redemption's refund and a bank deposit are owed to it.
+        await f.gateway.connect(f.operator).rejectRedemption(1n, REASON);
         await mintTo(f, f.consumer.address, AMOUNT, "deposit while suspended");
-        expect(await f.token.balanceOf(f.consumer.address)).to.equal(3n * AMOUNT);
+        expect(await f.token.balanceOf(f.consumer.address)).to.equal(2n * AMOUNT);
         await expect(f.token.connect(f.consumer).transfer(f.provider.address, 1n))
           .to.be.revertedWithCustomError(f.token, "SettlementTokenSenderFrozen")
           .withArgs(f.consumer.address);
@@ -985,6 +1017,18 @@ describe("Consortium", function () {
         expect(await f.consortium.requireNewBusiness(f.provider.address, Role.Provider)).to.equal(f.memberIds.provider);
       });
 
+      it("pushes the new version to the token: no active roles until the member accepts", async function () {
+        const f = await loadFixture(fixture);
+        await expect(f.consortium.connect(f.operator).publishAgreement(AGREEMENT_V2))
+          .to.emit(f.token, "CurrentAgreementChanged")
+          .withArgs(2);
+        expect(await f.token.currentAgreement()).to.equal(2n);
+        expect(await f.token.agreementOf(f.provider.address)).to.equal(1n);
+        expect(await f.token.activeRolesOf(f.provider.address)).to.equal(0n);
+        await f.consortium.connect(f.provider).acceptAgreement(AGREEMENT_V2);
+        expect(await f.token.activeRolesOf(f.provider.address)).to.equal(BigInt(roleMask(Role.Provider)));
+      });
+
       describe("when the hash is an earlier version's", function () {
         it("publishes it again as a new version", async function () {
           const f = await loadFixture(fixture);
@@ -1078,6 +1122,21 @@ describe("Consortium", function () {
           .to.emit(f.consortium, "AgreementAccepted")
           .withArgs(f.memberIds.provider, 2n, AGREEMENT_V2, second.address);
         expect((await f.consortium.getMember(f.memberIds.provider)).agreementVersion).to.equal(2n);
+      });
+
+      it("pushes the member's roles and the version to every account on the token", async function () {
+        const f = await loadFixture(fixture);
+        const second = spareSigner(f, 0);
+        await f.consortium.connect(f.provider).addAccount(second.address);
+        await f.consortium.connect(f.operator).publishAgreement(AGREEMENT_V2);
+        const accepted = f.consortium.connect(f.provider).acceptAgreement(AGREEMENT_V2);
+        for (const account of [f.provider.address, second.address]) {
+          await expect(accepted).to.emit(f.token, "RolesChanged").withArgs(account, roleMask(Role.Provider), 2);
+        }
+        for (const account of [f.provider.address, second.address]) {
+          expect(await f.token.agreementOf(account)).to.equal(2n);
+          expect(await f.token.activeRolesOf(account)).to.equal(BigInt(roleMask(Role.Provider)));
+        }
       });
 
       describe("when the member is suspended", function () {
@@ -1313,7 +1372,7 @@ describe("Consortium", function () {
           await consortium.connect(f.provider).addAccount(providerSecond);
           await consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
           await consortium.connect(f.licensor).requestExit();
-          await consortium.completeExit(f.memberIds.licensor);
+          await consortium.connect(f.licensor).completeExit(f.memberIds.licensor);
           await consortium.connect(f.auditor).addAccount(auditorRemoved);
           await consortium.connect(f.auditor).removeAccount(auditorRemoved);
           const mock = await ethers.deployContract("MockObligations");
@@ -1327,6 +1386,12 @@ describe("Consortium", function () {
           const address = await token.getAddress();
           await expect(tx).to.emit(consortium, "TokenBound").withArgs(address);
           expect(await consortium.token()).to.equal(address);
+        });
+
+        it("pushes the agreement in force", async function () {
+          const { token, tx } = await boundAfterAdmissions();
+          await expect(tx).to.emit(token, "CurrentAgreementChanged").withArgs(1);
+          expect(await token.currentAgreement()).to.equal(1n);
         });
 
         it("pushes the standing of every active account and every registered contract", async function () {
@@ -1345,17 +1410,23 @@ describe("Consortium", function () {
           expect(await token.standingOf(auditorRemoved)).to.equal(AccountStanding.None);
         });
 
-        it("pushes every member's roles, none for a member whose exit is pending", async function () {
+        it("pushes every member's roles and accepted version; a member whose exit is pending is Leaving", async function () {
           const f = await loadFixture(fixture);
           const { consortium, token } = await deployUnboundLayer(connection, f.operator);
           await admitCast(consortium, f);
+          const late = spareSigner(f, 0);
+          await consortium.connect(f.operator).admit([late.address], roleMask(Role.Consumer), NEW_MEMBER_METADATA);
           await consortium.connect(f.auditor).requestExit();
           const tx = consortium.connect(f.operator).bindToken(token);
-          await expect(tx).to.emit(token, "RolesChanged").withArgs(f.auditor.address, 0);
-          await expect(tx).to.emit(token, "RolesChanged").withArgs(f.provider.address, roleMask(Role.Provider));
+          await expect(tx).to.emit(token, "RolesChanged").withArgs(f.auditor.address, roleMask(Role.Auditor), 1);
+          await expect(tx).to.emit(token, "RolesChanged").withArgs(f.provider.address, roleMask(Role.Provider), 1);
+          await expect(tx).to.emit(token, "RolesChanged").withArgs(late.address, roleMask(Role.Consumer), 0);
+          await expect(tx).to.emit(token, "StandingChanged").withArgs(f.auditor.address, AccountStanding.Leaving);
           expect(await token.activeRolesOf(f.auditor.address)).to.equal(0n);
+          expect(await token.activeRolesOf(late.address)).to.equal(0n);
           expect(await token.activeRolesOf(f.consumer.address)).to.equal(BigInt(roleMask(Role.Consumer)));
           await consortium.connect(f.auditor).cancelExit();
+          expect(await token.standingOf(f.auditor.address)).to.equal(AccountStanding.Member);
           expect(await token.activeRolesOf(f.auditor.address)).to.equal(BigInt(roleMask(Role.Auditor)));
         });
       });
@@ -1558,15 +1629,74 @@ describe("Consortium", function () {
     });
 
     describe("when the account holds tokens", function () {
-      it("reverts with SettlementTokenBalanceNotEmpty from the token", async function () {
+      async function funded() {
+        const f = await loadFixture(fixture);
+        const second = spareSigner(f, 0);
+        await f.consortium.connect(f.provider).addAccount(second.address);
+        await mintTo(f, second.address, AMOUNT);
+        return { f, second };
+      }
+
+      it("sweeps them to the caller and removes the account: no balance blocks a removal", async function () {
+        const { f, second } = await funded();
+        const tx = f.consortium.connect(f.provider).removeAccount(second.address);
+        await expect(tx).to.emit(f.token, "Transfer").withArgs(second.address, f.provider.address, AMOUNT);
+        await expect(tx).to.emit(f.consortium, "AccountRemoved").withArgs(f.memberIds.provider, second.address);
+        expect(await f.token.balanceOf(second.address)).to.equal(0n);
+        expect(await f.token.balanceOf(f.provider.address)).to.equal(AMOUNT);
+        expect(await f.consortium.memberOf(second.address)).to.deep.equal([f.memberIds.provider, false]);
+      });
+
+      it("sweeps one base unit another member sent, which no longer blocks the removal", async function () {
         const f = await loadFixture(fixture);
         const second = spareSigner(f, 0).address;
         await f.consortium.connect(f.provider).addAccount(second);
-        await mintTo(f, second, AMOUNT);
+        await mintTo(f, f.consumer.address, AMOUNT);
+        await f.token.connect(f.consumer).transfer(second, 1n);
         await expect(f.consortium.connect(f.provider).removeAccount(second))
-          .to.be.revertedWithCustomError(f.token, "SettlementTokenBalanceNotEmpty")
-          .withArgs(second, AMOUNT);
-        expect(await f.consortium.memberOf(second)).to.deep.equal([f.memberIds.provider, true]);
+          .to.emit(f.consortium, "AccountRemoved")
+          .withArgs(f.memberIds.provider, second);
+        expect(await f.token.balanceOf(f.provider.address)).to.equal(1n);
+      });
+
+      describe("when the account removes itself", function () {
+        it("sweeps them to the member's first remaining account", async function () {
+          const { f, second } = await funded();
+          await expect(f.consortium.connect(second).removeAccount(second.address))
+            .to.emit(f.token, "Transfer")
+            .withArgs(second.address, f.provider.address, AMOUNT);
+          expect(await f.token.balanceOf(f.provider.address)).to.equal(AMOUNT);
+        });
+      });
+
+      describe("when the token is paused", function () {
+        it("reverts with the token's EnforcedPause; an empty account is removed all the same", async function () {
+          const { f, second } = await funded();
+          const empty = spareSigner(f, 1).address;
+          await f.consortium.connect(f.provider).addAccount(empty);
+          await f.token.connect(f.operator).pause();
+          await expect(f.consortium.connect(f.provider).removeAccount(second.address)).to.be.revertedWithCustomError(
+            f.token,
+            "EnforcedPause",
+          );
+          expect(await f.consortium.memberOf(second.address)).to.deep.equal([f.memberIds.provider, true]);
+          await expect(f.consortium.connect(f.provider).removeAccount(empty))
+            .to.emit(f.consortium, "AccountRemoved")
+            .withArgs(f.memberIds.provider, empty);
+        });
+      });
+    });
+
+    describe("when no token is bound", function () {
+      it("removes the account; nothing is swept", async function () {
+        const f = await loadFixture(fixture);
+        const { consortium } = await deployUnboundLayer(connection, f.operator);
+        const second = spareSigner(f, 0).address;
+        await consortium.connect(f.operator).addAccount(second);
+        await expect(consortium.connect(f.operator).removeAccount(second))
+          .to.emit(consortium, "AccountRemoved")
+          .withArgs(1n, second);
+        expect(await consortium.accountsOf(1n)).to.deep.equal([f.operator.address]);
       });
     });
 
@@ -1714,16 +1844,19 @@ describe("Consortium", function () {
         expect(await f.consortium.requireRole(f.consumer.address, Role.Consumer)).to.equal(f.memberIds.consumer);
       });
 
-      it("makes the token record no active roles for any of the member's accounts; the standing stays", async function () {
+      it("makes every account of the member Leaving on the token: roles kept, none active", async function () {
         const f = await loadFixture(fixture);
         const second = spareSigner(f, 0).address;
         await f.consortium.connect(f.consumer).addAccount(second);
-        const tx = f.consortium.connect(f.consumer).requestExit();
-        await expect(tx).to.emit(f.token, "RolesChanged").withArgs(f.consumer.address, 0);
-        await expect(tx).to.emit(f.token, "RolesChanged").withArgs(second, 0);
+        const tx = await f.consortium.connect(f.consumer).requestExit();
+        expect(await standingChanges(f.token, tx)).to.deep.equal([
+          [f.consumer.address, BigInt(AccountStanding.Leaving)],
+          [second, BigInt(AccountStanding.Leaving)],
+        ]);
+        await expect(tx).not.to.emit(f.token, "RolesChanged");
         for (const account of [f.consumer.address, second]) {
           expect(await f.token.activeRolesOf(account)).to.equal(0n);
-          expect(await f.token.standingOf(account)).to.equal(AccountStanding.Member);
+          expect(await f.token.standingOf(account)).to.equal(AccountStanding.Leaving);
         }
         // The Consortium keeps the roles: existing business goes on, only new business stops.
         expect((await f.consortium.getMember(f.memberIds.consumer)).roles).to.equal(BigInt(roleMask(Role.Consumer)));
@@ -1731,48 +1864,68 @@ describe("Consortium", function () {
         expect(await f.token.activeRolesOf(f.provider.address)).to.equal(BigInt(roleMask(Role.Provider)));
       });
 
+      it("lets the Leaving accounts send, and receive only what is owed to them", async function () {
+        const f = await loadFixture(fixture);
+        await mintTo(f, f.consumer.address, AMOUNT);
+        await mintTo(f, f.provider.address, AMOUNT);
+        await f.consortium.connect(f.consumer).requestExit();
+        await expect(f.token.connect(f.consumer).transfer(f.provider.address, AMOUNT)).to.changeTokenBalances(
+          ethers,
+          f.token,
+          [f.consumer, f.provider],
+          [-AMOUNT, AMOUNT],
+        );
+        await expect(f.token.connect(f.provider).transfer(f.consumer.address, 1n))
+          .to.be.revertedWithCustomError(f.token, "SettlementTokenRecipientRestricted")
+          .withArgs(f.consumer.address, AccountStanding.Leaving);
+        await mintTo(f, f.consumer.address, AMOUNT, "deposit while leaving");
+        expect(await f.token.balanceOf(f.consumer.address)).to.equal(AMOUNT);
+      });
+
       describe("when the member is suspended", function () {
-        it("records the request (self-service)", async function () {
+        it("records the request (self-service); the accounts stay Frozen", async function () {
           const f = await loadFixture(fixture);
           await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
           await expect(f.consortium.connect(f.consumer).requestExit()).to.emit(f.consortium, "ExitRequested");
           expect((await f.consortium.getMember(f.memberIds.consumer)).exitEffectiveAt).to.not.equal(0n);
+          expect(await f.token.standingOf(f.consumer.address)).to.equal(AccountStanding.Frozen);
         });
       });
 
       describe("while the exit is pending", function () {
-        it("granting or revoking a role changes the member's roles, not the token's (RolesChanged 0)", async function () {
+        it("granting or revoking a role reaches the token's record (RolesChanged), not its active roles", async function () {
           const f = await loadFixture(fixture);
           await f.consortium.connect(f.consumer).requestExit();
+          const both = roleMask(Role.Consumer, Role.Provider);
           const granted = f.consortium.connect(f.operator).grantMemberRole(f.memberIds.consumer, Role.Provider);
-          await expect(granted).to.emit(f.token, "RolesChanged").withArgs(f.consumer.address, 0);
-          expect((await f.consortium.getMember(f.memberIds.consumer)).roles).to.equal(
-            BigInt(roleMask(Role.Consumer, Role.Provider)),
-          );
+          await expect(granted).to.emit(f.token, "RolesChanged").withArgs(f.consumer.address, both, 1);
+          expect((await f.consortium.getMember(f.memberIds.consumer)).roles).to.equal(BigInt(both));
           expect(await f.token.activeRolesOf(f.consumer.address)).to.equal(0n);
           const revoked = f.consortium.connect(f.operator).revokeMemberRole(f.memberIds.consumer, Role.Consumer);
-          await expect(revoked).to.emit(f.token, "RolesChanged").withArgs(f.consumer.address, 0);
+          await expect(revoked)
+            .to.emit(f.token, "RolesChanged")
+            .withArgs(f.consumer.address, roleMask(Role.Provider), 1);
           expect((await f.consortium.getMember(f.memberIds.consumer)).roles).to.equal(BigInt(roleMask(Role.Provider)));
           expect(await f.token.activeRolesOf(f.consumer.address)).to.equal(0n);
         });
 
-        it("a suspension and reinstatement leave the token's roles at 0", async function () {
+        it("a suspension freezes the accounts; reinstatement makes them Leaving again, not Member", async function () {
           const f = await loadFixture(fixture);
           await f.consortium.connect(f.consumer).requestExit();
           await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
+          expect(await f.token.standingOf(f.consumer.address)).to.equal(AccountStanding.Frozen);
           await f.consortium.connect(f.operator).reinstate(f.memberIds.consumer);
-          expect(await f.token.standingOf(f.consumer.address)).to.equal(AccountStanding.Member);
+          expect(await f.token.standingOf(f.consumer.address)).to.equal(AccountStanding.Leaving);
           expect(await f.token.activeRolesOf(f.consumer.address)).to.equal(0n);
         });
 
-        it("an account added meanwhile gets no roles", async function () {
+        it("an account added meanwhile is Leaving", async function () {
           const f = await loadFixture(fixture);
           await f.consortium.connect(f.consumer).requestExit();
           const second = spareSigner(f, 0).address;
-          await expect(f.consortium.connect(f.consumer).addAccount(second))
-            .to.emit(f.token, "RolesChanged")
-            .withArgs(second, 0);
-          expect(await f.token.standingOf(second)).to.equal(AccountStanding.Member);
+          const added = f.consortium.connect(f.consumer).addAccount(second);
+          await expect(added).to.emit(f.token, "RolesChanged").withArgs(second, roleMask(Role.Consumer), 1);
+          await expect(added).to.emit(f.token, "StandingChanged").withArgs(second, AccountStanding.Leaving);
           expect(await f.token.activeRolesOf(second)).to.equal(0n);
         });
       });
@@ -1807,21 +1960,23 @@ describe("Consortium", function () {
           .withArgs(f.memberIds.consumer);
         expect((await f.consortium.getMember(f.memberIds.consumer)).exitEffectiveAt).to.equal(0n);
         expect(await f.consortium.requireNewBusiness(f.consumer.address, Role.Consumer)).to.equal(f.memberIds.consumer);
-        await expect(f.consortium.completeExit(f.memberIds.consumer))
+        await expect(f.consortium.connect(f.consumer).completeExit(f.memberIds.consumer))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumExitNotRequested")
           .withArgs(f.memberIds.consumer);
       });
 
-      it("makes the token record the member's roles again, as changed while the exit was pending, on every account", async function () {
+      it("makes every account Member again, with the roles as changed while the exit was pending active", async function () {
         const f = await loadFixture(fixture);
         await f.consortium.connect(f.consumer).requestExit();
         const second = spareSigner(f, 0).address;
         await f.consortium.connect(f.consumer).addAccount(second);
         await f.consortium.connect(f.operator).grantMemberRole(f.memberIds.consumer, Role.Provider);
         const both = roleMask(Role.Consumer, Role.Provider);
-        const cancelled = f.consortium.connect(f.consumer).cancelExit();
-        await expect(cancelled).to.emit(f.token, "RolesChanged").withArgs(f.consumer.address, both);
-        await expect(cancelled).to.emit(f.token, "RolesChanged").withArgs(second, both);
+        const cancelled = await f.consortium.connect(f.consumer).cancelExit();
+        expect(await standingChanges(f.token, cancelled)).to.deep.equal([
+          [f.consumer.address, BigInt(AccountStanding.Member)],
+          [second, BigInt(AccountStanding.Member)],
+        ]);
         for (const account of [f.consumer.address, second]) {
           expect(await f.token.activeRolesOf(account)).to.equal(BigInt(both));
         }
@@ -1833,7 +1988,7 @@ describe("Consortium", function () {
     describe("when the member does not exist", function () {
       it("reverts with ConsortiumUnknownMember", async function () {
         const f = await loadFixture(fixture);
-        await expect(f.consortium.completeExit(NEXT_ID))
+        await expect(f.consortium.connect(f.operator).completeExit(NEXT_ID))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumUnknownMember")
           .withArgs(NEXT_ID);
       });
@@ -1843,16 +1998,66 @@ describe("Consortium", function () {
       it("reverts with ConsortiumMemberExited", async function () {
         const f = await loadFixture(fixture);
         const id = await exitedMember(f);
-        await expect(f.consortium.completeExit(id))
+        await expect(f.consortium.connect(f.operator).completeExit(id))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberExited")
           .withArgs(id);
+      });
+    });
+
+    describe("when the caller is neither an account of the member nor of an operator in good standing", function () {
+      async function leaving() {
+        const f = await loadFixture(fixture);
+        await requestExitAndWait(f, f.consumer);
+        return f;
+      }
+
+      const refused = async (f: SettlementLayerFixture, caller: HardhatEthersSigner, memberId: bigint) =>
+        expect(f.consortium.connect(caller).completeExit(memberId))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumNotExitingMember")
+          .withArgs(caller.address, memberId);
+
+      it("reverts with ConsortiumNotExitingMember for an outsider and for another member", async function () {
+        const f = await leaving();
+        for (const caller of [f.outsider, f.provider, f.auditor]) await refused(f, caller, f.memberIds.consumer);
+      });
+
+      it("reverts with ConsortiumNotExitingMember for a removed account of the member", async function () {
+        const f = await loadFixture(fixture);
+        const old = spareSigner(f, 0);
+        await f.consortium.connect(f.consumer).addAccount(old.address);
+        await f.consortium.connect(f.consumer).removeAccount(old.address);
+        await requestExitAndWait(f, f.consumer);
+        await refused(f, old, f.memberIds.consumer);
+      });
+
+      it("reverts with ConsortiumNotExitingMember for a suspended operator", async function () {
+        const f = await leaving();
+        const id = await admitSecondOperator(f);
+        await f.consortium.connect(f.operator).suspend(id, REASON);
+        await refused(f, spareSigner(f, 0), f.memberIds.consumer);
+      });
+
+      it("reverts with ConsortiumNotExitingMember for an exited operator", async function () {
+        const f = await loadFixture(fixture);
+        const id = await admitSecondOperator(f);
+        await f.consortium.connect(f.consumer).requestExit();
+        await requestExitAndWait(f, spareSigner(f, 0));
+        await f.consortium.connect(spareSigner(f, 0)).completeExit(id);
+        await refused(f, spareSigner(f, 0), f.memberIds.consumer);
+      });
+
+      it("is checked before the exit's own conditions: an outsider learns nothing of them", async function () {
+        const f = await loadFixture(fixture);
+        await refused(f, f.outsider, f.memberIds.consumer);
+        await f.consortium.connect(f.consumer).requestExit();
+        await refused(f, f.outsider, f.memberIds.consumer);
       });
     });
 
     describe("when no exit is requested", function () {
       it("reverts with ConsortiumExitNotRequested", async function () {
         const f = await loadFixture(fixture);
-        await expect(f.consortium.completeExit(f.memberIds.consumer))
+        await expect(f.consortium.connect(f.consumer).completeExit(f.memberIds.consumer))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumExitNotRequested")
           .withArgs(f.memberIds.consumer);
       });
@@ -1864,7 +2069,7 @@ describe("Consortium", function () {
         await f.consortium.connect(f.consumer).requestExit();
         const effectiveAt = (await f.consortium.getMember(f.memberIds.consumer)).exitEffectiveAt;
         await time.setNextBlockTimestamp(effectiveAt - 1n);
-        await expect(f.consortium.completeExit(f.memberIds.consumer))
+        await expect(f.consortium.connect(f.consumer).completeExit(f.memberIds.consumer))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumNoticePeriodRunning")
           .withArgs(f.memberIds.consumer, effectiveAt);
       });
@@ -1877,11 +2082,11 @@ describe("Consortium", function () {
         await f.consortium.connect(f.operator).registerContract(mock);
         await mock.setOpen(f.memberIds.consumer, 3n);
         await requestExitAndWait(f, f.consumer);
-        await expect(f.consortium.completeExit(f.memberIds.consumer))
+        await expect(f.consortium.connect(f.consumer).completeExit(f.memberIds.consumer))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumOpenObligations")
           .withArgs(f.memberIds.consumer, await mock.getAddress(), 3n);
         await mock.setOpen(f.memberIds.consumer, 0n);
-        await expect(f.consortium.completeExit(f.memberIds.consumer))
+        await expect(f.consortium.connect(f.consumer).completeExit(f.memberIds.consumer))
           .to.emit(f.consortium, "MemberExited")
           .withArgs(f.memberIds.consumer);
       });
@@ -1900,7 +2105,7 @@ describe("Consortium", function () {
 
       it("reverts with ConsortiumOpenObligations naming the gateway and the count", async function () {
         const f = await pendingRedemptions();
-        await expect(f.consortium.completeExit(f.memberIds.consumer))
+        await expect(f.consortium.connect(f.consumer).completeExit(f.memberIds.consumer))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumOpenObligations")
           .withArgs(f.memberIds.consumer, await f.gateway.getAddress(), 2n);
       });
@@ -1910,7 +2115,7 @@ describe("Consortium", function () {
         const mock = await ethers.deployContract("MockObligations");
         await f.consortium.connect(f.operator).registerContract(mock);
         await mock.setOpen(f.memberIds.consumer, 1n);
-        await expect(f.consortium.completeExit(f.memberIds.consumer))
+        await expect(f.consortium.connect(f.consumer).completeExit(f.memberIds.consumer))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumOpenObligations")
           .withArgs(f.memberIds.consumer, await f.gateway.getAddress(), 2n);
       });
@@ -1919,11 +2124,11 @@ describe("Consortium", function () {
         it("completes the exit", async function () {
           const f = await pendingRedemptions();
           await f.gateway.connect(f.operator).markRedemptionPaid(1n, BANK_TX_REF);
-          await expect(f.consortium.completeExit(f.memberIds.consumer))
+          await expect(f.consortium.connect(f.consumer).completeExit(f.memberIds.consumer))
             .to.be.revertedWithCustomError(f.consortium, "ConsortiumOpenObligations")
             .withArgs(f.memberIds.consumer, await f.gateway.getAddress(), 1n);
           await f.gateway.connect(f.operator).markRedemptionPaid(2n, BANK_TX_REF);
-          await expect(f.consortium.completeExit(f.memberIds.consumer))
+          await expect(f.consortium.connect(f.consumer).completeExit(f.memberIds.consumer))
             .to.emit(f.consortium, "MemberExited")
             .withArgs(f.memberIds.consumer);
         });
@@ -1937,7 +2142,7 @@ describe("Consortium", function () {
         await f.consortium.connect(f.consumer).addAccount(second);
         await mintTo(f, second, AMOUNT);
         await requestExitAndWait(f, f.consumer);
-        await expect(f.consortium.completeExit(f.memberIds.consumer))
+        await expect(f.consortium.connect(f.consumer).completeExit(f.memberIds.consumer))
           .to.be.revertedWithCustomError(f.token, "SettlementTokenBalanceNotEmpty")
           .withArgs(second, AMOUNT);
       });
@@ -1947,29 +2152,55 @@ describe("Consortium", function () {
       it("reverts with ConsortiumLastOperator", async function () {
         const f = await loadFixture(fixture);
         await requestExitAndWait(f, f.operator);
-        await expect(f.consortium.completeExit(f.memberIds.operator))
+        await expect(f.consortium.connect(f.operator).completeExit(f.memberIds.operator))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumLastOperator")
           .withArgs(f.memberIds.operator);
       });
     });
 
     describe("when the conditions hold", function () {
+      /** The consumer, with a second account, leaves; the second account completes the exit at effectiveAt. */
       async function exited() {
         const f = await loadFixture(fixture);
-        const second = spareSigner(f, 0).address;
+        const secondSigner = spareSigner(f, 0);
+        const second = secondSigner.address;
         await f.consortium.connect(f.consumer).addAccount(second);
         await f.consortium.connect(f.consumer).requestExit();
         const effectiveAt = (await f.consortium.getMember(f.memberIds.consumer)).exitEffectiveAt;
         await time.setNextBlockTimestamp(effectiveAt);
-        const tx = await f.consortium.connect(f.outsider).completeExit(f.memberIds.consumer);
+        const tx = await f.consortium.connect(secondSigner).completeExit(f.memberIds.consumer);
         return { f, second, effectiveAt, tx };
       }
 
-      it("lets anyone complete it at effectiveAt exactly, and emits MemberExited", async function () {
+      it("lets the member complete it from any of its accounts at effectiveAt exactly; emits MemberExited", async function () {
         const { f, effectiveAt, tx } = await exited();
         await expect(tx).to.emit(f.consortium, "MemberExited").withArgs(f.memberIds.consumer);
         expect(await minedAt(tx)).to.equal(effectiveAt);
         expect((await f.consortium.getMember(f.memberIds.consumer)).status).to.equal(MemberStatus.Exited);
+      });
+
+      it("lets an operator complete it for the member", async function () {
+        const f = await loadFixture(fixture);
+        const id = await admitSecondOperator(f);
+        await requestExitAndWait(f, f.consumer);
+        await expect(f.consortium.connect(spareSigner(f, 0)).completeExit(f.memberIds.consumer))
+          .to.emit(f.consortium, "MemberExited")
+          .withArgs(f.memberIds.consumer);
+        expect(await f.consortium.requireRole(spareSigner(f, 0).address, Role.Operator)).to.equal(id);
+      });
+
+      describe("when another member sends dust to the leaving member", function () {
+        it("is refused with SettlementTokenRecipientRestricted, so no one can keep the exit from completing", async function () {
+          const f = await loadFixture(fixture);
+          await mintTo(f, f.provider.address, AMOUNT);
+          await requestExitAndWait(f, f.consumer);
+          await expect(f.token.connect(f.provider).transfer(f.consumer.address, 1n))
+            .to.be.revertedWithCustomError(f.token, "SettlementTokenRecipientRestricted")
+            .withArgs(f.consumer.address, AccountStanding.Leaving);
+          await expect(f.consortium.connect(f.consumer).completeExit(f.memberIds.consumer))
+            .to.emit(f.consortium, "MemberExited")
+            .withArgs(f.memberIds.consumer);
+        });
       });
 
       it("gives every account of the member the None standing", async function () {
@@ -2017,7 +2248,9 @@ describe("Consortium", function () {
           const f = await loadFixture(fixture);
           const id = await admitSecondOperator(f);
           await requestExitAndWait(f, spareSigner(f, 0));
-          await expect(f.consortium.completeExit(id)).to.emit(f.consortium, "MemberExited").withArgs(id);
+          await expect(f.consortium.connect(spareSigner(f, 0)).completeExit(id))
+            .to.emit(f.consortium, "MemberExited")
+            .withArgs(id);
           expect(await f.consortium.operatorCount()).to.equal(1n);
         });
       });
@@ -2028,7 +2261,7 @@ describe("Consortium", function () {
           await f.consortium.connect(f.consumer).requestExit();
           await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
           await time.increase(NOTICE_PERIOD);
-          const tx = await f.consortium.completeExit(f.memberIds.consumer);
+          const tx = await f.consortium.connect(f.consumer).completeExit(f.memberIds.consumer);
           await expect(tx).to.emit(f.consortium, "MemberExited").withArgs(f.memberIds.consumer);
           expect(await standingChanges(f.token, tx)).to.deep.equal([
             [f.consumer.address, BigInt(AccountStanding.None)],

@@ -14,14 +14,19 @@ open
 ├── when the challenge period is below the minimum ───────── it reverts with PaymentChannelsChallengeTooShort
 ├── when the payee is the zero address ───────────────────── it reverts with PaymentChannelsInvalidPayee
 ├── when the payee is the payer ──────────────────────────── it reverts with PaymentChannelsInvalidPayee
-├── when the payer is not a consumer ─────────────────────── it reverts with PaymentChannelsMissingRole(payer, Consumer)
-│                                                             (its roles are read with the escrow: without an approval
-│                                                             the token's ERC20InsufficientAllowance comes first)
+├── when the payer is not a consumer ─────────────────────── it reverts with the token's SettlementTokenMissingRole(payer,
+│                                                             Consumer) (the token checks it with the escrow: without an
+│                                                             approval its ERC20InsufficientAllowance comes first)
 ├── when the payee is not a provider ─────────────────────── it reverts with PaymentChannelsMissingRole(payee, Provider)
 ├── when the payer's member is suspended ─────────────────── it reverts with the token's SettlementTokenSenderFrozen(payer)
 ├── when the payee's member is suspended ─────────────────── it reverts with PaymentChannelsMissingRole(payee, Provider)
-├── when the payer's member asked to leave ───────────────── it reverts with PaymentChannelsMissingRole(payer, Consumer)
+├── when the payer's member asked to leave ───────────────── it reverts with the token's SettlementTokenMissingRole(payer,
+│                                                             Consumer): a Leaving account sends, but starts nothing
 ├── when the payee's member asked to leave ───────────────── it reverts with PaymentChannelsMissingRole(payee, Provider)
+├── when the payer's member has not accepted the current agreement
+│   └── it reverts with the token's SettlementTokenMissingRole(payer, Consumer); accepting it opens the channel
+├── when the payee's member has not accepted the current agreement
+│   └── it reverts with PaymentChannelsMissingRole(payee, Provider); accepting it opens the channel
 ├── when the two opened a channel with this salt in this block  it reverts with PaymentChannelsChannelExists
 └── when the terms are valid
     ├── it returns the id and the nonce (block number << 32 | salt) and stores the channel
@@ -108,6 +113,11 @@ requestClose
 settle
 ├── when no channel has the id ───────────────────────────── it reverts with PaymentChannelsUnknownChannel
 ├── when the deadline has not been reached ───────────────── it reverts with PaymentChannelsDeadlineNotReached
+├── when the token is paused ─────────────────────────────── it reverts with the token's EnforcedPause (no refund moves)
+├── when the token was unpaused less than the minimum challenge period ago
+│   ├── it reverts with PaymentChannelsPauseGrace(id, unpausedAt + minimum), even past the deadline; the payee claims
+│   └── at unpausedAt + minimum exactly ──────────────────── it settles
+├── when the token was unpaused long before the deadline ─── the deadline alone decides
 └── when the deadline has passed
     ├── after the challenge period, anyone settles: the payer gets the rest; emits ChannelClosed; the channel is cleared
     ├── after the expiry without a close request ─────────── it refunds the whole unclaimed deposit
@@ -132,9 +142,13 @@ obligations (Consortium.completeExit reverts with ConsortiumOpenObligations(memb
 ├── when the member is paid by an open channel ───────────── completeExit reverts; after settle it exits
 ├── openObligations adds up the channels of all the member's accounts
 ├── when the member removes the account that pays channels ── removeAccount reverts with the token's
-│                                                              SettlementTokenAccountHeld(account, open channels);
-│                                                              the channels still count
-├── when every channel of that account is closed ─────────── the emptied account is removed
+│                                                              SettlementTokenAccountHeld(account, open channels),
+│                                                              whatever it holds; the channels still count
+├── when every channel of that account is closed ─────────── the account is removed; its refunds are swept to the
+│                                                              member's account that removes it
+├── when the member removes the account channels pay ─────── removeAccount reverts with ConsortiumAccountInUse(account,
+│                                                              channels, open channels), whatever it holds; once they
+│                                                              are released the account is removed, its claims swept
 └── when a party's member asked to leave
     ├── the payer's: its open channel can still be claimed and closed; then the member exits
     └── the payee's: it claims and releases its channels; then the member exits
@@ -162,13 +176,14 @@ import {
   type ChannelKey,
   type ChannelsDomain,
 } from "../../src/channels/voucher.js";
-import { Role, roleMask } from "../../src/sdk/membership.js";
+import { AccountStanding, Role, roleMask } from "../../src/sdk/membership.js";
 import { parseEuro } from "../../src/sdk/money.js";
 import { referenceHash } from "../../src/sdk/references.js";
 import { permitTypes, tokenDomain } from "../../src/sdk/typed-data.js";
 import type { PaymentChannels, PlainERC20 } from "../../typechain-types/index.js";
-import { marketFixture, mintTo, type MarketFixture } from "../helpers/fixtures.js";
+import { AGREEMENT_V1, marketFixture, mintTo, type MarketFixture } from "../helpers/fixtures.js";
 import { IERC165_SIGNATURES, functionSignatures, interfaceIdOf, ownFunctions } from "../helpers/interfaceId.js";
+import { AGREEMENT_V2 } from "../helpers/registry.js";
 import { SECP256K1_N } from "../helpers/permit.js";
 
 const connection = await network.create();
@@ -224,17 +239,21 @@ async function newParty(): Promise<Party> {
   return { account, wallet: new ethers.Wallet(privateKey, ethers.provider), address: account.address };
 }
 
-async function admit(f: MarketFixture, addresses: Address[], role: Role): Promise<bigint> {
-  await f.consortium.connect(f.operator).admit(addresses, roleMask(role), referenceHash(`member ${addresses[0]}`));
+/** Admits `party` as a member of its own holding `role`; the member accepts the framework agreement in force. */
+async function admit(f: MarketFixture, party: Party, role: Role): Promise<bigint> {
+  await f.consortium
+    .connect(f.operator)
+    .admit([party.address], roleMask(role), referenceHash(`member ${party.address}`));
+  await f.consortium.connect(party.wallet).acceptAgreement(AGREEMENT_V1);
   return f.consortium.memberCount();
 }
 
 async function world(): Promise<World> {
   const f = await deployMarket();
   const [payer, payer2, payee] = [await newParty(), await newParty(), await newParty()];
-  const payerId = await admit(f, [payer.address], Role.Consumer);
-  const payer2Id = await admit(f, [payer2.address], Role.Consumer);
-  const payeeId = await admit(f, [payee.address], Role.Provider);
+  const payerId = await admit(f, payer, Role.Consumer);
+  const payer2Id = await admit(f, payer2, Role.Consumer);
+  const payeeId = await admit(f, payee, Role.Provider);
   const channels = getAddress(await f.channels.getAddress());
   for (const p of [payer, payer2]) {
     await mintTo(f, p.address, FUNDS);
@@ -473,16 +492,17 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the payer is not a consumer", function () {
-      it("reverts with PaymentChannelsMissingRole(payer, Consumer)", async function () {
+      it("reverts with the token's SettlementTokenMissingRole(payer, Consumer)", async function () {
         const f = await loadFixture(world);
-        // The payee is a provider only. Its roles are read with the escrow, so it needs the deposit and an approval.
+        // The payee is a provider only. The token checks its roles with the escrow, so it needs the deposit and an
+        // approval to get that far.
         await expect(openAs(f, f.payee, { payee: getAddress(f.provider.address) }))
           .to.be.revertedWithCustomError(f.token, "ERC20InsufficientAllowance")
           .withArgs(f.domain.channels, 0n, DEPOSIT);
         await mintTo(f, f.payee.address, DEPOSIT);
         await f.token.connect(f.payee.wallet).approve(f.domain.channels, DEPOSIT);
         await expect(openAs(f, f.payee, { payee: getAddress(f.provider.address) }))
-          .to.be.revertedWithCustomError(f.channels, "PaymentChannelsMissingRole")
+          .to.be.revertedWithCustomError(f.token, "SettlementTokenMissingRole")
           .withArgs(f.payee.address, Role.Consumer);
         expect(await f.token.balanceOf(f.payee.address)).to.equal(DEPOSIT);
         expect(await f.token.holdsOf(f.payee.address)).to.equal(0n);
@@ -510,11 +530,13 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the payer's member asked to leave", function () {
-      it("reverts with PaymentChannelsMissingRole(payer, Consumer)", async function () {
+      it("reverts with the token's SettlementTokenMissingRole(payer, Consumer)", async function () {
         const f = await loadFixture(world);
         await f.consortium.connect(f.payer.wallet).requestExit();
+        // Leaving accounts still send (to empty their wallets), so the escrow moves and the role check refuses it.
+        expect(await f.token.standingOf(f.payer.address)).to.equal(AccountStanding.Leaving);
         await expect(openAs(f, f.payer))
-          .to.be.revertedWithCustomError(f.channels, "PaymentChannelsMissingRole")
+          .to.be.revertedWithCustomError(f.token, "SettlementTokenMissingRole")
           .withArgs(f.payer.address, Role.Consumer);
         expect(await holdings(f)).to.deep.equal({ payer: FUNDS, payer2: FUNDS, payee: 0n, channels: 0n });
         expect(await f.token.holdsOf(f.payer.address)).to.equal(0n);
@@ -533,14 +555,48 @@ describe("PaymentChannels", function () {
 
     describe("when the payee's member asked to leave", function () {
       // A channel counts as an obligation of the payee's member, so a channel handed to a leaving provider (a
-      // deposit of one base unit, expiring in 2^40 - 1) would hold its exit hostage. The token records no roles
-      // for a leaving member, so the channels refuse it as payee (and it may release the channels it has).
+      // deposit of one base unit, expiring in 2^40 - 1) would hold its exit hostage. The token reports no active
+      // roles for a Leaving account, so the channels refuse it as payee (and it may release the channels it has).
       it("reverts with PaymentChannelsMissingRole(payee, Provider)", async function () {
         const f = await loadFixture(world);
         await f.consortium.connect(f.payee.wallet).requestExit();
         await expect(openAs(f, f.payer, { deposit: 1n, expiresAt: 2 ** 40 - 1 }))
           .to.be.revertedWithCustomError(f.channels, "PaymentChannelsMissingRole")
           .withArgs(f.payee.address, Role.Provider);
+      });
+    });
+
+    describe("when the payer's member has not accepted the current agreement", function () {
+      it("reverts with the token's SettlementTokenMissingRole(payer, Consumer); accepting it opens the channel", async function () {
+        const f = await loadFixture(world);
+        await f.consortium.connect(f.operator).publishAgreement(AGREEMENT_V2);
+        await f.consortium.connect(f.payee.wallet).acceptAgreement(AGREEMENT_V2);
+        // The payer's roles and standing are intact; only its agreement is behind the one in force.
+        expect(await f.token.agreementOf(f.payer.address)).to.equal(1n);
+        expect(await f.token.currentAgreement()).to.equal(2n);
+        expect(await f.token.activeRolesOf(f.payer.address)).to.equal(0n);
+        await expect(openAs(f, f.payer))
+          .to.be.revertedWithCustomError(f.token, "SettlementTokenMissingRole")
+          .withArgs(f.payer.address, Role.Consumer);
+        expect(await holdings(f)).to.deep.equal({ payer: FUNDS, payer2: FUNDS, payee: 0n, channels: 0n });
+
+        await f.consortium.connect(f.payer.wallet).acceptAgreement(AGREEMENT_V2);
+        await expect(openAs(f, f.payer)).to.emit(f.channels, "ChannelOpened");
+        expect((await holdings(f)).payer).to.equal(FUNDS - DEPOSIT);
+      });
+    });
+
+    describe("when the payee's member has not accepted the current agreement", function () {
+      it("reverts with PaymentChannelsMissingRole(payee, Provider); accepting it opens the channel", async function () {
+        const f = await loadFixture(world);
+        await f.consortium.connect(f.operator).publishAgreement(AGREEMENT_V2);
+        await f.consortium.connect(f.payer.wallet).acceptAgreement(AGREEMENT_V2);
+        await expect(openAs(f, f.payer))
+          .to.be.revertedWithCustomError(f.channels, "PaymentChannelsMissingRole")
+          .withArgs(f.payee.address, Role.Provider);
+
+        await f.consortium.connect(f.payee.wallet).acceptAgreement(AGREEMENT_V2);
+        await expect(openAs(f, f.payer)).to.emit(f.channels, "ChannelOpened");
       });
     });
 
@@ -1606,6 +1662,77 @@ describe("PaymentChannels", function () {
       });
     });
 
+    describe("when the token is paused", function () {
+      it("reverts with the token's EnforcedPause: no refund moves", async function () {
+        const f = await loadFixture(opened);
+        await time.increaseTo(f.expiresAt);
+        await f.token.connect(f.operator).pause();
+        await expect(f.channels.settle(f.payer.address, f.payee.address, f.key.nonce)).to.be.revertedWithCustomError(
+          f.token,
+          "EnforcedPause",
+        );
+        expect((await f.channels.channel(f.id)).deposit).to.equal(DEPOSIT);
+      });
+    });
+
+    describe("when the token was unpaused less than the minimum challenge period ago", function () {
+      // The payer asks to close and the token is paused for the whole challenge period: no claim could pay.
+      async function pausedThroughTheDeadline() {
+        const f = await loadFixture(opened);
+        await f.channels.connect(f.payer.wallet).requestClose(f.payee.address, f.key.nonce);
+        const { deadline } = await f.channels.channel(f.id);
+        await f.token.connect(f.operator).pause();
+        await expect(claim(f, f.key, 40n)).to.be.revertedWithCustomError(f.token, "EnforcedPause");
+        await time.increaseTo(deadline + 60n);
+        await f.token.connect(f.operator).unpause();
+        const unpausedAt = BigInt(await time.latest());
+        return { ...f, graceEnd: unpausedAt + BigInt(MIN_CHALLENGE) };
+      }
+
+      it("reverts with PaymentChannelsPauseGrace(id, unpausedAt + minimum), even past the deadline; the payee claims", async function () {
+        const f = await pausedThroughTheDeadline();
+        expect(await f.token.unpausedAt()).to.equal(f.graceEnd - BigInt(MIN_CHALLENGE));
+        await time.setNextBlockTimestamp(f.graceEnd - 1n);
+        await expect(f.channels.connect(f.outsider).settle(f.payer.address, f.payee.address, f.key.nonce))
+          .to.be.revertedWithCustomError(f.channels, "PaymentChannelsPauseGrace")
+          .withArgs(f.id, f.graceEnd);
+        await expect(claim(f, f.key, 40n))
+          .to.emit(f.channels, "ChannelClaimed")
+          .withArgs(f.id, 40n, NO_USAGE);
+        expect(await holdings(f)).to.deep.equal({
+          payer: FUNDS - DEPOSIT,
+          payer2: FUNDS,
+          payee: 40n,
+          channels: DEPOSIT - 40n,
+        });
+      });
+
+      it("settles at unpausedAt + minimum exactly", async function () {
+        const f = await pausedThroughTheDeadline();
+        await claim(f, f.key, 40n);
+        await time.setNextBlockTimestamp(f.graceEnd);
+        await expect(f.channels.connect(f.outsider).settle(f.payer.address, f.payee.address, f.key.nonce))
+          .to.emit(f.channels, "ChannelClosed")
+          .withArgs(f.id, 40n, DEPOSIT - 40n);
+        expect(await holdings(f)).to.deep.equal({ payer: FUNDS - 40n, payer2: FUNDS, payee: 40n, channels: 0n });
+      });
+    });
+
+    describe("when the token was unpaused long before the deadline", function () {
+      it("settles at the deadline: the grace has run out", async function () {
+        const f = await loadFixture(opened);
+        await f.token.connect(f.operator).pause();
+        await f.token.connect(f.operator).unpause();
+        await f.channels.connect(f.payer.wallet).requestClose(f.payee.address, f.key.nonce);
+        const { deadline } = await f.channels.channel(f.id);
+        expect(deadline).to.be.greaterThan((await f.token.unpausedAt()) + BigInt(MIN_CHALLENGE));
+        await time.setNextBlockTimestamp(deadline);
+        await expect(f.channels.settle(f.payer.address, f.payee.address, f.key.nonce))
+          .to.emit(f.channels, "ChannelClosed")
+          .withArgs(f.id, 0n, DEPOSIT);
+      });
+    });
+
     describe("when the deadline has passed", function () {
       it("after the challenge period, anyone settles: the payer gets the rest; emits ChannelClosed; the channel is cleared", async function () {
         const f = await loadFixture(opened);
@@ -1824,14 +1951,16 @@ describe("PaymentChannels", function () {
       it("completeExit reverts with ConsortiumOpenObligations; after the close the member exits", async function () {
         const f = await loadFixture(opened);
         const id = await requestExitAndWait(f, f.payer.wallet);
-        await expect(f.consortium.completeExit(id))
+        await expect(f.consortium.connect(f.payer.wallet).completeExit(id))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumOpenObligations")
           .withArgs(f.payerId, f.domain.channels, 1n);
         await closeCooperatively(f, f.key, 0n);
         // The token clears only an empty account: the payer hands its balance to another member first.
         await f.token.connect(f.payer.wallet).transfer(f.payer2.address, FUNDS);
         expect(await holdings(f)).to.deep.equal({ payer: 0n, payer2: 2n * FUNDS, payee: 0n, channels: 0n });
-        await expect(f.consortium.completeExit(id)).to.emit(f.consortium, "MemberExited").withArgs(f.payerId);
+        await expect(f.consortium.connect(f.payer.wallet).completeExit(id))
+          .to.emit(f.consortium, "MemberExited")
+          .withArgs(f.payerId);
       });
     });
 
@@ -1840,12 +1969,14 @@ describe("PaymentChannels", function () {
         const f = await loadFixture(opened);
         const id = await requestExitAndWait(f, f.payee.wallet);
         // The notice period (90 days) outlasts the channel (30 days): anyone may settle it now.
-        await expect(f.consortium.completeExit(id))
+        await expect(f.consortium.connect(f.payee.wallet).completeExit(id))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumOpenObligations")
           .withArgs(f.payeeId, f.domain.channels, 1n);
         await f.channels.settle(f.payer.address, f.payee.address, f.key.nonce);
         expect(await holdings(f)).to.deep.equal({ payer: FUNDS, payer2: FUNDS, payee: 0n, channels: 0n });
-        await expect(f.consortium.completeExit(id)).to.emit(f.consortium, "MemberExited").withArgs(f.payeeId);
+        await expect(f.consortium.connect(f.payee.wallet).completeExit(id))
+          .to.emit(f.consortium, "MemberExited")
+          .withArgs(f.payeeId);
       });
     });
 
@@ -1863,43 +1994,74 @@ describe("PaymentChannels", function () {
     describe("when the member removes the account that pays channels", function () {
       // Channels are counted per account and openObligations sums the member's current accounts; were the paying
       // account removable, its channels would stop counting and their refunds could never reach it (the token
-      // refuses a removed account). The token's hold on the payer refuses the removal instead.
+      // refuses a removed account). The token's hold on the payer refuses the removal instead; its balance (which
+      // a removal would sweep) plays no part.
       it("removeAccount reverts with SettlementTokenAccountHeld(account, open channels); the channels still count", async function () {
         const f = await loadFixture(opened);
         await open(f, { salt: 2 });
         const other = await newParty();
         await f.consortium.connect(f.payer.wallet).addAccount(other.address);
-        // The paying account holds nothing, as removeAccount requires.
+        await expect(f.consortium.connect(other.wallet).removeAccount(f.payer.address))
+          .to.be.revertedWithCustomError(f.token, "SettlementTokenAccountHeld")
+          .withArgs(f.payer.address, 2n);
+        // Emptied, it is still held.
         await f.token.connect(f.payer.wallet).transfer(other.address, FUNDS - 2n * DEPOSIT);
         await expect(f.consortium.connect(other.wallet).removeAccount(f.payer.address))
           .to.be.revertedWithCustomError(f.token, "SettlementTokenAccountHeld")
           .withArgs(f.payer.address, 2n);
         expect(await f.channels.openObligations(f.payerId)).to.equal(2n);
         const id = await requestExitAndWait(f, other.wallet);
-        await expect(f.consortium.completeExit(id))
+        await expect(f.consortium.connect(other.wallet).completeExit(id))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumOpenObligations")
           .withArgs(f.payerId, f.domain.channels, 2n);
       });
 
       describe("when every channel of that account is closed", function () {
-        it("the emptied account is removed", async function () {
+        it("the account is removed; its refunds are swept to the member's account that removes it", async function () {
           const f = await loadFixture(opened);
           const second = await open(f, { salt: 2 });
           const other = await newParty();
           await f.consortium.connect(f.payer.wallet).addAccount(other.address);
           await closeCooperatively(f, f.key, 10n);
-          await f.token.connect(f.payer.wallet).transfer(other.address, await f.token.balanceOf(f.payer.address));
           await expect(f.consortium.connect(other.wallet).removeAccount(f.payer.address))
             .to.be.revertedWithCustomError(f.token, "SettlementTokenAccountHeld")
             .withArgs(f.payer.address, 1n);
           await f.channels.connect(f.payee.wallet).release(f.payer.address, second.key.nonce);
-          await f.token.connect(f.payer.wallet).transfer(other.address, DEPOSIT);
+          expect(await f.token.balanceOf(f.payer.address)).to.equal(FUNDS - 10n);
           await expect(f.consortium.connect(other.wallet).removeAccount(f.payer.address))
             .to.emit(f.consortium, "AccountRemoved")
-            .withArgs(f.payerId, f.payer.address);
+            .withArgs(f.payerId, f.payer.address)
+            .and.to.emit(f.token, "Transfer")
+            .withArgs(f.payer.address, other.address, FUNDS - 10n);
           expect(await f.channels.openObligations(f.payerId)).to.equal(0n);
+          expect(await f.token.balanceOf(f.payer.address)).to.equal(0n);
           expect(await f.token.balanceOf(other.address)).to.equal(FUNDS - 10n);
         });
+      });
+    });
+
+    describe("when the member removes the account channels pay", function () {
+      // The payee's account holds no refund, so the token does not hold it; the channels would stop counting as
+      // its member's obligations, which the Consortium refuses.
+      it("removeAccount reverts with ConsortiumAccountInUse(account, channels, open channels); released, it is removed", async function () {
+        const f = await loadFixture(opened);
+        const second = await open(f, { payer: f.payer2 });
+        const other = await newParty();
+        await f.consortium.connect(f.payee.wallet).addAccount(other.address);
+        await claim(f, f.key, 25n);
+        await expect(f.consortium.connect(other.wallet).removeAccount(f.payee.address))
+          .to.be.revertedWithCustomError(f.consortium, "ConsortiumAccountInUse")
+          .withArgs(f.payee.address, f.domain.channels, 2n);
+        expect(await f.channels.openObligations(f.payeeId)).to.equal(2n);
+
+        await f.channels.connect(f.payee.wallet).release(f.payer.address, f.key.nonce);
+        await f.channels.connect(f.payee.wallet).release(f.payer2.address, second.key.nonce);
+        await expect(f.consortium.connect(other.wallet).removeAccount(f.payee.address))
+          .to.emit(f.consortium, "AccountRemoved")
+          .withArgs(f.payeeId, f.payee.address)
+          .and.to.emit(f.token, "Transfer")
+          .withArgs(f.payee.address, other.address, 25n);
+        expect(await f.channels.openObligations(f.payeeId)).to.equal(0n);
       });
     });
 
@@ -1910,7 +2072,9 @@ describe("PaymentChannels", function () {
         await claim(f, f.key, 20n);
         await closeCooperatively(f, f.key, 25n);
         await f.token.connect(f.payer.wallet).transfer(f.payer2.address, FUNDS - 25n);
-        await expect(f.consortium.completeExit(id)).to.emit(f.consortium, "MemberExited").withArgs(f.payerId);
+        await expect(f.consortium.connect(f.payer.wallet).completeExit(id))
+          .to.emit(f.consortium, "MemberExited")
+          .withArgs(f.payerId);
         expect(await holdings(f)).to.deep.equal({ payer: 0n, payer2: 2n * FUNDS - 25n, payee: 25n, channels: 0n });
       });
 
@@ -1925,7 +2089,9 @@ describe("PaymentChannels", function () {
         expect(await f.channels.openObligations(f.payeeId)).to.equal(0n);
         await f.token.connect(f.payee.wallet).transfer(f.provider.address, 30n);
         await time.increaseTo((await f.consortium.getMember(f.payeeId)).exitEffectiveAt);
-        await expect(f.consortium.completeExit(f.payeeId)).to.emit(f.consortium, "MemberExited").withArgs(f.payeeId);
+        await expect(f.consortium.connect(f.payee.wallet).completeExit(f.payeeId))
+          .to.emit(f.consortium, "MemberExited")
+          .withArgs(f.payeeId);
         expect(await holdings(f)).to.deep.equal({ payer: FUNDS - 30n, payer2: FUNDS, payee: 0n, channels: 0n });
       });
     });

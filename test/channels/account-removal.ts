@@ -27,7 +27,7 @@ describe("removing an account with open channels", function () {
 
   it("refuses to remove the payer's account while a channel owes it a refund, with SettlementTokenAccountHeld", async function () {
     const f = await networkHelpers.loadFixture(deployChannel);
-    // Empty the wallet first, so that the hold is the only reason left.
+    // Empty the wallet first: a removal would sweep a balance anyway, the hold alone refuses it.
     const balance = await f.token.balanceOf(f.payer.address);
     await f.payerWallet.writeContract({
       address: (await f.token.getAddress()) as `0x${string}`,

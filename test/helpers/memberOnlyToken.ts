@@ -28,8 +28,10 @@ export interface MemberOnlyTokenSetup {
 
 /**
  * The rule every settlement token keeps, whatever else is deployed around it: only accounts of members
- * in good standing send, accounts of suspended members only receive, removed or foreign keys neither send
- * nor receive, and a registered contract receives only what it pulls itself.
+ * in good standing send, accounts of suspended members do not send, accounts of suspended and leaving
+ * members receive only what is owed to them (mints, payments of the consortium's contracts) and no
+ * transfers from members, removed or foreign keys neither send nor receive, and a registered contract
+ * receives only what it pulls itself.
  */
 export function shouldBehaveLikeMemberOnlyToken(setup: () => Promise<MemberOnlyTokenSetup>): void {
   const AMOUNT = 1_000_000n;
@@ -140,15 +142,23 @@ export function shouldBehaveLikeMemberOnlyToken(setup: () => Promise<MemberOnlyT
           .withArgs(holder.address);
       });
 
-      it("still receives tokens", async function () {
-        const { ethers, token, holder, recipient } = await suspendedHolder();
-        await expect(token.connect(recipient).transfer(holder.address, AMOUNT)).to.changeTokenBalances(
-          ethers,
-          token,
-          [recipient, holder],
-          [-AMOUNT, AMOUNT],
-        );
+      it("still receives what is owed to it: a mint", async function () {
+        const { token, holder, fund } = await suspendedHolder();
+        await fund(holder.address, AMOUNT);
+        expect(await token.balanceOf(holder.address)).to.equal(2n * AMOUNT);
         expect(await token.standingOf(holder.address)).to.equal(AccountStanding.Frozen);
+      });
+
+      it("reverts a member's transfer to it with SettlementTokenRecipientRestricted(holder, Frozen)", async function () {
+        const { token, holder, recipient } = await suspendedHolder();
+        await expect(token.connect(recipient).transfer(holder.address, 1n))
+          .to.be.revertedWithCustomError(token, "SettlementTokenRecipientRestricted")
+          .withArgs(holder.address, AccountStanding.Frozen);
+        await token.connect(recipient).approve(recipient.address, 1n);
+        await expect(token.connect(recipient).transferFrom(recipient.address, holder.address, 1n))
+          .to.be.revertedWithCustomError(token, "SettlementTokenRecipientRestricted")
+          .withArgs(holder.address, AccountStanding.Frozen);
+        expect(await token.balanceOf(holder.address)).to.equal(AMOUNT);
       });
 
       describe("when the member is reinstated", function () {
@@ -161,6 +171,58 @@ export function shouldBehaveLikeMemberOnlyToken(setup: () => Promise<MemberOnlyT
             ethers,
             token,
             [holder, recipient],
+            [-AMOUNT, AMOUNT],
+          );
+        });
+      });
+    });
+
+    describe("when the holder's member asked to leave", function () {
+      async function leavingHolder(): Promise<MemberOnlyTokenSetup> {
+        const context = await setup();
+        const { token, consortium, holder, recipient, fund } = context;
+        await fund(holder.address, AMOUNT);
+        await fund(recipient.address, AMOUNT);
+        await expect(consortium.connect(holder).requestExit())
+          .to.emit(token, "StandingChanged")
+          .withArgs(holder.address, AccountStanding.Leaving);
+        return context;
+      }
+
+      it("still sends, so that it can empty its wallet", async function () {
+        const { ethers, token, holder, recipient } = await leavingHolder();
+        await expect(token.connect(holder).transfer(recipient.address, AMOUNT)).to.changeTokenBalances(
+          ethers,
+          token,
+          [holder, recipient],
+          [-AMOUNT, AMOUNT],
+        );
+      });
+
+      it("reverts a member's transfer to it with SettlementTokenRecipientRestricted(holder, Leaving)", async function () {
+        const { token, holder, recipient } = await leavingHolder();
+        await expect(token.connect(recipient).transfer(holder.address, 1n))
+          .to.be.revertedWithCustomError(token, "SettlementTokenRecipientRestricted")
+          .withArgs(holder.address, AccountStanding.Leaving);
+        expect(await token.balanceOf(holder.address)).to.equal(AMOUNT);
+      });
+
+      it("still receives what is owed to it: a mint", async function () {
+        const { token, holder, fund } = await leavingHolder();
+        await fund(holder.address, AMOUNT);
+        expect(await token.balanceOf(holder.address)).to.equal(2n * AMOUNT);
+      });
+
+      describe("when the member cancels its exit", function () {
+        it("receives transfers again", async function () {
+          const { ethers, token, consortium, holder, recipient } = await leavingHolder();
+          await expect(consortium.connect(holder).cancelExit())
+            .to.emit(token, "StandingChanged")
+            .withArgs(holder.address, AccountStanding.Member);
+          await expect(token.connect(recipient).transfer(holder.address, AMOUNT)).to.changeTokenBalances(
+            ethers,
+            token,
+            [recipient, holder],
             [-AMOUNT, AMOUNT],
           );
         });

@@ -15,9 +15,10 @@ import {PaymentChannelsHandler} from "./PaymentChannelsHandler.sol";
 /// paid more than was deposited, every closed channel split its deposit exactly between payee and payer, the
 /// contract holds exactly the unspent deposits of its open channels, claimed amounts only rise, foreign
 /// vouchers never pay, the payer can always take back the rest after the deadline, the payee can always claim
-/// inside the challenge period, open channels count as obligations of both parties' members, the token holds each
-/// payer once per open channel, no account of an open channel is removed, and a leaving member starts no new
-/// channel.
+/// inside the challenge period, a pause never costs the payee its voucher, open channels count as obligations of
+/// both parties' members, the token holds each payer once per open channel, no account of an open channel is
+/// removed (and a removed account's tokens all reach its member), and a member that is leaving or has not
+/// accepted the framework agreement in force starts no new channel.
 /// @dev Run it with its handler: `npx hardhat test solidity test/invariant/PaymentChannels.t.sol
 /// test/invariant/PaymentChannelsHandler.sol` (the fuzzer finds the handler's functions through its artifact).
 contract PaymentChannelsInvariantTest is Test {
@@ -32,7 +33,7 @@ contract PaymentChannelsInvariantTest is Test {
         token = handler.token();
         consortium = handler.consortium();
 
-        bytes4[] memory selectors = new bytes4[](19);
+        bytes4[] memory selectors = new bytes4[](21);
         selectors[0] = PaymentChannelsHandler.open.selector;
         selectors[1] = PaymentChannelsHandler.reopen.selector;
         selectors[2] = PaymentChannelsHandler.topUp.selector;
@@ -52,6 +53,8 @@ contract PaymentChannelsInvariantTest is Test {
         selectors[16] = PaymentChannelsHandler.retireAccount.selector;
         selectors[17] = PaymentChannelsHandler.release.selector;
         selectors[18] = PaymentChannelsHandler.requestOrCancelExit.selector;
+        selectors[19] = PaymentChannelsHandler.pauseOrUnpause.selector;
+        selectors[20] = PaymentChannelsHandler.publishOrAcceptAgreement.selector;
         targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
         excludeContract(address(consortium));
@@ -167,9 +170,10 @@ contract PaymentChannelsInvariantTest is Test {
         assertEq(handler.ghost_foreignClosesAccepted(), 0, "foreign close authorisations accepted");
     }
 
-    /// @notice After the deadline (expiry or end of the challenge period) the payer can always take back the
-    /// unspent rest: settling succeeds and refunds exactly deposit - claimed (neither party's account can have
-    /// been removed meanwhile); before it, settling fails.
+    /// @notice After the deadline (expiry or end of the challenge period) and the pause grace, while the token is
+    /// not paused (or nothing is left to refund), the payer can always take back the unspent rest: settling
+    /// succeeds and refunds exactly deposit - claimed (neither party's account can have been removed meanwhile);
+    /// before the deadline, settling fails.
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
     function invariant_PayerCanAlwaysSettleAfterTheDeadline() public view {
@@ -178,12 +182,24 @@ contract PaymentChannelsInvariantTest is Test {
         assertEq(handler.ghost_refundMismatches(), 0, "refunds other than deposit - claimed");
     }
 
-    /// @notice Inside the challenge period the payee can always claim its newest voucher within the deposit, also
-    /// while its member is leaving (its member cannot remove the payee's account while the channel is open).
+    /// @notice Inside the challenge period the payee can always claim its newest voucher within the deposit while
+    /// the token is not paused, also while its member is leaving or behind on the agreement (its member cannot
+    /// remove the payee's account while the channel is open).
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
     function invariant_PayeeCanAlwaysClaimWithinTheChallengePeriod() public view {
         assertEq(handler.ghost_challengeClaimsRefused(), 0, "claims refused within the challenge period");
+    }
+
+    /// @notice A pause never costs the payee its voucher: no channel settles before the minimum challenge period
+    /// has passed since the token was last unpaused, however long ago its deadline was, so the payee can claim
+    /// what the pause held up; the token records the pause and the time of the unpause as the model does.
+    /// hardhat-config: invariant.runs = 32
+    /// hardhat-config: invariant.depth = 128
+    function invariant_PauseNeverCostsThePayeeItsVoucher() public view {
+        assertEq(handler.ghost_settlementsInPauseGrace(), 0, "settlements within the pause grace");
+        assertEq(token.paused(), handler.paused(), "paused");
+        assertEq(token.unpausedAt(), handler.unpausedAt(), "unpaused at");
     }
 
     /// @notice The obligations the contract reports for each member are the open channels of its accounts in the
@@ -244,35 +260,48 @@ contract PaymentChannelsInvariantTest is Test {
         assertEq(handler.ghost_heldAccountsRemoved(), 0, "held accounts removed");
         assertEq(handler.ghost_accountsInUseRemoved(), 0, "accounts with open channels removed");
         assertEq(handler.ghost_removalMismatches(), 0, "removals refused otherwise than the rules give");
+        assertEq(handler.ghost_sweepMismatches(), 0, "removals whose tokens did not all reach the member");
         // Only the parties pay into and are paid by channels, and only their accounts are retired.
         for (uint256 a = 0; a < handler.actorCount(); ++a) {
             address account = handler.actorAt(a);
             (, bool active) = consortium.memberOf(account);
             if (handler.ghost_openAsParty(account) != 0) {
                 assertTrue(active, "account with open channels still in the Consortium");
-                assertEq(uint8(token.standingOf(account)), uint8(AccountStanding.Member), "its standing");
+                assertEq(uint8(token.standingOf(account)), uint8(handler.expectedStanding(account)), "its standing");
             }
             if (token.holdsOf(account) != 0) assertTrue(active, "held account still in the Consortium");
             if (handler.retired(account)) {
                 assertFalse(active, "removed account");
                 assertEq(token.holdsOf(account), 0, "removed account held");
+                assertEq(token.balanceOf(account), 0, "removed account holds tokens");
                 assertEq(handler.ghost_openAsParty(account), 0, "removed account with open channels");
                 assertEq(uint8(token.standingOf(account)), uint8(AccountStanding.None), "removed account's standing");
             }
         }
     }
 
-    /// @notice A leaving member starts no new business: while its exit is pending the token reports no roles for
-    /// its accounts, it opens no channel and no new channel pays it (refused with PaymentChannelsMissingRole,
-    /// payee first), and cancelling its exit gives its roles back; its open channels claim and close as before.
+    /// @notice Only members that may start new business open channels: while its exit is pending (its accounts
+    /// Leaving) or until it accepts the framework agreement in force, the token reports no roles for a member's
+    /// accounts, it opens no channel and no new channel pays it (refused with PaymentChannelsMissingRole for the
+    /// payee, checked first, and the token's SettlementTokenMissingRole for the payer), and cancelling its exit
+    /// or accepting the agreement gives its roles back; its open channels claim and close as before.
     /// hardhat-config: invariant.runs = 32
     /// hardhat-config: invariant.depth = 128
-    function invariant_LeavingMembersOpenNoChannels() public view {
+    function invariant_OnlyMembersInBusinessOpenChannels() public view {
         assertEq(handler.ghost_opensByLeavingMembers(), 0, "channels opened by or to a leaving member");
-        assertEq(handler.ghost_leavingRefusalMismatches(), 0, "opens refused otherwise than for the missing role");
+        assertEq(
+            handler.ghost_opensWithoutCurrentAgreement(),
+            0,
+            "channels opened by or to a member behind on the agreement"
+        );
+        assertEq(handler.ghost_roleRefusalMismatches(), 0, "opens refused otherwise than for the missing role");
+        (uint32 current, ) = consortium.currentAgreement();
+        assertEq(token.currentAgreement(), current, "the token's agreement in force");
+        assertEq(current, handler.currentAgreement(), "agreement in force vs model");
         for (uint256 a = 0; a < handler.accountCount(); ++a) {
             address account = handler.accountAt(a);
             assertEq(token.activeRolesOf(account), handler.expectedActiveRoles(account), vm.toString(account));
+            assertEq(uint8(token.standingOf(account)), uint8(handler.expectedStanding(account)), "standing");
         }
     }
 }

@@ -12,7 +12,7 @@ import {IPaymentChannels} from "../../contracts/interfaces/IPaymentChannels.sol"
 import {ISettlementToken} from "../../contracts/interfaces/ISettlementToken.sol";
 import {FiatGateway} from "../../contracts/token/FiatGateway.sol";
 import {SettlementToken} from "../../contracts/token/SettlementToken.sol";
-import {Role, Roles} from "../../contracts/types/Membership.sol";
+import {AccountStanding, Role, Roles} from "../../contracts/types/Membership.sol";
 import {SettlementLayerDeployment} from "../helpers/SettlementLayerDeployment.sol";
 
 /// @notice Drives PaymentChannels registered with the Consortium of the whole settlement layer (token, gateway)
@@ -21,9 +21,11 @@ import {SettlementLayerDeployment} from "../helpers/SettlementLayerDeployment.so
 /// blocks; payers top up and sign vouchers at rising cumulative amounts (some above the deposit); payees claim
 /// the newest or a stale voucher, singly and in batches (mixing in vouchers of closed channels); payers close
 /// cooperatively, start closing alone, and anyone settles, early and late; payees give channels up; time and
-/// blocks pass; operators change the shortest challenge period; members ask to leave and change their minds,
-/// and retire a party's account (refused while it is a party of open channels: the token holds a payer's, the
-/// Consortium refuses a payee's; allowed once its channels are closed). The handler also plays
+/// blocks pass; operators change the shortest challenge period, pause and unpause the token and publish new
+/// framework agreements, which members accept (or not yet); members ask to leave and change their minds, and
+/// retire a party's account (refused while it is a party of open channels: the token holds a payer's, the
+/// Consortium refuses a payee's; allowed once its channels are closed; its tokens are swept to the member's
+/// spare account). The handler also plays
 /// the attacker: vouchers and close authorisations for another channel, for an older id of the same pair, for
 /// another chain, for another deployment, stolen by another payee, altered or self-signed.
 /// Each call's outcome is predicted from the contract's rules before it is sent, and the ghost state is built
@@ -155,6 +157,13 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
     mapping(address account => uint64 memberId) public memberOf;
     /// @dev The roles of the account's member (see {expectedActiveRoles} for those the token reports).
     mapping(address account => uint8 roles) internal _rolesOf;
+    /// @dev The framework agreement in force, and the version each member accepted last.
+    uint32 public currentAgreement = 1;
+    mapping(uint64 memberId => uint32 version) public acceptedAgreement;
+    uint256 internal _agreementNonce;
+    /// @dev Whether the token is paused, and when it was last unpaused (0: never).
+    bool public paused;
+    uint40 public unpausedAt;
     uint256 internal _keyCount;
     uint256 internal _mintCount;
 
@@ -218,9 +227,17 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
     uint256 public ghost_removalMismatches;
     /// @dev Channels opened although its payer's or payee's member was leaving.
     uint256 public ghost_opensByLeavingMembers;
-    /// @dev Opens refused only because a party's member is leaving, with another error than
-    /// PaymentChannelsMissingRole(party, role) (the payee is checked first).
-    uint256 public ghost_leavingRefusalMismatches;
+    /// @dev Channels opened although its payer's or payee's member had not accepted the agreement in force.
+    uint256 public ghost_opensWithoutCurrentAgreement;
+    /// @dev Opens refused only because a party may not start new business (leaving, or behind on the agreement)
+    /// with another error than PaymentChannelsMissingRole(payee, Provider), the payee being checked first, or the
+    /// token's SettlementTokenMissingRole(payer, Consumer), checked with the escrow.
+    uint256 public ghost_roleRefusalMismatches;
+    /// @dev Settlements that succeeded before the minimum challenge period had passed since the token was
+    /// unpaused (the payee's time to claim what the pause held up).
+    uint256 public ghost_settlementsInPauseGrace;
+    /// @dev Removals whose tokens did not all reach the member's account that removed it.
+    uint256 public ghost_sweepMismatches;
 
     /// @dev Foreign vouchers tried, per attack, for the campaign summary.
     mapping(uint256 attack => uint256 count) public foreignAttempts;
@@ -233,8 +250,10 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
     uint256 public inUseRemovalsRefused;
     uint256 public accountsRetired;
     uint256 public payeesRetiredAfterRelease;
-    /// @dev Opens refused only because a party's member is leaving, for the campaign summary.
-    uint256 public leavingOpensRefused;
+    /// @dev Opens refused only because a party may not start new business, for the campaign summary.
+    uint256 public roleOpensRefused;
+    /// @dev Settlements refused for the pause grace, for the campaign summary.
+    uint256 public pauseGraceRefusals;
     /// @dev Successful calls per action, for the campaign summary.
     mapping(bytes4 selector => uint256 count) public successes;
 
@@ -352,7 +371,8 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
                 e.challengePeriod != 0 &&
                 block.timestamp < e.deadline &&
                 amount != 0 &&
-                token.balanceOf(caller) >= amount;
+                token.balanceOf(caller) >= amount &&
+                !paused;
         vm.prank(caller);
         token.approve(address(channels), amount);
         uint256 before = token.balanceOf(caller);
@@ -640,13 +660,75 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         if (channels.minChallengePeriod() != ghost_minChallengePeriod) ++ghost_unexpectedOutcomes;
     }
 
-    /// @notice A member retires a party's account, as when it rotates keys: it moves the account's tokens to its
-    /// spare account and removes the account from the Consortium. While the account pays into open channels the
-    /// token refuses (SettlementTokenAccountHeld, one hold per channel); while open channels pay it (and none
-    /// holds it) the Consortium refuses (ConsortiumAccountInUse, naming the channels contract and the account's
-    /// open channels, which would stop counting as its member's obligations); either way the tokens go back. One
-    /// time in three the account's channels are first given up (released by their payees, the account itself for
-    /// those that pay it), and the removal goes through.
+    /// @notice The operator (now and then a consumer, which may not) unpauses a paused token, or one time in four
+    /// pauses it: while paused no claim, deposit or refund moves; once unpaused, no channel settles before the
+    /// minimum challenge period has passed, so that the payee can still claim what the pause held up.
+    function pauseOrUnpause(uint256 callerSeed, uint256 modeSeed) external {
+        if (!paused && _mode(modeSeed, 4) != 0) return;
+        address caller = _mode(callerSeed, 8) == 0 ? _payers[callerSeed % _payers.length] : founder;
+        bool ok = caller == founder;
+        vm.prank(caller);
+        if (paused) {
+            try token.unpause() {
+                if (!ok) ++ghost_unexpectedOutcomes;
+                paused = false;
+                unpausedAt = uint40(block.timestamp);
+                _succeeded();
+            } catch {
+                if (ok) ++ghost_unexpectedOutcomes;
+            }
+        } else {
+            try token.pause() {
+                if (!ok) ++ghost_unexpectedOutcomes;
+                paused = true;
+                _succeeded();
+            } catch {
+                if (ok) ++ghost_unexpectedOutcomes;
+            }
+        }
+        if (token.paused() != paused || token.unpausedAt() != unpausedAt) ++ghost_unexpectedOutcomes;
+    }
+
+    /// @notice The operator publishes a new framework agreement (one time in four), or a party's member accepts the
+    /// one in force (now and then twice, which must fail): until it does, it opens no channel and no new channel
+    /// pays it, while its open channels claim and close as before.
+    function publishOrAcceptAgreement(uint256 actorSeed, uint256 modeSeed) external {
+        if (_mode(modeSeed, 4) == 0) {
+            vm.prank(founder);
+            try consortium.publishAgreement(keccak256(abi.encode("framework agreement", ++_agreementNonce))) returns (
+                uint32 version
+            ) {
+                if (version != currentAgreement + 1) ++ghost_unexpectedOutcomes;
+                currentAgreement = version;
+                _succeeded();
+            } catch {
+                ++ghost_unexpectedOutcomes;
+            }
+            return;
+        }
+        address account = _actors[actorSeed % _actors.length];
+        uint64 memberId = memberOf[account];
+        address caller = retired[account] ? _spareOf[account] : account;
+        bool ok = acceptedAgreement[memberId] != currentAgreement;
+        (, bytes32 current) = consortium.currentAgreement();
+        vm.prank(caller);
+        try consortium.acceptAgreement(current) {
+            if (!ok) ++ghost_unexpectedOutcomes;
+            acceptedAgreement[memberId] = currentAgreement;
+            _succeeded();
+        } catch {
+            if (ok) ++ghost_unexpectedOutcomes;
+        }
+    }
+
+    /// @notice A member retires a party's account, as when it rotates keys: its spare account removes it from the
+    /// Consortium, and the removal sweeps the account's tokens to the spare. While the account pays into open
+    /// channels the token refuses (SettlementTokenAccountHeld, one hold per channel); while open channels pay it
+    /// (and none holds it) the Consortium refuses (ConsortiumAccountInUse, naming the channels contract and the
+    /// account's open channels, which would stop counting as its member's obligations); while the token is
+    /// paused an account holding tokens waits (EnforcedPause). One time in three the account's channels are first
+    /// given up (released by their payees, the account itself for those that pay it), and the removal goes
+    /// through.
     function retireAccount(uint256 actorSeed, uint256 windDownSeed) external {
         if (_mode(actorSeed, 2) == 0) return;
         address account = _actors[actorSeed % _actors.length];
@@ -663,30 +745,46 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         uint256 openChannels = ghost_openAsParty[account];
         address spare = _spareOf[account];
         uint256 balance = token.balanceOf(account);
-        _transfer(account, spare, balance);
+        uint256 spareBefore = token.balanceOf(spare);
+        bool waits = paused && balance != 0;
         vm.prank(spare);
         try consortium.removeAccount(account) {
             if (holds != 0) ++ghost_heldAccountsRemoved;
             if (openChannels != 0) ++ghost_accountsInUseRemoved;
+            if (waits) ++ghost_unexpectedOutcomes;
+            if (token.balanceOf(account) != 0 || token.balanceOf(spare) != spareBefore + balance) {
+                ++ghost_sweepMismatches;
+            }
             retired[account] = true;
             ++accountsRetired;
             if (releasedAsPayee) ++payeesRetiredAfterRelease;
             _succeeded();
         } catch (bytes memory reason) {
-            // The token is asked first (clearing the account's standing), the channels' count after.
+            // The sweep comes first (it waits for an unpause), then the token clears the account's standing
+            // (refused while held), then the channels' count.
             bytes memory expected =
-                holds != 0
-                    ? abi.encodeWithSelector(ISettlementToken.SettlementTokenAccountHeld.selector, account, holds)
-                    : abi.encodeWithSelector(
-                        IConsortium.ConsortiumAccountInUse.selector,
-                        account,
-                        address(channels),
-                        openChannels
-                    );
-            if (openChannels == 0 || keccak256(reason) != keccak256(expected)) ++ghost_removalMismatches;
-            else if (holds != 0) ++heldRemovalsRefused;
-            else ++inUseRemovalsRefused;
-            _transfer(spare, account, balance);
+                waits
+                    ? abi.encodeWithSignature("EnforcedPause()")
+                    : holds != 0
+                        ? abi.encodeWithSelector(ISettlementToken.SettlementTokenAccountHeld.selector, account, holds)
+                        : abi.encodeWithSelector(
+                            IConsortium.ConsortiumAccountInUse.selector,
+                            account,
+                            address(channels),
+                            openChannels
+                        );
+            if ((openChannels == 0 && !waits) || keccak256(reason) != keccak256(expected)) {
+                ++ghost_removalMismatches;
+            } else if (waits) {
+                // Refused for the pause: the rules are those of an unpaused token once it resumes.
+            } else if (holds != 0) {
+                ++heldRemovalsRefused;
+            } else {
+                ++inUseRemovalsRefused;
+            }
+            if (token.balanceOf(account) != balance || token.balanceOf(spare) != spareBefore) {
+                ++ghost_sweepMismatches;
+            }
         }
     }
 
@@ -726,11 +824,18 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         return _channels[index];
     }
 
-    /// @notice The roles the token must report for `account`: its member's, unless the account was removed or
-    /// the member is leaving.
-    function expectedActiveRoles(address account) external view returns (uint8) {
-        if (retired[account] || leaving[memberOf[account]]) return 0;
+    /// @notice The roles the token must report for `account`: its member's, unless the account was removed, the
+    /// member is leaving or has not accepted the agreement in force.
+    function expectedActiveRoles(address account) public view returns (uint8) {
+        uint64 memberId = memberOf[account];
+        if (retired[account] || leaving[memberId] || acceptedAgreement[memberId] != currentAgreement) return 0;
         return _rolesOf[account];
+    }
+
+    /// @notice The standing the token must record for `account` (no member is suspended here).
+    function expectedStanding(address account) external view returns (AccountStanding) {
+        if (retired[account]) return AccountStanding.None;
+        return leaving[memberOf[account]] ? AccountStanding.Leaving : AccountStanding.Member;
     }
 
     function actorCount() external view returns (uint256) {
@@ -768,26 +873,32 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
                 Roles.has(_rolesOf[o.payee], Role.Provider) &&
                 _indexOf[id] == 0 &&
                 token.balanceOf(o.payer) >= o.deposit &&
-                o.funding != 2;
-        bool payeeLeaving = leaving[memberOf[o.payee]];
-        bool payerLeaving = leaving[memberOf[o.payer]];
-        bool ok = valid && !payeeLeaving && !payerLeaving;
+                o.funding != 2 &&
+                !paused;
+        bool payeeOut = !_inBusiness(o.payee);
+        bool ok = valid && !payeeOut && _inBusiness(o.payer);
         uint256 before = token.balanceOf(o.payer);
         (bool opened, bytes32 gotId, uint96 gotNonce, bytes memory reason) = o.funding == 0
             ? _sendOpen(o)
             : _sendOpenWithPermit(o);
         if (opened != ok) ++ghost_unexpectedOutcomes;
-        if (opened && (payeeLeaving || payerLeaving)) ++ghost_opensByLeavingMembers;
+        if (opened) _countOpenedOutOfBusiness(o);
         if (!opened && valid && !ok) {
-            // The payee's role is checked before the deposit moves, the payer's with it.
-            (address party, Role role) = payeeLeaving ? (o.payee, Role.Provider) : (o.payer, Role.Consumer);
-            bytes memory expected = abi.encodeWithSelector(
-                IPaymentChannels.PaymentChannelsMissingRole.selector,
-                party,
-                role
-            );
-            if (keccak256(reason) != keccak256(expected)) ++ghost_leavingRefusalMismatches;
-            ++leavingOpensRefused;
+            // The channels check the payee's roles before the deposit moves, the token the payer's with it.
+            bytes memory expected =
+                payeeOut
+                    ? abi.encodeWithSelector(
+                        IPaymentChannels.PaymentChannelsMissingRole.selector,
+                        o.payee,
+                        Role.Provider
+                    )
+                    : abi.encodeWithSelector(
+                        ISettlementToken.SettlementTokenMissingRole.selector,
+                        o.payer,
+                        Role.Consumer
+                    );
+            if (keccak256(reason) != keccak256(expected)) ++ghost_roleRefusalMismatches;
+            ++roleOpensRefused;
         }
         if (!opened) return;
         if (gotId != id || gotNonce != nonce) ++ghost_idMismatches;
@@ -810,6 +921,21 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         ghost_deposited += o.deposit;
         _succeeded();
         _observe();
+    }
+
+    /// @dev Whether `account`'s member may start new business: not leaving, and under the agreement in force.
+    function _inBusiness(address account) private view returns (bool) {
+        uint64 memberId = memberOf[account];
+        return !leaving[memberId] && acceptedAgreement[memberId] == currentAgreement;
+    }
+
+    /// @dev Counts a channel opened although a party's member is leaving, or behind on the agreement.
+    function _countOpenedOutOfBusiness(Opening memory o) private {
+        if (leaving[memberOf[o.payee]] || leaving[memberOf[o.payer]]) ++ghost_opensByLeavingMembers;
+        uint32 current = currentAgreement;
+        if (acceptedAgreement[memberOf[o.payee]] != current || acceptedAgreement[memberOf[o.payer]] != current) {
+            ++ghost_opensWithoutCurrentAgreement;
+        }
     }
 
     function _sendOpen(Opening memory o) private returns (bool opened, bytes32 id, uint96 nonce, bytes memory reason) {
@@ -844,8 +970,9 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
     function _claim(address caller, Submission memory s, bool foreign) private returns (bool succeeded) {
         uint256 index = _payingChannel(caller, s);
         GhostChannel storage g = _channels[index];
-        // A claimable voucher pays: the payee's account cannot have left while its channel is open.
-        bool ok = index != 0 && s.amount > g.claimed && s.amount <= g.deposit;
+        // A claimable voucher pays while the token is not paused: the payee's account cannot have left while its
+        // channel is open.
+        bool ok = index != 0 && s.amount > g.claimed && s.amount <= g.deposit && !paused;
         bool inChallenge = index != 0 && g.challengePeriod == 0 && block.timestamp < g.deadline;
         uint256 before = token.balanceOf(caller);
         vm.prank(caller);
@@ -868,6 +995,8 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
     /// @dev Sends a batch; returns whether it succeeded. `foreign`: the batch holds a voucher that must never pay.
     function _claimMany(address caller, Submission[] memory subs, bool foreign) private returns (bool succeeded) {
         Batch memory b = _expectBatch(caller, subs);
+        // A batch that pays nothing moves no token, so it goes through while the token is paused.
+        if (paused && b.expected != 0) b.ok = false;
         uint256 before = token.balanceOf(caller);
         vm.prank(caller);
         try channels.claimMany(b.claims) returns (uint256 paid) {
@@ -888,6 +1017,7 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         } catch {
             if (!b.ok) return false;
             ++ghost_unexpectedOutcomes;
+            // (b.ok implies the token is not paused, or that the batch pays nothing.)
             for (uint256 i = 0; i < subs.length; ++i) {
                 GhostChannel storage g = _channels[b.paying[i]];
                 if (b.paying[i] != 0 && g.challengePeriod == 0 && block.timestamp < g.deadline) {
@@ -933,16 +1063,21 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
     function _settle(uint256 index, address caller) private returns (bool succeeded) {
         GhostChannel storage g = _channels[index];
         // Neither party's account can have left while the channel is open (the token holds the payer's, the
-        // Consortium keeps the payee's): a due channel always settles.
-        bool due = !g.closed && block.timestamp >= g.deadline;
+        // Consortium keeps the payee's): a due channel always settles, once the pause grace is over and while the
+        // token is not paused (or there is nothing to refund).
+        bool pastDeadline = !g.closed && block.timestamp >= g.deadline;
+        bool inGrace = block.timestamp < uint256(unpausedAt) + ghost_minChallengePeriod;
+        bool due = pastDeadline && !inGrace && (!paused || g.deposit == g.claimed);
+        if (pastDeadline && inGrace) ++pauseGraceRefusals;
         uint256 payerBefore = token.balanceOf(g.payer);
         uint256 payeeBefore = token.balanceOf(g.payee);
         vm.prank(caller);
         try channels.settle(g.payer, g.payee, g.nonce) {
             succeeded = true;
+            if (pastDeadline && inGrace) ++ghost_settlementsInPauseGrace;
             if (!due) {
                 ++ghost_unexpectedOutcomes;
-                if (!g.closed) ++ghost_earlySettlements;
+                if (!g.closed && !pastDeadline) ++ghost_earlySettlements;
             }
             uint256 refund = token.balanceOf(g.payer) - payerBefore;
             if (refund != g.deposit - g.claimed || token.balanceOf(g.payee) != payeeBefore) ++ghost_refundMismatches;
@@ -964,7 +1099,8 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         bool ok
     ) private returns (bool succeeded) {
         GhostChannel storage g = _channels[index];
-        ok = ok && !g.closed;
+        // While paused only a close that moves nothing goes through: the whole deposit agreed and claimed.
+        ok = ok && !g.closed && (!paused || (amount == g.deposit && g.claimed == g.deposit));
         uint256 payerBefore = token.balanceOf(g.payer);
         uint256 payeeBefore = token.balanceOf(g.payee);
         address payeeArg = caller == g.payer ? g.payee : g.payer;
@@ -1007,7 +1143,8 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         address payerArg = caller == g.payee ? g.payer : g.payee;
         uint256 expected = _indexOf[_id(payerArg, caller, g.nonce)];
         GhostChannel storage e = _channels[expected];
-        bool ok = expected != 0 && !e.closed;
+        // While paused only a release with nothing to refund goes through.
+        bool ok = expected != 0 && !e.closed && (!paused || e.deposit == e.claimed);
         uint256 payerBefore = token.balanceOf(payerArg);
         uint256 callerBefore = token.balanceOf(caller);
         vm.prank(caller);
@@ -1390,6 +1527,7 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         accounts[0] = _newAccount();
         accounts[1] = _newAccount();
         uint64 memberId = SettlementLayerDeployment.admitMember(consortium, founder, accounts, roles);
+        acceptedAgreement[memberId] = 1;
         account = accounts[0];
         memberOf[account] = memberId;
         memberOf[accounts[1]] = memberId;
@@ -1405,12 +1543,6 @@ contract PaymentChannelsHandler is CommonBase, StdUtils {
         vm.prank(_masterMinter);
         gateway.mint(to, amount, keccak256(abi.encode("deposit", ++_mintCount)));
         ghost_minted += amount;
-    }
-
-    function _transfer(address from, address to, uint256 amount) private {
-        if (amount == 0) return;
-        vm.prank(from);
-        token.transfer(to, amount);
     }
 
     function _newAccount() private returns (address account) {

@@ -27,7 +27,7 @@ contract SettlementLayerInvariantTest is Test {
         token = handler.token();
         gateway = handler.gateway();
 
-        bytes4[] memory selectors = new bytes4[](24);
+        bytes4[] memory selectors = new bytes4[](28);
         selectors[0] = SettlementLayerHandler.mint.selector;
         selectors[1] = SettlementLayerHandler.configureMinter.selector;
         selectors[2] = SettlementLayerHandler.removeMinter.selector;
@@ -52,6 +52,10 @@ contract SettlementLayerInvariantTest is Test {
         selectors[21] = SettlementLayerHandler.completeExit.selector;
         selectors[22] = SettlementLayerHandler.warp.selector;
         selectors[23] = SettlementLayerHandler.setNoticePeriod.selector;
+        selectors[24] = SettlementLayerHandler.cancelExit.selector;
+        selectors[25] = SettlementLayerHandler.publishAgreement.selector;
+        selectors[26] = SettlementLayerHandler.acceptAgreement.selector;
+        selectors[27] = SettlementLayerHandler.emptyLeavingWallet.selector;
         targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
         excludeContract(address(consortium));
@@ -123,34 +127,82 @@ contract SettlementLayerInvariantTest is Test {
         assertEq(handler.ghost_settledNotPending(), 0, "settled a redemption that was not pending");
     }
 
-    /// @notice The token's record of each account's standing and roles follows the Consortium's membership.
+    /// @notice The token's record of each account's standing, roles and accepted agreement follows the
+    /// Consortium's membership (Leaving while an exit is pending), and so does the agreement in force.
     function invariant_TokenStandingMatchesMembership() public view {
         assertEq(
             uint8(token.standingOf(address(gateway))),
             uint8(AccountStanding.System),
             "gateway is a system account"
         );
+        (uint32 current, ) = consortium.currentAgreement();
+        assertEq(current, handler.ghost_agreementVersion(), "agreement in force vs model");
+        assertEq(token.currentAgreement(), current, "the token's agreement in force");
         uint256 count = handler.accountCount();
         for (uint256 i = 0; i < count; ++i) {
             address account = handler.accountAt(i);
             AccountStanding expected = handler.expectedStanding(account);
             assertEq(uint8(token.standingOf(account)), uint8(expected), vm.toString(account));
             (uint64 memberId, bool active) = consortium.memberOf(account);
-            // Roles count for new business: none while the member is leaving.
+            uint32 accepted = consortium.getMember(memberId).agreementVersion;
+            assertEq(accepted, handler.ghost_acceptedVersion(memberId), "accepted agreement vs model");
+            // Roles count for new business: in good standing, not leaving, under the agreement in force.
             uint8 roles =
-                expected == AccountStanding.Member && consortium.getMember(memberId).exitEffectiveAt == 0
-                    ? consortium.getMember(memberId).roles
-                    : 0;
+                expected == AccountStanding.Member && accepted == current ? consortium.getMember(memberId).roles : 0;
             assertEq(token.activeRolesOf(account), roles, "active roles of account");
+            assertEq(
+                token.agreementOf(account),
+                expected == AccountStanding.None ? 0 : accepted,
+                "the token's record of the accepted agreement"
+            );
             assertEq(memberId, handler.ghost_memberOf(account), "member of account");
             bool exited = consortium.getMember(memberId).status == MemberStatus.Exited;
             assertEq(active, handler.ghost_accountActive(account) && !exited, "account active");
         }
     }
 
-    /// @notice An account that may not hold tokens holds none, and no account was removed holding tokens.
+    /// @notice A member's transfer never reaches a frozen or leaving account (only mints and payments of the
+    /// consortium's contracts do), so nobody can keep a wallet from emptying; and a leaving account can always
+    /// send its whole balance to a member in good standing while the token is not paused.
+    function invariant_LeavingWalletsAlwaysEmpty() public view {
+        assertEq(handler.ghost_restrictedReceipts(), 0, "members' transfers to frozen or leaving accounts");
+        assertEq(handler.ghost_leaversStuck(), 0, "leaving accounts that could not empty their wallet");
+    }
+
+    /// @notice Only an account of the leaving member or of an operator in good standing completes an exit.
+    function invariant_OnlyTheMemberOrAnOperatorCompletesAnExit() public view {
+        assertEq(handler.ghost_exitsCompletedByOthers(), 0, "exits completed by others");
+    }
+
+    /// @notice No member is ever left with tokens it cannot withdraw: an exited member holds nothing in any
+    /// account it ever had and has no redemption pending (its refund would have nowhere to go), and every pending
+    /// redemption belongs to a member that can still receive its refund.
+    function invariant_NoMemberIsLeftWithTokensItCannotWithdraw() public view {
+        uint64 members = consortium.memberCount();
+        for (uint64 id = 1; id <= members; ++id) {
+            if (consortium.getMember(id).status != MemberStatus.Exited) continue;
+            address[] memory accounts = handler.memberAccounts(id);
+            for (uint256 i = 0; i < accounts.length; ++i) {
+                assertEq(token.balanceOf(accounts[i]), 0, "an exited member's account holds tokens");
+            }
+            assertEq(gateway.openObligations(id), 0, "an exited member's pending redemptions");
+        }
+        uint64 redemptions = gateway.redemptionCount();
+        for (uint64 id = 1; id <= redemptions; ++id) {
+            IFiatGateway.Redemption memory redemption = gateway.getRedemption(id);
+            if (redemption.status != IFiatGateway.RedemptionStatus.Pending) continue;
+            assertTrue(
+                consortium.getMember(redemption.memberId).status != MemberStatus.Exited,
+                "a pending redemption of an exited member"
+            );
+            assertGt(consortium.accountsOf(redemption.memberId).length, 0, "an account to refund");
+        }
+    }
+
+    /// @notice An account that may not hold tokens holds none, and no removal left tokens behind: they all
+    /// reached the member's account they were swept to.
     function invariant_AccountsWithoutStandingHoldNoTokens() public view {
-        assertEq(handler.ghost_removedHoldingTokens(), 0, "removed accounts that held tokens");
+        assertEq(handler.ghost_removalsStranding(), 0, "removals that left tokens behind");
         uint256 count = handler.accountCount();
         for (uint256 i = 0; i < count; ++i) {
             address account = handler.accountAt(i);

@@ -53,7 +53,7 @@ contract SettlementLayerHandler is CommonBase, StdUtils {
     uint256 internal _refNonce;
     address internal _lastOwner;
     address internal _lastSpender;
-    mapping(uint64 memberId => bool) internal _exitRequested;
+    uint256 internal _agreementNonce;
 
     /*//////////////////////////////////////////////////////////////
                         GHOSTS: MEMBERSHIP MODEL
@@ -64,8 +64,15 @@ contract SettlementLayerHandler is CommonBase, StdUtils {
     mapping(uint64 memberId => bool) public ghost_operator;
     mapping(address account => uint64 memberId) public ghost_memberOf;
     mapping(address account => bool) public ghost_accountActive;
-    /// @dev Successful removals of an account that held tokens (they would be locked for good).
-    uint256 public ghost_removedHoldingTokens;
+    mapping(uint64 memberId => bool) public ghost_exitRequested;
+    /// @dev The framework agreement version in force, and the one each member accepted last.
+    uint32 public ghost_agreementVersion = 1;
+    mapping(uint64 memberId => uint32 version) public ghost_acceptedVersion;
+    /// @dev Successful removals after which the removed account still held tokens, or the member's account they
+    /// were swept to (the remover, or the first remaining one) did not gain exactly what it held.
+    uint256 public ghost_removalsStranding;
+    /// @dev Successful exits completed by an account that is neither the member's nor an operator's.
+    uint256 public ghost_exitsCompletedByOthers;
 
     /*//////////////////////////////////////////////////////////////
                           GHOSTS: MONEY MODEL
@@ -100,6 +107,11 @@ contract SettlementLayerHandler is CommonBase, StdUtils {
     /// @dev Rejections whose refund did not reach the requesting account or, if removed, an active account of its member.
     uint256 public ghost_misdirectedRefunds;
 
+    /// @dev Members' transfers that reached a frozen or leaving account (only what is owed may reach it).
+    uint256 public ghost_restrictedReceipts;
+    /// @dev Times a leaving account could not send its whole balance to a member in good standing, unpaused.
+    uint256 public ghost_leaversStuck;
+
     /// @dev Successful calls per action, for the campaign summary.
     mapping(bytes4 selector => uint256 count) public successes;
 
@@ -123,6 +135,7 @@ contract SettlementLayerHandler is CommonBase, StdUtils {
         _track(issuerAdmin);
         _track(masterMinter);
         _modelAdmission(1, _single(founder), Roles.bit(Role.Operator));
+        ghost_acceptedVersion[1] = 1;
 
         // The founder adds a second key.
         address founderSecond = _newKey();
@@ -312,19 +325,40 @@ contract SettlementLayerHandler is CommonBase, StdUtils {
                            ACTIONS: THE TOKEN
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice A holder (now and then anyone) sends tokens to any known address, now and then more than it has.
+    /// @notice A holder (now and then anyone) sends tokens to any known address, now and then more than it has
+    /// and one time in eight a single base unit (dust, as someone would send to keep a wallet from emptying).
     function transfer(uint256 fromSeed, uint256 toSeed, uint256 amount) external {
         address from = _holder(fromSeed);
         address to = _recipient(toSeed);
-        amount = _amountUpTo(amount, token.balanceOf(from));
+        amount = _mode(amount, 8) == 0 ? 1 : _amountUpTo(amount, token.balanceOf(from));
         bool wasPaused = token.paused();
+        bool restricted = _restricted(to);
         vm.prank(from);
         try token.transfer(to, amount) returns (bool ok) {
             if (ok) {
                 _recordMove(wasPaused);
+                if (restricted) ++ghost_restrictedReceipts;
                 _succeeded();
             }
         } catch {}
+    }
+
+    /// @notice A leaving account sends its whole balance to an account of another member in good standing: it
+    /// must always succeed while the token is not paused, so that a leaving member can empty its wallets.
+    function emptyLeavingWallet(uint256 fromSeed, uint256 toSeed) external {
+        if (token.paused()) return;
+        address from = _withStanding(fromSeed, AccountStanding.Leaving, true);
+        address to = _withStanding(toSeed, AccountStanding.Member, false);
+        if (from == address(0) || to == address(0) || ghost_memberOf[from] == ghost_memberOf[to]) return;
+        uint256 amount = token.balanceOf(from);
+        uint256 received = token.balanceOf(to);
+        vm.prank(from);
+        try token.transfer(to, amount) {
+            if (token.balanceOf(from) != 0 || token.balanceOf(to) != received + amount) ++ghost_leaversStuck;
+            _succeeded();
+        } catch {
+            ++ghost_leaversStuck;
+        }
     }
 
     /// @notice Any known address approves another (or the gateway).
@@ -356,10 +390,12 @@ contract SettlementLayerHandler is CommonBase, StdUtils {
         uint256 balance = token.balanceOf(from);
         amount = _amountUpTo(amount, limit < balance ? limit : balance);
         bool wasPaused = token.paused();
+        bool restricted = _restricted(to);
         vm.prank(spender);
         try token.transferFrom(from, to, amount) returns (bool ok) {
             if (ok) {
                 _recordMove(wasPaused);
+                if (restricted) ++ghost_restrictedReceipts;
                 _succeeded();
             }
         } catch {}
@@ -469,28 +505,44 @@ contract SettlementLayerHandler is CommonBase, StdUtils {
         } catch {}
     }
 
-    /// @notice An account removes one of its member's accounts, mostly one that holds no tokens.
+    /// @notice An account removes one of its member's accounts, whether it holds tokens (which are swept to the
+    /// remover, or to the first remaining account when it removes itself) or not; one time in four an empty one.
+    /// While the token is paused only an empty account is removed.
     function removeAccount(uint256 callerSeed, uint256 accountSeed) external {
         address caller = _account(callerSeed);
         address account = _account(accountSeed);
-        address[] storage own = _memberAccounts[ghost_memberOf[caller]];
+        uint64 memberId = ghost_memberOf[caller];
+        address[] storage own = _memberAccounts[memberId];
         if (own.length != 0) {
             account = own[accountSeed % own.length];
-            if (_mode(accountSeed, 4) != 0) {
-                for (uint256 i = 0; i < own.length; ++i) {
-                    address candidate = own[(accountSeed + i) % own.length];
-                    if (ghost_accountActive[candidate] && token.balanceOf(candidate) == 0) {
-                        account = candidate;
-                        break;
-                    }
+            bool wantEmpty = _mode(accountSeed, 4) == 0;
+            for (uint256 i = 0; i < own.length; ++i) {
+                address candidate = own[(accountSeed + i) % own.length];
+                if (ghost_accountActive[candidate] && (!wantEmpty || token.balanceOf(candidate) == 0)) {
+                    account = candidate;
+                    break;
                 }
             }
         }
         uint256 balanceBefore = token.balanceOf(account);
+        address[] memory accounts = memberId == 0 ? new address[](0) : consortium.accountsOf(memberId);
+        uint256[] memory before = new uint256[](accounts.length);
+        for (uint256 i = 0; i < accounts.length; ++i) {
+            before[i] = token.balanceOf(accounts[i]);
+        }
+        bool wasPaused = token.paused();
         vm.prank(caller);
         try consortium.removeAccount(account) {
             ghost_accountActive[account] = false;
-            if (balanceBefore != 0) ++ghost_removedHoldingTokens;
+            address to = caller != account ? caller : consortium.accountsOf(memberId)[0];
+            uint256 toBefore;
+            for (uint256 i = 0; i < accounts.length; ++i) {
+                if (accounts[i] == to) toBefore = before[i];
+            }
+            if (token.balanceOf(account) != 0 || token.balanceOf(to) != toBefore + balanceBefore) {
+                ++ghost_removalsStranding;
+            }
+            if (balanceBefore != 0) _recordMove(wasPaused);
             _succeeded();
         } catch {}
     }
@@ -514,26 +566,83 @@ contract SettlementLayerHandler is CommonBase, StdUtils {
         address caller = _account(callerSeed);
         vm.prank(caller);
         try consortium.requestExit() {
-            _exitRequested[ghost_memberOf[caller]] = true;
+            ghost_exitRequested[ghost_memberOf[caller]] = true;
             _succeeded();
         } catch {}
     }
 
-    /// @notice Anyone completes a member's exit, mostly one that was requested (it succeeds only after the
-    /// notice period, with no tokens held and no redemption pending).
-    function completeExit(uint256 memberSeed) external {
+    /// @notice An account withdraws its member's exit request, mostly one that has one.
+    function cancelExit(uint256 callerSeed) external {
+        address caller = _account(callerSeed);
+        if (_mode(callerSeed, 4) != 0) {
+            uint256 n = _accounts.length;
+            for (uint256 i = 0; i < n; ++i) {
+                address candidate = _accounts[(callerSeed + i) % n];
+                if (ghost_exitRequested[ghost_memberOf[candidate]] && ghost_accountActive[candidate]) {
+                    caller = candidate;
+                    break;
+                }
+            }
+        }
+        vm.prank(caller);
+        try consortium.cancelExit() {
+            ghost_exitRequested[ghost_memberOf[caller]] = false;
+            _succeeded();
+        } catch {}
+    }
+
+    /// @notice A member's exit is completed, mostly one that was requested (it succeeds only after the notice
+    /// period, with no tokens held and no redemption pending), by one of the member's accounts, an operator or,
+    /// one time in eight, any known address (which may not).
+    function completeExit(uint256 memberSeed, uint256 callerSeed) external {
         uint64 memberId = _memberId(memberSeed);
         if (_mode(memberSeed, 4) != 0) {
             for (uint64 i = 0; i < ghost_memberCount; ++i) {
                 uint64 candidate = uint64((memberSeed + i) % ghost_memberCount) + 1;
-                if (_exitRequested[candidate] && ghost_status[candidate] != MemberStatus.Exited) {
+                if (ghost_exitRequested[candidate] && ghost_status[candidate] != MemberStatus.Exited) {
                     memberId = candidate;
                     break;
                 }
             }
         }
+        uint256 mode = _mode(callerSeed, 8);
+        address caller =
+            mode == 0
+                ? _account(callerSeed >> 3)
+                : mode <= 3
+                    ? _withRole(callerSeed >> 3, Role.Operator)
+                    : _activeAccountOf(memberId, callerSeed >> 3);
+        bool allowed =
+            (ghost_accountActive[caller] && ghost_memberOf[caller] == memberId) ||
+                consortium.hasRole(caller, Role.Operator);
+        vm.prank(caller);
         try consortium.completeExit(memberId) {
             ghost_status[memberId] = MemberStatus.Exited;
+            if (!allowed) ++ghost_exitsCompletedByOthers;
+            _succeeded();
+        } catch {}
+    }
+
+    /// @notice An operator (now and then someone else) publishes a new framework agreement.
+    function publishAgreement(uint256 callerSeed) external {
+        address caller = _withRole(callerSeed, Role.Operator);
+        vm.prank(caller);
+        try consortium.publishAgreement(keccak256(abi.encode("framework agreement", ++_agreementNonce))) returns (
+            uint32 version
+        ) {
+            ghost_agreementVersion = version;
+            _succeeded();
+        } catch {}
+    }
+
+    /// @notice An account accepts the agreement in force for its member (one time in eight a stale one).
+    function acceptAgreement(uint256 callerSeed) external {
+        address caller = _account(callerSeed);
+        (uint32 version, bytes32 current) = consortium.currentAgreement();
+        if (_mode(callerSeed, 8) == 0) current = consortium.agreementHash(version > 1 ? version - 1 : version);
+        vm.prank(caller);
+        try consortium.acceptAgreement(current) {
+            ghost_acceptedVersion[ghost_memberOf[caller]] = version;
             _succeeded();
         } catch {}
     }
@@ -576,13 +685,20 @@ contract SettlementLayerHandler is CommonBase, StdUtils {
         return _redemptions[redemptionId];
     }
 
+    /// @notice Every account the member ever had, active or not.
+    function memberAccounts(uint64 memberId) external view returns (address[] memory) {
+        return _memberAccounts[memberId];
+    }
+
     /// @notice The standing the token should record for `account`, from the membership model.
-    function expectedStanding(address account) external view returns (AccountStanding) {
+    function expectedStanding(address account) public view returns (AccountStanding) {
         if (account == address(gateway)) return AccountStanding.System;
         uint64 memberId = ghost_memberOf[account];
         if (memberId == 0 || !ghost_accountActive[account]) return AccountStanding.None;
         MemberStatus status = ghost_status[memberId];
-        if (status == MemberStatus.Active) return AccountStanding.Member;
+        if (status == MemberStatus.Active) {
+            return ghost_exitRequested[memberId] ? AccountStanding.Leaving : AccountStanding.Member;
+        }
         if (status == MemberStatus.Suspended) return AccountStanding.Frozen;
         return AccountStanding.None;
     }
@@ -640,6 +756,34 @@ contract SettlementLayerHandler is CommonBase, StdUtils {
             if (consortium.hasRole(candidate, role)) return candidate;
         }
         return _account(seed >> 3);
+    }
+
+    /// @dev A known account the model holds at `standing` (with tokens, if `holding`), or the zero address.
+    function _withStanding(uint256 seed, AccountStanding standing, bool holding) private view returns (address) {
+        uint256 n = _accounts.length;
+        for (uint256 i = 0; i < n; ++i) {
+            address candidate = _accounts[(seed + i) % n];
+            if (expectedStanding(candidate) == standing && (!holding || token.balanceOf(candidate) != 0)) {
+                return candidate;
+            }
+        }
+        return address(0);
+    }
+
+    /// @dev Mostly an active account of `memberId`; any known address if it has none.
+    function _activeAccountOf(uint64 memberId, uint256 seed) private view returns (address) {
+        address[] storage own = _memberAccounts[memberId];
+        for (uint256 i = 0; i < own.length; ++i) {
+            address candidate = own[(seed + i) % own.length];
+            if (ghost_accountActive[candidate]) return candidate;
+        }
+        return _account(seed);
+    }
+
+    /// @dev Whether a member's transfer to `account` must not arrive: its member is suspended or leaving.
+    function _restricted(address account) private view returns (bool) {
+        AccountStanding standing = expectedStanding(account);
+        return standing == AccountStanding.Frozen || standing == AccountStanding.Leaving;
     }
 
     /// @dev Up to `limit`, and one time in sixteen one more than that.
@@ -718,6 +862,7 @@ contract SettlementLayerHandler is CommonBase, StdUtils {
         }
         uint64 memberId = SettlementLayerDeployment.admitMember(consortium, founder, accounts, roles);
         _modelAdmission(memberId, accounts, roles);
+        ghost_acceptedVersion[memberId] = 1;
     }
 
     function _mintInitial(address to, uint256 amount) private {

@@ -13,13 +13,15 @@ import {SettlementToken} from "../../contracts/token/SettlementToken.sol";
 import {AccountStanding, Role, Roles} from "../../contracts/types/Membership.sol";
 import {SettlementLayerDeployment} from "../helpers/SettlementLayerDeployment.sol";
 
-/// @notice Fuzz tests of the settlement token's laws: conservation, membership, frozen senders, system
-/// accounts, and the standing kept in the high bits of each balance word.
+/// @notice Fuzz tests of the settlement token's laws: conservation, membership, frozen senders, leaving and
+/// frozen recipients, system accounts, sweeps on removal, role checks on escrow, and the standing, roles, holds
+/// and agreement version kept in the high bits of each balance word.
 contract SettlementTokenFuzzTest is Test {
     uint256 internal constant MAX_SUPPLY = type(uint128).max;
     uint256 internal constant BALANCE_MASK = type(uint128).max;
     /// @dev Storage slot of `_wallets` (solc storage layout of SettlementToken: ERC20, EIP712, Nonces,
-    /// Pausable with `_gateway`, `_supply`, then `_wallets`). Checked against `balanceOf` before use.
+    /// Pausable with `_gateway`, `_agreementVersion` and `_unpausedAt`, `_supply`, then `_wallets`). Checked
+    /// against `balanceOf` on every use.
     uint256 internal constant WALLETS_SLOT = 10;
 
     Consortium internal consortium;
@@ -188,6 +190,7 @@ contract SettlementTokenFuzzTest is Test {
         vm.prank(carol);
         consortium.requestExit();
         vm.warp(block.timestamp + SettlementLayerDeployment.NOTICE_PERIOD);
+        vm.prank(carol);
         consortium.completeExit(carolId);
         assertEq(uint8(token.standingOf(carol)), uint8(AccountStanding.None), "exited account standing");
 
@@ -200,9 +203,13 @@ contract SettlementTokenFuzzTest is Test {
                         SUSPENDED (FROZEN) MEMBERS
     //////////////////////////////////////////////////////////////*/
 
-    function testFuzz_FrozenSender_CannotSendButCanReceive(uint256 held, uint256 sent, uint256 received) public {
-        held = bound(held, 1, MAX_SUPPLY / 2);
-        received = bound(received, 0, MAX_SUPPLY / 2);
+    function testFuzz_FrozenAccount_CannotSendAndReceivesOnlyWhatIsOwed(
+        uint256 held,
+        uint256 sent,
+        uint256 received
+    ) public {
+        held = bound(held, 1, MAX_SUPPLY / 3);
+        received = bound(received, 0, MAX_SUPPLY / 3);
         sent = bound(sent, 0, held);
         _mint(alice, held);
         _mint(bob, received);
@@ -222,18 +229,143 @@ contract SettlementTokenFuzzTest is Test {
         vm.prank(carol);
         token.transferFrom(alice, bob, sent);
 
+        // A member's transfer does not reach it; a mint (a bank deposit owed to it) does.
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ISettlementToken.SettlementTokenRecipientRestricted.selector,
+                alice,
+                AccountStanding.Frozen
+            )
+        );
         vm.prank(bob);
         token.transfer(alice, received);
-        assertEq(token.balanceOf(alice), held + received, "frozen account received");
-        assertEq(token.totalSupply(), held + received, "supply");
+        _mint(alice, received);
+        assertEq(token.balanceOf(alice), held + received, "frozen account received the mint");
+        assertEq(token.balanceOf(bob), received, "bob kept his");
+        assertEq(token.totalSupply(), held + 2 * received, "supply");
         _assertWord(alice, AccountStanding.Frozen);
 
         vm.prank(founder);
         consortium.reinstate(aliceId);
         vm.prank(alice);
         token.transfer(bob, held + received);
-        assertEq(token.balanceOf(bob), held + received, "sent after reinstatement");
+        assertEq(token.balanceOf(bob), held + 2 * received, "sent after reinstatement");
         _assertWord(alice, AccountStanding.Member);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                           LEAVING MEMBERS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice A leaving member's accounts send (to empty their wallets), receive mints and payments of the
+    /// consortium's contracts, but no transfers from members, not even between its own accounts.
+    function testFuzz_LeavingAccount_SendsAndReceivesOnlyWhatIsOwed(uint256 held, uint256 sent, uint256 owed) public {
+        held = bound(held, 2, MAX_SUPPLY / 2);
+        sent = bound(sent, 1, held - 1);
+        owed = bound(owed, 0, MAX_SUPPLY / 2);
+        _mint(alice, held);
+        vm.prank(alice);
+        consortium.requestExit();
+        assertEq(uint8(token.standingOf(alice)), uint8(AccountStanding.Leaving), "alice leaving");
+        assertEq(uint8(token.standingOf(aliceSpare)), uint8(AccountStanding.Leaving), "alice's spare leaving");
+
+        vm.prank(alice);
+        token.transfer(bob, sent);
+        for (uint256 i = 0; i < 2; ++i) {
+            address to = i == 0 ? alice : aliceSpare;
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    ISettlementToken.SettlementTokenRecipientRestricted.selector,
+                    to,
+                    AccountStanding.Leaving
+                )
+            );
+            vm.prank(i == 0 ? bob : alice);
+            token.transfer(to, 1);
+        }
+        _mint(aliceSpare, owed);
+        assertEq(token.balanceOf(alice), held - sent, "sent");
+        assertEq(token.balanceOf(aliceSpare), owed, "received the mint");
+        assertEq(token.balanceOf(bob), sent, "bob received");
+        _assertWord(alice, AccountStanding.Leaving);
+        _assertWord(aliceSpare, AccountStanding.Leaving);
+
+        vm.prank(aliceSpare);
+        consortium.cancelExit();
+        vm.prank(bob);
+        token.transfer(alice, sent);
+        assertEq(token.balanceOf(alice), held, "received again after the exit was cancelled");
+        _assertWord(alice, AccountStanding.Member);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                        SWEEPS ON ACCOUNT REMOVAL
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Removing an account moves all its tokens to the member's remover: nothing is stranded, the supply
+    /// stands, and both words keep their standing bits; while paused only an empty account is removed.
+    function testFuzz_RemoveAccount_SweepsAnyBalance(uint256 held, uint256 kept, bool paused) public {
+        held = bound(held, 0, MAX_SUPPLY / 2);
+        kept = bound(kept, 0, MAX_SUPPLY / 2);
+        _mint(aliceSpare, held);
+        _mint(alice, kept);
+        if (paused) {
+            vm.prank(founder);
+            token.pause();
+            if (held != 0) {
+                vm.expectRevert(Pausable.EnforcedPause.selector);
+                vm.prank(alice);
+                consortium.removeAccount(aliceSpare);
+                assertEq(token.balanceOf(aliceSpare), held, "nothing moved while paused");
+                vm.prank(founder);
+                token.unpause();
+            }
+        }
+
+        vm.prank(alice);
+        consortium.removeAccount(aliceSpare);
+
+        assertEq(token.balanceOf(aliceSpare), 0, "removed account emptied");
+        assertEq(token.balanceOf(alice), kept + held, "swept to the remover");
+        assertEq(token.totalSupply(), kept + held, "supply");
+        _assertWord(aliceSpare, AccountStanding.None);
+        _assertWord(alice, AccountStanding.Member);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                         ROLE CHECKS ON ESCROW
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice A consortium contract escrows from an account only for a role its member may start new business
+    /// in: held, in good standing, not leaving, under the current agreement; otherwise nothing moves.
+    function testFuzz_EscrowFrom_RequiresTheRole(uint8 roleIndex, uint256 amount, uint256 state) public {
+        Role role = Role(bound(roleIndex, 0, uint256(type(Role).max)));
+        amount = bound(amount, 0, 1_000e6);
+        state = bound(state, 0, 2);
+        MockObligations holder = new MockObligations();
+        vm.prank(founder);
+        consortium.registerContract(address(holder));
+        _mint(carol, 1_000e6);
+        vm.prank(carol);
+        token.approve(address(holder), amount);
+        if (state == 1) {
+            vm.prank(carol);
+            consortium.requestExit();
+        } else if (state == 2) {
+            vm.prank(founder);
+            consortium.publishAgreement(keccak256("framework agreement v2"));
+        }
+        bool allowed = state == 0 && (role == Role.Provider || role == Role.Consumer);
+
+        if (!allowed) {
+            vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenMissingRole.selector, carol, role));
+        }
+        vm.prank(address(holder));
+        token.escrowFrom(carol, amount, role);
+
+        assertEq(token.balanceOf(carol), allowed ? 1_000e6 - amount : 1_000e6, "escrowed only when allowed");
+        assertEq(token.holdsOf(carol), allowed ? 1 : 0, "a hold only when allowed");
+        _assertWord(carol, state == 1 ? AccountStanding.Leaving : AccountStanding.Member);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -304,13 +436,15 @@ contract SettlementTokenFuzzTest is Test {
                       STANDING BITS AND MAX_SUPPLY
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Random mints, transfers, suspensions and reinstatements near MAX_SUPPLY: every balance stays
-    /// exact, every standing stays as the Consortium set it, and each storage word is exactly the two.
+    /// @notice Random mints, transfers, suspensions, reinstatements and exit requests and cancellations near
+    /// MAX_SUPPLY: every balance stays exact, every standing stays as the Consortium set it, and each storage
+    /// word holds exactly those (with the roles, holds and agreement version the Consortium pushed).
     function testFuzz_StandingBitsNeverLeakIntoBalances(uint256 seed) public {
         address[3] memory accounts = [alice, bob, carol];
         uint64[3] memory ids = [aliceId, bobId, carolId];
         uint256[3] memory balances;
         bool[3] memory frozen;
+        bool[3] memory leaving;
         uint256 supply = MAX_SUPPLY - bound(seed, 0, 1_000_000e6);
         _mint(alice, supply);
         balances[0] = supply;
@@ -335,28 +469,42 @@ contract SettlementTokenFuzzTest is Test {
                 token.mint(accounts[i], amount);
             } else if (action == 2) {
                 uint256 amount = bound(r >> 24, 0, balances[i]);
+                bool moves = !frozen[i] && !frozen[j] && !leaving[j];
                 if (frozen[i]) {
                     vm.expectRevert(
                         abi.encodeWithSelector(ISettlementToken.SettlementTokenSenderFrozen.selector, accounts[i])
                     );
+                } else if (!moves) {
+                    vm.expectRevert(
+                        abi.encodeWithSelector(
+                            ISettlementToken.SettlementTokenRecipientRestricted.selector,
+                            accounts[j],
+                            _standing(frozen[j], leaving[j])
+                        )
+                    );
                 }
                 vm.prank(accounts[i]);
                 token.transfer(accounts[j], amount);
-                if (!frozen[i]) {
+                if (moves) {
                     balances[i] -= amount;
                     balances[j] += amount;
                 }
-            } else {
+            } else if (action == 3) {
                 vm.prank(founder);
                 if (frozen[i]) consortium.reinstate(ids[i]);
                 else consortium.suspend(ids[i], keccak256(abi.encode("decision", step)));
                 frozen[i] = !frozen[i];
+            } else {
+                vm.prank(accounts[i]);
+                if (leaving[i]) consortium.cancelExit();
+                else consortium.requestExit();
+                leaving[i] = !leaving[i];
             }
 
             assertEq(token.totalSupply(), supply, "supply");
             for (uint256 k = 0; k < 3; ++k) {
                 assertEq(token.balanceOf(accounts[k]), balances[k], "balance");
-                _assertWord(accounts[k], frozen[k] ? AccountStanding.Frozen : AccountStanding.Member);
+                _assertWord(accounts[k], _standing(frozen[k], leaving[k]));
             }
         }
     }
@@ -414,6 +562,33 @@ contract SettlementTokenFuzzTest is Test {
         token.setStanding(account, AccountStanding.Member);
     }
 
+    /// @notice Only the Consortium writes roles, agreement versions and sweeps.
+    function testFuzz_ConsortiumWrites_RevertWhen_CallerIsNotConsortium(
+        address caller,
+        uint8 roles,
+        uint32 version
+    ) public {
+        vm.assume(caller != address(consortium));
+        _mint(aliceSpare, 1e6);
+        bytes memory refused = abi.encodeWithSelector(ISettlementToken.SettlementTokenNotConsortium.selector, caller);
+
+        vm.expectRevert(refused);
+        vm.prank(caller);
+        token.setRoles(alice, roles, version);
+
+        vm.expectRevert(refused);
+        vm.prank(caller);
+        token.setCurrentAgreement(version);
+
+        vm.expectRevert(refused);
+        vm.prank(caller);
+        token.sweep(aliceSpare, caller);
+
+        assertEq(token.currentAgreement(), 1, "agreement unchanged");
+        assertEq(token.balanceOf(aliceSpare), 1e6, "nothing swept");
+        _assertWord(alice, AccountStanding.Member);
+    }
+
     function testFuzz_Paused_BlocksTransfersMintsAndBurns(uint256 amount) public {
         amount = bound(amount, 0, 1_000e6);
         _mint(alice, 1_000e6);
@@ -446,17 +621,37 @@ contract SettlementTokenFuzzTest is Test {
         token.mint(to, amount);
     }
 
-    /// @dev The account's storage word is exactly its balance in bits 0..127, its standing in 128..135 and
-    /// its roles in 136..143, nothing above.
+    /// @dev The account's storage word is exactly its balance in bits 0..127, its standing in 128..135, its
+    /// member's roles in 136..143, its holds in 144..175 and its member's agreement version in 176..207, nothing
+    /// above; the roles and version are the member's as the Consortium records them.
     function _assertWord(address account, AccountStanding standing) internal view {
         uint256 word = uint256(vm.load(address(token), keccak256(abi.encode(account, WALLETS_SLOT))));
         assertEq(word & BALANCE_MASK, token.balanceOf(account), "balance bits");
         assertEq((word >> 128) & 0xff, uint256(standing), "standing bits");
-        assertEq(word >> 144, 0, "nothing above the roles");
+        assertEq(uint32(word >> 144), token.holdsOf(account), "hold bits");
+        assertEq(uint32(word >> 176), token.agreementOf(account), "agreement bits");
+        assertEq(word >> 208, 0, "nothing above the agreement version");
         assertEq(uint8(token.standingOf(account)), uint8(standing), "standingOf");
         uint8 roles = uint8(word >> 136);
-        assertEq(token.activeRolesOf(account), standing == AccountStanding.Member ? roles : 0, "activeRolesOf");
-        if (standing == AccountStanding.None) assertEq(roles, 0, "no roles without standing");
+        bool current = uint32(word >> 176) == token.currentAgreement();
+        assertEq(
+            token.activeRolesOf(account),
+            standing == AccountStanding.Member && current ? roles : 0,
+            "activeRolesOf"
+        );
+        if (standing == AccountStanding.None) {
+            assertEq(word >> 136, 0, "no roles, holds or agreement without standing");
+            return;
+        }
+        if (standing == AccountStanding.System) return;
+        (uint64 memberId, ) = consortium.memberOf(account);
+        assertEq(roles, consortium.getMember(memberId).roles, "the member's roles");
+        assertEq(uint32(word >> 176), consortium.getMember(memberId).agreementVersion, "the member's agreement");
+    }
+
+    function _standing(bool frozen, bool leaving) internal pure returns (AccountStanding) {
+        if (frozen) return AccountStanding.Frozen;
+        return leaving ? AccountStanding.Leaving : AccountStanding.Member;
     }
 
     function _assumeOutsider(address account) internal view {

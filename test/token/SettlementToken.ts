@@ -15,6 +15,7 @@ import {
   type SettlementLayerFixture,
 } from "../helpers/fixtures.js";
 import { funder } from "../helpers/funding.js";
+import { AGREEMENT_V2 } from "../helpers/registry.js";
 import { shouldBehaveLikeMemberOnlyToken } from "../helpers/memberOnlyToken.js";
 import { spareKey } from "../helpers/signers.js";
 
@@ -78,6 +79,12 @@ async function deployHandWiredWithGateway() {
 
 async function handWiredWithGateway() {
   return networkHelpers.loadFixture(deployHandWiredWithGateway);
+}
+
+/** A signer for `address` (a contract's, here), impersonated and given ether for gas. */
+async function impersonate(address: string): Promise<HardhatEthersSigner> {
+  await networkHelpers.setBalance(address, 10n ** 20n);
+  return ethers.getImpersonatedSigner(address);
 }
 
 interface HeldFixture extends FundedFixture {
@@ -422,6 +429,17 @@ describe("SettlementToken", function () {
       });
     });
 
+    describe("when the recipient's member asked to leave", function () {
+      it("credits the leaving account: a bank deposit is owed to it", async function () {
+        const { token, consortium, gateway, minter, consumer } = await funded();
+        await consortium.connect(consumer).requestExit();
+        expect(await token.standingOf(consumer.address)).to.equal(AccountStanding.Leaving);
+        await expect(
+          gateway.connect(minter).mint(consumer.address, 5n, referenceHash("deposit while leaving")),
+        ).to.changeTokenBalance(ethers, token, consumer, 5n);
+      });
+    });
+
     describe("when the gateway mints to a member's account", function () {
       it("credits it, raises the supply and emits Transfer from the zero address", async function () {
         const { token, gateway, minter, licensor } = await funded();
@@ -528,22 +546,20 @@ describe("SettlementToken", function () {
     });
 
     describe("when the Consortium clears an account that holds tokens", function () {
-      it("reverts removeAccount with SettlementTokenBalanceNotEmpty", async function () {
-        const f = await funded();
-        const { token, consortium, consumer, fund } = f;
-        const second = spareKey(f, 0);
-        await consortium.connect(consumer).addAccount(second.address);
-        await fund(second.address, 42n);
-        await expect(consortium.connect(consumer).removeAccount(second.address))
-          .to.be.revertedWithCustomError(token, "SettlementTokenBalanceNotEmpty")
-          .withArgs(second.address, 42n);
-      });
-
+      // A removal sweeps the balance first (see sweep), so only an exit can ask to clear a funded account.
       it("reverts completeExit with SettlementTokenBalanceNotEmpty", async function () {
         const { token, consortium, consumer, memberIds } = await funded();
         await consortium.connect(consumer).requestExit();
         await networkHelpers.time.increase(NOTICE_PERIOD);
-        await expect(consortium.completeExit(memberIds.consumer))
+        await expect(consortium.connect(consumer).completeExit(memberIds.consumer))
+          .to.be.revertedWithCustomError(token, "SettlementTokenBalanceNotEmpty")
+          .withArgs(consumer.address, BALANCE);
+      });
+
+      it("reverts a direct setStanding(None) with SettlementTokenBalanceNotEmpty", async function () {
+        const { token, consortium, consumer } = await funded();
+        const asConsortium = await impersonate(await consortium.getAddress());
+        await expect(token.connect(asConsortium).setStanding(consumer.address, AccountStanding.None))
           .to.be.revertedWithCustomError(token, "SettlementTokenBalanceNotEmpty")
           .withArgs(consumer.address, BALANCE);
       });
@@ -557,8 +573,8 @@ describe("SettlementToken", function () {
         await consortium.connect(consumer).addAccount(second.address);
         await fund(second.address, 42n);
         await token.connect(second).approve(holder.address, 42n);
-        await token.connect(holder).escrowFrom(second.address, 21n);
-        await token.connect(holder).escrowFrom(second.address, 21n);
+        await token.connect(holder).escrowFrom(second.address, 21n, Role.Consumer);
+        await token.connect(holder).escrowFrom(second.address, 21n, Role.Consumer);
         await expect(consortium.connect(consumer).removeAccount(second.address))
           .to.be.revertedWithCustomError(token, "SettlementTokenAccountHeld")
           .withArgs(second.address, 2n);
@@ -577,22 +593,23 @@ describe("SettlementToken", function () {
         const { token, consortium, operator, holder, fund } = f;
         const leaver = spareKey(f, 0);
         await consortium.connect(operator).admit([leaver.address], roleMask(Role.Consumer), referenceHash("leaver"));
+        await consortium.connect(leaver).acceptAgreement(AGREEMENT_V1);
         const id = await consortium.memberCount();
         await fund(leaver.address, 42n);
         await token.connect(leaver).approve(holder.address, 40n);
-        await token.connect(holder).escrowFrom(leaver.address, 40n);
+        await token.connect(holder).escrowFrom(leaver.address, 40n, Role.Consumer);
         await consortium.connect(leaver).requestExit();
         await networkHelpers.time.increase(NOTICE_PERIOD);
         // The holder reports no obligations, as a contract that forgot to would.
-        await expect(consortium.completeExit(id))
+        await expect(consortium.connect(leaver).completeExit(id))
           .to.be.revertedWithCustomError(token, "SettlementTokenBalanceNotEmpty")
           .withArgs(leaver.address, 2n);
         await token.connect(leaver).transfer(f.consumer.address, 2n);
-        await expect(consortium.completeExit(id))
+        await expect(consortium.connect(leaver).completeExit(id))
           .to.be.revertedWithCustomError(token, "SettlementTokenAccountHeld")
           .withArgs(leaver.address, 1n);
         await token.connect(holder).releaseTo(leaver.address, 0n);
-        await expect(consortium.completeExit(id)).to.emit(consortium, "MemberExited").withArgs(id);
+        await expect(consortium.connect(leaver).completeExit(id)).to.emit(consortium, "MemberExited").withArgs(id);
         expect(await token.standingOf(leaver.address)).to.equal(AccountStanding.None);
       });
     });
@@ -650,27 +667,87 @@ describe("SettlementToken", function () {
     });
   });
 
-  describe("setRoles and activeRolesOf", function () {
+  describe("setRoles, activeRolesOf and agreementOf", function () {
     describe("when the caller is not the Consortium", function () {
       it("reverts with SettlementTokenNotConsortium", async function () {
         const { token, operator, outsider } = await funded();
-        await expect(token.connect(operator).setRoles(outsider.address, roleMask(Role.Consumer)))
+        await expect(token.connect(operator).setRoles(outsider.address, roleMask(Role.Consumer), 1))
           .to.be.revertedWithCustomError(token, "SettlementTokenNotConsortium")
           .withArgs(operator.address);
       });
     });
 
     describe("when the Consortium admits a member", function () {
-      it("sets the member's roles on each account and emits RolesChanged", async function () {
+      it("sets the member's roles and agreement version 0 on each account and emits RolesChanged", async function () {
         const f = await funded();
         const { token, consortium, operator } = f;
         const [first, second] = [spareKey(f, 0), spareKey(f, 1)];
         const roles = roleMask(Role.Provider, Role.Consumer);
         const tx = consortium.connect(operator).admit([first.address, second.address], roles, referenceHash("new"));
-        await expect(tx).to.emit(token, "RolesChanged").withArgs(first.address, roles);
-        await expect(tx).to.emit(token, "RolesChanged").withArgs(second.address, roles);
-        expect(await token.activeRolesOf(first.address)).to.equal(BigInt(roles));
-        expect(await token.activeRolesOf(second.address)).to.equal(BigInt(roles));
+        await expect(tx).to.emit(token, "RolesChanged").withArgs(first.address, roles, 0);
+        await expect(tx).to.emit(token, "RolesChanged").withArgs(second.address, roles, 0);
+        expect(await token.agreementOf(first.address)).to.equal(0n);
+      });
+
+      describe("until the member accepts the current agreement", function () {
+        it("reports no active roles; accepting pushes the version to every account", async function () {
+          const f = await funded();
+          const { token, consortium, operator } = f;
+          const [first, second] = [spareKey(f, 0), spareKey(f, 1)];
+          const roles = roleMask(Role.Provider, Role.Consumer);
+          await consortium.connect(operator).admit([first.address, second.address], roles, referenceHash("new"));
+          expect(await token.activeRolesOf(first.address)).to.equal(0n);
+          expect(await token.activeRolesOf(second.address)).to.equal(0n);
+          const accepted = consortium.connect(second).acceptAgreement(AGREEMENT_V1);
+          await expect(accepted).to.emit(token, "RolesChanged").withArgs(first.address, roles, 1);
+          await expect(accepted).to.emit(token, "RolesChanged").withArgs(second.address, roles, 1);
+          for (const account of [first.address, second.address]) {
+            expect(await token.activeRolesOf(account)).to.equal(BigInt(roles));
+            expect(await token.agreementOf(account)).to.equal(1n);
+          }
+        });
+      });
+    });
+
+    describe("when operators publish a new agreement", function () {
+      it("reports no active roles for members still on the old one, until each accepts it", async function () {
+        const { token, consortium, operator, consumer, provider } = await funded();
+        await consortium.connect(operator).publishAgreement(AGREEMENT_V2);
+        for (const account of [consumer, provider]) {
+          expect(await token.activeRolesOf(account.address)).to.equal(0n);
+          expect(await token.agreementOf(account.address)).to.equal(1n);
+          // Standing and money are untouched: old business goes on.
+          expect(await token.standingOf(account.address)).to.equal(AccountStanding.Member);
+        }
+        await expect(consortium.connect(consumer).acceptAgreement(AGREEMENT_V2))
+          .to.emit(token, "RolesChanged")
+          .withArgs(consumer.address, roleMask(Role.Consumer), 2);
+        expect(await token.activeRolesOf(consumer.address)).to.equal(BigInt(roleMask(Role.Consumer)));
+        expect(await token.activeRolesOf(provider.address)).to.equal(0n);
+        await token.connect(consumer).transfer(provider.address, 1n);
+      });
+    });
+
+    describe("when the member asked to leave", function () {
+      it("reports no active roles while Leaving, and its roles again once it cancels", async function () {
+        const { token, consortium, consumer } = await funded();
+        await consortium.connect(consumer).requestExit();
+        expect(await token.standingOf(consumer.address)).to.equal(AccountStanding.Leaving);
+        expect(await token.activeRolesOf(consumer.address)).to.equal(0n);
+        expect(await token.agreementOf(consumer.address)).to.equal(1n);
+        await consortium.connect(consumer).cancelExit();
+        expect(await token.activeRolesOf(consumer.address)).to.equal(BigInt(roleMask(Role.Consumer)));
+      });
+    });
+
+    describe("when the member exits", function () {
+      it("clears the roles and the agreement version with the standing", async function () {
+        const { token, consortium, licensor, memberIds } = await funded();
+        await consortium.connect(licensor).requestExit();
+        await networkHelpers.time.increase(NOTICE_PERIOD);
+        await consortium.connect(licensor).completeExit(memberIds.licensor);
+        expect(await token.activeRolesOf(licensor.address)).to.equal(0n);
+        expect(await token.agreementOf(licensor.address)).to.equal(0n);
       });
     });
 
@@ -683,8 +760,8 @@ describe("SettlementToken", function () {
         expect(await token.activeRolesOf(second.address)).to.equal(BigInt(roleMask(Role.Consumer)));
         const both = roleMask(Role.Consumer, Role.Provider);
         const granted = consortium.connect(operator).grantMemberRole(memberIds.consumer, Role.Provider);
-        await expect(granted).to.emit(token, "RolesChanged").withArgs(consumer.address, both);
-        await expect(granted).to.emit(token, "RolesChanged").withArgs(second.address, both);
+        await expect(granted).to.emit(token, "RolesChanged").withArgs(consumer.address, both, 1);
+        await expect(granted).to.emit(token, "RolesChanged").withArgs(second.address, both, 1);
         await consortium.connect(operator).revokeMemberRole(memberIds.consumer, Role.Consumer);
         for (const account of [consumer.address, second.address]) {
           expect(await token.activeRolesOf(account)).to.equal(BigInt(roleMask(Role.Provider)));
@@ -734,20 +811,66 @@ describe("SettlementToken", function () {
     });
   });
 
+  describe("setCurrentAgreement and currentAgreement", function () {
+    describe("when the caller is not the Consortium", function () {
+      it("reverts with SettlementTokenNotConsortium", async function () {
+        const { token, operator } = await funded();
+        await expect(token.connect(operator).setCurrentAgreement(2))
+          .to.be.revertedWithCustomError(token, "SettlementTokenNotConsortium")
+          .withArgs(operator.address);
+        expect(await token.currentAgreement()).to.equal(1n);
+      });
+    });
+
+    describe("when the Consortium binds the token", function () {
+      it("pushes the agreement in force with CurrentAgreementChanged", async function () {
+        const who = await actors(connection);
+        const consortium = await ethers.deployContract(
+          "Consortium",
+          [[who.operator.address], FOUNDER_METADATA, AGREEMENT_V1, NOTICE_PERIOD],
+          who.operator,
+        );
+        await consortium.connect(who.operator).publishAgreement(AGREEMENT_V2);
+        const token = await ethers.deployContract(
+          "SettlementToken",
+          [await consortium.getAddress(), "Capacity Euro", "CEUR"],
+          who.operator,
+        );
+        expect(await token.currentAgreement()).to.equal(0n);
+        await expect(consortium.connect(who.operator).bindToken(await token.getAddress()))
+          .to.emit(token, "CurrentAgreementChanged")
+          .withArgs(2);
+        expect(await token.currentAgreement()).to.equal(2n);
+        // The founder accepted v1 only: bound, it records that version and starts no new business.
+        expect(await token.agreementOf(who.operator.address)).to.equal(1n);
+        expect(await token.activeRolesOf(who.operator.address)).to.equal(0n);
+      });
+    });
+
+    describe("when operators publish a new agreement", function () {
+      it("sets it with CurrentAgreementChanged", async function () {
+        const { token, consortium, operator } = await funded();
+        await expect(consortium.connect(operator).publishAgreement(AGREEMENT_V2))
+          .to.emit(token, "CurrentAgreementChanged")
+          .withArgs(2);
+        expect(await token.currentAgreement()).to.equal(2n);
+      });
+    });
+  });
+
   describe("escrowFrom", function () {
     describe("when the caller is not a consortium contract", function () {
       it("reverts with SettlementTokenNotSystemContract naming the caller (members, outsiders, the Consortium)", async function () {
         const { token, consortium, consumer, provider, outsider } = await withHolders();
         await token.connect(consumer).approve(provider.address, 10n);
         for (const caller of [consumer, provider, outsider]) {
-          await expect(token.connect(caller).escrowFrom(consumer.address, 10n))
+          await expect(token.connect(caller).escrowFrom(consumer.address, 10n, Role.Consumer))
             .to.be.revertedWithCustomError(token, "SettlementTokenNotSystemContract")
             .withArgs(caller.address);
         }
         const consortiumAddress = await consortium.getAddress();
-        await networkHelpers.setBalance(consortiumAddress, 10n ** 20n);
-        const asConsortium = await ethers.getImpersonatedSigner(consortiumAddress);
-        await expect(token.connect(asConsortium).escrowFrom(consumer.address, 10n))
+        const asConsortium = await impersonate(consortiumAddress);
+        await expect(token.connect(asConsortium).escrowFrom(consumer.address, 10n, Role.Consumer))
           .to.be.revertedWithCustomError(token, "SettlementTokenNotSystemContract")
           .withArgs(consortiumAddress);
         expect(await token.holdsOf(consumer.address)).to.equal(0n);
@@ -758,7 +881,7 @@ describe("SettlementToken", function () {
       it("reverts with ERC20InsufficientAllowance", async function () {
         const { token, consumer, otherHolder } = await withHolders();
         await token.connect(consumer).approve(otherHolder.address, 9n);
-        await expect(token.connect(otherHolder).escrowFrom(consumer.address, 10n))
+        await expect(token.connect(otherHolder).escrowFrom(consumer.address, 10n, Role.Consumer))
           .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
           .withArgs(otherHolder.address, 9n, 10n);
         expect(await token.holdsOf(consumer.address)).to.equal(0n);
@@ -769,7 +892,7 @@ describe("SettlementToken", function () {
       it("reverts with ERC20InsufficientBalance", async function () {
         const { token, consumer, holder } = await withHolders();
         await token.connect(consumer).approve(holder.address, BALANCE + 1n);
-        await expect(token.connect(holder).escrowFrom(consumer.address, BALANCE + 1n))
+        await expect(token.connect(holder).escrowFrom(consumer.address, BALANCE + 1n, Role.Consumer))
           .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance")
           .withArgs(consumer.address, BALANCE, BALANCE + 1n);
         expect(await token.holdsOf(consumer.address)).to.equal(0n);
@@ -780,17 +903,17 @@ describe("SettlementToken", function () {
       it("reverts with SettlementTokenNotMember naming the account", async function () {
         const { token, outsider, holder } = await withHolders();
         await token.connect(outsider).approve(holder.address, 1n);
-        await expect(token.connect(holder).escrowFrom(outsider.address, 1n))
+        await expect(token.connect(holder).escrowFrom(outsider.address, 1n, Role.Consumer))
           .to.be.revertedWithCustomError(token, "SettlementTokenNotMember")
           .withArgs(outsider.address);
       });
     });
 
     describe("when the account's member is suspended", function () {
-      it("reverts with SettlementTokenSenderFrozen: a frozen account cannot send, so no roles are returned", async function () {
+      it("reverts with SettlementTokenSenderFrozen: a frozen account cannot send", async function () {
         const { token, consortium, operator, consumer, memberIds, holder } = await withHolders();
         await consortium.connect(operator).suspend(memberIds.consumer, referenceHash("suspension"));
-        await expect(token.connect(holder).escrowFrom(consumer.address, 10n))
+        await expect(token.connect(holder).escrowFrom(consumer.address, 10n, Role.Consumer))
           .to.be.revertedWithCustomError(token, "SettlementTokenSenderFrozen")
           .withArgs(consumer.address);
         expect(await token.holdsOf(consumer.address)).to.equal(0n);
@@ -801,17 +924,16 @@ describe("SettlementToken", function () {
       it("reverts with EnforcedPause", async function () {
         const { token, operator, consumer, holder } = await withHolders();
         await token.connect(operator).pause();
-        await expect(token.connect(holder).escrowFrom(consumer.address, 10n)).to.be.revertedWithCustomError(
-          token,
-          "EnforcedPause",
-        );
+        await expect(
+          token.connect(holder).escrowFrom(consumer.address, 10n, Role.Consumer),
+        ).to.be.revertedWithCustomError(token, "EnforcedPause");
       });
     });
 
     describe("when a consortium contract escrows within the allowance", function () {
       it("moves the value to the caller, spends the allowance and takes a hold; emits Transfer", async function () {
         const { token, consumer, holder } = await withHolders();
-        const tx = token.connect(holder).escrowFrom(consumer.address, 300n);
+        const tx = token.connect(holder).escrowFrom(consumer.address, 300n, Role.Consumer);
         await expect(tx).to.emit(token, "Transfer").withArgs(consumer.address, holder.address, 300n);
         await expect(tx).to.changeTokenBalances(ethers, token, [consumer, holder], [-300n, 300n]);
         expect(await token.allowance(consumer.address, holder.address)).to.equal(BALANCE - 300n);
@@ -822,7 +944,7 @@ describe("SettlementToken", function () {
       it("takes one hold per escrow and leaves the account's standing and roles alone", async function () {
         const { token, consumer, holder } = await withHolders();
         for (let i = 1n; i <= 3n; i++) {
-          await token.connect(holder).escrowFrom(consumer.address, 1n);
+          await token.connect(holder).escrowFrom(consumer.address, 1n, Role.Consumer);
           expect(await token.holdsOf(consumer.address)).to.equal(i);
         }
         expect(await token.balanceOf(consumer.address)).to.equal(BALANCE - 3n);
@@ -830,37 +952,65 @@ describe("SettlementToken", function () {
         expect(await token.activeRolesOf(consumer.address)).to.equal(BigInt(roleMask(Role.Consumer)));
       });
 
-      it("returns the account's active roles, read with the transfer", async function () {
+      it("checks the role asked for against the roles read with the transfer", async function () {
         const { token, consortium, operator, consumer, memberIds, holder } = await withHolders();
-        expect(await token.connect(holder).escrowFrom.staticCall(consumer.address, 1n)).to.equal(
-          BigInt(roleMask(Role.Consumer)),
-        );
+        await expect(token.connect(holder).escrowFrom(consumer.address, 1n, Role.Provider))
+          .to.be.revertedWithCustomError(token, "SettlementTokenMissingRole")
+          .withArgs(consumer.address, Role.Provider);
         await consortium.connect(operator).grantMemberRole(memberIds.consumer, Role.Provider);
-        expect(await token.connect(holder).escrowFrom.staticCall(consumer.address, 1n)).to.equal(
-          BigInt(roleMask(Role.Consumer, Role.Provider)),
-        );
+        await token.connect(holder).escrowFrom(consumer.address, 1n, Role.Provider);
+        expect(await token.holdsOf(consumer.address)).to.equal(1n);
+      });
+    });
+
+    describe("when the account may not start business in the role", function () {
+      /** Escrowing 1 as `role` from `account` reverts with SettlementTokenMissingRole; nothing moves, no hold. */
+      async function refused(f: HeldFixture, account: string, role: Role) {
+        const before = await f.token.balanceOf(account);
+        await expect(f.token.connect(f.holder).escrowFrom(account, 1n, role))
+          .to.be.revertedWithCustomError(f.token, "SettlementTokenMissingRole")
+          .withArgs(account, role);
+        expect(await f.token.balanceOf(account)).to.equal(before);
+        expect(await f.token.holdsOf(account)).to.equal(0n);
+      }
+
+      describe("when its member lacks the role", function () {
+        it("reverts with SettlementTokenMissingRole(account, role)", async function () {
+          const f = await withHolders();
+          for (const role of [Role.Operator, Role.Provider, Role.Licensor, Role.Auditor]) {
+            await refused(f, f.consumer.address, role);
+          }
+        });
       });
 
-      describe("when the account's member asked to leave", function () {
-        it("escrows, and returns no roles", async function () {
-          const { token, consortium, consumer, holder } = await withHolders();
-          await consortium.connect(consumer).requestExit();
-          expect(await token.connect(holder).escrowFrom.staticCall(consumer.address, 1n)).to.equal(0n);
-          await token.connect(holder).escrowFrom(consumer.address, 1n);
-          expect(await token.holdsOf(consumer.address)).to.equal(1n);
+      describe("when its member asked to leave", function () {
+        it("reverts with SettlementTokenMissingRole: a Leaving account sends, but starts no new business", async function () {
+          const f = await withHolders();
+          await f.consortium.connect(f.consumer).requestExit();
+          await refused(f, f.consumer.address, Role.Consumer);
+        });
+      });
+
+      describe("when its member has not accepted the current agreement", function () {
+        it("reverts with SettlementTokenMissingRole until the member accepts it", async function () {
+          const f = await withHolders();
+          await f.consortium.connect(f.operator).publishAgreement(AGREEMENT_V2);
+          await refused(f, f.consumer.address, Role.Consumer);
+          await f.consortium.connect(f.consumer).acceptAgreement(AGREEMENT_V2);
+          await f.token.connect(f.holder).escrowFrom(f.consumer.address, 1n, Role.Consumer);
+          expect(await f.token.holdsOf(f.consumer.address)).to.equal(1n);
         });
       });
 
       describe("when the account is a consortium contract", function () {
-        it("escrows, and returns no roles (a contract has none)", async function () {
-          const { token, consumer, holder, otherHolder } = await withHolders();
-          await token.connect(holder).escrowFrom(consumer.address, 50n);
-          await token.connect(holder).approve(otherHolder.address, 50n);
-          expect(await token.connect(otherHolder).escrowFrom.staticCall(holder.address, 50n)).to.equal(0n);
-          await expect(token.connect(otherHolder).escrowFrom(holder.address, 50n))
-            .to.emit(token, "Transfer")
-            .withArgs(holder.address, otherHolder.address, 50n);
-          expect(await token.holdsOf(holder.address)).to.equal(1n);
+        it("reverts with SettlementTokenMissingRole: a contract holds no role", async function () {
+          const f = await withHolders();
+          await f.token.connect(f.holder).escrowFrom(f.consumer.address, 50n, Role.Consumer);
+          await f.token.connect(f.holder).approve(f.otherHolder.address, 50n);
+          await expect(f.token.connect(f.otherHolder).escrowFrom(f.holder.address, 50n, Role.Consumer))
+            .to.be.revertedWithCustomError(f.token, "SettlementTokenMissingRole")
+            .withArgs(f.holder.address, Role.Consumer);
+          expect(await f.token.balanceOf(f.holder.address)).to.equal(50n);
         });
       });
     });
@@ -870,7 +1020,7 @@ describe("SettlementToken", function () {
     /** The consumer's 300 escrowed with the first holder: one hold. */
     async function escrowed() {
       const f = await withHolders();
-      await f.token.connect(f.holder).escrowFrom(f.consumer.address, 300n);
+      await f.token.connect(f.holder).escrowFrom(f.consumer.address, 300n, Role.Consumer);
       return f;
     }
 
@@ -939,7 +1089,7 @@ describe("SettlementToken", function () {
     describe("when a consortium contract pays an account it holds", function () {
       it("pays the value back and releases one hold; emits Transfer", async function () {
         const { token, consumer, holder } = await escrowed();
-        await token.connect(holder).escrowFrom(consumer.address, 100n);
+        await token.connect(holder).escrowFrom(consumer.address, 100n, Role.Consumer);
         const tx = token.connect(holder).releaseTo(consumer.address, 250n);
         await expect(tx).to.emit(token, "Transfer").withArgs(holder.address, consumer.address, 250n);
         await expect(tx).to.changeTokenBalances(ethers, token, [holder, consumer], [-250n, 250n]);
@@ -975,12 +1125,145 @@ describe("SettlementToken", function () {
         });
       });
 
+      describe("when the account's member asked to leave meanwhile", function () {
+        it("pays the leaving account and releases its hold: a refund is owed to it", async function () {
+          const { token, consortium, consumer, holder } = await escrowed();
+          await consortium.connect(consumer).requestExit();
+          await expect(token.connect(holder).releaseTo(consumer.address, 300n))
+            .to.emit(token, "Transfer")
+            .withArgs(holder.address, consumer.address, 300n);
+          expect(await token.holdsOf(consumer.address)).to.equal(0n);
+          expect(await token.standingOf(consumer.address)).to.equal(AccountStanding.Leaving);
+        });
+      });
+
       describe("when another consortium contract releases the hold", function () {
         it("releases it: holds are counted per account, for all contracts together", async function () {
           const { token, consumer, otherHolder } = await escrowed();
           await token.connect(otherHolder).releaseTo(consumer.address, 0n);
           expect(await token.holdsOf(consumer.address)).to.equal(0n);
         });
+      });
+    });
+  });
+
+  describe("sweep", function () {
+    /** The consumer's member with a second account holding 42. */
+    async function twoAccounts() {
+      const f = await withHolders();
+      const second = spareKey(f, 0);
+      await f.consortium.connect(f.consumer).addAccount(second.address);
+      await f.fund(second.address, 42n);
+      return { ...f, second };
+    }
+
+    describe("when the caller is not the Consortium", function () {
+      it("reverts with SettlementTokenNotConsortium", async function () {
+        const { token, consumer, second, holder } = await twoAccounts();
+        for (const caller of [consumer, second, holder]) {
+          await expect(token.connect(caller).sweep(second.address, consumer.address))
+            .to.be.revertedWithCustomError(token, "SettlementTokenNotConsortium")
+            .withArgs(caller.address);
+        }
+        expect(await token.balanceOf(second.address)).to.equal(42n);
+      });
+    });
+
+    describe("when the Consortium removes an account that holds tokens", function () {
+      it("moves the whole balance to the member's account that removes it; emits Transfer", async function () {
+        const { token, consortium, consumer, second, memberIds } = await twoAccounts();
+        const tx = consortium.connect(consumer).removeAccount(second.address);
+        await expect(tx).to.emit(token, "Transfer").withArgs(second.address, consumer.address, 42n);
+        await expect(tx).to.emit(consortium, "AccountRemoved").withArgs(memberIds.consumer, second.address);
+        await expect(tx).to.changeTokenBalances(ethers, token, [second, consumer], [-42n, 42n]);
+        expect(await token.standingOf(second.address)).to.equal(AccountStanding.None);
+        expect(await token.standingOf(consumer.address)).to.equal(AccountStanding.Member);
+        expect(await token.activeRolesOf(consumer.address)).to.equal(BigInt(roleMask(Role.Consumer)));
+        expect(await token.totalSupply()).to.equal(2n * BALANCE + 42n);
+      });
+
+      describe("when the account removes itself", function () {
+        it("moves the balance to the member's first remaining account", async function () {
+          const { token, consortium, consumer, second } = await twoAccounts();
+          await expect(consortium.connect(second).removeAccount(second.address))
+            .to.emit(token, "Transfer")
+            .withArgs(second.address, consumer.address, 42n);
+          expect(await token.balanceOf(consumer.address)).to.equal(BALANCE + 42n);
+        });
+      });
+
+      describe("when the member is suspended or leaving", function () {
+        it("moves the balance to its Frozen or Leaving account all the same: it stays the member's", async function () {
+          const f = await twoAccounts();
+          const { token, consortium, operator, consumer, second, memberIds, fund } = f;
+          await consortium.connect(operator).suspend(memberIds.consumer, referenceHash("suspension"));
+          await expect(consortium.connect(consumer).removeAccount(second.address))
+            .to.emit(token, "Transfer")
+            .withArgs(second.address, consumer.address, 42n);
+          expect(await token.standingOf(consumer.address)).to.equal(AccountStanding.Frozen);
+          await consortium.connect(operator).reinstate(memberIds.consumer);
+
+          const third = spareKey(f, 1);
+          await consortium.connect(consumer).addAccount(third.address);
+          await fund(third.address, 8n);
+          await consortium.connect(consumer).requestExit();
+          await expect(consortium.connect(consumer).removeAccount(third.address))
+            .to.emit(token, "Transfer")
+            .withArgs(third.address, consumer.address, 8n);
+          expect(await token.standingOf(consumer.address)).to.equal(AccountStanding.Leaving);
+          expect(await token.balanceOf(consumer.address)).to.equal(BALANCE + 50n);
+        });
+      });
+
+      describe("when the token is paused", function () {
+        it("reverts with EnforcedPause: the tokens wait for the unpause, and so does the removal", async function () {
+          const { token, consortium, operator, consumer, second } = await twoAccounts();
+          await token.connect(operator).pause();
+          await expect(consortium.connect(consumer).removeAccount(second.address)).to.be.revertedWithCustomError(
+            token,
+            "EnforcedPause",
+          );
+          await token.connect(operator).unpause();
+          await expect(consortium.connect(consumer).removeAccount(second.address))
+            .to.emit(token, "Transfer")
+            .withArgs(second.address, consumer.address, 42n);
+        });
+      });
+    });
+
+    describe("when the Consortium removes an empty account", function () {
+      it("moves nothing and emits no Transfer, even while the token is paused", async function () {
+        const { token, consortium, operator, consumer, second } = await twoAccounts();
+        await token.connect(second).transfer(consumer.address, 42n);
+        await token.connect(operator).pause();
+        const tx = consortium.connect(consumer).removeAccount(second.address);
+        await expect(tx).not.to.emit(token, "Transfer");
+        await expect(tx).to.emit(token, "StandingChanged").withArgs(second.address, AccountStanding.None);
+        expect(await token.balanceOf(consumer.address)).to.equal(BALANCE + 42n);
+      });
+    });
+
+    // The Consortium only ever sweeps to another active account of the same member; the token still refuses a
+    // destination that could never send the tokens on, and moving an account onto itself.
+    describe("when the destination is not a member's account", function () {
+      it("reverts with SettlementTokenNotMember naming it: an outsider or a consortium contract", async function () {
+        const { token, consortium, outsider, second, holder } = await twoAccounts();
+        const asConsortium = await impersonate(await consortium.getAddress());
+        for (const to of [outsider.address, holder.address]) {
+          await expect(token.connect(asConsortium).sweep(second.address, to))
+            .to.be.revertedWithCustomError(token, "SettlementTokenNotMember")
+            .withArgs(to);
+        }
+        expect(await token.balanceOf(second.address)).to.equal(42n);
+      });
+    });
+
+    describe("when the destination is the account itself", function () {
+      it("moves nothing and emits no Transfer", async function () {
+        const { token, consortium, second } = await twoAccounts();
+        const asConsortium = await impersonate(await consortium.getAddress());
+        await expect(token.connect(asConsortium).sweep(second.address, second.address)).not.to.emit(token, "Transfer");
+        expect(await token.balanceOf(second.address)).to.equal(42n);
       });
     });
   });
@@ -995,7 +1278,7 @@ describe("SettlementToken", function () {
 
     it("survives transfers, suspension and reinstatement next to the balance", async function () {
       const { token, consortium, operator, consumer, provider, memberIds, holder } = await withHolders();
-      await token.connect(holder).escrowFrom(consumer.address, 10n);
+      await token.connect(holder).escrowFrom(consumer.address, 10n, Role.Consumer);
       await token.connect(consumer).transfer(provider.address, 5n);
       await consortium.connect(operator).suspend(memberIds.consumer, referenceHash("suspension"));
       await consortium.connect(operator).reinstate(memberIds.consumer);
@@ -1169,6 +1452,17 @@ describe("SettlementToken", function () {
       });
 
       describe("when an operator unpauses", function () {
+        it("records the time in unpausedAt; a pause leaves it alone", async function () {
+          const { token, operator } = await paused();
+          expect(await token.unpausedAt()).to.equal(0n);
+          const tx = await token.connect(operator).unpause();
+          const at = BigInt((await tx.getBlock())!.timestamp);
+          expect(await token.unpausedAt()).to.equal(at);
+          await networkHelpers.time.increase(100);
+          await token.connect(operator).pause();
+          expect(await token.unpausedAt()).to.equal(at);
+        });
+
         it("emits Unpaused and transfers resume", async function () {
           const { token, operator, consumer, provider } = await paused();
           await expect(token.connect(operator).unpause()).to.emit(token, "Unpaused").withArgs(operator.address);
