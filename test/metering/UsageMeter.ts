@@ -123,6 +123,7 @@ dispute
 ├── when its invoice's window passed, nobody settled yet ── it reverts with UsageMeterDisputeWindowPassed; a later report
 │                                                            is still disputable
 ├── when the amount is zero or above the unfrozen provider charges  it reverts with UsageMeterDisputeTooLarge
+│   └── once an invoice with royalties matured, only the royalties not yet settled count against them
 └── when valid ──────────────────────────────────────────── it freezes the amount, emits ReportDisputed with a new id
 resolveDispute
 ├── when the dispute does not exist or was resolved ─────── it reverts with UsageMeterUnknownDispute
@@ -2007,6 +2008,21 @@ describe("UsageMeter", function () {
         await expect(disputeAs(f, f.orderId, 1, providerCharges))
           .to.be.revertedWithCustomError(f.meter, "UsageMeterDisputeTooLarge")
           .withArgs(f.orderId, providerCharges, providerCharges - parseEuro("5"));
+      });
+
+      it("counts only the royalties not yet settled against them, once an invoice with royalties matured", async function () {
+        const f = await loadFixture(booked);
+        await submit(f, await report(f, { licensedProducts: [10n] }));
+        await f.meter.settle([f.orderId]);
+        await time.increase(WINDOW);
+        await f.meter.settle([f.orderId]);
+        const settled = await chargedOn(f);
+        await submit(f, await report(f, { sequence: 2, licensedProducts: [4n] }));
+        const providerCharges = (await chargedOn(f)) - settled - 4n * ROYALTY;
+        await expect(disputeAs(f, f.orderId, 2, providerCharges + 1n))
+          .to.be.revertedWithCustomError(f.meter, "UsageMeterDisputeTooLarge")
+          .withArgs(f.orderId, providerCharges + 1n, providerCharges);
+        await expect(disputeAs(f, f.orderId, 2, providerCharges)).to.emit(f.meter, "ReportDisputed");
       });
     });
 
