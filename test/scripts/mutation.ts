@@ -282,6 +282,11 @@ describe("scripts/lib/mutation", function () {
 
     it("names the first failing mocha test", function () {
       const output = [
+        "  UsageMeter",
+        "    royalties",
+        "      ✔ books them in licence order",
+        "      1) caps a licence's royalty budget",
+        "",
         "  142 passing (8s)",
         "  1 failing",
         "",

@@ -3,11 +3,14 @@ import type { Outcome } from "./types.js";
 
 /**
  * The name of the first failing test in mocha's or Hardhat's Solidity runner's output: the lines after
- * "1) " up to the one that ends with ":" (mocha), else the first line marked as a failure.
+ * "1) " after "N failing" up to the one that ends with ":" (mocha), else the first line marked as a failure.
  */
 export function firstFailure(output: string): string | undefined {
   const lines = output.replace(/\r/g, "").split("\n");
-  const first = lines.findIndex((line) => /^\s*1\) \S/.test(line));
+  // The spec reporter marks a failing test "1) title" where it runs, then lists it with its suites after
+  // "N failing": read that list.
+  const summary = lines.findIndex((line) => /^\s*\d+ failing/.test(line));
+  const first = lines.findIndex((line, i) => i > summary && /^\s*1\) \S/.test(line));
   if (first !== -1) {
     const title: string[] = [];
     for (let i = first; i < lines.length && title.length < 8; i++) {
