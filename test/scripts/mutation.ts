@@ -298,5 +298,24 @@ describe("scripts/lib/mutation", function () {
       expect(firstFailure(output)).to.equal("UsageMeter > royalties > caps a licence's royalty budget");
       expect(firstFailure("all good")).to.equal(undefined);
     });
+
+    it("names the first failing Solidity test", function () {
+      const output = [
+        "  test/token/SettlementToken.t.sol:SettlementTokenFuzzTest",
+        "    ✔ testFuzz_Transfer_MovesBalance(uint256) (runs: 256)",
+        "    1) testFuzz_MintAndBurn_RevertWhen_CallerIsNotGateway(address,uint256)",
+        "",
+        "  22 passing",
+        "  1 failing",
+        "",
+        "  1) SettlementTokenFuzzTest#testFuzz_MintAndBurn_RevertWhen_CallerIsNotGateway(address,uint256)",
+        "    Error: Error != expected error: SettlementTokenNotGateway(0x18…) != SettlementTokenNotGateway(0x8e…)",
+        "",
+        "    Counterexample:",
+      ].join("\n");
+      expect(firstFailure(output)).to.equal(
+        "SettlementTokenFuzzTest#testFuzz_MintAndBurn_RevertWhen_CallerIsNotGateway(address,uint256)",
+      );
+    });
   });
 });

@@ -12,6 +12,9 @@ export function firstFailure(output: string): string | undefined {
   const summary = lines.findIndex((line) => /^\s*\d+ failing/.test(line));
   const first = lines.findIndex((line, i) => i > summary && /^\s*1\) \S/.test(line));
   if (first !== -1) {
+    // Hardhat's Solidity runner names a failure on one line: "1) Contract#test(args)".
+    const solidity = /^\s*1\) (\S+#\S.*)$/.exec(lines[first]!);
+    if (solidity !== null) return solidity[1]!.trim();
     const title: string[] = [];
     for (let i = first; i < lines.length && title.length < 8; i++) {
       const line = lines[i]!.trim().replace(/^1\) /, "");

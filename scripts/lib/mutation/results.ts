@@ -48,9 +48,17 @@ export interface Survivor {
   verdict: string | null;
 }
 
+/** One invocation that tested mutants into the file. */
+export interface RunRecord {
+  command: string;
+  startedAt: string;
+  mutants: number;
+}
+
 export interface Results {
   tool: string;
-  command: string;
+  /** The invocations that made the file, oldest first (a resumed run adds one). */
+  runs: RunRecord[];
   seed: string;
   sampleSize: number;
   minPerContract: number;

@@ -17,6 +17,7 @@ import {
   survivors,
   totals,
   type Results,
+  type RunRecord,
   type Verdicts,
 } from "./results.js";
 import { sample } from "./sample.js";
@@ -106,10 +107,11 @@ export async function runMutants(options: RunOptions, stop: Stop): Promise<Resul
   }
 
   const verdicts = readJson<Verdicts>(options.verdicts) ?? {};
+  const runs: RunRecord[] = carry ? [...(previous!.runs ?? [])] : [];
   const write = () => {
     const results: Results = {
       tool: `SuMo ${sumo.version} (npm @morenabarboni/sumo)`,
-      command: options.command,
+      runs,
       seed,
       sampleSize,
       minPerContract: config.minPerContract,
@@ -156,6 +158,7 @@ export async function runMutants(options: RunOptions, stop: Stop): Promise<Resul
     return write();
   }
   if (todo.length === 0) return write();
+  runs.push({ command: options.command, startedAt: new Date().toISOString(), mutants: todo.length });
   workspace.lock();
   try {
     await testAll(workspace, todo, options, stop, (outcome) => {
