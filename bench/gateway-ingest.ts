@@ -18,7 +18,7 @@ import { keccak256, toHex, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 
 import { nativeSecp256k1 } from "../src/channels/secp256k1.js";
-import { KeyKind, type ChainView, type OrderInfo, type SignerInfo } from "../src/gateway/chain.js";
+import { KeyKind, type ChainView, type OrderInfo, type SignerInfo, type StreamInfo } from "../src/gateway/chain.js";
 import { Ingest } from "../src/gateway/ingest.js";
 import { serveGateway } from "../src/gateway/server.js";
 import { GatewayStore } from "../src/gateway/store.js";
@@ -58,8 +58,12 @@ class MemoryChain implements ChainView {
   order(orderId: bigint) {
     return this.orders.get(orderId);
   }
-  lastSequence() {
-    return 0;
+  stream(): StreamInfo {
+    return { lastSequence: 0, periodEnd: T0 - 86400 };
+  }
+  /** Long after every period of the workload. */
+  chainTime() {
+    return T0 + 400 * 86400;
   }
 }
 
@@ -87,6 +91,7 @@ function workload(rounds: number, reports: number): Workload {
         expiresAt: T0 + 365 * 86400,
         open: true,
         licenseCount: 0,
+        openedAt: T0 - 86400,
       });
     }
   }
@@ -193,11 +198,10 @@ export async function measureGatewayIngest(log: (line: string) => void = () => {
     const fast = workload(ROUNDS, REPORTS);
     const overHttp = workload(ROUNDS, REPORTS);
     const slow = workload(ROUNDS, BASELINE_REPORTS);
-    const now = () => T0 + 400 * 86400;
     const store = new GatewayStore({ path: join(dir, "fast.sqlite") });
-    const ingest = new Ingest({ store, chain: fast.chain, domain, now, maxFutureSeconds: 0 });
+    const ingest = new Ingest({ store, chain: fast.chain, domain, clockToleranceSeconds: 0 });
     const httpStore = new GatewayStore({ path: join(dir, "http.sqlite") });
-    const httpIngest = new Ingest({ store: httpStore, chain: overHttp.chain, domain, now });
+    const httpIngest = new Ingest({ store: httpStore, chain: overHttp.chain, domain });
     const server = await serveGateway({ ingest: httpIngest, store: httpStore });
     const naiveStore = new GatewayStore({ path: join(dir, "naive.sqlite") });
     const rates = { direct: [] as number[], http: [] as number[], naive: [] as number[] };
