@@ -118,8 +118,11 @@ export class Ingest {
   readonly #verifier: ReportVerifier;
   /** What is known of each stream, read from the store and the chain when first needed. */
   readonly #heads = new Map<string, StreamHead>();
-  /** Reports whose predecessor in the stream is still being checked, by stream and sequence. */
-  readonly #parked = new Map<string, Map<number, () => void>>();
+  /**
+   * Reports whose predecessor in the stream is still being checked, by stream and sequence: `resume` once it is
+   * admitted, `fail` once it is refused (then no successor can be stored now either).
+   */
+  readonly #parked = new Map<string, Map<number, { resume: () => void; fail: () => void }>>();
   /** Admitted and not yet committed, by stream and sequence. */
   readonly #queued = new Map<string, Queued>();
   #flushing = false;
@@ -278,7 +281,7 @@ export class Ingest {
     if (report.periodEnd > chainTime + this.toleranceSeconds) chainTime = await chain.chainTime(true);
     const kind = key.kind;
     // From here on synchronous: the admission below sees every report admitted before it.
-    return this.#admit({
+    return this.#admitOrFail({
       signed,
       digest,
       signer,
@@ -418,6 +421,20 @@ export class Ingest {
     }
   }
 
+  /** `#admit`, and when it refuses the report, the stream's reports parked behind it are refused at once. */
+  #admitOrFail(c: Candidate): Promise<Accepted> {
+    try {
+      return this.#admit(c);
+    } catch (error) {
+      this.#failParked(c.stream, c.signed.report.sequence + 1);
+      throw error;
+    }
+  }
+
+  #failParked(stream: string, sequence: number): void {
+    this.#parked.get(stream)?.get(sequence)?.fail();
+  }
+
   #admit(c: Candidate): Promise<Accepted> {
     const { report } = c.signed;
     const { name, stream, digest } = c;
@@ -476,23 +493,32 @@ export class Ingest {
         "SequenceGap",
         `${name}: the next number of this stream is ${head.sequence + 1}; send the reports in order.`,
       );
-      // Reports checked side by side may reach this point out of order: wait a moment for the ones before.
-      const parked = this.#parked.get(stream) ?? new Map<number, () => void>();
-      if (report.sequence < head.sequence + 1 || parked.has(report.sequence)) throw gap;
+      // Reports checked side by side may reach this point out of order: wait a moment for the ones before, unless
+      // the next one was refused for good (its replacement comes in a later request).
+      const parked = this.#parked.get(stream) ?? new Map<number, { resume: () => void; fail: () => void }>();
+      if (report.sequence < head.sequence + 1 || parked.has(report.sequence) || head.refused.has(head.sequence + 1)) {
+        throw gap;
+      }
       this.#parked.set(stream, parked);
       return new Promise<Accepted>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          parked.delete(report.sequence);
-          reject(gap);
-        }, this.#options.gapWaitMs ?? 2000);
-        parked.set(report.sequence, () => {
+        const fail = () => {
           clearTimeout(timer);
           parked.delete(report.sequence);
-          try {
-            resolve(this.#admit(c));
-          } catch (error) {
-            reject(error);
-          }
+          reject(gap);
+          this.#failParked(stream, report.sequence + 1);
+        };
+        const timer = setTimeout(fail, this.#options.gapWaitMs ?? 2000);
+        parked.set(report.sequence, {
+          resume: () => {
+            clearTimeout(timer);
+            parked.delete(report.sequence);
+            try {
+              resolve(this.#admitOrFail(c));
+            } catch (error) {
+              reject(error);
+            }
+          },
+          fail,
         });
       });
     }
@@ -540,7 +566,7 @@ export class Ingest {
     };
     this.#queued.set(slot, { row, done, resolve, reject });
     this.#scheduleFlush();
-    next?.();
+    next?.resume();
     const replaced = refused?.length ?? 0;
     return done.then(() => ({ status: 201, outcome: "stored", digest, replaced }));
   }

@@ -199,6 +199,11 @@ export class AgentProcess {
     });
   }
 
+  /** The last stderr lines (at most 50), joined. */
+  stderr(): string {
+    return this.#stderr.join("\n");
+  }
+
   /** The last events and stderr lines, for failure messages. */
   diagnostics(): string {
     const events = this.events.slice(-15).map((e) => `  ${JSON.stringify(e)}`);
