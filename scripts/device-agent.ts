@@ -68,6 +68,8 @@ const USAGE = `Usage: DEVICE_KEY=0x... [DEVICE_INSPECTOR_KEY=0x...] npx tsx scri
   --duration DURATION      stop after this long (reporting what is open first)
   --tick-ms MS             milliseconds between readings (default 1000)
   --drain DURATION         when stopping, how long to keep sending what is unanswered (default 30s)
+  --clock-sync DURATION    how often the chain's clock is read again to measure this host's offset from it
+                           (default 5s; also whenever the gateway says the chain's time)
   --prove SPEC             print a reading with its proof and report: INDEX (in the order's log), or
                            SEQUENCE:POSITION (the POSITION-th reading, from 0, of report SEQUENCE)
   --stream device|inspector  the stream of SEQUENCE:POSITION (default device)
@@ -242,6 +244,7 @@ async function work(flags: Flags): Promise<void> {
   const duration = flags.ifGiven("duration", (n) => flags.duration(n, undefined, 1));
   const tickMs = flags.int("tick-ms", 1000, 10, 3_600_000);
   const drain = flags.duration("drain", "30s");
+  const clockSyncMs = flags.duration("clock-sync", "5s", 1) * 1000;
   const licenses = flags.ifGiven("licenses", (n) => flags.ids(n).map(Number));
   const deviceKey = key("DEVICE_KEY", "device");
   const inspectorKey = process.env.DEVICE_INSPECTOR_KEY ? key("DEVICE_INSPECTOR_KEY", "inspector") : undefined;
@@ -256,7 +259,7 @@ async function work(flags: Flags): Promise<void> {
   if (offline) {
     if (registry !== undefined) throw new UsageError("--registry needs a node to read it from: give --rpc-url.");
     domain = { chainId: flags.int("chain-id", undefined, 1), meter };
-    clock = new ChainClock({ read: async () => (await readGatewayClock(gateway)).chainTime });
+    clock = new ChainClock({ read: async () => (await readGatewayClock(gateway)).chainTime, resyncMs: clockSyncMs });
     for (const orderId of orderIds) orders.push({ orderId, licenseIds: licenses ?? [] });
   } else {
     const chain = await rpcChain(flags.url("rpc-url", process.env.DEVICE_RPC_URL || "http://127.0.0.1:8545"), {
@@ -266,6 +269,7 @@ async function work(flags: Flags): Promise<void> {
     // Not getBlockNumber: viem caches it for a polling interval.
     clock = new ChainClock({
       read: async () => Number((await publicClient.getBlock({ blockTag: "latest" })).timestamp),
+      resyncMs: clockSyncMs,
     });
     try {
       domain = await readMeterDomain(publicClient, meter);

@@ -189,16 +189,25 @@ export class DeviceAgent {
     if (this.store.blocking(orderId, stream) !== undefined) return undefined;
     const { sequence, periodStart } = this.store.position(orderId, stream);
     if (periodEnd < periodStart) return undefined;
-    const readings = this.store.openReadings(orderId, stream, periodEnd);
-    if (readings.length === 0) return undefined;
+    const open = this.store.openReadings(orderId, stream, periodEnd);
+    if (open.length === 0) return undefined;
     const key = this.#key(orderId, stream);
-    const counts = totals(readings, stream === Stream.Device ? order.licenseIds : []);
-    if (counts.machineSeconds > BigInt(Math.max(0, periodEnd - periodStart))) {
-      throw new RangeError(
-        `Order ${orderId}: ${counts.machineSeconds} spindle seconds do not fit the period ${periodStart}..${periodEnd}; ` +
-          "the machine's clock or its readings are wrong.",
-      );
+    // The readings, in log order, whose spindle seconds fit the period: a period that starts later than the
+    // readings' own time (after a re-issue moved the previous period's end) leaves the rest for a later cut.
+    const length = BigInt(periodEnd - periodStart);
+    let seconds = 0n;
+    let fit = open.length;
+    for (const [i, r] of open.entries()) {
+      if (r.kind !== ReadingKind.SpindleSeconds) continue;
+      if (seconds + r.amount > length) {
+        fit = i;
+        break;
+      }
+      seconds += r.amount;
     }
+    const readings = open.slice(0, fit);
+    if (readings.length === 0) return undefined;
+    const counts = totals(readings, stream === Stream.Device ? order.licenseIds : []);
     const report: UsageReport = {
       orderId,
       sequence,
@@ -299,14 +308,18 @@ export class DeviceAgent {
     if (needs > latest) {
       return { ...base, outcome: "waiting", why: `the chain's time has to reach ${needs} for its machine seconds` };
     }
-    // The refused period's end if it is still good, else the latest the chain's time allows.
-    let end = Math.max(Math.min(was.periodEnd, latest), needs);
+    // The latest end up to the refused period's own (so that the reports after it still start after it) that the
+    // chain's time allows and the machine seconds fit, and that no refused version had; else a later one.
     const refusedVersions = [refused, ...this.store.versions(was.orderId, refused.stream, was.sequence)].map(
       (r) => r.signed.report,
     );
-    if (refusedVersions.some((r) => r.periodStart === start && r.periodEnd === end)) {
-      if (end >= latest) return { ...base, outcome: "waiting" };
-      end = latest;
+    const taken = (end: number) => refusedVersions.some((r) => r.periodStart === start && r.periodEnd === end);
+    let end = Math.max(Math.min(was.periodEnd, latest), needs);
+    while (taken(end) && end > needs) end -= 1;
+    if (taken(end)) {
+      end = Math.max(Math.min(was.periodEnd, latest), needs) + 1;
+      while (taken(end) && end <= latest) end += 1;
+      if (end > latest) return { ...base, outcome: "waiting" };
     }
     const report: UsageReport = { ...was, periodStart: start, periodEnd: end };
     checkReport(report);

@@ -235,6 +235,37 @@ describe("device store: refusals for good and recovered positions", function () 
     store.close();
   });
 
+  it("cuts only the readings whose spindle seconds fit when a re-issue moved the period's start past their time", async function () {
+    const agent = new DeviceAgent({
+      store: new DeviceStore({ path: join(dir, "d.sqlite") }),
+      domain: DOMAIN,
+      deviceKey,
+    });
+    agent.addOrder(ORDER);
+    const busy = new MachineSimulator(
+      { ...LASER_CUTTER, handlingSeconds: 0, licensedShare: 0, inspectEvery: 0 },
+      T0,
+      3,
+    );
+    agent.record(7n, busy.run(T0 + 600));
+    const first = (await agent.cutReport(7n, Stream.Device, T0 + 600))!;
+    agent.store.refuse(7n, Stream.Device, 1, "422 in the future", "PeriodInFuture", "replace");
+    // Re-issued ending 100 s later: the next period starts after 100 s of readings that are still open.
+    agent.store.commitReplacement(
+      Stream.Device,
+      await signReport(deviceKey, DOMAIN, { ...first.report, periodEnd: T0 + 700 }),
+    );
+    agent.record(7n, busy.run(T0 + 1000));
+    const second = (await agent.cutReport(7n, Stream.Device, T0 + 1000))!;
+    expect(second.report).to.include({ sequence: 2, periodStart: T0 + 700, periodEnd: T0 + 1000 });
+    expect(second.report.machineSeconds <= 300n).to.equal(true);
+    const open = agent.store.openReadings(7n, Stream.Device, T0 + 1000);
+    expect(open.length).to.be.above(0);
+    const left = open.filter((r) => r.kind === ReadingKind.SpindleSeconds).reduce((sum, r) => sum + r.amount, 0n);
+    expect(second.report.machineSeconds + left).to.equal(400n);
+    agent.store.close();
+  });
+
   it("re-issues the refusals a store of the earlier version kept (they held their stream forever)", async function () {
     const path = join(dir, "old.sqlite");
     const agent = await (async () => {

@@ -45,7 +45,7 @@ import { Submitter } from "../../src/gateway/submitter.js";
 import { ReportSigner } from "../../src/gateway/verify.js";
 import { positionFromJson, reportToJson } from "../../src/gateway/wire.js";
 import { ReadingKind } from "../../src/metering/readings.js";
-import type { SignedReport, UsageReport } from "../../src/metering/report.js";
+import { reportDigest, type SignedReport, type UsageReport } from "../../src/metering/report.js";
 import { bookedFixture, type Booked } from "../helpers/gateway.js";
 
 const connection = await network.create();
@@ -324,37 +324,40 @@ describe("streams that never die", function () {
       expect(agent.counters).to.include({ reissued: 1 });
     });
 
-    it("re-issues a later report refused in turn, and never signs a refused version again", async function () {
+    it("waits until the chain's time lets the readings fit, re-issues a later report refused in turn, and never signs a refused version again", async function () {
       const agent = agentAt("device.sqlite");
-      const machine = new MachineSimulator(PRESS, f.openedAt, 6);
+      // A machine busy all the time: its spindle seconds fill every period.
+      const busy = new MachineSimulator({ ...PRESS, handlingSeconds: 0 }, f.openedAt, 6);
       await time.increase(1200);
       const now = await time.latest();
       // Two reports cut by a clock ten minutes ahead of the chain's, its readings dated by it too.
-      agent.record(f.orderId, machine.run(now + 600));
-      const first = (await agent.cutReport(f.orderId, Stream.Device, now + 600))!;
-      agent.record(f.orderId, machine.run(now + 700));
-      const second = (await agent.cutReport(f.orderId, Stream.Device, now + 700))!;
+      const e = now + 600;
+      agent.record(f.orderId, busy.run(e));
+      const first = (await agent.cutReport(f.orderId, Stream.Device, e))!;
+      expect(first.report.machineSeconds).to.equal(BigInt(e - f.openedAt));
+      agent.record(f.orderId, busy.run(e + 100));
+      const second = (await agent.cutReport(f.orderId, Stream.Device, e + 100))!;
       const sent = await agent.send(served.url);
       expect(sent.refused.map((r) => [r.sequence, r.reason, r.fate])).to.deep.equal([
         [1, "PeriodInFuture", "replace"],
         [2, "PeriodInFuture", "replace"],
       ]);
-      // By now the chain's time passed the first one's end: re-issued as it was, it would be that very report.
-      await time.increase(700);
+      // Its machine seconds need the chain's time to reach its end: it waits.
+      const [wait] = await agent.reissue(served.url);
+      expect(wait).to.deep.include({ sequence: 1, outcome: "waiting" });
+      expect(wait!.why).to.include(`the chain's time has to reach ${e}`);
+      await time.increase(610);
+      // Re-issued as it was, it would be that very report: it ends a second later.
       const [one] = await agent.reissue(served.url);
-      const latest = await time.latest();
-      expect(one).to.deep.include({ sequence: 1, outcome: "reissued", periodStart: first.report.periodStart });
-      expect(one!.periodEnd).to.not.equal(first.report.periodEnd);
-      expect(one!.periodEnd).to.be.within(first.report.periodEnd + 1, latest);
+      expect(one).to.deep.include({ sequence: 1, outcome: "reissued", periodStart: f.openedAt, periodEnd: e + 1 });
       // One at a time: the second one waits for the first one's re-issue to be stored.
       expect(await agent.send(served.url)).to.deep.equal({ acknowledged: 1, refused: [] });
-      // It started where the first one's refused period ended, before the re-issue's end; and its readings need more time than the chain's clock has passed since the first one's new end: it waits.
-      const [wait] = await agent.reissue(served.url);
-      expect(wait).to.deep.include({ sequence: 2, outcome: "waiting" });
-      expect(wait!.why).to.include("the chain's time has to reach");
-      await time.increase(Number(second.report.machineSeconds));
+      // It starts after the first one's new end, and its 100 machine seconds need the chain's time to reach e + 101.
+      const [wait2] = await agent.reissue(served.url);
+      expect(wait2).to.deep.include({ sequence: 2, outcome: "waiting" });
+      await time.increase(100);
       const [two] = await agent.reissue(served.url);
-      expect(two).to.deep.include({ sequence: 2, outcome: "reissued", periodStart: one!.periodEnd });
+      expect(two).to.deep.include({ sequence: 2, outcome: "reissued", periodStart: e + 1, periodEnd: e + 101 });
       expect(agent.store.report(f.orderId, Stream.Device, 2)!.signed.report.readingsRoot).to.equal(
         second.report.readingsRoot,
       );
@@ -364,6 +367,11 @@ describe("streams that never die", function () {
       expect(meter.deviceSequence).to.equal(2n);
       expect(meter.machineSeconds).to.equal(reportedSeconds(agent));
       expect(ingest.counters).to.include({ replaced: 2 });
+      // No refused version was ever stored.
+      const refusedDigests = [1, 2].flatMap((n) => agent.store.versions(f.orderId, Stream.Device, n));
+      expect(refusedDigests).to.have.length(2);
+      const stored = new Set(store.all().map((r) => r.digest));
+      for (const v of refusedDigests) expect(stored.has(reportDigest(f.domain, v.signed.report))).to.equal(false);
     });
 
     it("gives up a number the gateway holds another report under, and goes on after it", async function () {
