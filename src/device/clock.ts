@@ -53,7 +53,7 @@ export class ChainClock {
 
   /**
    * The chain's time now, Unix seconds: measured again if the last measurement is older than `resyncMs` (a
-   * failed measurement keeps the last offset; without any it throws).
+   * failed measurement keeps the last offset and is tried again `resyncMs` later; without any offset it throws).
    */
   async now(): Promise<number> {
     if (this.#host() - this.#measuredAt >= (this.#options.resyncMs ?? 5000) / 1000) {
@@ -61,7 +61,7 @@ export class ChainClock {
         await this.sync();
       } catch (error) {
         if (this.#offset === undefined) throw error;
-        // Keep the last offset; the next call tries again.
+        // Keep the last offset; try again resyncMs from now.
         this.#measuredAt = this.#host();
       }
     }
