@@ -181,8 +181,11 @@ describe("gateway limits", function () {
       const body = JSON.stringify({ reports: junk });
       expect(Buffer.byteLength(body)).to.be.below(MAX_REPORTS_BODY_BYTES);
       let done = false;
+      const started = performance.now();
+      let took = 0;
       const batch = post(body, "application/json").finally(() => {
         done = true;
+        took = performance.now() - started;
       });
       const latencies: number[] = [];
       while (!done) {
@@ -197,9 +200,14 @@ describe("gateway limits", function () {
       expect(results).to.have.length(MAX_REPORTS_PER_REQUEST);
       expect(results.every((r) => r.status === 403 && r.reason === "UnknownSigner")).to.equal(true);
       const worst = Math.max(...latencies);
-      console.log(`      /status during the junk batch: ${latencies.length} answers, worst ${worst.toFixed(1)} ms`);
+      console.log(
+        `      /status during the junk batch of ${took.toFixed(0)} ms: ${latencies.length} answers, worst ${worst.toFixed(1)} ms`,
+      );
+      // Answered throughout, never waiting for the batch: within 100 ms on a machine of its own (the bench's
+      // latencyMs.gateway.statusDuringJunk), and in any case within a tenth of the batch's time, so that a loaded
+      // machine slowing both alike does not make the test fail.
       expect(latencies.length).to.be.above(2);
-      expect(worst).to.be.below(100);
+      expect(worst).to.be.below(Math.max(100, took / 10));
     });
   });
 
