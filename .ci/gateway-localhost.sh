@@ -5,9 +5,12 @@
 # auditor (fresh accounts, funded by the operator), who accept the agreement; funds the consumer (minter
 # allowance, reserve attestation, a mint against a bank deposit); lists a machine with a new device key and
 # priced inspections, adds a worker's inspector key to it, and opens an order on it. Then it starts
-# scripts/gateway.ts (--depth 2), runs scripts/device-agent.ts with both keys for $CI_REPORTS reports
-# (default 20; device reports and inspections), waits until the gateway has them all final, checks on chain
-# that the order's meter counted each exactly once, and stops the gateway. Exits 0 only if every check held.
+# scripts/gateway.ts (--depth 2) and checks its GET /clock (the chain's time it judges periods by); runs
+# scripts/device-agent.ts with both keys for $CI_REPORTS reports (default 20; device reports and inspections),
+# and once more with an empty store, as after a lost disk, for 4 reports: it must go on at the gateway's next
+# number (GET /streams) instead of numbering from 1. It waits until the gateway has them all final, checks on
+# chain that the order's meter counted each exactly once and charged the tariff's price for exactly what both
+# runs reported, that GET /streams agrees with the meter, and stops the gateway. Exits 0 only if every check held.
 #
 #   DEPLOYMENT_ID=ci-123 bash .ci/gateway-localhost.sh
 #
@@ -186,51 +189,89 @@ ready_registry=$(echo "$ready" | field registry)
 [ "$from_block" -ge 1 ] || fail "the gateway would look for earlier recordings from block 0, not where the deployment began: $ready"
 echo "gateway ready at $GATEWAY (confirmation depth 2; meter from the addresses file, its registry from the meter, earlier recordings looked up from block $from_block, where the deployment began)"
 
-DEVICE_KEY=$(key device) DEVICE_INSPECTOR_KEY=$(key inspector) timeout 300 node --disable-warning=ExperimentalWarning --import tsx scripts/device-agent.ts \
-  --gateway "$GATEWAY" --rpc-url "$RPC_URL" --meter "$METER" --order "$order" \
-  --store "$WORK/device.sqlite" --speed 120 --report-every 1 --tick-ms 250 --reports "$REPORTS" \
-  >"$WORK/device.log" 2>"$WORK/device.err" < /dev/null &
-AGENT_PID=$!
-agent_status=0
-wait "$AGENT_PID" || agent_status=$?
-AGENT_PID=""
-[ "$agent_status" -eq 0 ] || fail "the device agent exited with status $agent_status"
-device_registry=$(grep -m1 '"event":"ready"' "$WORK/device.log" | field registry) || fail "the device agent printed no \"ready\" line"
+clock=$(curl -sf "$GATEWAY/clock") || fail "GET $GATEWAY/clock failed"
+[ "$(echo "$clock" | field chainId)" = "$((chain_id))" ] || fail "the gateway's clock names another chain: $clock"
+[ "$(echo "$clock" | field meter | tr 'A-F' 'a-f')" = "${METER,,}" ] || fail "the gateway's clock names another meter: $clock"
+[ "$(echo "$clock" | field toleranceSeconds)" = "60" ] || fail "the gateway's clock tolerance is not the default 60 s: $clock"
+echo "gateway clock: the chain's time $(echo "$clock" | field chainTime), this host $(echo "$clock" | field hostAheadSeconds) s ahead of it; periods may end at most 60 s after the chain's time"
+
+# Runs the device agent with both keys: run_agent NAME STORE REPORTS; its output goes to $WORK/NAME.log.
+run_agent() {
+  DEVICE_KEY=$(key device) DEVICE_INSPECTOR_KEY=$(key inspector) timeout 300 node --disable-warning=ExperimentalWarning --import tsx scripts/device-agent.ts \
+    --gateway "$GATEWAY" --rpc-url "$RPC_URL" --meter "$METER" --order "$order" \
+    --store "$2" --speed 120 --report-every 1 --tick-ms 250 --reports "$3" \
+    >"$WORK/$1.log" 2>"$WORK/$1.err" < /dev/null &
+  AGENT_PID=$!
+  local agent_status=0
+  wait "$AGENT_PID" || agent_status=$?
+  AGENT_PID=""
+  [ "$agent_status" -eq 0 ] || fail "the device agent ($1) exited with status $agent_status"
+  local done_line
+  done_line=$(grep -m1 '"event":"done"' "$WORK/$1.log") || fail "the device agent ($1) printed no \"done\" line"
+  for name in signed acknowledged; do
+    [ "$(echo "$done_line" | field $name)" = "$3" ] || fail "the device agent ($1) $name $(echo "$done_line" | field $name) reports, not $3"
+  done
+  [ "$(echo "$done_line" | field refused)" = "0" ] || fail "the gateway refused reports ($1): $done_line"
+  [ "$(echo "$done_line" | field unacknowledged)" = "0" ] || fail "reports were left unacknowledged ($1): $done_line"
+}
+
+# Waits until the gateway has N reports final: gateway_final N; its status goes to $status.
+gateway_final() {
+  status=""
+  for _ in $(seq 1 120); do
+    status=$(curl -sf "$GATEWAY/status") || fail "GET $GATEWAY/status failed"
+    if [ "$(echo "$status" | field queued)" = "0" ] && [ "$(echo "$status" | field inFlight)" = "0" ] &&
+      [ "$(echo "$status" | field confirmed)" = "$1" ]; then
+      return
+    fi
+    sleep 0.5
+  done
+}
+
+run_agent device "$WORK/device.sqlite" "$REPORTS"
+device_ready=$(grep -m1 '"event":"ready"' "$WORK/device.log") || fail "the device agent printed no \"ready\" line"
+device_registry=$(echo "$device_ready" | field registry)
 [ "${device_registry,,}" = "${REGISTRY,,}" ] || fail "the device agent read registry $device_registry from the meter, not $REGISTRY"
-done_line=$(grep -m1 '"event":"done"' "$WORK/device.log") || fail "the device agent printed no \"done\" line"
-for name in signed acknowledged; do
-  [ "$(echo "$done_line" | field $name)" = "$REPORTS" ] || fail "the device agent $name $(echo "$done_line" | field $name) reports, not $REPORTS"
-done
-[ "$(echo "$done_line" | field refused)" = "0" ] || fail "the gateway refused reports: $done_line"
-[ "$(echo "$done_line" | field unacknowledged)" = "0" ] || fail "reports were left unacknowledged: $done_line"
+[ "$(echo "$device_ready" | field clock.source)" = "node" ] || fail "the device agent did not date by the node's clock: $device_ready"
+[ "$(echo "$device_ready" | field clock.gateway.toleranceSeconds)" = "60" ] || fail "the device agent did not check the gateway's clock: $device_ready"
+done_line=$(grep -m1 '"event":"done"' "$WORK/device.log")
 device_last=$(echo "$done_line" | field orders.0.device)
 inspector_last=$(echo "$done_line" | field orders.0.inspector)
 [ "$inspector_last" -ge 1 ] || fail "the device agent cut no inspector report in $REPORTS reports: $done_line"
-# What the agent reported, from its "signed" lines.
-read -r sum_seconds sum_units sum_inspections < <(node -e '
-  const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter((l) => l.includes("\"event\":\"signed\""));
-  const events = lines.map((l) => JSON.parse(l));
-  const sum = (field) => events.reduce((s, e) => s + Number(e[field]), 0);
-  console.log(sum("machineSeconds"), sum("units"), sum("inspections"));
-' "$WORK/device.log")
-echo "device agent: $REPORTS reports signed and acknowledged, none refused; last device report $device_last, last inspector report $inspector_last; $sum_seconds machine seconds, $sum_units parts, $sum_inspections inspection(s)"
+echo "device agent: $REPORTS reports signed and acknowledged, none refused; last device report $device_last, last inspector report $inspector_last"
+gateway_final "$REPORTS"
 
-status=""
-for _ in $(seq 1 120); do
-  status=$(curl -sf "$GATEWAY/status") || fail "GET $GATEWAY/status failed"
-  if [ "$(echo "$status" | field queued)" = "0" ] && [ "$(echo "$status" | field inFlight)" = "0" ] &&
-    [ "$(echo "$status" | field confirmed)" = "$REPORTS" ]; then
-    break
-  fi
-  sleep 0.5
-done
+# The machine's disk is lost: an agent with an empty store goes on after what the gateway and the meter hold.
+AGAIN=4
+run_agent device-again "$WORK/device-again.sqlite" "$AGAIN"
+moved=$(grep '"event":"position"' "$WORK/device-again.log" | grep -m1 '"stream":"device"') || fail "the agent with an empty store printed no position of the device stream"
+[ "$(echo "$moved" | field moved)" = "true" ] || fail "the agent with an empty store did not move to the gateway's position: $moved"
+[ "$(echo "$moved" | field nextSequence)" = "$((device_last + 1))" ] || fail "the agent with an empty store goes on at $(echo "$moved" | field nextSequence), not $((device_last + 1))"
+first_again=$(grep '"event":"signed"' "$WORK/device-again.log" | grep -m1 '"stream":"device"' | field sequence) || fail "the agent with an empty store signed no device report"
+[ "$first_again" = "$((device_last + 1))" ] || fail "the agent with an empty store numbered its first device report $first_again, not $((device_last + 1))"
+again_line=$(grep -m1 '"event":"done"' "$WORK/device-again.log")
+device_last=$(echo "$again_line" | field orders.0.device)
+again_inspector=$(echo "$again_line" | field orders.0.inspector)
+[ "$again_inspector" -gt "$inspector_last" ] && inspector_last=$again_inspector
+echo "device agent with an empty store: went on at device report $first_again (the gateway's next), $AGAIN reports acknowledged; last device report $device_last"
+
+TOTAL=$((REPORTS + AGAIN))
+gateway_final "$TOTAL"
 for name in stored confirmed recorded; do
-  [ "$(echo "$status" | field $name)" = "$REPORTS" ] || fail "the gateway's status has $name $(echo "$status" | field $name), not $REPORTS: $status"
+  [ "$(echo "$status" | field $name)" = "$TOTAL" ] || fail "the gateway's status has $name $(echo "$status" | field $name), not $TOTAL: $status"
 done
 for name in duplicate rejected; do
   [ "$(echo "$status" | field $name)" = "0" ] || fail "the gateway's status has $name $(echo "$status" | field $name): $status"
 done
-echo "gateway: $REPORTS stored, $REPORTS confirmed 2 blocks deep, $REPORTS recorded, none duplicate or rejected"
+echo "gateway: $TOTAL stored, $TOTAL confirmed 2 blocks deep, $TOTAL recorded, none duplicate or rejected"
+
+# What both runs reported, from their "signed" lines.
+read -r sum_seconds sum_units sum_inspections < <(node -e '
+  const events = process.argv.slice(1).flatMap((file) =>
+    require("fs").readFileSync(file, "utf8").split("\n").filter((l) => l.includes("\"event\":\"signed\"")).map((l) => JSON.parse(l)));
+  const sum = (field) => events.reduce((s, e) => s + Number(e[field]), 0);
+  console.log(sum("machineSeconds"), sum("units"), sum("inspections"));
+' "$WORK/device.log" "$WORK/device-again.log")
 
 ops "$OPERATOR_KEY" orders --consumer "$consumer"
 metered=$(node -e '
@@ -252,8 +293,14 @@ topic=$(node --input-type=module -e "import { toEventSelector } from 'viem'; con
 order_topic=0x$(printf '%064x' "$order")
 recorded=$(rpc eth_getLogs "[{\"address\":\"$METER\",\"fromBlock\":\"0x0\",\"toBlock\":\"latest\",\"topics\":[\"$topic\",\"$order_topic\"]}]" |
   node -e 'let t = ""; process.stdin.on("data", (d) => (t += d)).on("end", () => { const logs = JSON.parse(t); console.log(logs.length, new Set(logs.map((l) => l.data.slice(0, 66))).size); });')
-[ "$recorded" = "$REPORTS $REPORTS" ] || fail "the meter emitted ReportRecorded (count, distinct digests) $recorded for order $order, not $REPORTS $REPORTS"
-echo "chain: order $order's meter has device report $device_last, inspector report $inspector_last, $sum_seconds machine seconds and $sum_units parts, as the agent reported, and charged $charged base units for them and the $sum_inspections inspection(s); $REPORTS ReportRecorded events, one per report"
+[ "$recorded" = "$TOTAL $TOTAL" ] || fail "the meter emitted ReportRecorded (count, distinct digests) $recorded for order $order, not $TOTAL $TOTAL"
+echo "chain: order $order's meter has device report $device_last, inspector report $inspector_last, $sum_seconds machine seconds and $sum_units parts, as both runs reported, and charged $charged base units for them and the $sum_inspections inspection(s); $TOTAL ReportRecorded events, one per report"
+
+position=$(curl -sf "$GATEWAY/streams/$order/device") || fail "GET $GATEWAY/streams/$order/device failed"
+[ "$(echo "$position" | field nextSequence)" = "$((device_last + 1))" ] || fail "GET /streams says the next device report is $(echo "$position" | field nextSequence), not $((device_last + 1)): $position"
+[ "$(echo "$position" | field recorded.lastSequence)" = "$device_last" ] || fail "GET /streams says the meter recorded $(echo "$position" | field recorded.lastSequence) device reports, not $device_last: $position"
+[ "$(echo "$position" | field periodStart)" = "$(echo "$position" | field recorded.periodEnd)" ] || fail "GET /streams puts the next period elsewhere than where the meter's last one ended: $position"
+echo "GET /streams: the next device report is $((device_last + 1)), from $(echo "$position" | field periodStart), where the meter's last period ended"
 
 kill -TERM "$GATEWAY_PID"
 gateway_status=0

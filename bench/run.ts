@@ -17,7 +17,7 @@ import hre, { network } from "hardhat";
 import { renderTable } from "../src/format/table.js";
 import { measureChannelsGas } from "./channels-gas.js";
 import { measureGatewayEndToEnd } from "./gateway-e2e.js";
-import { measureGatewayIngest } from "./gateway-ingest.js";
+import { measureGatewayIngest, measureStatusDuringJunk } from "./gateway-ingest.js";
 import { measureMeterGas } from "./meter-gas.js";
 import { measurePaymentLatency } from "./payment-latency.js";
 import { measureRegistryGas } from "./registry-gas.js";
@@ -40,7 +40,7 @@ Object.assign(gas, await measureChannelsGas(connection));
 const scaling = { ...meter.scaling };
 // Rates and latencies last, with no transactions running beside them.
 const throughput: Record<string, number> = { ...measureVoucherThroughput(), ...(await measureGatewayIngest()) };
-const latencyMs: Record<string, number> = { ...(await measurePaymentLatency()) };
+const latencyMs: Record<string, number> = { ...(await measurePaymentLatency()), ...(await measureStatusDuringJunk()) };
 // Device to confirmed charge on anvil (a block a second), after the rates: it starts its own node.
 Object.assign(throughput, await measureGatewayEndToEnd());
 

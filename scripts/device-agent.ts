@@ -2,18 +2,24 @@
  * The device agent as a long-running process, the gateway's counterpart: a simulated machine works on one or
  * more orders at a realistic rate, the agent keeps every raw reading in its SQLite store, cuts a report per
  * stream every so often, signs it with the device key (inspections with the worker's inspector key), sends it
- * to the gateway and keeps the gateway's final refusal. Restarted (also after a SIGKILL), it numbers on from
- * its store and sends again whatever the gateway has not acknowledged. With --prove it prints one reading of
- * the store with its Merkle proof and the signed report it belongs to, and exits.
+ * to the gateway; a report the gateway refuses for good for its period is re-issued under its number over the
+ * same readings with a corrected period. Restarted (also after a SIGKILL), it numbers on from its store and
+ * sends again whatever the gateway has not acknowledged; a store that is fresh or behind goes on from where the
+ * gateway and the meter say the stream stands (GET /streams). Readings and periods are dated by the chain's clock
+ * (this host's plus the offset measured from the node's latest block, or from the gateway's GET /clock without
+ * a node), checked at start against the gateway's. With --prove it prints one reading of the store with its
+ * Merkle proof and the signed report it belongs to, and exits.
  *
  *   DEVICE_KEY=0x... npx tsx scripts/device-agent.ts --gateway http://127.0.0.1:8700 \
  *     --rpc-url http://127.0.0.1:8545 --meter 0x... --order 1 --store device.sqlite \
  *     --report-every 10s --reports 20
  *   npx tsx scripts/device-agent.ts --store device.sqlite --order 1 --prove 3:0
  *
- * stdout: one JSON line per event: "ready" (orders, keys, the meter and its registry, what the store holds),
- * "signed" (a report cut), "sent" (a report the gateway acknowledged), "refused" (its answer; `final` when it
- * is kept and not sent again), "log" (progress in words), "done" (why it stopped, with counters), "proof".
+ * stdout: one JSON line per event: "ready" (orders, keys, the meter and its registry, what the store holds, the
+ * clocks), "position" (where a stream stands at the gateway), "signed" (a report cut), "sent" (a report the
+ * gateway acknowledged), "refused" (its answer; `final` when it is for good, with what becomes of the report),
+ * "reissued" (a refused report signed again, or found taken or stuck), "log" (progress in words), "done" (why it
+ * stopped, with counters), "proof".
  * Errors go to stderr; bad input exits with status 2; reports left unacknowledged or refused for good exit 1.
  */
 import { existsSync } from "node:fs";
@@ -22,6 +28,8 @@ import type { Address } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
 import { DeviceAgent, fitProfile, MachineSimulator, PROFILES, proveFromStore, Stream } from "../src/device/agent.js";
+import { ChainClock } from "../src/device/clock.js";
+import { GatewayUnavailable, readGatewayClock } from "../src/device/gateway.js";
 import {
   checkSignerKey,
   DeviceConfigError,
@@ -31,7 +39,7 @@ import {
 } from "../src/device/chain.js";
 import { DeviceRunner, type RunnerOrder } from "../src/device/runner.js";
 import { DeviceStore } from "../src/device/store.js";
-import { reportToJson } from "../src/gateway/wire.js";
+import { reportToJson, type ClockJson } from "../src/gateway/wire.js";
 import { verifyReading } from "../src/metering/readings.js";
 import type { MeterDomain } from "../src/metering/report.js";
 import { emit, type Flags, privateKeyFromEnv, runScript, UsageError } from "./lib/cli.js";
@@ -43,7 +51,8 @@ const USAGE = `Usage: DEVICE_KEY=0x... [DEVICE_INSPECTOR_KEY=0x...] npx tsx scri
   --gateway URL            the gateway (reports go to POST URL/reports)
   --rpc-url URL            JSON-RPC node: the meter's domain and registry (the orders' licences, the keys),
                            the orders, the clock (default: $DEVICE_RPC_URL, else http://127.0.0.1:8545)
-  --chain-id N             sign for this chain without a node (with --meter; the clock is then this host's)
+  --chain-id N             sign for this chain without a node (with --meter; the chain's clock is then read
+                           from the gateway's GET /clock)
   --meter ADDRESS          the UsageMeter the reports are signed for
   --registry ADDRESS       the meter's MachineRegistry (read from the meter; if given, it must be that one)
   --licenses IDS           the licence ids of the orders' tariff, comma-separated, without a node (default
@@ -59,7 +68,8 @@ const USAGE = `Usage: DEVICE_KEY=0x... [DEVICE_INSPECTOR_KEY=0x...] npx tsx scri
   --duration DURATION      stop after this long (reporting what is open first)
   --tick-ms MS             milliseconds between readings (default 1000)
   --drain DURATION         when stopping, how long to keep sending what is unanswered (default 30s)
-  --clock chain|host       the time readings and periods are stamped with (default chain, with a node)
+  --clock-sync DURATION    how often the chain's clock is read again to measure this host's offset from it
+                           (default 5s; also whenever the gateway says the chain's time)
   --prove SPEC             print a reading with its proof and report: INDEX (in the order's log), or
                            SEQUENCE:POSITION (the POSITION-th reading, from 0, of report SEQUENCE)
   --stream device|inspector  the stream of SEQUENCE:POSITION (default device)
@@ -144,6 +154,75 @@ function prove(flags: Flags): void {
   }
 }
 
+/**
+ * The clocks at start: the chain's (measured from the node, or without one from the gateway), this host's, and
+ * the gateway's reading of the chain's, which must be for the same chain and meter. A host clock that is off is
+ * said, not refused: periods are dated by the chain's clock. Without a node the gateway is waited for, since the
+ * chain's time comes from it.
+ */
+async function checkClocks(
+  gateway: string,
+  domain: MeterDomain,
+  clock: ChainClock,
+  offline: boolean,
+): Promise<Record<string, unknown>> {
+  let seen: ClockJson | undefined;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      seen = await readGatewayClock(gateway);
+      break;
+    } catch (error) {
+      if (!(error instanceof GatewayUnavailable)) throw error;
+      if (!offline) {
+        emit("log", { text: `the gateway does not answer yet (${error.message}); its clock is checked when it does` });
+        break;
+      }
+      if (attempt >= 30) {
+        throw new Error(
+          `Without a node (--chain-id) the chain's clock is read from the gateway's GET /clock, which did not ` +
+            `answer in 30 s (${error.message}); start the gateway, or give --rpc-url.`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+  if (seen !== undefined) {
+    if (seen.chainId !== domain.chainId || seen.meter.toLowerCase() !== domain.meter.toLowerCase()) {
+      throw new UsageError(
+        `The gateway at ${gateway} serves the meter ${seen.meter} on chain ${seen.chainId}, but this agent signs for ` +
+          `the meter ${domain.meter} on chain ${domain.chainId}: check --gateway and --meter.`,
+      );
+    }
+    if (offline) clock.observe(seen.chainTime);
+  }
+  const chainTime = await clock.now();
+  const hostTime = Math.floor(Date.now() / 1000);
+  const hostAhead = hostTime - chainTime;
+  const tolerance = seen?.toleranceSeconds;
+  if (Math.abs(hostAhead) > Math.min(tolerance ?? 60, 5)) {
+    emit("log", {
+      text:
+        `this host's clock is ${Math.abs(hostAhead)} s ${hostAhead > 0 ? "ahead of" : "behind"} the chain's ` +
+        `(${chainTime}); readings and periods are dated by the chain's clock`,
+    });
+  }
+  if (seen !== undefined && !offline && Math.abs(seen.chainTime - chainTime) > seen.toleranceSeconds) {
+    emit("log", {
+      text:
+        `the gateway reads the chain's time as ${seen.chainTime}, ${Math.abs(seen.chainTime - chainTime)} s off this ` +
+        `agent's node (${chainTime}), more than its tolerance of ${seen.toleranceSeconds} s: its node lags, and it ` +
+        "may refuse reports as ending in the future until it catches up (they are then re-issued)",
+    });
+  }
+  return {
+    source: offline ? "gateway" : "node",
+    chainTime,
+    hostTime,
+    hostAheadSeconds: hostAhead,
+    gateway: seen === undefined ? null : { chainTime: seen.chainTime, toleranceSeconds: seen.toleranceSeconds },
+  };
+}
+
 function key(name: string, what: string): PrivateKeyAccount {
   return privateKeyToAccount(privateKeyFromEnv(name, what));
 }
@@ -165,29 +244,33 @@ async function work(flags: Flags): Promise<void> {
   const duration = flags.ifGiven("duration", (n) => flags.duration(n, undefined, 1));
   const tickMs = flags.int("tick-ms", 1000, 10, 3_600_000);
   const drain = flags.duration("drain", "30s");
+  const clockSyncMs = flags.duration("clock-sync", "5s", 1) * 1000;
   const licenses = flags.ifGiven("licenses", (n) => flags.ids(n).map(Number));
   const deviceKey = key("DEVICE_KEY", "device");
   const inspectorKey = process.env.DEVICE_INSPECTOR_KEY ? key("DEVICE_INSPECTOR_KEY", "inspector") : undefined;
 
-  // Where the reports count, and what time it is: from a node, or (--chain-id alone) without one.
+  // Where the reports count, and what time it is on the chain: from a node, or (--chain-id alone) without one.
   const offline = flags.optional("chain-id") !== undefined && flags.optional("rpc-url") === undefined;
-  const clockName = flags.oneOf("clock", ["chain", "host"] as const, offline ? "host" : "chain");
-  const hostClock = async () => Math.floor(Date.now() / 1000);
   let domain: MeterDomain;
   /** The meter's registry, read from it (undefined without a node). */
   let machineRegistry: Address | undefined;
-  let clock = hostClock;
+  let clock: ChainClock;
   const orders: { orderId: bigint; licenseIds: number[]; expiresAt?: number }[] = [];
   if (offline) {
-    if (clockName === "chain") throw new UsageError("--clock chain needs a node: give --rpc-url.");
     if (registry !== undefined) throw new UsageError("--registry needs a node to read it from: give --rpc-url.");
     domain = { chainId: flags.int("chain-id", undefined, 1), meter };
+    clock = new ChainClock({ read: async () => (await readGatewayClock(gateway)).chainTime, resyncMs: clockSyncMs });
     for (const orderId of orderIds) orders.push({ orderId, licenseIds: licenses ?? [] });
   } else {
     const chain = await rpcChain(flags.url("rpc-url", process.env.DEVICE_RPC_URL || "http://127.0.0.1:8545"), {
       pollingMs: 250,
     });
     const { publicClient } = chain;
+    // Not getBlockNumber: viem caches it for a polling interval.
+    clock = new ChainClock({
+      read: async () => Number((await publicClient.getBlock({ blockTag: "latest" })).timestamp),
+      resyncMs: clockSyncMs,
+    });
     try {
       domain = await readMeterDomain(publicClient, meter);
       machineRegistry = await readMeterRegistry(
@@ -198,9 +281,7 @@ async function work(flags: Flags): Promise<void> {
       if (flags.optional("chain-id") !== undefined && flags.int("chain-id", undefined, 1) !== domain.chainId) {
         throw new UsageError(`--chain-id ${flags.optional("chain-id")} is not the node's chain (${domain.chainId}).`);
       }
-      const chainClock = async () => Number((await publicClient.getBlock({ blockTag: "latest" })).timestamp);
-      if (clockName === "chain") clock = chainClock;
-      const now = await chainClock();
+      const now = await clock.sync();
       for (const orderId of orderIds) {
         const order = await readDeviceOrder(publicClient, { usageMeter: meter, machineRegistry }, orderId, now);
         const { licenseIds } = order;
@@ -220,6 +301,7 @@ async function work(flags: Flags): Promise<void> {
       throw error;
     }
   }
+  const clocks = await checkClocks(gateway, domain, clock, offline);
 
   const store = openStore(storePath, false);
   const agent = new DeviceAgent({
@@ -229,7 +311,7 @@ async function work(flags: Flags): Promise<void> {
     inspectorKey,
     log: (text) => emit("log", { text }),
   });
-  const now = await clock();
+  const now = await clock.now();
   const running: RunnerOrder[] = [];
   const ready: Record<string, unknown>[] = [];
   for (const [i, order] of orders.entries()) {
@@ -245,8 +327,8 @@ async function work(flags: Flags): Promise<void> {
     const latestEnd = Math.max(kept.since, ...last.map((l) => l?.periodEnd ?? 0));
     if (latestEnd > now) {
       throw new UsageError(
-        `--store ${storePath}: order ${order.orderId}'s last report ends at ${latestEnd}, after the clock's now (${now}); ` +
-          "the clock went back, or the store belongs to another chain. Use --clock or another --store.",
+        `--store ${storePath}: order ${order.orderId}'s last report ends at ${latestEnd}, after the chain's time ` +
+          `(${now}): the store belongs to another chain or deployment. Give another --store.`,
       );
     }
     const profile = fitProfile(PROFILES[profileName], {
@@ -263,8 +345,8 @@ async function work(flags: Flags): Promise<void> {
       orderId: order.orderId,
       licenseIds: order.licenseIds,
       since: kept.since,
-      nextDevice: (last[0]?.sequence ?? 0) + 1,
-      nextInspector: (last[1]?.sequence ?? 0) + 1,
+      nextDevice: store.position(order.orderId, Stream.Device).sequence,
+      nextInspector: store.position(order.orderId, Stream.Inspector).sequence,
     });
   }
 
@@ -272,7 +354,8 @@ async function work(flags: Flags): Promise<void> {
     agent,
     gateway,
     orders: running,
-    clock,
+    clock: () => clock.now(),
+    observeChainTime: (chainTime) => clock.observe(chainTime),
     reportEverySeconds: reportEvery,
     reportReadings,
     maxReports,
@@ -301,7 +384,7 @@ async function work(flags: Flags): Promise<void> {
     registry: machineRegistry ?? null,
     device: deviceKey.address,
     inspector: inspectorKey?.address ?? null,
-    clock: clockName,
+    clock: clocks,
     profile: profileName,
     speed,
     unacknowledged: store.unacknowledged().length,
@@ -317,10 +400,10 @@ async function work(flags: Flags): Promise<void> {
     );
     process.exit(1);
   }
-  if (summary.refused > 0) {
+  if (summary.stuck > 0) {
     process.stderr.write(
-      `device-agent: the gateway refused ${summary.refused} reports for good (see the "refused" lines); ` +
-        `${storePath} keeps them with its words.\n`,
+      `device-agent: ${summary.stuck} reports stay refused by the gateway (see the "refused" and "reissued" lines); ` +
+        `${storePath} keeps them with its words, and their streams go on once they are cured.\n`,
     );
     process.exit(1);
   }

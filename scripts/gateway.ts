@@ -7,14 +7,18 @@
  *   GATEWAY_RELAYER_KEY=0x... npx tsx scripts/gateway.ts --rpc-url http://127.0.0.1:8545 \
  *     --addresses ignition/deployments/<id>/deployed_addresses.json --store gateway.sqlite --port 8700 --depth 2
  *
- * stdout: one JSON line per event: "ready" (its URL, the contracts, what the store holds), "sent" and
+ * Periods are judged by the chain's clock (the latest block's time), never this host's: a period may end at most
+ * --clock-tolerance after it. GET /clock says what the gateway reads; GET /streams/<order>/<device|inspector>
+ * where a stream stands, for a device agent that recovers its position or re-issues a refused report.
+ *
+ * stdout: one JSON line per event: "ready" (its URL, the contracts, what the store holds, the clocks), "sent" and
  * "final" (a batch's transaction and its report count), "requeued" (a transaction left the chain), "log"
  * (progress in words).
  * Errors go to stderr; bad input exits with status 2.
  */
 import { DeviceConfigError, readMeterRegistry } from "../src/device/chain.js";
 import { ContractChainView } from "../src/gateway/chain.js";
-import { Ingest } from "../src/gateway/ingest.js";
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS, Ingest } from "../src/gateway/ingest.js";
 import { gatewayStatus, serveGateway } from "../src/gateway/server.js";
 import { GatewayStore } from "../src/gateway/store.js";
 import { Submitter } from "../src/gateway/submitter.js";
@@ -36,6 +40,8 @@ const USAGE = `Usage: GATEWAY_RELAYER_KEY=0x... npx tsx scripts/gateway.ts [flag
   --port N                 port on 127.0.0.1 to listen on (default 8700; 0: any free one)
   --depth N                blocks deep a transaction must be before its outcomes count (default 1)
   --interval-ms MS         milliseconds between submission rounds (default 1000)
+  --clock-tolerance DURATION  how far a period may end after the chain's time (its latest block), e.g. 60,
+                           30s, 2m (default 60s); at least the chain's block interval
   --synchronous MODE       NORMAL (survives a killed process, default) or FULL (also a power cut)
 
   GATEWAY_RELAYER_KEY      the private key of the account that pays for the batches' gas`;
@@ -60,6 +66,7 @@ runScript("gateway", USAGE, async (flags) => {
   const depth = flags.int("depth", 1, 1, 1000);
   const intervalMs = flags.int("interval-ms", 1000, 10);
   const synchronous = flags.oneOf("synchronous", ["NORMAL", "FULL"] as const, "NORMAL");
+  const clockTolerance = flags.duration("clock-tolerance", `${DEFAULT_CLOCK_TOLERANCE_SECONDS}s`);
   const relayerKey = privateKeyFromEnv("GATEWAY_RELAYER_KEY", "relayer");
 
   const chain = await rpcChain(rpcUrl, { pollingMs: 100 });
@@ -75,7 +82,21 @@ runScript("gateway", USAGE, async (flags) => {
   });
   const store = new GatewayStore({ path: storePath, synchronous });
   const chainView = new ContractChainView({ publicClient: chain.publicClient, machineRegistry, usageMeter });
-  const ingest = new Ingest({ store, chain: chainView, domain: { chainId: chain.chainId, meter: usageMeter } });
+  const ingest = new Ingest({
+    store,
+    chain: chainView,
+    domain: { chainId: chain.chainId, meter: usageMeter },
+    clockToleranceSeconds: clockTolerance,
+  });
+  const clock = await ingest.clock();
+  if (Math.abs(clock.hostAheadSeconds) > clockTolerance) {
+    emit("log", {
+      text:
+        `this host's clock is ${Math.abs(clock.hostAheadSeconds)} s ${clock.hostAheadSeconds > 0 ? "ahead of" : "behind"} ` +
+        `the chain's (latest block ${clock.chainTime}); periods are judged by the chain's clock, ending at most ` +
+        `${clockTolerance} s after it`,
+    });
+  }
   const submitter = new Submitter({
     store,
     publicClient: chain.publicClient,
@@ -97,6 +118,7 @@ runScript("gateway", USAGE, async (flags) => {
     recovered,
     stored: status.stored,
     confirmed: status.confirmed,
+    clock: { chainTime: clock.chainTime, hostTime: clock.hostTime, toleranceSeconds: clockTolerance },
   });
   submitter.start(intervalMs);
   const stop = async () => {

@@ -1,12 +1,17 @@
 /**
  * The device agent's working loop, as a long-running process runs it (scripts/device-agent.ts): every tick
- * the simulated machines make their readings up to now and the agent records them; every so many seconds
- * (or as soon as a stream holds so many open readings) it cuts a report per stream; and it sends whatever is
- * not acknowledged yet. It stops after so many reports, after so long, or when told to; then it reports what
- * is still open (when it stops on time) and keeps sending until the gateway has answered every report, for a
- * while at most. What it does is told as events (signed, sent, refused) for the caller to print.
+ * the simulated machines make their readings up to now (the chain's time) and the agent records them; every so
+ * many seconds (or as soon as a stream holds so many open readings) it cuts a report per stream; it sends
+ * whatever is not acknowledged yet, and re-issues what the gateway refused for good for its period. Before it
+ * signs a stream's first report in a run it asks the gateway where the stream stands, so that a store that is
+ * fresh or behind goes on after what the meter recorded and the gateway holds. It stops after so many reports,
+ * after so long, when told to, or when every order's stream is stuck on a refusal no period cures; then it
+ * reports what is still open (unless it stopped on its report count) and keeps sending and re-issuing until the
+ * gateway has answered every report, for a while at most. What it does is told as events (position, signed, sent,
+ * refused, reissued) for the caller to print.
  */
 import { DeviceAgent, MachineSimulator, Stream } from "./agent.js";
+import { GatewayUnknownOrder } from "./gateway.js";
 
 export interface RunnerOrder {
   orderId: bigint;
@@ -20,8 +25,10 @@ export interface DeviceRunnerOptions {
   /** The gateway's base URL (reports go to POST <gateway>/reports). */
   gateway: string;
   orders: readonly RunnerOrder[];
-  /** Unix seconds now: the chain's latest block time, or this host's clock. */
+  /** Unix seconds now: the chain's time (see ./clock.ts). */
   clock: () => Promise<number>;
+  /** Told the chain's time whenever the gateway says it, so that the clock measures its offset again. */
+  observeChainTime?: (chainTime: number) => void;
   /** Seconds (by `clock`) between report cuts; at least 1. */
   reportEverySeconds: number;
   /** Also cut as soon as a stream holds this many open readings. */
@@ -34,13 +41,13 @@ export interface DeviceRunnerOptions {
   tickMs: number;
   /** After stopping, how long to keep sending what the gateway has not answered yet. */
   drainMs: number;
-  /** What happened, for the caller to print: "signed", "sent", "refused". */
+  /** What happened, for the caller to print: "position", "signed", "sent", "refused", "reissued". */
   event?: (name: string, fields: Record<string, unknown>) => void;
   /** Plain-words progress and problems. */
   log?: (text: string) => void;
 }
 
-export type StopReason = "reports" | "duration" | "stopped";
+export type StopReason = "reports" | "duration" | "stopped" | "stuck";
 
 export interface RunSummary {
   reason: StopReason;
@@ -48,8 +55,12 @@ export interface RunSummary {
   signed: number;
   /** Reports the gateway acknowledged during this run (also ones cut before a restart). */
   acknowledged: number;
-  /** Reports the gateway refused for good during this run. */
+  /** Refusals for good the gateway answered during this run (also ones cured by a re-issue since). */
   refused: number;
+  /** Reports re-issued over the same readings with a corrected period during this run. */
+  reissued: number;
+  /** Reports that stay refused: stuck (no period cures the refusal), or still to be re-issued. */
+  stuck: number;
   /** Reports in the store that the gateway has not answered yet (they go out at the next start). */
   unacknowledged: number;
   /** Each order's last report numbers. */
@@ -65,6 +76,13 @@ export class DeviceRunner {
   #signed = 0;
   #acknowledged = 0;
   #refused = 0;
+  #reissued = 0;
+  /** Streams whose position the gateway confirmed in this run ("order:stream"): only they are cut. */
+  readonly #positioned = new Set<string>();
+  /** Orders the agent stopped working on: a stream stuck, or unknown to the gateway's meter. */
+  readonly #out = new Set<bigint>();
+  /** The gateway could not say where a stream stands at the last attempt (said once per outage). */
+  #positionsUnavailable = false;
 
   constructor(options: DeviceRunnerOptions) {
     if (!(options.reportEverySeconds >= 1)) {
@@ -88,10 +106,12 @@ export class DeviceRunner {
     while (reason === undefined) {
       if (this.#stopping) reason = "stopped";
       else if (o.durationMs !== undefined && Date.now() - startedAt >= o.durationMs) reason = "duration";
+      else if (o.orders.every(({ orderId }) => this.#out.has(orderId))) reason = "stuck";
       if (reason !== undefined) break;
       const now = await this.#now();
+      if (now !== undefined) this.#record(now, expired);
+      await this.#position();
       if (now !== undefined) {
-        this.#record(now, expired);
         lastCut ??= now;
         if (now - lastCut >= o.reportEverySeconds || this.#full(now)) {
           lastCut = now;
@@ -99,10 +119,11 @@ export class DeviceRunner {
         }
       }
       await this.#send();
+      await this.#reissue();
       if (reason === undefined) await this.#sleep(o.tickMs);
     }
     // Stopped on time or when told: what is open is reported too, so that nothing waits for the next start.
-    if (reason !== "reports") {
+    if (reason === "duration" || reason === "stopped") {
       const now = await this.#now();
       if (now !== undefined) {
         this.#record(now, expired);
@@ -111,15 +132,19 @@ export class DeviceRunner {
     }
     const drainUntil = Date.now() + o.drainMs;
     await this.#send();
-    while (o.agent.store.unacknowledged().length > 0 && Date.now() < drainUntil) {
+    await this.#reissue();
+    while (this.#waiting() && Date.now() < drainUntil) {
       await this.#sleep(Math.min(o.tickMs, Math.max(0, drainUntil - Date.now())), false);
       await this.#send();
+      await this.#reissue();
     }
     return {
       reason,
       signed: this.#signed,
       acknowledged: this.#acknowledged,
       refused: this.#refused,
+      reissued: this.#reissued,
+      stuck: o.agent.store.heldUp().refused.length,
       unacknowledged: o.agent.store.unacknowledged().length,
       orders: o.orders.map(({ orderId }) => ({
         orderId,
@@ -127,6 +152,101 @@ export class DeviceRunner {
         inspector: o.agent.store.lastReport(orderId, Stream.Inspector)?.sequence ?? 0,
       })),
     };
+  }
+
+  /** Whether something still waits for the gateway: a report to send, or one to re-issue. */
+  #waiting(): boolean {
+    const store = this.#options.agent.store;
+    return store.unacknowledged().length > 0 || store.heldUp().refused.some((r) => r.fate === "replace");
+  }
+
+  /**
+   * Asks the gateway where each stream not confirmed yet in this run stands, and moves the store forward to it
+   * when it is behind; until then that stream is not cut (its readings wait, recorded).
+   */
+  async #position(): Promise<void> {
+    const o = this.#options;
+    for (const { orderId } of o.orders) {
+      if (this.#out.has(orderId)) continue;
+      for (const stream of [Stream.Device, Stream.Inspector]) {
+        const key = `${orderId}:${stream}`;
+        if (this.#positioned.has(key)) continue;
+        try {
+          const found = await o.agent.recover(o.gateway, orderId, stream);
+          this.#positioned.add(key);
+          this.#positionsUnavailable = false;
+          o.observeChainTime?.(found.position.chainTime);
+          o.event?.("position", {
+            orderId,
+            stream: STREAM_NAME[stream],
+            nextSequence: found.position.nextSequence,
+            periodStart: found.position.periodStart,
+            recorded: found.position.recorded.lastSequence,
+            held: found.position.held.lastSequence,
+            moved: found.moved,
+            leftOut: found.leftOut,
+          });
+        } catch (error) {
+          if (error instanceof GatewayUnknownOrder) {
+            this.#out.add(orderId);
+            o.log?.(`order ${orderId}: ${error.message}; the machine stops reporting on it`);
+            break;
+          }
+          if (!this.#positionsUnavailable) {
+            o.log?.(
+              `cannot ask the gateway where the streams stand (${(error as Error).message}); readings are kept ` +
+                "and reports are signed once it answers",
+            );
+          }
+          this.#positionsUnavailable = true;
+          return;
+        }
+      }
+    }
+  }
+
+  /** Re-issues what the gateway refused for good for its period, and tells what became of each. */
+  async #reissue(): Promise<void> {
+    const o = this.#options;
+    if (!o.agent.store.heldUp().refused.some((r) => r.fate === "replace")) return;
+    let done;
+    try {
+      done = await o.agent.reissue(o.gateway);
+    } catch (error) {
+      o.log?.(`cannot re-issue refused reports now (${(error as Error).message}); trying again at the next tick`);
+      return;
+    }
+    for (const r of done) {
+      if (r.chainTime !== undefined) o.observeChainTime?.(r.chainTime);
+      if (r.outcome === "waiting") continue;
+      // The number names another report: the stream's position is asked for again before it is cut.
+      if (r.outcome === "taken") this.#positioned.delete(`${r.orderId}:${r.stream}`);
+      if (r.outcome === "reissued") this.#reissued += 1;
+      o.event?.("reissued", {
+        orderId: r.orderId,
+        stream: STREAM_NAME[r.stream],
+        sequence: r.sequence,
+        outcome: r.outcome,
+        ...(r.periodStart === undefined ? {} : { periodStart: r.periodStart, periodEnd: r.periodEnd }),
+        ...(r.version === undefined ? {} : { version: r.version }),
+        ...(r.why === undefined ? {} : { why: r.why }),
+      });
+    }
+    this.#noteStuck();
+  }
+
+  /** An order with a stream stuck on a refusal no period cures is worked on no more. */
+  #noteStuck(): void {
+    for (const r of this.#options.agent.store.heldUp().refused) {
+      const orderId = r.signed.report.orderId;
+      if (r.fate === "stuck" && !this.#out.has(orderId)) {
+        this.#out.add(orderId);
+        this.#options.log?.(
+          `order ${orderId}: ${STREAM_NAME[r.stream]} report ${r.signed.report.sequence} stays refused (${r.refusal}); ` +
+            "the machine stops reporting on the order",
+        );
+      }
+    }
   }
 
   async #now(): Promise<number | undefined> {
@@ -168,9 +288,11 @@ export class DeviceRunner {
   async #cut(now: number, ignoreLimit = false): Promise<boolean> {
     const o = this.#options;
     for (const { orderId, expiresAt } of o.orders) {
+      if (this.#out.has(orderId)) continue;
       const periodEnd = expiresAt === undefined ? now : Math.min(now, expiresAt);
       for (const stream of [Stream.Device, Stream.Inspector]) {
         if (!ignoreLimit && o.maxReports !== undefined && this.#signed >= o.maxReports) return true;
+        if (!this.#positioned.has(`${orderId}:${stream}`)) continue;
         const signed = await o.agent.cutReport(orderId, stream, periodEnd);
         if (signed === undefined) continue;
         this.#signed += 1;
@@ -210,22 +332,27 @@ export class DeviceRunner {
         orderId: signed.report.orderId,
         stream: STREAM_NAME[stream],
         sequence: signed.report.sequence,
+        version: o.agent.store.report(signed.report.orderId, stream, signed.report.sequence)?.version ?? 1,
         acknowledged: true,
       });
     }
     for (const r of result.refused) {
       // A gap only means an earlier report has not reached the gateway yet: it is sent again.
-      const final = !left.has(`${r.orderId}:${r.stream}:${r.sequence}`);
+      const final = r.fate !== undefined;
       if (final) this.#refused += 1;
+      if (r.fate === "taken") this.#positioned.delete(`${r.orderId}:${r.stream}`);
       o.event?.("refused", {
         orderId: r.orderId,
         stream: STREAM_NAME[r.stream],
         sequence: r.sequence,
         status: r.status,
+        reason: r.reason,
         error: r.error,
         final,
+        ...(r.fate === undefined ? {} : { fate: r.fate }),
       });
     }
+    this.#noteStuck();
   }
 
   /** Waits `ms`, or less when stopped (unless `wakeable` is false). */

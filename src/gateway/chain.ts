@@ -1,9 +1,10 @@
 /**
  * What the gateway reads from the chain to check a report before it stores it: the signer's key record in
- * the MachineRegistry, the order in the UsageMeter, and the order's last recorded sequence numbers. Reads
- * are cached for a short while (`ttlMs`), and only so many (`maxEntries`): the meter checks every report again
- * when it is submitted, so a key revoked or an order closed in between costs a rejection on-chain, recorded
- * with its reason, not a wrong charge.
+ * the MachineRegistry, the order in the UsageMeter, each stream's last recorded sequence number and period end,
+ * and the chain's clock (the latest block's time), by which the gateway judges "in the future" as the meter
+ * does. Reads are cached for a short while (`ttlMs`; the clock `clockTtlMs`), and only so many (`maxEntries`):
+ * the meter checks every report again when it is submitted, so a key revoked or an order closed in between
+ * costs a rejection on-chain, recorded with its reason, not a wrong charge.
  */
 import type { Address, PublicClient } from "viem";
 
@@ -27,6 +28,16 @@ export interface OrderInfo {
   open: boolean;
   /** How many licensed-product counts a report of the order carries. */
   licenseCount: number;
+  /** When the order opened: no period of its reports starts earlier. */
+  openedAt: number;
+}
+
+/** Where a stream (device or inspector reports of one order) stands on chain. */
+export interface StreamInfo {
+  /** The last recorded sequence number (0: none). */
+  lastSequence: number;
+  /** Where the stream's next period may start: the end of its last recorded period, or the order's opening. */
+  periodEnd: number;
 }
 
 /** A value, or its promise: a cache answers at once what it holds, so that the hot path need not wait. */
@@ -38,8 +49,13 @@ export interface ChainView {
   signerKey(signer: Address): Maybe<SignerInfo | undefined>;
   /** The order, undefined if there is none with that id. */
   order(orderId: bigint): Maybe<OrderInfo | undefined>;
-  /** The order's last recorded sequence number of the `kind` stream (0: none). */
-  lastSequence(orderId: bigint, kind: KeyKind): Maybe<number>;
+  /** Where the order's `kind` stream stands on chain: its last recorded number and period end. */
+  stream(orderId: bigint, kind: KeyKind): Maybe<StreamInfo>;
+  /**
+   * The chain's time: the latest block's timestamp, Unix seconds. `fresh`: read it again now, as before a
+   * refusal for good that rests on it (a device may have seen a newer block than the one cached).
+   */
+  chainTime(fresh?: boolean): Maybe<number>;
 }
 
 export interface ContractChainViewOptions {
@@ -50,6 +66,8 @@ export interface ContractChainViewOptions {
   ttlMs?: number;
   /** How many reads of each kind (keys, orders, meters) are kept at most (default 10,000). */
   maxEntries?: number;
+  /** How long the chain's time is reused (default 1 s: well below any clock tolerance). */
+  clockTtlMs?: number;
 }
 
 /**
@@ -97,6 +115,11 @@ export class ReadCache<K, V> {
     return value;
   }
 
+  /** Forgets what is kept for `key`: the next `get` reads again. */
+  forget(key: K): void {
+    this.#entries.delete(key);
+  }
+
   /** Drops the expired reads, and the oldest while there is no room for one more. */
   #makeRoom(now: number): void {
     for (const [key, entry] of this.#entries) {
@@ -116,7 +139,8 @@ export class ContractChainView implements ChainView {
   readonly #options: ContractChainViewOptions;
   readonly #keys: ReadCache<string, SignerInfo | undefined>;
   readonly #orders: ReadCache<bigint, OrderInfo | undefined>;
-  readonly #meters: ReadCache<bigint, { device: number; inspector: number }>;
+  readonly #meters: ReadCache<bigint, readonly [StreamInfo, StreamInfo]>;
+  readonly #clock: ReadCache<"latest", number>;
 
   constructor(options: ContractChainViewOptions) {
     this.#options = options;
@@ -126,6 +150,7 @@ export class ContractChainView implements ChainView {
     this.#keys = new ReadCache(ttl, max);
     this.#orders = new ReadCache(ttl, max);
     this.#meters = new ReadCache(ttl, max);
+    this.#clock = new ReadCache(options.clockTtlMs ?? 1000, 1);
   }
 
   signerKey(signer: Address): Maybe<SignerInfo | undefined> {
@@ -160,11 +185,12 @@ export class ContractChainView implements ChainView {
         expiresAt: order.expiresAt,
         open: order.status === 1,
         licenseCount: order.licenseCount,
+        openedAt: order.openedAt,
       };
     });
   }
 
-  lastSequence(orderId: bigint, kind: KeyKind): Maybe<number> {
+  stream(orderId: bigint, kind: KeyKind): Maybe<StreamInfo> {
     const meter = this.#meters.get(orderId, async () => {
       const m = await this.#options.publicClient.readContract({
         address: this.#options.usageMeter,
@@ -172,8 +198,20 @@ export class ContractChainView implements ChainView {
         functionName: "meterOf",
         args: [orderId],
       });
-      return { device: m.deviceSequence, inspector: m.inspectorSequence };
+      return [
+        { lastSequence: m.deviceSequence, periodEnd: m.devicePeriodEnd },
+        { lastSequence: m.inspectorSequence, periodEnd: m.inspectorPeriodEnd },
+      ] as const;
     });
-    return then(meter, (m) => (kind === KeyKind.Device ? m.device : m.inspector));
+    return then(meter, (m) => m[kind]);
+  }
+
+  chainTime(fresh = false): Maybe<number> {
+    if (fresh) this.#clock.forget("latest");
+    return this.#clock.get("latest", async () => {
+      // Not getBlockNumber: viem caches it for a polling interval.
+      const block = await this.#options.publicClient.getBlock({ blockTag: "latest" });
+      return Number(block.timestamp);
+    });
   }
 }

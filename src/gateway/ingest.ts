@@ -1,18 +1,25 @@
 /**
- * The gateway's front door: checks a signed usage report as the meter will (the signature recovers to a
- * key the MachineRegistry lists for the order's machine, valid at the period's end; the order exists and
- * is open; the period and counts are sane; its sequence number is the stream's next one or the very same
- * report again) and stores it durably before it answers. Reports that arrive together are stored in one
- * SQLite transaction (group commit); each caller is answered only after that transaction committed.
+ * The gateway's front door: checks a signed usage report as the meter will and stores it durably before it
+ * answers. First what needs no chain (the period's ends in order, the signature), then the signer's key and only
+ * for a known key the order: it exists, is open and books the key's machine. From there on the report is the
+ * machine's own, and a refusal for good is recorded (the refusal record, ./store.ts) before it is answered. Then
+ * its number: the very same report again is "already stored", another one under a stored or recorded number is
+ * refused; a number refused before takes no report but a replacement over the same readings. Then the meter's
+ * rules for the report itself: the period ends by the chain's time (its latest block) plus the stated clock
+ * tolerance and by the expiry, the key is valid over the whole period, the counts are the signer's to report
+ * and fit the period. Last the stream's order: the number is the stream's next one, and the period starts no
+ * earlier than the order opened and the stream's previous report ended (the one the gateway stored, or the
+ * meter's last recorded one, whichever ended later). Reports that arrive together are stored in one SQLite
+ * transaction (group commit); each caller is answered only after that transaction committed.
  */
 import type { Hex } from "viem";
 
 import { SignatureError } from "../channels/secp256k1.js";
 import type { MeterDomain, SignedReport, UsageReport } from "../metering/report.js";
-import { KeyKind, type ChainView } from "./chain.js";
-import type { GatewayStore, NewReport } from "./store.js";
+import { KeyKind, type ChainView, type OrderInfo, type SignerInfo, type StreamInfo } from "./chain.js";
+import type { GatewayStore, NewReport, Refusal } from "./store.js";
 import { packReport, ReportVerifier } from "./verify.js";
-import { reportFromJson, WireError } from "./wire.js";
+import { reportFromJson, STREAM_NAMES, WireError, type ClockJson, type StreamPositionJson } from "./wire.js";
 
 /** Why the gateway refuses a report: an HTTP status, a reason name, and words that say what to do. */
 export class ReportRefused extends Error {
@@ -31,16 +38,23 @@ export interface Accepted {
   /** "stored": stored now; "already stored": the very same report was stored before. */
   outcome: "stored" | "already stored";
   digest: Hex;
+  /** Stored in place of this many refused versions of its number (0: none was refused). */
+  replaced: number;
 }
+
+/**
+ * How far a period may end after the chain's time by default, in seconds: more than the block interval of any
+ * chain this runs on (a device dates its periods by the latest block it saw, which the gateway may not have
+ * seen yet), and small enough that a device whose clock runs ahead learns it at once.
+ */
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 60;
 
 export interface IngestOptions {
   store: GatewayStore;
   chain: ChainView;
   domain: MeterDomain;
-  /** Unix seconds now (default: the wall clock). */
-  now?: () => number;
-  /** How far a period may end in the future of `now` (clock skew between device and gateway), default 60 s. */
-  maxFutureSeconds?: number;
+  /** How far a period may end after the chain's time (its latest block), seconds; default 60. */
+  clockToleranceSeconds?: number;
   /** How long a report whose predecessor is not stored yet waits for it before it is refused (default 2 s). */
   gapWaitMs?: number;
 }
@@ -49,6 +63,8 @@ export interface IngestCounters {
   received: number;
   stored: number;
   alreadyStored: number;
+  /** Stored in place of a refused version of their number. */
+  replaced: number;
   refused: Record<string, number>;
 }
 
@@ -59,22 +75,63 @@ interface Queued {
   reject: (error: unknown) => void;
 }
 
-const KIND_NAME = ["device", "inspector"] as const;
+/** What the gateway knows of a stream: its highest number admitted (stored, queued) or recorded, and above it. */
+interface StreamHead {
+  sequence: number;
+  /** That report's period end (0: none yet). */
+  periodEnd: number;
+  /** Refusal records of numbers above `sequence`, oldest first per number. */
+  refused: Map<number, Refusal[]>;
+}
+
+/** A report whose signer is a key of its order's machine, with what the chain says about it. */
+interface Candidate {
+  signed: SignedReport;
+  digest: Hex;
+  signer: Hex;
+  key: SignerInfo;
+  kind: KeyKind;
+  order: OrderInfo;
+  onChain: StreamInfo;
+  chainTime: number;
+  stream: string;
+  /** "Report 3 of order 1 (device stream)". */
+  name: string;
+}
+
+/** Whether `report` covers the readings a refused version of its number covered. */
+function sameReadings(report: UsageReport, refused: Refusal): boolean {
+  return (
+    report.readingsRoot === refused.readingsRoot &&
+    report.machineSeconds === refused.machineSeconds &&
+    report.units === refused.units &&
+    report.inspections === refused.inspections
+  );
+}
+
+const streamsPath = (orderId: bigint, kind: KeyKind) => `GET /streams/${orderId}/${STREAM_NAMES[kind]}`;
 
 export class Ingest {
-  readonly counters: IngestCounters = { received: 0, stored: 0, alreadyStored: 0, refused: {} };
+  readonly counters: IngestCounters = { received: 0, stored: 0, alreadyStored: 0, replaced: 0, refused: {} };
+  readonly toleranceSeconds: number;
   readonly #options: IngestOptions;
   readonly #verifier: ReportVerifier;
-  /** Highest sequence admitted per stream (stored or waiting for the next commit). */
-  readonly #heads = new Map<string, number>();
-  /** Reports whose predecessor in the stream is still being checked, by stream and sequence. */
-  readonly #parked = new Map<string, Map<number, () => void>>();
+  /** What is known of each stream, read from the store and the chain when first needed. */
+  readonly #heads = new Map<string, StreamHead>();
+  /**
+   * Reports whose predecessor in the stream is still being checked, by stream and sequence: `resume` once it is
+   * admitted, `fail` once it is refused (then no successor can be stored now either).
+   */
+  readonly #parked = new Map<string, Map<number, { resume: () => void; fail: () => void }>>();
   /** Admitted and not yet committed, by stream and sequence. */
   readonly #queued = new Map<string, Queued>();
   #flushing = false;
 
   constructor(options: IngestOptions) {
     this.#options = options;
+    this.toleranceSeconds = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+    if (!(this.toleranceSeconds >= 0))
+      throw new RangeError(`A clock tolerance is 0 s or more, not ${this.toleranceSeconds}.`);
     this.#verifier = new ReportVerifier(options.domain);
   }
 
@@ -85,6 +142,7 @@ export class Ingest {
       const accepted = await this.#accept(input);
       if (accepted.outcome === "stored") this.counters.stored += 1;
       else this.counters.alreadyStored += 1;
+      if (accepted.replaced > 0) this.counters.replaced += 1;
       return accepted;
     } catch (error) {
       const refused =
@@ -100,6 +158,62 @@ export class Ingest {
     }
   }
 
+  /** The chain's clock as the gateway judges periods by it (GET /clock). */
+  async clock(): Promise<ClockJson> {
+    const chainTime = await this.#options.chain.chainTime();
+    const hostTime = Math.floor(Date.now() / 1000);
+    return {
+      chainId: this.#options.domain.chainId,
+      meter: this.#options.domain.meter,
+      chainTime,
+      hostTime,
+      hostAheadSeconds: hostTime - chainTime,
+      toleranceSeconds: this.toleranceSeconds,
+    };
+  }
+
+  /**
+   * Where a stream stands (GET /streams/<order>/<kind>): the number its next report takes and where that
+   * report's period must start (the later end of the meter's last recorded period and of the last report the
+   * gateway holds), with a refused version of that number if one awaits its replacement; undefined for an
+   * order the meter does not have. A device whose store is fresh or behind numbers on from here.
+   */
+  async position(orderId: bigint, kind: KeyKind): Promise<StreamPositionJson | undefined> {
+    const { chain } = this.#options;
+    const order = await chain.order(orderId);
+    if (order === undefined) return undefined;
+    const onChain = await chain.stream(orderId, kind);
+    const chainTime = await chain.chainTime();
+    const head = this.#headOf(`${orderId}:${kind}`, orderId, kind, onChain);
+    const next = head.sequence + 1;
+    const refused = head.refused.get(next);
+    return {
+      orderId: orderId.toString(),
+      stream: STREAM_NAMES[kind],
+      nextSequence: next,
+      periodStart: Math.max(order.openedAt, onChain.periodEnd, head.periodEnd),
+      recorded: { lastSequence: onChain.lastSequence, periodEnd: onChain.periodEnd },
+      held: { lastSequence: head.sequence, periodEnd: head.periodEnd },
+      refused:
+        refused === undefined
+          ? null
+          : {
+              sequence: next,
+              reasons: refused.map((r) => r.reason),
+              digests: refused.map((r) => r.digest),
+              readingsRoot: refused[0]!.readingsRoot,
+              machineSeconds: refused[0]!.machineSeconds.toString(),
+              units: refused[0]!.units.toString(),
+              inspections: refused[0]!.inspections,
+            },
+      open: order.open,
+      openedAt: order.openedAt,
+      expiresAt: order.expiresAt,
+      chainTime,
+      toleranceSeconds: this.toleranceSeconds,
+    };
+  }
+
   async #accept(input: unknown): Promise<Accepted> {
     let signed: SignedReport;
     try {
@@ -112,7 +226,13 @@ export class Ingest {
     const what = `Report ${report.sequence} of order ${report.orderId}`;
     // What needs no chain is checked first, and the order is read only for a known signer: a report that is
     // wrong costs at most one (cached, also when negative) read of its signer's key.
-    this.#checkPeriod(report, what);
+    if (report.periodEnd < report.periodStart) {
+      throw new ReportRefused(
+        422,
+        "PeriodEndsBeforeStart",
+        `${what}: its period ends (${report.periodEnd}) before it starts (${report.periodStart}).`,
+      );
+    }
     let digest: Hex;
     let signer: Hex;
     try {
@@ -153,154 +273,280 @@ export class Ingest {
         `${what}: signer ${signer} is a key of machine ${key.machineId}, but the order books machine ${order.machineId}.`,
       );
     }
-    if (key.validFrom > report.periodEnd || (key.validUntil !== 0 && report.periodEnd >= key.validUntil)) {
-      throw new ReportRefused(
-        403,
-        "SignerNotValidAtPeriodEnd",
-        `${what}: key ${signer} is valid from ${key.validFrom}${key.validUntil === 0 ? "" : ` until ${key.validUntil}`}, not at the period's end ${report.periodEnd}.`,
-      );
-    }
-    this.#checkOrderAndCounts(signed, key.kind, order, what);
-    const stream = `${report.orderId}:${key.kind}`;
-    let chainLast = chain.lastSequence(report.orderId, key.kind);
-    if (chainLast instanceof Promise) chainLast = await chainLast;
+    let onChain = chain.stream(report.orderId, key.kind);
+    if (onChain instanceof Promise) onChain = await onChain;
+    let chainTime = chain.chainTime();
+    if (chainTime instanceof Promise) chainTime = await chainTime;
+    // A refusal for good is final: before one rests on the cached clock, the latest block is read again.
+    if (report.periodEnd > chainTime + this.toleranceSeconds) chainTime = await chain.chainTime(true);
+    const kind = key.kind;
     // From here on synchronous: the admission below sees every report admitted before it.
-    return this.#admit(signed, key.kind, stream, chainLast, digest, signer, what);
+    return this.#admitOrFail({
+      signed,
+      digest,
+      signer,
+      key,
+      kind,
+      order,
+      onChain,
+      chainTime,
+      stream: `${report.orderId}:${kind}`,
+      name: `${what} (${STREAM_NAMES[kind]} stream)`,
+    });
   }
 
-  /** What the period alone shows wrong: it ends before it starts, or in the future. */
-  #checkPeriod(report: UsageReport, what: string): void {
-    if (report.periodEnd < report.periodStart) {
-      throw new ReportRefused(
-        422,
-        "PeriodEndsBeforeStart",
-        `${what}: its period ends (${report.periodEnd}) before it starts (${report.periodStart}).`,
-      );
+  /** The stream's head, read from the store (and its refusal records) and the chain when first needed. */
+  #headOf(stream: string, orderId: bigint, kind: KeyKind, onChain: StreamInfo): StreamHead {
+    let head = this.#heads.get(stream);
+    if (head === undefined) {
+      const stored = this.#options.store.head(orderId, kind);
+      const [sequence, periodEnd] =
+        stored !== undefined && stored.sequence >= onChain.lastSequence
+          ? [stored.sequence, stored.periodEnd]
+          : [onChain.lastSequence, onChain.periodEnd];
+      const refused = new Map<number, Refusal[]>();
+      for (const r of this.#options.store.refusalsAbove(orderId, kind, sequence)) {
+        refused.set(r.sequence, [...(refused.get(r.sequence) ?? []), r]);
+      }
+      head = { sequence, periodEnd, refused };
+      this.#heads.set(stream, head);
+    } else if (onChain.lastSequence > head.sequence) {
+      // The meter recorded reports this gateway does not hold (another gateway's, or ones of a lost store).
+      head.sequence = onChain.lastSequence;
+      head.periodEnd = onChain.periodEnd;
+      for (const n of head.refused.keys()) if (n <= head.sequence) head.refused.delete(n);
     }
-    const now = (this.#options.now ?? (() => Math.floor(Date.now() / 1000)))();
-    const skew = this.#options.maxFutureSeconds ?? 60;
-    if (report.periodEnd > now + skew) {
-      throw new ReportRefused(
+    return head;
+  }
+
+  /**
+   * Refuses `c` for good: the refusal is recorded first (durably, in the store) when it is the first of its
+   * number or covers the same readings as the first, so that the gateway never stores this very report later
+   * and accepts only a replacement over those readings.
+   */
+  #refuse(c: Candidate, head: StreamHead, status: number, reason: string, message: string): never {
+    const { report } = c.signed;
+    const earlier = head.refused.get(report.sequence);
+    if (earlier === undefined || sameReadings(report, earlier[0]!)) {
+      const refusal: Refusal = {
+        orderId: report.orderId,
+        kind: c.kind,
+        sequence: report.sequence,
+        digest: c.digest,
+        reason,
+        readingsRoot: report.readingsRoot,
+        machineSeconds: report.machineSeconds,
+        units: report.units,
+        inspections: report.inspections,
+      };
+      this.#options.store.recordRefusal(refusal);
+      head.refused.set(report.sequence, [...(earlier ?? []), refusal]);
+    }
+    throw new ReportRefused(status, reason, message);
+  }
+
+  /** The meter's rules for the report itself: its period's end, its key's validity, its counts. */
+  #checkReport(c: Candidate, head: StreamHead): void {
+    const { report } = c.signed;
+    const { name, order, key, kind } = c;
+    const tolerance = this.toleranceSeconds;
+    if (report.periodEnd > c.chainTime + tolerance) {
+      this.#refuse(
+        c,
+        head,
         422,
         "PeriodInFuture",
-        `${what}: its period ends at ${report.periodEnd}, ${report.periodEnd - now} s in the future; check the device's clock.`,
+        `${name}: its period ends at ${report.periodEnd}, ${report.periodEnd - c.chainTime} s after the chain's time ` +
+          `(${c.chainTime}, its latest block); the gateway takes periods ending at most ${tolerance} s after it. ` +
+          "Date periods by the chain's clock (GET /clock) and re-issue the report over the same readings.",
       );
     }
-  }
-
-  #checkOrderAndCounts(
-    signed: SignedReport,
-    kind: KeyKind,
-    order: { expiresAt: number; licenseCount: number },
-    what: string,
-  ): void {
-    const { report } = signed;
     if (report.periodEnd > order.expiresAt) {
-      throw new ReportRefused(
+      this.#refuse(
+        c,
+        head,
         422,
         "PeriodAfterExpiry",
-        `${what}: its period ends at ${report.periodEnd}, after the order expired (${order.expiresAt}).`,
+        `${name}: its period ends at ${report.periodEnd}, after the order expired (${order.expiresAt}).`,
+      );
+    }
+    if (key.validFrom > report.periodStart || (key.validUntil !== 0 && report.periodEnd >= key.validUntil)) {
+      this.#refuse(
+        c,
+        head,
+        403,
+        "SignerNotValidForPeriod",
+        `${name}: key ${c.signer} is valid from ${key.validFrom}${key.validUntil === 0 ? "" : ` until ${key.validUntil}`}, ` +
+          `not over the whole period ${report.periodStart}..${report.periodEnd}: a key signs periods that start at ` +
+          "or after it became valid and end before it was revoked.",
       );
     }
     const n = report.licensedProducts.length;
     if (n !== 0 && n !== order.licenseCount) {
-      throw new ReportRefused(
+      this.#refuse(
+        c,
+        head,
         422,
         "LicensedProductsMismatch",
-        `${what}: it counts ${n} licensed products; the order's tariff names ${order.licenseCount} licences.`,
+        `${name}: it counts ${n} licensed products; the order's tariff names ${order.licenseCount} licences.`,
       );
     }
     if (kind === KeyKind.Device) {
       if (report.inspections !== 0) {
-        throw new ReportRefused(
+        this.#refuse(
+          c,
+          head,
           422,
           "CountsNotAllowedForSigner",
-          `${what}: a device key signed ${report.inspections} inspections; only an inspector key may.`,
+          `${name}: a device key signed ${report.inspections} inspections; only an inspector key may.`,
         );
       }
       if (report.machineSeconds > BigInt(report.periodEnd - report.periodStart)) {
-        throw new ReportRefused(
+        this.#refuse(
+          c,
+          head,
           422,
           "MoreSecondsThanThePeriod",
-          `${what}: ${report.machineSeconds} machine seconds do not fit its period of ${report.periodEnd - report.periodStart} s.`,
+          `${name}: ${report.machineSeconds} machine seconds do not fit its period of ${report.periodEnd - report.periodStart} s.`,
         );
       }
-    } else if (report.machineSeconds !== 0n || report.units !== 0n || report.licensedProducts.some((c) => c !== 0n)) {
-      throw new ReportRefused(
+    } else if (report.machineSeconds !== 0n || report.units !== 0n || report.licensedProducts.some((x) => x !== 0n)) {
+      this.#refuse(
+        c,
+        head,
         422,
         "CountsNotAllowedForSigner",
-        `${what}: an inspector key may sign inspections only, not machine time, units or licensed products.`,
+        `${name}: an inspector key may sign inspections only, not machine time, units or licensed products.`,
       );
     }
   }
 
-  #admit(
-    signed: SignedReport,
-    kind: KeyKind,
-    stream: string,
-    chainLast: number,
-    digest: Hex,
-    signer: Hex,
-    what: string,
-  ): Promise<Accepted> {
-    const { report } = signed;
-    const name = `${what} (${KIND_NAME[kind]} stream)`;
-    const slot = `${stream}:${report.sequence}`;
-    let head = this.#heads.get(stream);
-    if (head === undefined) {
-      head = Math.max(this.#options.store.head(report.orderId, kind), chainLast);
-      this.#heads.set(stream, head);
+  /** `#admit`, and when it refuses the report, the stream's reports parked behind it are refused at once. */
+  #admitOrFail(c: Candidate): Promise<Accepted> {
+    try {
+      return this.#admit(c);
+    } catch (error) {
+      this.#failParked(c.stream, c.signed.report.sequence + 1);
+      throw error;
     }
+  }
+
+  #failParked(stream: string, sequence: number): void {
+    this.#parked.get(stream)?.get(sequence)?.fail();
+  }
+
+  #admit(c: Candidate): Promise<Accepted> {
+    const { report } = c.signed;
+    const { name, stream, digest } = c;
+    const slot = `${stream}:${report.sequence}`;
+    const head = this.#headOf(stream, report.orderId, c.kind, c.onChain);
     // Everything stored or queued of the stream is at or below its head: a number above it is new.
-    if (report.sequence <= head) {
+    if (report.sequence <= head.sequence) {
       const queued = this.#queued.get(slot);
-      const known = queued?.row.digest ?? this.#options.store.find(report.orderId, kind, report.sequence)?.digest;
+      const known = queued?.row.digest ?? this.#options.store.find(report.orderId, c.kind, report.sequence)?.digest;
       if (known !== undefined) {
         if (known !== digest) {
           throw new ReportRefused(
             409,
             "SequenceTaken",
-            `${name}: the gateway holds another report with this number (digest ${known}); a number names one report only.`,
+            `${name}: the gateway holds another report with this number (digest ${known}); a number names one ` +
+              `report only, and a stored one is never replaced. The stream's next number: ${streamsPath(report.orderId, c.kind)}.`,
           );
         }
-        const same: Accepted = { status: 200, outcome: "already stored", digest };
+        const same: Accepted = { status: 200, outcome: "already stored", digest, replaced: 0 };
         return queued === undefined ? Promise.resolve(same) : queued.done.then(() => same);
       }
     }
-    if (report.sequence <= chainLast) {
+    if (report.sequence <= c.onChain.lastSequence) {
       throw new ReportRefused(
         409,
         "AlreadyRecorded",
-        `${name}: the meter recorded ${chainLast} reports of this stream already; number ${report.sequence} cannot count again.`,
+        `${name}: the meter recorded ${c.onChain.lastSequence} reports of this stream already; number ` +
+          `${report.sequence} cannot count again. The stream's next number: ${streamsPath(report.orderId, c.kind)}.`,
       );
     }
-    if (report.sequence !== head + 1) {
+    const refused = head.refused.get(report.sequence);
+    const before = refused?.find((r) => r.digest === digest);
+    if (before !== undefined) {
+      throw new ReportRefused(
+        409,
+        "RefusedBefore",
+        `${name}: the gateway refused this very report for good before (${before.reason}) and never stores it; ` +
+          "re-issue the number over the same readings with a corrected period " +
+          `(${streamsPath(report.orderId, c.kind)} says where it must start).`,
+      );
+    }
+    this.#checkReport(c, head);
+    if (refused !== undefined && !sameReadings(report, refused[0]!)) {
+      const first = refused[0]!;
+      throw new ReportRefused(
+        409,
+        "ReplacementChangesReadings",
+        `${name}: it would replace the refused report with this number (${first.reason}, digest ${first.digest}), ` +
+          `but a replacement covers the same readings (root ${first.readingsRoot}, ${first.machineSeconds} machine ` +
+          `seconds, ${first.units} units, ${first.inspections} inspections); only its period may be corrected.`,
+      );
+    }
+    if (report.sequence !== head.sequence + 1) {
       const gap = new ReportRefused(
         409,
         "SequenceGap",
-        `${name}: the next number of this stream is ${head + 1}; send the reports in order.`,
+        `${name}: the next number of this stream is ${head.sequence + 1}; send the reports in order.`,
       );
-      // Reports checked side by side may reach this point out of order: wait a moment for the ones before.
-      const parked = this.#parked.get(stream) ?? new Map<number, () => void>();
-      if (report.sequence < head + 1 || parked.has(report.sequence)) throw gap;
+      // Reports checked side by side may reach this point out of order: wait a moment for the ones before, unless
+      // the next one was refused for good (its replacement comes in a later request).
+      const parked = this.#parked.get(stream) ?? new Map<number, { resume: () => void; fail: () => void }>();
+      if (report.sequence < head.sequence + 1 || parked.has(report.sequence) || head.refused.has(head.sequence + 1)) {
+        throw gap;
+      }
       this.#parked.set(stream, parked);
       return new Promise<Accepted>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          parked.delete(report.sequence);
-          reject(gap);
-        }, this.#options.gapWaitMs ?? 2000);
-        parked.set(report.sequence, () => {
+        const fail = () => {
           clearTimeout(timer);
           parked.delete(report.sequence);
-          try {
-            resolve(this.#admit(signed, kind, stream, chainLast, digest, signer, what));
-          } catch (error) {
-            reject(error);
-          }
+          reject(gap);
+          this.#failParked(stream, report.sequence + 1);
+        };
+        const timer = setTimeout(fail, this.#options.gapWaitMs ?? 2000);
+        parked.set(report.sequence, {
+          resume: () => {
+            clearTimeout(timer);
+            parked.delete(report.sequence);
+            try {
+              resolve(this.#admitOrFail(c));
+            } catch (error) {
+              reject(error);
+            }
+          },
+          fail,
         });
       });
     }
-    this.#heads.set(stream, report.sequence);
+    const mark = Math.max(c.order.openedAt, c.onChain.periodEnd, head.periodEnd);
+    if (report.periodStart < mark) {
+      if (head.sequence === 0) {
+        this.#refuse(
+          c,
+          head,
+          422,
+          "PeriodStartsBeforeOrder",
+          `${name}: its period starts at ${report.periodStart}, before the order opened (${c.order.openedAt}); ` +
+            `the stream's first period starts at ${mark} or later.`,
+        );
+      }
+      this.#refuse(
+        c,
+        head,
+        422,
+        "PeriodOverlapsPrevious",
+        `${name}: its period starts at ${report.periodStart}, before the stream's previous report ended (the later ` +
+          `of the meter's last recorded period and the gateway's last stored one); it must start at ${mark} or later ` +
+          `(${streamsPath(report.orderId, c.kind)}). Re-issue it over the same readings from there.`,
+      );
+    }
+    head.sequence = report.sequence;
+    head.periodEnd = report.periodEnd;
+    head.refused.delete(report.sequence);
     // The next report of the stream may be waiting for this one.
     const next = this.#parked.get(stream)?.get(report.sequence + 1);
     let resolve!: () => void;
@@ -311,17 +557,18 @@ export class Ingest {
     });
     const row: NewReport = {
       orderId: report.orderId,
-      kind,
+      kind: c.kind,
       sequence: report.sequence,
       digest,
-      signer,
+      signer: c.signer,
       periodEnd: report.periodEnd,
-      packed: packReport(signed),
+      packed: packReport(c.signed),
     };
     this.#queued.set(slot, { row, done, resolve, reject });
     this.#scheduleFlush();
-    next?.();
-    return done.then(() => ({ status: 201, outcome: "stored", digest }));
+    next?.resume();
+    const replaced = refused?.length ?? 0;
+    return done.then(() => ({ status: 201, outcome: "stored", digest, replaced }));
   }
 
   #scheduleFlush(): void {

@@ -2,13 +2,16 @@
  * The gateway as a service: devices POST signed reports as JSON (Content-Type: application/json) to /reports on
  * loopback (one report, or `{ "reports": [...] }` with at most MAX_REPORTS_PER_REQUEST), and are answered only
  * once each report is stored durably; GET /status shows the counters (received, stored, submitted, confirmed,
- * rejected by reason) as JSON. The submitter runs beside it.
+ * rejected by reason) as JSON; GET /clock the chain's time the gateway judges periods by, and its tolerance;
+ * GET /streams/<orderId>/<device|inspector> where a stream stands (the next number, where its period must start),
+ * for a device that recovers its position or re-issues a refused report. The submitter runs beside it.
  */
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setImmediate as nextTurn } from "node:timers/promises";
 
 import { BodyRefused, readJsonBody } from "../util/http.js";
+import { KeyKind } from "./chain.js";
 import type { Ingest } from "./ingest.js";
 import { ReportRefused } from "./ingest.js";
 import type { GatewayStore } from "./store.js";
@@ -27,6 +30,9 @@ export const MAX_REPORTS_PER_REQUEST = 1000;
  */
 export const MAX_REPORTS_BODY_BYTES = 1024 * 1024;
 
+/** GET /streams/<orderId>/<device|inspector>: an order id fits 64 bits (at most 20 digits). */
+const STREAM_PATH = /^\/streams\/([1-9][0-9]{0,19})\/(device|inspector)$/;
+
 /** How long checking one batch holds the event loop before it lets other requests (GET /status) in. */
 const SLICE_MS = 5;
 
@@ -34,7 +40,11 @@ export interface GatewayStatus {
   received: number;
   stored: number;
   alreadyStored: number;
+  /** Stored in place of a refused version of their number. */
+  replaced: number;
   refused: Record<string, number>;
+  /** Periods may end at most this many seconds after the chain's time. */
+  clockToleranceSeconds: number;
   queued: number;
   submitted: number;
   inFlight: number;
@@ -57,7 +67,9 @@ export function gatewayStatus(ingest: Ingest, store: GatewayStore, submitter?: S
     received: ingest.counters.received,
     stored: total,
     alreadyStored: ingest.counters.alreadyStored,
+    replaced: ingest.counters.replaced,
     refused: { ...ingest.counters.refused },
+    clockToleranceSeconds: ingest.toleranceSeconds,
     queued: byStatus.stored,
     submitted: byStatus.submitted + confirmed,
     inFlight: byStatus.submitted,
@@ -108,6 +120,19 @@ async function answerAll(ingest: Ingest, reports: readonly unknown[]): Promise<A
   return Promise.all(answers);
 }
 
+/** A read that needs the chain; a node that does not answer is a 503 the caller may retry. */
+async function fromChain<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw new ReportRefused(
+      503,
+      "Unavailable",
+      `The gateway cannot read the chain now (${(error as Error).message}); ask again later.`,
+    );
+  }
+}
+
 export interface GatewayServer {
   server: Server;
   url: string;
@@ -130,8 +155,26 @@ export async function serveGateway(options: {
           send(res, 200, gatewayStatus(ingest, store, submitter));
           return;
         }
+        if (req.method === "GET" && req.url === "/clock") {
+          send(res, 200, await fromChain(() => ingest.clock()));
+          return;
+        }
+        const stream = STREAM_PATH.exec(req.url ?? "");
+        if (req.method === "GET" && stream !== null) {
+          const orderId = BigInt(stream[1]!);
+          const kind = stream[2] === "device" ? KeyKind.Device : KeyKind.Inspector;
+          const position = orderId < 2n ** 64n ? await fromChain(() => ingest.position(orderId, kind)) : undefined;
+          if (position === undefined) {
+            send(res, 404, { reason: "UnknownOrder", error: `The meter has no order ${orderId}.` });
+          } else send(res, 200, position);
+          return;
+        }
         if (req.url !== "/reports") {
-          send(res, 404, { error: `No such endpoint: ${req.method} ${req.url}. POST /reports, GET /status.` });
+          send(res, 404, {
+            error:
+              `No such endpoint: ${req.method} ${req.url}. POST /reports, GET /status, GET /clock, ` +
+              "GET /streams/<orderId>/<device|inspector>.",
+          });
           return;
         }
         if (req.method !== "POST") {

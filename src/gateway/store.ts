@@ -7,6 +7,10 @@
  *      ▲                    │
  *      └── reorg, dropped, ─┘
  *          or a restart (retried blindly: the meter skips a report it recorded before as a duplicate)
+ *
+ * Beside them, every report it refused for good whose signer is a key of the order's machine (a refusal
+ * record): the device may then re-issue that number over the same readings with a corrected period, and the
+ * gateway refuses the refused report itself ever after, so that only the replacement can be stored.
  */
 import type { DatabaseSync } from "node:sqlite";
 
@@ -51,6 +55,20 @@ export interface Outcome {
   tx?: Hex;
 }
 
+/** A report the gateway refused for good, kept so that it knows a replacement is allowed and what it must cover. */
+export interface Refusal {
+  orderId: bigint;
+  kind: KeyKind;
+  sequence: number;
+  digest: Hex;
+  reason: string;
+  /** What a replacement must cover the same of: the readings' root and their counts. */
+  readingsRoot: Hex;
+  machineSeconds: bigint;
+  units: bigint;
+  inspections: number;
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS reports (
   id INTEGER PRIMARY KEY AUTOINCREMENT, order_id TEXT NOT NULL, kind INTEGER NOT NULL, sequence INTEGER NOT NULL,
@@ -59,6 +77,10 @@ CREATE TABLE IF NOT EXISTS reports (
   block_hash TEXT, charge TEXT, attempts INTEGER NOT NULL DEFAULT 0, UNIQUE (order_id, kind, sequence));
 CREATE INDEX IF NOT EXISTS reports_status ON reports (status, id);
 CREATE INDEX IF NOT EXISTS reports_tx ON reports (tx);
+CREATE TABLE IF NOT EXISTS refusals (
+  order_id TEXT NOT NULL, kind INTEGER NOT NULL, sequence INTEGER NOT NULL, digest TEXT NOT NULL, reason TEXT NOT NULL,
+  readings_root TEXT NOT NULL, machine_seconds TEXT NOT NULL, units TEXT NOT NULL, inspections INTEGER NOT NULL,
+  refused_at INTEGER NOT NULL, PRIMARY KEY (order_id, kind, sequence, digest));
 `;
 
 type Row = Record<string, unknown>;
@@ -88,6 +110,8 @@ export class GatewayStore {
   readonly #insert;
   readonly #find;
   readonly #head;
+  readonly #refuse;
+  readonly #refusals;
 
   constructor(options: GatewayStoreOptions) {
     this.#db = openDatabase(options, SCHEMA);
@@ -95,7 +119,16 @@ export class GatewayStore {
       "INSERT INTO reports (order_id, kind, sequence, digest, signer, period_end, packed, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
     this.#find = this.#db.prepare("SELECT * FROM reports WHERE order_id = ? AND kind = ? AND sequence = ?");
-    this.#head = this.#db.prepare("SELECT MAX(sequence) AS head FROM reports WHERE order_id = ? AND kind = ?");
+    this.#head = this.#db.prepare(
+      "SELECT sequence, period_end FROM reports WHERE order_id = ? AND kind = ? ORDER BY sequence DESC LIMIT 1",
+    );
+    this.#refuse = this.#db.prepare(
+      "INSERT OR IGNORE INTO refusals (order_id, kind, sequence, digest, reason, readings_root, machine_seconds, units, " +
+        "inspections, refused_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    this.#refusals = this.#db.prepare(
+      "SELECT * FROM refusals WHERE order_id = ? AND kind = ? AND sequence > ? ORDER BY sequence, refused_at, rowid",
+    );
   }
 
   /** Runs `work` in one IMMEDIATE transaction: all of it is committed, or none. */
@@ -118,10 +151,41 @@ export class GatewayStore {
     return row === undefined ? undefined : reportOf(row);
   }
 
-  /** The highest sequence number stored for the stream (0: none). */
-  head(orderId: bigint, kind: KeyKind): number {
-    const row = this.#head.get(orderId.toString(), kind) as Row;
-    return row.head === null ? 0 : Number(row.head);
+  /** The stream's stored report with the highest number: its number and period end (undefined: none). */
+  head(orderId: bigint, kind: KeyKind): { sequence: number; periodEnd: number } | undefined {
+    const row = this.#head.get(orderId.toString(), kind) as Row | undefined;
+    return row === undefined ? undefined : { sequence: Number(row.sequence), periodEnd: Number(row.period_end) };
+  }
+
+  /** Keeps a refusal for good; durable when this returns (before the device is answered). */
+  recordRefusal(refusal: Refusal): void {
+    this.#refuse.run(
+      refusal.orderId.toString(),
+      refusal.kind,
+      refusal.sequence,
+      refusal.digest,
+      refusal.reason,
+      refusal.readingsRoot,
+      refusal.machineSeconds.toString(),
+      refusal.units.toString(),
+      refusal.inspections,
+      Math.floor(Date.now() / 1000),
+    );
+  }
+
+  /** The stream's refusals of numbers above `sequence`, oldest first per number. */
+  refusalsAbove(orderId: bigint, kind: KeyKind, sequence: number): Refusal[] {
+    return (this.#refusals.all(orderId.toString(), kind, sequence) as Row[]).map((row) => ({
+      orderId,
+      kind,
+      sequence: Number(row.sequence),
+      digest: row.digest as Hex,
+      reason: row.reason as string,
+      readingsRoot: row.readings_root as Hex,
+      machineSeconds: BigInt(row.machine_seconds as string),
+      units: BigInt(row.units as string),
+      inspections: Number(row.inspections),
+    }));
   }
 
   /** Reports waiting to be submitted, in arrival order (which is sequence order within each stream). */

@@ -101,3 +101,134 @@ export function reportFromJson(input: unknown): SignedReport {
   };
   return { report, signature: hex(o.signature, "signature", 65) };
 }
+
+/** The streams of an order by KeyKind, as the gateway's paths and answers name them. */
+export const STREAM_NAMES = ["device", "inspector"] as const;
+export type StreamName = (typeof STREAM_NAMES)[number];
+
+/** GET /clock: the chain's time, by which the gateway judges periods, and how far a period may end after it. */
+export interface ClockJson {
+  chainId: number;
+  meter: string;
+  /** The latest block's timestamp, Unix seconds. */
+  chainTime: number;
+  /** The gateway's host clock, and how far it runs ahead of the chain's (negative: behind). */
+  hostTime: number;
+  hostAheadSeconds: number;
+  /** A period may end at most this many seconds after `chainTime`. */
+  toleranceSeconds: number;
+}
+
+/**
+ * GET /streams/<orderId>/<device|inspector>: where a stream stands, for a device that recovers its position
+ * (a fresh or restored store) or re-issues a refused report.
+ */
+export interface StreamPositionJson {
+  orderId: string;
+  stream: StreamName;
+  /** The number the stream's next report takes. */
+  nextSequence: number;
+  /** Where that report's period must start: the later of `recorded.periodEnd` and `held.periodEnd`. */
+  periodStart: number;
+  /** The meter's last recorded number and period end (the order's opening before the first). */
+  recorded: { lastSequence: number; periodEnd: number };
+  /** The gateway's: its highest number stored or recorded, and that report's period end. */
+  held: { lastSequence: number; periodEnd: number };
+  /** `nextSequence` refused for good before: a replacement must cover the same readings. */
+  refused: {
+    sequence: number;
+    reasons: string[];
+    digests: string[];
+    readingsRoot: string;
+    machineSeconds: string;
+    units: string;
+    inspections: number;
+  } | null;
+  open: boolean;
+  openedAt: number;
+  expiresAt: number;
+  chainTime: number;
+  toleranceSeconds: number;
+}
+
+/**
+ * The gateway's refusals for good whose cure is the same readings under a corrected period: the device
+ * re-issues that number (the refused report was never stored, so never submitted, and is refused ever after).
+ */
+export const PERIOD_REFUSALS: ReadonlySet<string> = new Set([
+  "PeriodEndsBeforeStart",
+  "PeriodInFuture",
+  "PeriodAfterExpiry",
+  "PeriodStartsBeforeOrder",
+  "PeriodOverlapsPrevious",
+  "MoreSecondsThanThePeriod",
+  "RefusedBefore",
+]);
+
+/** Refusals that say the number names another report already, at the gateway or on chain: it is used up. */
+export const NUMBER_TAKEN_REFUSALS: ReadonlySet<string> = new Set(["SequenceTaken", "AlreadyRecorded"]);
+
+/** Not final: an earlier number of the stream has not reached the gateway yet; send again. */
+export const SEQUENCE_GAP = "SequenceGap";
+
+function field<T>(o: Record<string, unknown>, name: string, check: (v: unknown) => v is T, what: string): T {
+  const value = o[name];
+  if (!check(value)) throw new WireError(name, `${name} must be ${what}, got ${JSON.stringify(value)}.`);
+  return value;
+}
+const isInt = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v);
+const isString = (v: unknown): v is string => typeof v === "string";
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Reads a GET /clock answer. */
+export function clockFromJson(input: unknown): ClockJson {
+  if (!isObject(input)) throw new WireError("clock", "The gateway's clock must be a JSON object.");
+  return {
+    chainId: field(input, "chainId", isInt, "a whole number"),
+    meter: field(input, "meter", isString, "an address"),
+    chainTime: field(input, "chainTime", isInt, "Unix seconds"),
+    hostTime: field(input, "hostTime", isInt, "Unix seconds"),
+    hostAheadSeconds: field(input, "hostAheadSeconds", isInt, "seconds"),
+    toleranceSeconds: field(input, "toleranceSeconds", isInt, "seconds"),
+  };
+}
+
+/** Reads a GET /streams/<orderId>/<kind> answer. */
+export function positionFromJson(input: unknown): StreamPositionJson {
+  if (!isObject(input)) throw new WireError("position", "A stream's position must be a JSON object.");
+  const pair = (name: string) => {
+    const o = field(input, name, isObject, "an object");
+    return {
+      lastSequence: field(o, "lastSequence", isInt, "a whole number"),
+      periodEnd: field(o, "periodEnd", isInt, "Unix seconds"),
+    };
+  };
+  const refused = input.refused === null ? null : field(input, "refused", isObject, "an object or null");
+  const stream = field(input, "stream", isString, "device or inspector");
+  if (stream !== "device" && stream !== "inspector") throw new WireError("stream", `stream ${stream} is unknown.`);
+  return {
+    orderId: field(input, "orderId", isString, "a decimal string"),
+    stream,
+    nextSequence: field(input, "nextSequence", isInt, "a whole number"),
+    periodStart: field(input, "periodStart", isInt, "Unix seconds"),
+    recorded: pair("recorded"),
+    held: pair("held"),
+    refused:
+      refused === null
+        ? null
+        : {
+            sequence: field(refused, "sequence", isInt, "a whole number"),
+            reasons: field(refused, "reasons", (v): v is string[] => Array.isArray(v) && v.every(isString), "names"),
+            digests: field(refused, "digests", (v): v is string[] => Array.isArray(v) && v.every(isString), "hashes"),
+            readingsRoot: field(refused, "readingsRoot", isString, "a hash"),
+            machineSeconds: field(refused, "machineSeconds", isString, "a decimal string"),
+            units: field(refused, "units", isString, "a decimal string"),
+            inspections: field(refused, "inspections", isInt, "a whole number"),
+          },
+    open: field(input, "open", (v): v is boolean => typeof v === "boolean", "true or false"),
+    openedAt: field(input, "openedAt", isInt, "Unix seconds"),
+    expiresAt: field(input, "expiresAt", isInt, "Unix seconds"),
+    chainTime: field(input, "chainTime", isInt, "Unix seconds"),
+    toleranceSeconds: field(input, "toleranceSeconds", isInt, "seconds"),
+  };
+}

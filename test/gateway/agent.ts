@@ -9,13 +9,22 @@ device agent
 ├── when asked to prove a reading ─────── the proof verifies against the report's root; a forged reading fails;
 │   a reading in no report yet, or unknown, is refused by name
 ├── when the agent restarts ───────────── it numbers on from its store; a sequence is never used twice
-└── when a commit finds its number taken ─ nothing is committed
+├── when a commit finds its number taken ─ nothing is committed
+├── when a report is refused for good ──── nothing is committed after it; it is replaced only over the same
+│   readings, only while it is to be re-issued, and its refused version is kept
+├── when the gateway's position is ahead ─ the store moves to it, leaving out readings dated before it; never back
+└── when the store is an earlier version's ─ its kept refusals are re-issued (before, they held the stream forever)
+device clock
+├── the chain's time: this host's plus the measured offset, measured again every so often and when told
+├── it never goes back, also when a measurement finds the host ran ahead
+└── when a measurement fails ──────────── the last offset goes on; without any, it says so
 report hot path
 ├── the fast digest equals viem's reportDigest (with and without licensed products)
 ├── the verifier recovers the signer; the high-s twin and a malformed signature are refused
 ├── the synchronous signer signs what viem's signer signs
 └── the fast packer packs what the batch encoder packs
 */
+import { DatabaseSync } from "node:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +35,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { SignatureError } from "../../src/channels/secp256k1.js";
 import { DeviceAgent, LASER_CUTTER, MachineSimulator, Stream } from "../../src/device/agent.js";
+import { ChainClock } from "../../src/device/clock.js";
 import { DeviceStore } from "../../src/device/store.js";
 import { ReadingKind, readingsRoot, verifyReading } from "../../src/metering/readings.js";
 import { reportDigest, reportSigner, signReport, type UsageReport } from "../../src/metering/report.js";
@@ -139,6 +149,204 @@ describe("device agent", function () {
     expect(() => agent.record(8n, [{ at: T0, kind: ReadingKind.Units, amount: 1n, licenseId: 0 }])).to.throw(
       "not known to this device",
     );
+  });
+});
+
+describe("device store: refusals for good and recovered positions", function () {
+  let dir: string;
+  const deviceKey = privateKeyToAccount(generatePrivateKey());
+
+  beforeEach(function () {
+    dir = mkdtempSync(join(tmpdir(), "device-store-"));
+  });
+  afterEach(function () {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function withTwoReports(): Promise<DeviceAgent> {
+    const agent = new DeviceAgent({
+      store: new DeviceStore({ path: join(dir, "d.sqlite") }),
+      domain: DOMAIN,
+      deviceKey,
+    });
+    agent.addOrder(ORDER);
+    const machine = new MachineSimulator({ ...LASER_CUTTER, licenseId: 3, inspectEvery: 0 }, T0, 4);
+    agent.record(ORDER.orderId, machine.run(T0 + 600));
+    await agent.cutReport(ORDER.orderId, Stream.Device, T0 + 600);
+    agent.record(ORDER.orderId, machine.run(T0 + 1200));
+    await agent.cutReport(ORDER.orderId, Stream.Device, T0 + 1200);
+    return agent;
+  }
+
+  it("commits nothing after a report refused for good, and replaces it only over the same readings while it is to be re-issued", async function () {
+    const agent = await withTwoReports();
+    const { store } = agent;
+    const first = store.report(7n, Stream.Device, 1)!.signed;
+    const redated = await signReport(deviceKey, DOMAIN, { ...first.report, periodEnd: first.report.periodEnd - 5 });
+    // Not refused: not replaceable.
+    expect(() => store.commitReplacement(Stream.Device, redated)).to.throw("not one refused for good");
+    store.refuse(7n, Stream.Device, 1, "422 in the future", "PeriodInFuture", "replace");
+    expect(store.blocking(7n, Stream.Device)?.signed.report.sequence).to.equal(1);
+    // Report 2 waits behind it; nothing new is committed.
+    expect(store.unacknowledged()).to.deep.equal([]);
+    expect(store.heldUp()).to.deep.include({ behind: 1 });
+    const third = await signReport(deviceKey, DOMAIN, { ...first.report, sequence: 3 });
+    expect(() => store.commitReport(Stream.Device, third, [])).to.throw("not re-issued yet");
+    const otherReadings = await signReport(deviceKey, DOMAIN, { ...redated.report, units: redated.report.units + 1n });
+    expect(() => store.commitReplacement(Stream.Device, otherReadings)).to.throw("covers the same readings");
+    store.commitReplacement(Stream.Device, redated);
+    const now = store.report(7n, Stream.Device, 1)!;
+    expect(now).to.deep.include({ version: 2, acknowledged: false });
+    expect(now.signed).to.deep.equal(redated);
+    expect(now.refusal).to.equal(undefined);
+    expect(store.versions(7n, Stream.Device, 1).map((v) => [v.version, v.reason, v.signed])).to.deep.equal([
+      [1, "PeriodInFuture", first],
+    ]);
+    // Its readings are still its own; report 2 goes out again behind it.
+    expect(store.readingsOf(7n, Stream.Device, 1).length).to.be.above(0);
+    expect(store.unacknowledged().map((r) => r.signed.report.sequence)).to.deep.equal([1, 2]);
+    // Replaced once, it is no longer to be re-issued.
+    expect(() => store.commitReplacement(Stream.Device, first)).to.throw("not one refused for good");
+    store.close();
+  });
+
+  it("moves a stream's position forward to the gateway's, leaving out readings dated before it, and never back", async function () {
+    const agent = await withTwoReports();
+    const { store } = agent;
+    const [early] = store.appendReadings(7n, Stream.Device, [
+      { at: T0 + 1300, kind: ReadingKind.Units, amount: 1n, licenseId: 0 },
+      { at: T0 + 1900, kind: ReadingKind.Units, amount: 1n, licenseId: 0 },
+    ]);
+    expect(store.position(7n, Stream.Device)).to.deep.equal({ sequence: 3, periodStart: T0 + 1200 });
+    expect(store.recover(7n, Stream.Device, { sequence: 2, periodStart: T0 + 600 })).to.deep.equal({
+      moved: false,
+      leftOut: 0,
+    });
+    expect(store.recover(7n, Stream.Device, { sequence: 5, periodStart: T0 + 1800 })).to.deep.equal({
+      moved: true,
+      leftOut: 1,
+    });
+    expect(store.position(7n, Stream.Device)).to.deep.equal({ sequence: 5, periodStart: T0 + 1800 });
+    expect(store.openReadings(7n, Stream.Device, T0 + 2000).map((r) => r.at)).to.deep.equal([T0 + 1900]);
+    const cut = await agent.cutReport(7n, Stream.Device, T0 + 2000);
+    expect(cut!.report).to.include({ sequence: 5, periodStart: T0 + 1800, units: 1n });
+    // A reading left out is in no report of this store, and says why it has no proof.
+    expect(() => agent.prove(7n, early!.index)).to.throw("left out of every report");
+    store.close();
+  });
+
+  it("cuts only the readings whose spindle seconds fit when a re-issue moved the period's start past their time", async function () {
+    const agent = new DeviceAgent({
+      store: new DeviceStore({ path: join(dir, "d.sqlite") }),
+      domain: DOMAIN,
+      deviceKey,
+    });
+    agent.addOrder(ORDER);
+    const busy = new MachineSimulator(
+      { ...LASER_CUTTER, handlingSeconds: 0, licensedShare: 0, inspectEvery: 0 },
+      T0,
+      3,
+    );
+    agent.record(7n, busy.run(T0 + 600));
+    const first = (await agent.cutReport(7n, Stream.Device, T0 + 600))!;
+    agent.store.refuse(7n, Stream.Device, 1, "422 in the future", "PeriodInFuture", "replace");
+    // Re-issued ending 100 s later: the next period starts after 100 s of readings that are still open.
+    agent.store.commitReplacement(
+      Stream.Device,
+      await signReport(deviceKey, DOMAIN, { ...first.report, periodEnd: T0 + 700 }),
+    );
+    agent.record(7n, busy.run(T0 + 1000));
+    const second = (await agent.cutReport(7n, Stream.Device, T0 + 1000))!;
+    expect(second.report).to.include({ sequence: 2, periodStart: T0 + 700, periodEnd: T0 + 1000 });
+    expect(second.report.machineSeconds <= 300n).to.equal(true);
+    const open = agent.store.openReadings(7n, Stream.Device, T0 + 1000);
+    expect(open.length).to.be.above(0);
+    const left = open.filter((r) => r.kind === ReadingKind.SpindleSeconds).reduce((sum, r) => sum + r.amount, 0n);
+    expect(second.report.machineSeconds + left).to.equal(400n);
+    agent.store.close();
+  });
+
+  it("re-issues the refusals a store of the earlier version kept (they held their stream forever)", async function () {
+    const path = join(dir, "old.sqlite");
+    const agent = await (async () => {
+      const a = new DeviceAgent({ store: new DeviceStore({ path }), domain: DOMAIN, deviceKey });
+      a.addOrder(ORDER);
+      const machine = new MachineSimulator({ ...LASER_CUTTER, licenseId: 3, inspectEvery: 0 }, T0, 2);
+      a.record(7n, machine.run(T0 + 600));
+      await a.cutReport(7n, Stream.Device, T0 + 600);
+      return a;
+    })();
+    agent.store.close();
+    // What the earlier version's store looked like: no reason, fate or version, a refusal kept.
+    const db = new DatabaseSync(path);
+    db.exec(
+      "CREATE TABLE r2 AS SELECT order_id, stream, sequence, period_end, body, acknowledged, refusal FROM reports; " +
+        "DROP TABLE reports; ALTER TABLE r2 RENAME TO reports; " +
+        "UPDATE reports SET refusal = '422 Report 1 of order 7: its period ends at 1795000600, 3699 s in the future'",
+    );
+    db.close();
+    const reopened = new DeviceStore({ path });
+    expect(reopened.blocking(7n, Stream.Device)).to.deep.include({ fate: "replace", version: 1 });
+    reopened.close();
+  });
+});
+
+describe("device clock (the chain's time)", function () {
+  it("is this host's clock plus the measured offset, measured again every so often and when told", async function () {
+    let host = 1_000_000;
+    let chain = 5000;
+    let reads = 0;
+    const clock = new ChainClock({
+      read: async () => {
+        reads += 1;
+        return chain;
+      },
+      resyncMs: 10_000,
+      hostMs: () => host,
+    });
+    expect(await clock.now()).to.equal(5000);
+    expect(clock.offsetSeconds).to.equal(4000);
+    host += 3000;
+    chain += 3;
+    expect(await clock.now()).to.equal(5003);
+    expect(reads).to.equal(1);
+    // The chain jumped an hour ahead; the next measurement sees it.
+    chain += 3600 + 8;
+    host += 8000;
+    expect(await clock.now()).to.equal(8611);
+    expect(reads).to.equal(2);
+    clock.observe(9000);
+    expect(await clock.now()).to.equal(9000);
+  });
+
+  it("never goes back, also when a measurement finds the host ran ahead", async function () {
+    let host = 1_000_000;
+    const clock = new ChainClock({ read: async () => 5000, resyncMs: 0, hostMs: () => host });
+    expect(await clock.now()).to.equal(5000);
+    host += 5000;
+    clock.observe(4000);
+    expect(await clock.now()).to.equal(5000);
+  });
+
+  it("goes on with the last offset when a measurement fails, and says so without any", async function () {
+    let host = 1_000_000;
+    let up = true;
+    const clock = new ChainClock({
+      read: async () => {
+        if (!up) throw new Error("node down");
+        return 5000;
+      },
+      resyncMs: 0,
+      hostMs: () => host,
+    });
+    expect(await clock.now()).to.equal(5000);
+    up = false;
+    host += 2000;
+    expect(await clock.now()).to.equal(5002);
+    const never = new ChainClock({ read: async () => Promise.reject(new Error("node down")) });
+    let error: unknown;
+    await never.now().catch((e: unknown) => (error = e));
+    expect(String(error)).to.include("node down");
   });
 });
 

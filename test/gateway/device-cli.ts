@@ -9,9 +9,10 @@ device agent process
 │   after its last, and the meter's sequence numbers follow
 ├── when asked to prove a reading ──── by its index or by report and position: the proof verifies against
 │   the root of a report the meter recorded, signed by the stream's key
-├── when the gateway refuses for good ─ the refusal is kept in the store with the gateway's words and not sent
-│   again; the agent exits 1 and says so
-└── when the input is bad ──────────── it exits 2 naming the flag or variable and what to do
+├── when the gateway refuses for good what no period cures ─ the refusal is kept in the store with the
+│   gateway's words, nothing is signed after it on that stream; the agent exits 1 and says so
+└── when the input is bad ──────────── it exits 2 naming the flag or variable and what to do (also a gateway that
+    serves another chain or meter than the agent signs for)
 */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -136,8 +137,12 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
       chainId: o.chain.chainId,
       meter: o.addresses.usageMeter,
       registry: o.addresses.machineRegistry,
-      clock: "chain",
     });
+    // The chain's clock, from the node, checked against the gateway's reading of it.
+    const clock = ready.clock as { source: string; chainTime: number; gateway: { chainTime: number } | null };
+    expect(clock.source).to.equal("node");
+    expect(clock.gateway).to.deep.include({ toleranceSeconds: 60 });
+    expect(Math.abs(clock.gateway!.chainTime - clock.chainTime)).to.be.at.most(2);
     // The gateway, given the meter alone, read the registry from it.
     expect(gateway.events.find((e) => e.event === "ready")).to.include({ registry: o.addresses.machineRegistry });
     const orders = ready.orders as { orderId: string; licenseIds: number[]; since: number }[];
@@ -247,11 +252,12 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
     expect(JSON.parse(runs[0]!.stdout).reading.index).to.equal("0");
   });
 
-  it("keeps the gateway's final refusal and exits 1 saying so", async function () {
-    // A key no registry knows, on the second order; without a node the agent cannot tell before it sends.
-    // No inspector key either: the agent simulates no inspections and cuts device reports only.
+  it("keeps a refusal no period cures, signs nothing after it, and exits 1 saying so", async function () {
+    // A key no registry knows, on the second order; without a node the agent cannot tell before it sends (its
+    // clock then comes from the gateway's GET /clock). No inspector key either: it cuts device reports only.
     const agent = deviceAgent(2, { orderId: o.orderIds[1]!, deviceKey: generatePrivateKey(), offline: true });
-    await agent.start();
+    const ready = await agent.start();
+    expect(ready.clock).to.deep.include({ source: "gateway" });
     expect(await agent.waitForExit(60_000)).to.equal(1);
     const refused = agent.events.find((e) => e.event === "refused")!;
     expect(refused).to.include({
@@ -259,20 +265,26 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
       stream: "device",
       sequence: 1,
       status: 403,
+      reason: "UnknownSigner",
       final: true,
+      fate: "stuck",
     });
     expect(String(refused.error)).to.include("no machine's key in the MachineRegistry");
+    // The stream does not number on past a report it cannot cure: the agent stops working on the order.
     expect(agent.events.find((e) => e.event === "done")).to.include({
-      signed: 2,
-      refused: 2,
+      reason: "stuck",
+      signed: 1,
+      refused: 1,
+      stuck: 1,
       acknowledged: 0,
       unacknowledged: 0,
     });
-    expect(signedOf(agent.events).map((e) => e.stream)).to.deep.equal(["device", "device"]);
-    expect(agent.events.filter((e) => e.event === "refused").map((e) => e.sequence)).to.deep.equal([1, 2]);
+    expect(signedOf(agent.events).map((e) => e.sequence)).to.deep.equal([1]);
+    expect(agent.stderr()).to.include("1 reports stay refused");
     const kept = storedReports(o.orderIds[1]!);
-    expect(kept).to.have.length(2);
-    for (const report of kept) expect(report.refusal).to.include("403").and.include("no machine's key");
+    expect(kept).to.have.length(1);
+    expect(kept[0]).to.deep.include({ fate: "stuck", reason: "UnknownSigner" });
+    expect(kept[0]!.refusal).to.include("403").and.include("no machine's key");
   });
 
   describe("when the input is bad", function () {
@@ -343,6 +355,15 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
         ["--profile must be one of laser-cutter, press-brake"],
       ],
       [
+        "a gateway that serves another chain than the one signed for",
+        () => [
+          ...["--gateway", url, "--chain-id", "999", "--meter", o.addresses.usageMeter],
+          ...["--order", String(o.orderId), "--store", join(dir!, "bad.sqlite")],
+        ],
+        undefined,
+        ["serves the meter", "on chain 31337", "on chain 999", "check --gateway and --meter"],
+      ],
+      [
         "--prove on a store that does not exist",
         () => ["--store", join(dir!, "none.sqlite"), "--order", "1", "--prove", "0"],
         undefined,
@@ -392,11 +413,19 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
     });
 
     it("exits 2 with a message naming the flag and what to do, and the usage", async function () {
-      const runs = await Promise.all(
-        cases.map(([, args, env]) =>
-          runAgent(args(), typeof env === "function" ? env() : (env ?? { DEVICE_KEY: o.deviceKey })),
-        ),
-      );
+      // Four at a time: each is a Node process loading TypeScript, on a machine of two cores.
+      const runs: Awaited<ReturnType<typeof runAgent>>[] = [];
+      for (let i = 0; i < cases.length; i += 4) {
+        runs.push(
+          ...(await Promise.all(
+            cases
+              .slice(i, i + 4)
+              .map(([, args, env]) =>
+                runAgent(args(), typeof env === "function" ? env() : (env ?? { DEVICE_KEY: o.deviceKey })),
+              ),
+          )),
+        );
+      }
       for (const [i, run] of runs.entries()) {
         const [what, , , words] = cases[i]!;
         expect(run.code, `${what}: ${run.stderr}`).to.equal(2);

@@ -26,10 +26,9 @@ import { join } from "node:path";
 
 import { expect } from "chai";
 import { network } from "hardhat";
-import { getAddress, parseEventLogs, type Address, type Hex } from "viem";
-import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import { parseEventLogs, type Hex } from "viem";
+import { generatePrivateKey } from "viem/accounts";
 
-import { viemChain, type ViemChain } from "../../scripts/lib/chain.js";
 import { KeyKind } from "../../src/broker/listing.js";
 import { DeviceAgent, LASER_CUTTER, MachineSimulator, Stream } from "../../src/device/agent.js";
 import { DeviceStore } from "../../src/device/store.js";
@@ -41,73 +40,13 @@ import { Submitter } from "../../src/gateway/submitter.js";
 import { ReportSigner } from "../../src/gateway/verify.js";
 import { reportToJson } from "../../src/gateway/wire.js";
 import { usageMeterAbi } from "../../src/generated/abis.js";
-import type { MeterDomain, SignedReport } from "../../src/metering/report.js";
-import { parseEuro } from "../../src/sdk/money.js";
-import { referenceHash } from "../../src/sdk/references.js";
-import { marketFixture, mintTo, type MarketFixture } from "../helpers/fixtures.js";
-import { profileArg, sampleProfile, sampleTariff, tariffArg } from "../helpers/registry.js";
+import type { SignedReport } from "../../src/metering/report.js";
+import { bookedFixture, type Booked } from "../helpers/gateway.js";
 
 const connection = await network.create();
 const { networkHelpers } = connection;
 const { loadFixture, time } = networkHelpers;
-const deployMarket = marketFixture(connection);
-
-interface Booked extends MarketFixture {
-  chain: ViemChain;
-  deviceKey: Hex;
-  device: PrivateKeyAccount;
-  inspector: PrivateKeyAccount;
-  otherDeviceKey: Hex;
-  domain: MeterDomain;
-  meterAddress: Address;
-  registryAddress: Address;
-  orderId: bigint;
-  openedAt: number;
-}
-
-/** Machine 1 (device and inspector key), machine 2 (another device), order 1 of 5,000 EUR on machine 1. */
-async function booked(): Promise<Booked> {
-  const f = await deployMarket();
-  const deviceKey = generatePrivateKey();
-  const device = privateKeyToAccount(deviceKey);
-  const inspector = privateKeyToAccount(generatePrivateKey());
-  const otherDeviceKey = generatePrivateKey();
-  const otherDevice = privateKeyToAccount(otherDeviceKey);
-  const tariff = tariffArg(sampleTariff({ minimumCharge: 0n }));
-  await f.machines.connect(f.provider).registerMachine(profileArg(sampleProfile()), [device.address], tariff);
-  await f.machines.connect(f.provider).addKey(1n, inspector.address, KeyKind.Inspector);
-  await f.machines.connect(f.provider).registerMachine(profileArg(sampleProfile()), [otherDevice.address], tariff);
-  await mintTo(f, f.consumer.address, parseEuro("10000"));
-  const meterAddress = getAddress(await f.meter.getAddress());
-  await f.token.connect(f.consumer).approve(meterAddress, parseEuro("10000"));
-  await f.meter.connect(f.consumer).openOrder({
-    machineId: 1n,
-    tariffVersion: 1,
-    budget: parseEuro("5000"),
-    expiresAt: (await time.latest()) + 30 * 86400,
-    disputeWindow: 3600,
-    capPerPeriod: 0n,
-    capPeriod: 0,
-    capability: referenceHash("laser-cutting"),
-    licenseVersions: [],
-  });
-  // The order's opening time, where both its streams' first periods may start.
-  const openedAt = Number((await f.meter.getOrder(1n)).openedAt);
-  const chain = await viemChain(connection);
-  return {
-    ...f,
-    chain,
-    deviceKey,
-    device,
-    inspector,
-    otherDeviceKey,
-    domain: { chainId: chain.chainId, meter: meterAddress },
-    meterAddress,
-    registryAddress: getAddress(await f.machines.getAddress()),
-    orderId: 1n,
-    openedAt,
-  };
-}
+const booked = bookedFixture(connection);
 
 describe("gateway", function () {
   this.timeout(120_000);
@@ -132,7 +71,6 @@ describe("gateway", function () {
       store,
       chain: chainView,
       domain: f.domain,
-      now: () => Math.floor(Date.now() / 1000) + 86400 * 365,
       gapWaitMs: 200,
     });
     served = await serveGateway({ ingest, store });
@@ -236,7 +174,7 @@ describe("gateway", function () {
           reportToJson(await sign({ periodEnd: base.periodEnd + 86400 * 400 })),
           422,
           "PeriodInFuture",
-          "future",
+          "after the chain's time",
         ],
         [
           "inspections by device",

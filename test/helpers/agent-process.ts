@@ -165,6 +165,13 @@ export class AgentProcess {
     await exited;
   }
 
+  /** Sends SIGTERM (the process stops cleanly) and resolves with its exit status once it is gone. */
+  async terminate(timeoutMs = 60_000): Promise<number | null> {
+    if (this.#child === undefined || !this.running) return this.#exitCode;
+    this.#child.kill("SIGTERM");
+    return this.waitForExit(timeoutMs);
+  }
+
   /** The events of one life (default: the current one). */
   ofLife(life = this.#life): AgentEvent[] {
     return this.events.filter((e) => e.life === life);
@@ -197,6 +204,11 @@ export class AgentProcess {
       this.#listeners.add(check);
       check();
     });
+  }
+
+  /** The last stderr lines (at most 50), joined. */
+  stderr(): string {
+    return this.#stderr.join("\n");
   }
 
   /** The last events and stderr lines, for failure messages. */

@@ -141,7 +141,7 @@ export async function rpcOrderOnAnvil(seed: number, orders = 1): Promise<{ anvil
 export function gatewayProcess(
   o: RpcOrder,
   rpcUrl: string,
-  options: { store: string; port: number; depth: number; intervalMs: number },
+  options: { store: string; port: number; depth: number; intervalMs: number; clockTolerance?: number },
 ): AgentProcess {
   return new AgentProcess(
     "gateway",
@@ -156,6 +156,7 @@ export function gatewayProcess(
         "--interval-ms",
         String(options.intervalMs),
       ],
+      ...(options.clockTolerance === undefined ? [] : ["--clock-tolerance", String(options.clockTolerance)]),
     ],
     { GATEWAY_RELAYER_KEY: o.relayerKey },
   );
