@@ -36,7 +36,7 @@ import { Submitter } from "../../src/gateway/submitter.js";
 import { ReportSigner } from "../../src/gateway/verify.js";
 import { reportToJson } from "../../src/gateway/wire.js";
 import type { UsageReport } from "../../src/metering/report.js";
-import { bookedFixture, type Booked } from "../helpers/gateway.js";
+import { bookedFixture, recordAllStored, type Booked } from "../helpers/gateway.js";
 
 const connection = await network.create();
 const { networkHelpers } = connection;
@@ -114,19 +114,6 @@ describe("gateway: a stream's periods, as the meter orders and bounds them", fun
     expect(answer.status, JSON.stringify(answer.body)).to.equal(201);
   }
 
-  /** Records what the gateway holds on chain (a block deep), through a submitter. */
-  async function recordStored(): Promise<void> {
-    const submitter = new Submitter({
-      store,
-      publicClient: f.chain.publicClient,
-      wallet: f.chain.wallet(f.chain.accounts[9]!),
-      usageMeter: f.meterAddress,
-    });
-    await submitter.tick();
-    await submitter.tick();
-    expect(store.all().every((r) => r.status === "recorded")).to.equal(true);
-  }
-
   describe("when a stream's first period starts before the order opened", function () {
     it("refuses it with 422 PeriodStartsBeforeOrder, naming when the order opened", async function () {
       await time.increase(600);
@@ -169,7 +156,7 @@ describe("gateway: a stream's periods, as the meter orders and bounds them", fun
       await time.increase(600);
       const end1 = await time.latest();
       await expectStored(signed({ periodStart: f.openedAt, periodEnd: end1 }));
-      await recordStored();
+      await recordAllStored(f, store);
       // A gateway with a fresh store knows report 1 only from the meter.
       await stopGateway();
       await startGateway("fresh.sqlite");
@@ -188,7 +175,7 @@ describe("gateway: a stream's periods, as the meter orders and bounds them", fun
       await time.increase(600);
       const end1 = await time.latest();
       await expectStored(signed({ periodStart: f.openedAt, periodEnd: end1 }));
-      await recordStored();
+      await recordAllStored(f, store);
       await time.increase(600);
       const end2 = await time.latest();
       await expectStored(signed({ sequence: 2, periodStart: end1, periodEnd: end2 }));

@@ -41,12 +41,11 @@ import { ContractChainView } from "../../src/gateway/chain.js";
 import { Ingest } from "../../src/gateway/ingest.js";
 import { serveGateway, type GatewayServer } from "../../src/gateway/server.js";
 import { GatewayStore } from "../../src/gateway/store.js";
-import { Submitter } from "../../src/gateway/submitter.js";
 import { ReportSigner } from "../../src/gateway/verify.js";
 import { positionFromJson, reportToJson } from "../../src/gateway/wire.js";
 import { ReadingKind } from "../../src/metering/readings.js";
 import { reportDigest, type SignedReport, type UsageReport } from "../../src/metering/report.js";
-import { bookedFixture, type Booked } from "../helpers/gateway.js";
+import { bookedFixture, recordAllStored, type Booked } from "../helpers/gateway.js";
 
 const connection = await network.create();
 const { networkHelpers } = connection;
@@ -135,19 +134,6 @@ describe("streams that never die", function () {
     });
   }
 
-  /** Everything the gateway stored, recorded on chain a block deep. */
-  async function recordAll(): Promise<void> {
-    const submitter = new Submitter({
-      store,
-      publicClient: f.chain.publicClient,
-      wallet: f.chain.wallet(f.chain.accounts[9]!),
-      usageMeter: f.meterAddress,
-    });
-    await submitter.tick();
-    await submitter.tick();
-    expect(store.all().map((r) => r.status)).to.deep.equal(store.all().map(() => "recorded"));
-  }
-
   /** The spindle seconds of every reading the agent's store holds that is in a report. */
   function reportedSeconds(agent: DeviceAgent): bigint {
     return agent.store
@@ -213,7 +199,7 @@ describe("streams that never die", function () {
       const other = report({ periodStart: f.openedAt, periodEnd: now - 1 });
       const stored = await post(reportToJson(other));
       expect([stored.status, stored.body.reason]).to.deep.equal([409, "SequenceTaken"]);
-      await recordAll();
+      await recordAllStored(f, store);
       const submitted = await post(reportToJson(other));
       expect([submitted.status, submitted.body.reason]).to.deep.equal([409, "SequenceTaken"]);
       expect(submitted.body.error).to.include("a stored one is never replaced");
@@ -263,7 +249,7 @@ describe("streams that never die", function () {
       await time.increase(600);
       const end1 = await time.latest();
       expect((await post(reportToJson(report({ periodStart: f.openedAt, periodEnd: end1 })))).status).to.equal(201);
-      await recordAll();
+      await recordAllStored(f, store);
       await time.increase(600);
       const end2 = await time.latest();
       const second = { sequence: 2, periodStart: end1, periodEnd: end2, readingsRoot: keccak256(toHex("2")) as Hex };
@@ -318,7 +304,7 @@ describe("streams that never die", function () {
         periodStart: done!.periodEnd,
       });
       expect((await agent.send(served.url)).acknowledged).to.equal(1);
-      await recordAll();
+      await recordAllStored(f, store);
       const meter = await f.meter.meterOf(f.orderId);
       expect(meter.deviceSequence).to.equal(2n);
       expect(meter.machineSeconds).to.equal(reportedSeconds(agent));
@@ -363,7 +349,7 @@ describe("streams that never die", function () {
         second.report.readingsRoot,
       );
       expect(await agent.send(served.url)).to.deep.equal({ acknowledged: 1, refused: [] });
-      await recordAll();
+      await recordAllStored(f, store);
       const meter = await f.meter.meterOf(f.orderId);
       expect(meter.deviceSequence).to.equal(2n);
       expect(meter.machineSeconds).to.equal(reportedSeconds(agent));
@@ -402,7 +388,7 @@ describe("streams that never die", function () {
       fresh.record(f.orderId, new MachineSimulator(PRESS, later, 13).run(end));
       expect((await fresh.cutReport(f.orderId, Stream.Device, end))!.report.sequence).to.equal(2);
       expect(await fresh.send(served.url)).to.deep.equal({ acknowledged: 1, refused: [] });
-      await recordAll();
+      await recordAllStored(f, store);
       const meter = await f.meter.meterOf(f.orderId);
       expect(meter.deviceSequence).to.equal(2n);
       const taken = fresh.store
@@ -460,7 +446,7 @@ describe("streams that never die", function () {
       const third = (await fresh.cutReport(f.orderId, Stream.Device, now))!;
       expect(third.report).to.include({ sequence: 3, periodStart: restart });
       expect(await fresh.send(served.url)).to.deep.equal({ acknowledged: 1, refused: [] });
-      await recordAll();
+      await recordAllStored(f, store);
       const meter = await f.meter.meterOf(f.orderId);
       expect(meter.deviceSequence).to.equal(3n);
       expect(meter.machineSeconds).to.equal(reportedSeconds(first) + reportedSeconds(fresh));
@@ -497,7 +483,7 @@ describe("streams that never die", function () {
       const third = (await restored.cutReport(f.orderId, Stream.Device, now))!;
       expect(third.report).to.include({ sequence: 3, periodStart: second.report.periodEnd });
       expect((await restored.send(served.url)).acknowledged).to.equal(1);
-      await recordAll();
+      await recordAllStored(f, store);
       const meter = await f.meter.meterOf(f.orderId);
       expect(meter.deviceSequence).to.equal(3n);
       const thirdSeconds = restored.store

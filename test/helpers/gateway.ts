@@ -8,8 +8,12 @@ import { getAddress, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import type { NetworkConnection } from "hardhat/types/network";
 
+import { expect } from "chai";
+
 import { viemChain, type ViemChain } from "../../scripts/lib/chain.js";
 import { KeyKind } from "../../src/broker/listing.js";
+import type { GatewayStore } from "../../src/gateway/store.js";
+import { Submitter } from "../../src/gateway/submitter.js";
 import type { MeterDomain } from "../../src/metering/report.js";
 import { parseEuro } from "../../src/sdk/money.js";
 import { referenceHash } from "../../src/sdk/references.js";
@@ -80,4 +84,17 @@ export function bookedFixture(connection: NetworkConnection): () => Promise<Book
       expiresAt,
     };
   };
+}
+
+/** Records everything `store` holds on the booked order's chain, a block deep, through a submitter. */
+export async function recordAllStored(f: Booked, store: GatewayStore): Promise<void> {
+  const submitter = new Submitter({
+    store,
+    publicClient: f.chain.publicClient,
+    wallet: f.chain.wallet(f.chain.accounts[9]!),
+    usageMeter: f.meterAddress,
+  });
+  await submitter.tick();
+  await submitter.tick();
+  expect(store.all().map((r) => r.status)).to.deep.equal(store.all().map(() => "recorded"));
 }

@@ -37,16 +37,9 @@ export interface Totals {
   score: number | null;
 }
 
-export interface Survivor {
-  id: string;
-  at: string;
-  operator: string;
-  original: string;
-  mutated: string;
-  code: string;
-  status: Status;
+export type Survivor = Pick<Outcome, "id" | "at" | "operator" | "original" | "mutated" | "code" | "status"> & {
   verdict: string | null;
-}
+};
 
 /** One invocation that tested mutants into the file. */
 export interface RunRecord {
