@@ -12,12 +12,12 @@ import {
   signVoucher,
   type ChannelKey,
   type ChannelsDomain,
-} from "../src/channels/voucher.js";
-import { Role, roleMask } from "../src/sdk/membership.js";
-import { parseEuro } from "../src/sdk/money.js";
-import { referenceHash } from "../src/sdk/references.js";
-import { permitTypes, tokenDomain } from "../src/sdk/typed-data.js";
-import { deployCapacityMarket } from "../scripts/lib/deploy.js";
+} from "../src/core/voucher.js";
+import { Role, roleMask } from "../src/core/membership.js";
+import { parseEuro } from "../src/core/money.js";
+import { referenceHash } from "../src/core/references.js";
+import { permitTypes, tokenDomain } from "../src/core/typed-data.js";
+import { deployCapacityMarket } from "../deploy/deploy.js";
 import type { PaymentChannels } from "../typechain-types/index.js";
 import { gasOf } from "./gas.js";
 

@@ -8,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
-import { renderTable } from "../src/format/table.js";
+import { renderTable } from "../src/cli/table.js";
 
 type Results = { gas: Record<string, number> };
 

@@ -1,4 +1,4 @@
-import { parseEuro } from "../src/sdk/money.js";
+import { parseEuro } from "../src/core/money.js";
 
 /** The laser tariff the benchmarks list machines with: two volume tiers, the given licences. */
 export function benchTariff(pricePerHour: bigint, licenseIds: number[]) {

@@ -12,13 +12,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { DeviceAgent, MachineSimulator, Stream } from "../src/device/agent.js";
-import { DeviceStore } from "../src/device/store.js";
-import { ContractChainView } from "../src/gateway/chain.js";
-import { Ingest } from "../src/gateway/ingest.js";
-import { serveGateway } from "../src/gateway/server.js";
-import { GatewayStore } from "../src/gateway/store.js";
-import { Submitter } from "../src/gateway/submitter.js";
+import { DeviceAgent, MachineSimulator, Stream } from "../src/services/device/agent.js";
+import { DeviceStore } from "../src/services/device/store.js";
+import { ContractChainView } from "../src/services/gateway/chain.js";
+import { Ingest } from "../src/services/gateway/ingest.js";
+import { serveGateway } from "../src/services/gateway/server.js";
+import { GatewayStore } from "../src/services/gateway/store.js";
+import { Submitter } from "../src/services/gateway/submitter.js";
 import { startAnvil } from "../test/helpers/anvil.js";
 import { rpcOrder } from "../test/helpers/rpc-meter.js";
 

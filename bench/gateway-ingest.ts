@@ -17,15 +17,21 @@ import { pathToFileURL } from "node:url";
 import { keccak256, toHex, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 
-import { nativeSecp256k1 } from "../src/channels/secp256k1.js";
-import { KeyKind, type ChainView, type OrderInfo, type SignerInfo, type StreamInfo } from "../src/gateway/chain.js";
-import { Ingest } from "../src/gateway/ingest.js";
-import { MAX_REPORTS_PER_REQUEST, serveGateway } from "../src/gateway/server.js";
-import { GatewayStore } from "../src/gateway/store.js";
-import { ReportSigner } from "../src/gateway/verify.js";
-import { reportToJson, type ReportJson } from "../src/gateway/wire.js";
-import { encodePackedReport } from "../src/metering/batch.js";
-import { reportSigner, type MeterDomain, type SignedReport } from "../src/metering/report.js";
+import { nativeSecp256k1 } from "../src/crypto/secp256k1.js";
+import {
+  KeyKind,
+  type ChainView,
+  type OrderInfo,
+  type SignerInfo,
+  type StreamInfo,
+} from "../src/services/gateway/chain.js";
+import { Ingest } from "../src/services/gateway/ingest.js";
+import { MAX_REPORTS_PER_REQUEST, serveGateway } from "../src/services/gateway/server.js";
+import { GatewayStore } from "../src/services/gateway/store.js";
+import { ReportSigner } from "../src/crypto/report-digest.js";
+import { reportToJson, type ReportJson } from "../src/codec/report-wire.js";
+import { encodePackedReport } from "../src/codec/batch.js";
+import { reportSigner, type MeterDomain, type SignedReport } from "../src/core/report.js";
 
 const ROUNDS = 5;
 const REPORTS = 5000;
@@ -191,7 +197,7 @@ export async function measureGatewayIngest(log: (line: string) => void = () => {
   if (!nativeSecp256k1) {
     throw new Error("libsecp256k1's prebuilt binary did not load: the gateway's ingest would measure the fallback.");
   }
-  const { reportFromJson } = await import("../src/gateway/wire.js");
+  const { reportFromJson } = await import("../src/codec/report-wire.js");
   const dir = mkdtempSync(join(tmpdir(), "gateway-ingest-"));
   try {
     // Rounds of the fast path (direct and HTTP) and of the baseline interleave, each on fresh numbers.

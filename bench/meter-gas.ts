@@ -3,15 +3,15 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { getAddress, keccak256, stringToHex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
-import { MachineKind } from "../src/broker/listing.js";
-import { capabilityTag, siteCode } from "../src/broker/vocabulary.js";
-import { encodeReportBatch } from "../src/metering/batch.js";
-import { ReadingKind, readingsRoot } from "../src/metering/readings.js";
-import { signReport, type MeterDomain, type SignedReport } from "../src/metering/report.js";
-import { Role, roleMask } from "../src/sdk/membership.js";
-import { parseEuro } from "../src/sdk/money.js";
-import { referenceHash } from "../src/sdk/references.js";
-import { deployCapacityMarket } from "../scripts/lib/deploy.js";
+import { MachineKind } from "../src/core/listing.js";
+import { capabilityTag, siteCode } from "../src/core/vocabulary.js";
+import { encodeReportBatch } from "../src/codec/batch.js";
+import { ReadingKind, readingsRoot } from "../src/core/readings.js";
+import { signReport, type MeterDomain, type SignedReport } from "../src/core/report.js";
+import { Role, roleMask } from "../src/core/membership.js";
+import { parseEuro } from "../src/core/money.js";
+import { referenceHash } from "../src/core/references.js";
+import { deployCapacityMarket } from "../deploy/deploy.js";
 import { benchTariff, gasOf } from "./gas.js";
 
 /** Batch sizes of `meter.gasPerReport`. */

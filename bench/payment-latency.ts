@@ -17,11 +17,11 @@ import { fileURLToPath } from "node:url";
 import { keccak256, toHex, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { PayeeAgent } from "../src/channels/payee.js";
-import { PayeeStore, type Synchronous } from "../src/channels/store.js";
-import { signUsage, type SignedUsage } from "../src/channels/usage.js";
-import type { ChannelsDomain } from "../src/channels/voucher.js";
-import { parseEuro } from "../src/sdk/money.js";
+import { PayeeAgent } from "../src/services/channels/payee.js";
+import { PayeeStore, type Synchronous } from "../src/services/channels/store.js";
+import { signUsage, type SignedUsage } from "../src/core/increment.js";
+import type { ChannelsDomain } from "../src/core/voucher.js";
+import { parseEuro } from "../src/core/money.js";
 import type { PayerProcessConfig } from "./payment-payer.js";
 import { LATENCY_TARIFF } from "./payment-tariff.js";
 

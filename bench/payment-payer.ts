@@ -7,9 +7,9 @@ import type { AddressInfo } from "node:net";
 
 import type { Address, Hex } from "viem";
 
-import { createPayerServer, PayerAgent } from "../src/channels/payer.js";
-import { PayerStore, type Synchronous } from "../src/channels/store.js";
-import type { ChannelsDomain } from "../src/channels/voucher.js";
+import { createPayerServer, PayerAgent } from "../src/services/channels/payer.js";
+import { PayerStore, type Synchronous } from "../src/services/channels/store.js";
+import type { ChannelsDomain } from "../src/core/voucher.js";
 import { LATENCY_TARIFF } from "./payment-tariff.js";
 
 export interface PayerProcessConfig {

@@ -1,4 +1,4 @@
-import { parseEuro } from "../src/sdk/money.js";
+import { parseEuro } from "../src/core/money.js";
 import { benchTariff } from "./gas.js";
 
 /** The tariff both sides of the payment latency benchmark price increments with: every part costs something. */

@@ -2,12 +2,12 @@
 import type { NetworkConnection } from "hardhat/types/network";
 import { zeroPadValue } from "ethers";
 
-import { KeyKind, MachineKind } from "../src/broker/listing.js";
-import { capabilityTag, siteCode } from "../src/broker/vocabulary.js";
-import { Role, roleMask } from "../src/sdk/membership.js";
-import { parseEuro } from "../src/sdk/money.js";
-import { referenceHash } from "../src/sdk/references.js";
-import { deployCapacityMarket } from "../scripts/lib/deploy.js";
+import { KeyKind, MachineKind } from "../src/core/listing.js";
+import { capabilityTag, siteCode } from "../src/core/vocabulary.js";
+import { Role, roleMask } from "../src/core/membership.js";
+import { parseEuro } from "../src/core/money.js";
+import { referenceHash } from "../src/core/references.js";
+import { deployCapacityMarket } from "../deploy/deploy.js";
 import { benchTariff, gasOf } from "./gas.js";
 
 /**

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 
 import hre, { network } from "hardhat";
 
-import { renderTable } from "../src/format/table.js";
+import { renderTable } from "../src/cli/table.js";
 import { measureChannelsGas } from "./channels-gas.js";
 import { measureGatewayEndToEnd } from "./gateway-e2e.js";
 import { measureGatewayIngest, measureStatusDuringJunk } from "./gateway-ingest.js";

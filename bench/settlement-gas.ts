@@ -1,10 +1,10 @@
 /** Gas of the settlement layer's everyday transactions, each measured on a real transaction. */
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { Role, roleMask } from "../src/sdk/membership.js";
-import { parseEuro } from "../src/sdk/money.js";
-import { referenceHash } from "../src/sdk/references.js";
-import { deployCapacityMarket } from "../scripts/lib/deploy.js";
+import { Role, roleMask } from "../src/core/membership.js";
+import { parseEuro } from "../src/core/money.js";
+import { referenceHash } from "../src/core/references.js";
+import { deployCapacityMarket } from "../deploy/deploy.js";
 import { gasOf } from "./gas.js";
 
 /**

@@ -9,10 +9,10 @@ import { verifyTypedData } from "ethers";
 import { keccak256, toHex, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 
-import { VoucherHasher, VoucherSigner, VoucherVerifier } from "../src/channels/fast-voucher.js";
-import { nativeSecp256k1, rawRecover } from "../src/channels/secp256k1.js";
-import type { ChannelsDomain, Voucher } from "../src/channels/voucher.js";
-import { channelsDomain, voucherTypes } from "../src/sdk/typed-data.js";
+import { VoucherHasher, VoucherSigner, VoucherVerifier } from "../src/crypto/voucher-digest.js";
+import { nativeSecp256k1, rawRecover } from "../src/crypto/secp256k1.js";
+import type { ChannelsDomain, Voucher } from "../src/core/voucher.js";
+import { channelsDomain, voucherTypes } from "../src/core/typed-data.js";
 
 const ROUNDS = 7;
 /** Vouchers per round for the fast verifiers, and for ethers (about 40 times slower). */

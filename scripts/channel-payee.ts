@@ -17,15 +17,15 @@
  */
 import { privateKeyToAccount } from "viem/accounts";
 
-import { ChannelsClient } from "../src/channels/client.js";
-import { Machine } from "../src/channels/machine.js";
-import { PayeeAgent } from "../src/channels/payee.js";
-import { registryTariffs } from "../src/channels/payer.js";
-import { PayeeStore } from "../src/channels/store.js";
-import { channelIdOf } from "../src/channels/voucher.js";
+import { ChannelsClient } from "../src/contracts/channels.js";
+import { Machine } from "../src/services/channels/machine.js";
+import { PayeeAgent } from "../src/services/channels/payee.js";
+import { registryTariffs } from "../src/services/channels/payer.js";
+import { PayeeStore } from "../src/services/channels/store.js";
+import { channelIdOf } from "../src/core/voucher.js";
 import { paymentChannelsAbi } from "../src/generated/abis.js";
-import { emit, privateKeyFromEnv, runScript } from "./lib/cli.js";
-import { rpcChain } from "./lib/rpc.js";
+import { emit, privateKeyFromEnv, runScript } from "../src/cli/flags.js";
+import { rpcChain } from "../src/chain/rpc.js";
 
 const USAGE = `Usage: CHANNEL_PAYEE_KEY=0x... CHANNEL_DEVICE_KEY=0x... npx tsx scripts/channel-payee.ts [flags]
 

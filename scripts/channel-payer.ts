@@ -15,19 +15,19 @@ import type { AddressInfo } from "node:net";
 
 import { privateKeyToAccount } from "viem/accounts";
 
-import { ChannelsClient } from "../src/channels/client.js";
+import { ChannelsClient } from "../src/contracts/channels.js";
 import {
   createPayerServer,
   PayerAgent,
   registryDevices,
   registryTariffs,
   trackChannel,
-} from "../src/channels/payer.js";
-import { PayerStore } from "../src/channels/store.js";
-import { channelIdOf } from "../src/channels/voucher.js";
+} from "../src/services/channels/payer.js";
+import { PayerStore } from "../src/services/channels/store.js";
+import { channelIdOf } from "../src/core/voucher.js";
 import { paymentChannelsAbi } from "../src/generated/abis.js";
-import { emit, privateKeyFromEnv, runScript } from "./lib/cli.js";
-import { rpcChain } from "./lib/rpc.js";
+import { emit, privateKeyFromEnv, runScript } from "../src/cli/flags.js";
+import { rpcChain } from "../src/chain/rpc.js";
 
 const USAGE = `Usage: CHANNEL_PAYER_KEY=0x... npx tsx scripts/channel-payer.ts [flags]
 

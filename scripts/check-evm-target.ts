@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { EVM_TARGETS, parseEvmTarget } from "../config/networks.js";
-import { renderTable } from "../src/format/table.js";
-import { NEWER_OPCODES, newerOpcodesIn, type NewerOpcode } from "./lib/opcodes.js";
+import { renderTable } from "../src/cli/table.js";
+import { NEWER_OPCODES, newerOpcodesIn, type NewerOpcode } from "../deploy/opcodes.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const target = parseEvmTarget("the first argument", process.argv[2] ?? "");

@@ -24,56 +24,49 @@ import { network } from "hardhat";
 import { keccak256, stringToHex, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
-import { KeyKind } from "../src/broker/listing.js";
-import { MarketRegistry, profileOf } from "../src/broker/market.js";
-import { renderQuote, renderSearchResults } from "../src/broker/render.js";
-import { jobUsage, quoteLines, type Job, type Tariff } from "../src/broker/tariff.js";
-import { capabilityTag } from "../src/broker/vocabulary.js";
-import { ChannelsClient } from "../src/channels/client.js";
-import { PayeeAgent } from "../src/channels/payee.js";
+import { KeyKind } from "../src/core/listing.js";
+import { MarketRegistry, profileOf } from "../src/contracts/registries.js";
+import { renderQuote, renderSearchResults } from "../src/cli/render-listings.js";
+import { jobUsage, quoteLines, type Job, type Tariff } from "../src/core/tariff.js";
+import { capabilityTag } from "../src/core/vocabulary.js";
+import { ChannelsClient } from "../src/contracts/channels.js";
+import { PayeeAgent } from "../src/services/channels/payee.js";
 import {
   createPayerServer,
   PayerAgent,
   registryDevices,
   registryTariffs,
   trackChannel,
-} from "../src/channels/payer.js";
-import { PaymentRefused } from "../src/channels/protocol.js";
-import { PayeeStore, PayerStore } from "../src/channels/store.js";
-import { signUsage } from "../src/channels/usage.js";
-import { closeData } from "../src/channels/voucher.js";
-import { DeviceAgent, LASER_CUTTER, MachineSimulator, Stream } from "../src/device/agent.js";
-import { DeviceStore } from "../src/device/store.js";
-import { renderTable, short } from "../src/format/table.js";
-import { ContractChainView } from "../src/gateway/chain.js";
-import { Ingest } from "../src/gateway/ingest.js";
-import { gatewayStatus, serveGateway } from "../src/gateway/server.js";
-import { GatewayStore } from "../src/gateway/store.js";
-import { Submitter } from "../src/gateway/submitter.js";
-import { reportToJson } from "../src/gateway/wire.js";
+} from "../src/services/channels/payer.js";
+import { PaymentRefused } from "../src/services/channels/protocol.js";
+import { PayeeStore, PayerStore } from "../src/services/channels/store.js";
+import { signUsage } from "../src/core/increment.js";
+import { closeData } from "../src/core/voucher.js";
+import { DeviceAgent, LASER_CUTTER, MachineSimulator, Stream } from "../src/services/device/agent.js";
+import { DeviceStore } from "../src/services/device/store.js";
+import { renderTable, short } from "../src/cli/table.js";
+import { ContractChainView } from "../src/services/gateway/chain.js";
+import { Ingest } from "../src/services/gateway/ingest.js";
+import { gatewayStatus, serveGateway } from "../src/services/gateway/server.js";
+import { GatewayStore } from "../src/services/gateway/store.js";
+import { Submitter } from "../src/services/gateway/submitter.js";
+import { reportToJson } from "../src/codec/report-wire.js";
 import { consortiumAbi, paymentChannelsAbi, usageMeterAbi } from "../src/generated/abis.js";
-import { loadInvoice, renderInvoiceTable } from "../src/metering/invoice.js";
-import { UsageMeterClient, type BatchOutcome } from "../src/metering/meter.js";
-import {
-  ReadingKind,
-  proveReading,
-  readingsRoot,
-  totals,
-  verifyReading,
-  type Reading,
-} from "../src/metering/readings.js";
-import { signReport, type SignedReport } from "../src/metering/report.js";
+import { loadInvoice, renderInvoiceTable } from "../src/core/invoice.js";
+import { UsageMeterClient, type BatchOutcome } from "../src/contracts/meter.js";
+import { ReadingKind, proveReading, readingsRoot, totals, verifyReading, type Reading } from "../src/core/readings.js";
+import { signReport, type SignedReport } from "../src/core/report.js";
 import type { Ops } from "../src/ops/context.js";
 import { renderInvoiceRun, runInvoices } from "../src/ops/invoices.js";
 import { renderPayout, runPayout } from "../src/ops/payouts.js";
-import { Role, roleMask } from "../src/sdk/membership.js";
-import { formatEuro, parseEuro } from "../src/sdk/money.js";
-import { memberBalances, reconcile, renderBalances, renderReconciliation } from "../src/sdk/reconciliation.js";
-import { referenceHash } from "../src/sdk/references.js";
-import { SettlementLayer } from "../src/sdk/settlement.js";
-import { eventOf, transact, TransactionRefusedError } from "../src/sdk/transact.js";
-import { accountAt, viemChain } from "./lib/chain.js";
-import { deployCapacityMarket, renderAddresses } from "./lib/deploy.js";
+import { Role, roleMask } from "../src/core/membership.js";
+import { formatEuro, parseEuro } from "../src/core/money.js";
+import { memberBalances, reconcile, renderBalances, renderReconciliation } from "../src/ops/reconciliation.js";
+import { referenceHash } from "../src/core/references.js";
+import { SettlementLayer } from "../src/contracts/settlement.js";
+import { eventOf, transact, TransactionRefusedError } from "../src/chain/transact.js";
+import { accountAt, viemChain } from "../src/chain/hardhat.js";
+import { deployCapacityMarket, renderAddresses } from "../deploy/deploy.js";
 
 /** Posts reports to a gateway as a device does; the first answer. */
 async function postReports(

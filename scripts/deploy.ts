@@ -12,8 +12,8 @@
 import { network } from "hardhat";
 
 import { chainSettings, isNetworkName } from "../config/networks.js";
-import { viemChain } from "./lib/chain.js";
-import { deployCapacityMarket, renderAddresses } from "./lib/deploy.js";
+import { viemChain } from "../src/chain/hardhat.js";
+import { deployCapacityMarket, renderAddresses } from "../deploy/deploy.js";
 
 const connection = await network.create();
 const chain = await viemChain(connection);

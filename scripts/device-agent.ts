@@ -27,23 +27,30 @@ import { existsSync } from "node:fs";
 import type { Address } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
-import { DeviceAgent, fitProfile, MachineSimulator, PROFILES, proveFromStore, Stream } from "../src/device/agent.js";
-import { ChainClock } from "../src/device/clock.js";
-import { GatewayUnavailable, readGatewayClock } from "../src/device/gateway.js";
+import {
+  DeviceAgent,
+  fitProfile,
+  MachineSimulator,
+  PROFILES,
+  proveFromStore,
+  Stream,
+} from "../src/services/device/agent.js";
+import { ChainClock } from "../src/services/device/clock.js";
+import { GatewayUnavailable, readGatewayClock } from "../src/services/device/gateway.js";
 import {
   checkSignerKey,
   DeviceConfigError,
   readDeviceOrder,
   readMeterDomain,
   readMeterRegistry,
-} from "../src/device/chain.js";
-import { DeviceRunner, type RunnerOrder } from "../src/device/runner.js";
-import { DeviceStore } from "../src/device/store.js";
-import { reportToJson, type ClockJson } from "../src/gateway/wire.js";
-import { verifyReading } from "../src/metering/readings.js";
-import type { MeterDomain } from "../src/metering/report.js";
-import { emit, type Flags, privateKeyFromEnv, runScript, UsageError } from "./lib/cli.js";
-import { rpcChain } from "./lib/rpc.js";
+} from "../src/services/device/chain.js";
+import { DeviceRunner, type RunnerOrder } from "../src/services/device/runner.js";
+import { DeviceStore } from "../src/services/device/store.js";
+import { reportToJson, type ClockJson } from "../src/codec/report-wire.js";
+import { verifyReading } from "../src/core/readings.js";
+import type { MeterDomain } from "../src/core/report.js";
+import { emit, type Flags, privateKeyFromEnv, runScript, UsageError } from "../src/cli/flags.js";
+import { rpcChain } from "../src/chain/rpc.js";
 
 const USAGE = `Usage: DEVICE_KEY=0x... [DEVICE_INSPECTOR_KEY=0x...] npx tsx scripts/device-agent.ts [flags]
        npx tsx scripts/device-agent.ts --store PATH --order N --prove INDEX | SEQUENCE:POSITION [--stream inspector]

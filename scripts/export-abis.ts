@@ -6,7 +6,7 @@
 import { writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
-import { renderAbiModule } from "../src/sdk/abi-module.js";
+import { renderAbiModule } from "../src/chain/abi-module.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const target = `${root}src/generated/abis.ts`;

@@ -16,16 +16,16 @@
  * (progress in words).
  * Errors go to stderr; bad input exits with status 2.
  */
-import { DeviceConfigError, readMeterRegistry } from "../src/device/chain.js";
-import { ContractChainView } from "../src/gateway/chain.js";
-import { DEFAULT_CLOCK_TOLERANCE_SECONDS, Ingest } from "../src/gateway/ingest.js";
-import { gatewayStatus, serveGateway } from "../src/gateway/server.js";
-import { GatewayStore } from "../src/gateway/store.js";
-import { Submitter } from "../src/gateway/submitter.js";
+import { DeviceConfigError, readMeterRegistry } from "../src/services/device/chain.js";
+import { ContractChainView } from "../src/services/gateway/chain.js";
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS, Ingest } from "../src/services/gateway/ingest.js";
+import { gatewayStatus, serveGateway } from "../src/services/gateway/server.js";
+import { GatewayStore } from "../src/services/gateway/store.js";
+import { Submitter } from "../src/services/gateway/submitter.js";
 import { OpsInputError } from "../src/ops/context.js";
-import { emit, privateKeyFromEnv, runScript, UsageError } from "./lib/cli.js";
-import { readAddressesFile } from "./lib/ops-connect.js";
-import { rpcChain } from "./lib/rpc.js";
+import { emit, privateKeyFromEnv, runScript, UsageError } from "../src/cli/flags.js";
+import { readAddressesFile } from "../src/cli/connect.js";
+import { rpcChain } from "../src/chain/rpc.js";
 
 const USAGE = `Usage: GATEWAY_RELAYER_KEY=0x... npx tsx scripts/gateway.ts [flags]
 

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 
 import { keccak256 } from "viem";
 
-import { referenceHash } from "../src/sdk/references.js";
+import { referenceHash } from "../src/core/references.js";
 
 const inputs = process.argv.slice(2);
 if (inputs.length === 0) {

@@ -5,9 +5,9 @@
  */
 import { resolve } from "node:path";
 
-import { runScript } from "./lib/cli.js";
-import { readConfig } from "./lib/mutation/config.js";
-import { runMutants, Stop } from "./lib/mutation/run.js";
+import { runScript } from "../src/cli/flags.js";
+import { readConfig } from "../tools/mutation/config.js";
+import { runMutants, Stop } from "../tools/mutation/run.js";
 
 const USAGE = `npm run mutants -- [flags]
 

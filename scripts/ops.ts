@@ -8,8 +8,8 @@
  *
  * Exit status: 0 done (or nothing to do), 1 the chain refused or failed, 2 bad input.
  */
-import { connectRpc } from "./lib/ops-connect.js";
-import { runOps } from "./lib/ops-commands.js";
+import { connectRpc } from "../src/cli/connect.js";
+import { runOps } from "../src/cli/ops-commands.js";
 
 const outcome = await runOps(process.argv.slice(2), connectRpc);
 process.stdout.write(outcome.stdout);

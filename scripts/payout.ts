@@ -10,8 +10,8 @@
  * claimed, settle does nothing twice, settleAndWithdraw with nothing credited pays nothing. Flags given on
  * the command line win over the environment.
  */
-import { connectRpc } from "./lib/ops-connect.js";
-import { runOps } from "./lib/ops-commands.js";
+import { connectRpc } from "../src/cli/connect.js";
+import { runOps } from "../src/cli/ops-commands.js";
 
 const defaults: string[] = [];
 if (process.env.OPS_PAYEE_STORE) defaults.push(`--store=${process.env.OPS_PAYEE_STORE}`);

@@ -14,14 +14,14 @@ import { network } from "hardhat";
 import { getAddress, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { KeyKind } from "../src/broker/listing.js";
-import { NO_USAGE, channelIdOf, compact } from "../src/channels/voucher.js";
-import { encodeReportBatch } from "../src/metering/batch.js";
-import { signReport, type SignedReport } from "../src/metering/report.js";
-import { Role, roleMask } from "../src/sdk/membership.js";
-import { parseEuro } from "../src/sdk/money.js";
-import { referenceHash } from "../src/sdk/references.js";
-import { channelsDomain, closeAuthorizationTypes, voucherTypes } from "../src/sdk/typed-data.js";
+import { KeyKind } from "../src/core/listing.js";
+import { NO_USAGE, channelIdOf, compact } from "../src/core/voucher.js";
+import { encodeReportBatch } from "../src/codec/batch.js";
+import { signReport, type SignedReport } from "../src/core/report.js";
+import { Role, roleMask } from "../src/core/membership.js";
+import { parseEuro } from "../src/core/money.js";
+import { referenceHash } from "../src/core/references.js";
+import { channelsDomain, closeAuthorizationTypes, voucherTypes } from "../src/core/typed-data.js";
 import {
   AGREEMENT_V1,
   FOUNDER_METADATA,

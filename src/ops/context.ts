@@ -1,15 +1,15 @@
 /**
  * What every operator job needs: the chain, where the system lives, and from which block its events are
- * read. Jobs are plain functions over the SDK clients (src/sdk, src/broker, src/metering, src/channels);
+ * read. Jobs are plain functions over the SDK clients (src/contracts, src/core);
  * the command line (scripts/ops.ts) only parses flags, calls them and prints their results.
  */
 import { getAddress, isAddress, type Address } from "viem";
 
-import { ChannelsClient } from "../channels/client.js";
-import { MarketRegistry } from "../broker/market.js";
-import { UsageMeterClient } from "../metering/meter.js";
-import { SettlementLayer } from "../sdk/settlement.js";
-import type { ChainContext, MarketAddresses } from "../sdk/transact.js";
+import { ChannelsClient } from "../contracts/channels.js";
+import { MarketRegistry } from "../contracts/registries.js";
+import { UsageMeterClient } from "../contracts/meter.js";
+import { SettlementLayer } from "../contracts/settlement.js";
+import type { ChainContext, MarketAddresses } from "../chain/transact.js";
 
 /** Bad input that the operator can fix: the message says what was wrong and what to do. */
 export class OpsInputError extends Error {

@@ -5,10 +5,10 @@
  */
 import { parseEventLogs, type Hex } from "viem";
 
-import { renderTable } from "../format/table.js";
+import { renderTable } from "../cli/table.js";
 import { usageMeterAbi } from "../generated/abis.js";
-import { formatEuro } from "../sdk/money.js";
-import { explain, transact, type Wallet } from "../sdk/transact.js";
+import { formatEuro } from "../core/money.js";
+import { explain, transact, type Wallet } from "../chain/transact.js";
 import { OpsInputError, type Ops } from "./context.js";
 import { ordersOf, type OrderView } from "./obligations.js";
 

@@ -6,11 +6,11 @@
  */
 import type { Address, Hex } from "viem";
 
-import { renderTable, short } from "../format/table.js";
+import { renderTable, short } from "../cli/table.js";
 import { fiatGatewayAbi } from "../generated/abis.js";
-import { formatEuro } from "../sdk/money.js";
-import type { MintOutcome } from "../sdk/settlement.js";
-import type { Wallet } from "../sdk/transact.js";
+import { formatEuro } from "../core/money.js";
+import type { MintOutcome } from "../contracts/settlement.js";
+import type { Wallet } from "../chain/transact.js";
 import { chainTime, clients, OpsInputError, type Ops } from "./context.js";
 
 export interface MinterConfigured {

@@ -7,9 +7,9 @@
  */
 import { getAddress, type Address, type Hex } from "viem";
 
-import { KeyKind } from "../broker/listing.js";
-import { renderTable } from "../format/table.js";
-import type { Wallet } from "../sdk/transact.js";
+import { KeyKind } from "../core/listing.js";
+import { renderTable } from "../cli/table.js";
+import type { Wallet } from "../chain/transact.js";
 import { clients, OpsInputError, type Ops } from "./context.js";
 
 export type KeyKindName = keyof typeof KeyKind;

@@ -1,14 +1,14 @@
 /** Listing a machine with its tariff, and finding machines in the yellow pages. */
 import type { Address, Hex } from "viem";
 
-import { machineKindName, machineStatusName, MachineKind } from "../broker/listing.js";
-import { profileOf, type SearchFilter, type SearchResult } from "../broker/market.js";
-import { renderSearchResults } from "../broker/render.js";
-import type { Tariff } from "../broker/tariff.js";
-import { capabilityName, capabilityTag, siteCode, siteName } from "../broker/vocabulary.js";
-import { renderTable, short } from "../format/table.js";
-import { formatEuro } from "../sdk/money.js";
-import type { Wallet } from "../sdk/transact.js";
+import { machineKindName, machineStatusName, MachineKind } from "../core/listing.js";
+import { profileOf, type SearchFilter, type SearchResult } from "../contracts/registries.js";
+import { renderSearchResults } from "../cli/render-listings.js";
+import type { Tariff } from "../core/tariff.js";
+import { capabilityName, capabilityTag, siteCode, siteName } from "../core/vocabulary.js";
+import { renderTable, short } from "../cli/table.js";
+import { formatEuro } from "../core/money.js";
+import type { Wallet } from "../chain/transact.js";
 import { clients, OpsInputError, type Ops } from "./context.js";
 
 export interface MachineInput {

@@ -1,9 +1,9 @@
 /** Admitting a company to the consortium. */
 import type { Address, Hex } from "viem";
 
-import { renderTable, short } from "../format/table.js";
-import { roleMask, rolesOf, type Role } from "../sdk/membership.js";
-import type { Wallet } from "../sdk/transact.js";
+import { renderTable, short } from "../cli/table.js";
+import { roleMask, rolesOf, type Role } from "../core/membership.js";
+import type { Wallet } from "../chain/transact.js";
 import { clients, OpsInputError, type Ops } from "./context.js";
 
 export interface AdmitInput {

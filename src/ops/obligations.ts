@@ -5,12 +5,12 @@
  */
 import type { Address, Hex } from "viem";
 
-import { renderTable } from "../format/table.js";
+import { renderTable } from "../cli/table.js";
 import { fiatGatewayAbi, paymentChannelsAbi, usageMeterAbi } from "../generated/abis.js";
-import { ZERO_REPORTS_HASH } from "../metering/invoice.js";
-import { contractEvents } from "../sdk/events.js";
-import { rolesOf, statusName } from "../sdk/membership.js";
-import { formatEuro } from "../sdk/money.js";
+import { ZERO_REPORTS_HASH } from "../core/invoice.js";
+import { contractEvents } from "../chain/events.js";
+import { rolesOf, statusName } from "../core/membership.js";
+import { formatEuro } from "../core/money.js";
 import { chainTime, clients, OpsInputError, type Ops } from "./context.js";
 
 const ORDER_STATUS = ["None", "Open", "Closed", "Settled"] as const;

@@ -1,10 +1,10 @@
 /** A consumer opens an escrowed order on a machine, or a payment channel to a provider. */
 import type { Address, Hex } from "viem";
 
-import { capabilityTag } from "../broker/vocabulary.js";
-import { renderTable, short } from "../format/table.js";
-import { formatEuro } from "../sdk/money.js";
-import type { Wallet } from "../sdk/transact.js";
+import { capabilityTag } from "../core/vocabulary.js";
+import { renderTable, short } from "../cli/table.js";
+import { formatEuro } from "../core/money.js";
+import type { Wallet } from "../chain/transact.js";
 import { chainTime, clients, OpsInputError, type Ops } from "./context.js";
 
 export interface OrderInput {

@@ -7,13 +7,13 @@
  */
 import { isAddressEqual, parseEventLogs, type Address, type Hex } from "viem";
 
-import type { PayeeStore } from "../channels/store.js";
-import { compact } from "../channels/voucher.js";
-import { renderTable, short } from "../format/table.js";
+import type { PayeeStore } from "../services/channels/store.js";
+import { compact } from "../core/voucher.js";
+import { renderTable, short } from "../cli/table.js";
 import { consortiumAbi, paymentChannelsAbi, settlementTokenAbi, usageMeterAbi } from "../generated/abis.js";
-import { Role } from "../sdk/membership.js";
-import { formatEuro } from "../sdk/money.js";
-import { explain, transact, type Wallet } from "../sdk/transact.js";
+import { Role } from "../core/membership.js";
+import { formatEuro } from "../core/money.js";
+import { explain, transact, type Wallet } from "../chain/transact.js";
 import { chainTime, clients, OpsInputError, type Ops } from "./context.js";
 import { ordersOf } from "./obligations.js";
 

@@ -1,10 +1,10 @@
 /** Redeeming tokens for a bank payout: a member requests, an operator marks it paid or rejects it. */
 import type { Address, Hex } from "viem";
 
-import { renderTable, short } from "../format/table.js";
+import { renderTable, short } from "../cli/table.js";
 import { fiatGatewayAbi } from "../generated/abis.js";
-import { formatEuro } from "../sdk/money.js";
-import type { Wallet } from "../sdk/transact.js";
+import { formatEuro } from "../core/money.js";
+import type { Wallet } from "../chain/transact.js";
 import { clients, OpsInputError, type Ops } from "./context.js";
 
 const STATUS = ["None", "Pending", "Paid", "Rejected"] as const;

@@ -220,9 +220,9 @@ import { expect } from "chai";
 import { ZeroAddress, ZeroHash } from "ethers";
 import { network } from "hardhat";
 
-import { AccountStanding, MemberStatus, Role, roleMask } from "../../src/sdk/membership.js";
-import { parseEuro } from "../../src/sdk/money.js";
-import { referenceHash } from "../../src/sdk/references.js";
+import { AccountStanding, MemberStatus, Role, roleMask } from "../../src/core/membership.js";
+import { parseEuro } from "../../src/core/money.js";
+import { referenceHash } from "../../src/core/references.js";
 import {
   admitCast,
   deployUnboundLayer,

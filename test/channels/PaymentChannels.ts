@@ -1,7 +1,7 @@
 /*
 PaymentChannels.tree — the branches, written down first; one `it` per leaf. Who may call each function (every
 member role, an outsider, the issuer's keys) is the role matrix's (test/RoleMatrix.ts); that the TypeScript typed
-data agrees with the contract is test/channels/voucher.ts's. Every money movement is checked on the balances of
+data agrees with the contract is test/core/voucher.ts's. Every money movement is checked on the balances of
 both payers, the payee and the contract.
 
 constructor
@@ -175,11 +175,11 @@ import {
   voucherDigest,
   type ChannelKey,
   type ChannelsDomain,
-} from "../../src/channels/voucher.js";
-import { AccountStanding, Role, roleMask } from "../../src/sdk/membership.js";
-import { parseEuro } from "../../src/sdk/money.js";
-import { referenceHash } from "../../src/sdk/references.js";
-import { permitTypes, tokenDomain } from "../../src/sdk/typed-data.js";
+} from "../../src/core/voucher.js";
+import { AccountStanding, Role, roleMask } from "../../src/core/membership.js";
+import { parseEuro } from "../../src/core/money.js";
+import { referenceHash } from "../../src/core/references.js";
+import { permitTypes, tokenDomain } from "../../src/core/typed-data.js";
 import type { PaymentChannels, PlainERC20 } from "../../typechain-types/index.js";
 import { AGREEMENT_V1, marketFixture, mintTo, type MarketFixture } from "../helpers/fixtures.js";
 import { IERC165_SIGNATURES, functionSignatures, interfaceIdOf, ownFunctions } from "../helpers/interfaceId.js";

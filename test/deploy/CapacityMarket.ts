@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { deployCapacityMarket, parametersFileFor, readParameters } from "../../scripts/lib/deploy.js";
-import { AccountStanding, MemberStatus, Role, roleMask } from "../../src/sdk/membership.js";
+import { deployCapacityMarket, parametersFileFor, readParameters } from "../../deploy/deploy.js";
+import { AccountStanding, MemberStatus, Role, roleMask } from "../../src/core/membership.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;

@@ -2,8 +2,8 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { dataSlice, getAddress, id, type ContractTransactionResponse } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { Role, roleMask } from "../../src/sdk/membership.js";
-import { referenceHash } from "../../src/sdk/references.js";
+import { Role, roleMask } from "../../src/core/membership.js";
+import { referenceHash } from "../../src/core/references.js";
 import type { Consortium, SettlementToken } from "../../typechain-types/index.js";
 import { AGREEMENT_V1, FOUNDER_METADATA, NOTICE_PERIOD, type Actors } from "./fixtures.js";
 

@@ -3,9 +3,9 @@ import type { NetworkConnection } from "hardhat/types/network";
 
 import CapacityMarket from "../../ignition/modules/CapacityMarket.js";
 import SettlementLayer from "../../ignition/modules/SettlementLayer.js";
-import { parseEuro } from "../../src/sdk/money.js";
-import { Role, roleMask } from "../../src/sdk/membership.js";
-import { referenceHash } from "../../src/sdk/references.js";
+import { parseEuro } from "../../src/core/money.js";
+import { Role, roleMask } from "../../src/core/membership.js";
+import { referenceHash } from "../../src/core/references.js";
 import type {
   Consortium,
   FiatGateway,

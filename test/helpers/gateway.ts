@@ -10,13 +10,13 @@ import type { NetworkConnection } from "hardhat/types/network";
 
 import { expect } from "chai";
 
-import { viemChain, type ViemChain } from "../../scripts/lib/chain.js";
-import { KeyKind } from "../../src/broker/listing.js";
-import type { GatewayStore } from "../../src/gateway/store.js";
-import { Submitter } from "../../src/gateway/submitter.js";
-import type { MeterDomain } from "../../src/metering/report.js";
-import { parseEuro } from "../../src/sdk/money.js";
-import { referenceHash } from "../../src/sdk/references.js";
+import { viemChain, type ViemChain } from "../../src/chain/hardhat.js";
+import { KeyKind } from "../../src/core/listing.js";
+import type { GatewayStore } from "../../src/services/gateway/store.js";
+import { Submitter } from "../../src/services/gateway/submitter.js";
+import type { MeterDomain } from "../../src/core/report.js";
+import { parseEuro } from "../../src/core/money.js";
+import { referenceHash } from "../../src/core/references.js";
 import { marketFixture, mintTo, type MarketFixture } from "./fixtures.js";
 import { profileArg, sampleProfile, sampleTariff, tariffArg } from "./registry.js";
 

@@ -1,8 +1,8 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
 
-import { AccountStanding } from "../../src/sdk/membership.js";
-import { referenceHash } from "../../src/sdk/references.js";
+import { AccountStanding } from "../../src/core/membership.js";
+import { referenceHash } from "../../src/core/references.js";
 import type { Consortium, SettlementToken } from "../../typechain-types/index.js";
 
 /** What the member-only suite needs; every field is read afresh for each test. */

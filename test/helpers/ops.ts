@@ -8,14 +8,14 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { getAddress, keccak256, stringToHex, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
-import { viemChain, type ViemChain } from "../../scripts/lib/chain.js";
-import { runOps, type OpsOutcome } from "../../scripts/lib/ops-commands.js";
-import { readingsRoot, ReadingKind } from "../../src/metering/readings.js";
-import { signReport } from "../../src/metering/report.js";
-import { UsageMeterClient } from "../../src/metering/meter.js";
-import { parseEuro } from "../../src/sdk/money.js";
+import { viemChain, type ViemChain } from "../../src/chain/hardhat.js";
+import { runOps, type OpsOutcome } from "../../src/cli/ops-commands.js";
+import { readingsRoot, ReadingKind } from "../../src/core/readings.js";
+import { signReport } from "../../src/core/report.js";
+import { UsageMeterClient } from "../../src/contracts/meter.js";
+import { parseEuro } from "../../src/core/money.js";
 import type { Ops } from "../../src/ops/context.js";
-import type { MarketAddresses } from "../../src/sdk/transact.js";
+import type { MarketAddresses } from "../../src/chain/transact.js";
 import { marketFixture, mintTo, type MarketFixture } from "./fixtures.js";
 
 export interface OpsFixture extends MarketFixture {

@@ -1,10 +1,10 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { Signature, concat, toBeHex, verifyTypedData, type TypedDataDomain } from "ethers";
 
-import { permitTypes } from "../../src/sdk/typed-data.js";
+import { permitTypes } from "../../src/core/typed-data.js";
 import type { SettlementToken } from "../../typechain-types/index.js";
 
-/** EIP-2612's `Permit` struct from src/sdk/typed-data.ts, as the mutable object ethers' signer expects. */
+/** EIP-2612's `Permit` struct from src/core/typed-data.ts, as the mutable object ethers' signer expects. */
 export const PERMIT_TYPES = { Permit: permitTypes.Permit.map((field) => ({ ...field })) };
 
 /** Order of the secp256k1 group; `s` above half of it is the malleable twin OpenZeppelin's ECDSA refuses. */

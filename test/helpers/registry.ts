@@ -4,17 +4,17 @@ import { expect } from "chai";
 import { Wallet } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { MachineKind } from "../../src/broker/listing.js";
-import type { Profile } from "../../src/broker/market.js";
-import type { Tariff } from "../../src/broker/tariff.js";
-import { capabilityTag, siteCode } from "../../src/broker/vocabulary.js";
-import { Role, roleMask } from "../../src/sdk/membership.js";
-import { parseEuro } from "../../src/sdk/money.js";
-import { referenceHash } from "../../src/sdk/references.js";
+import { MachineKind } from "../../src/core/listing.js";
+import type { Profile } from "../../src/contracts/registries.js";
+import type { Tariff } from "../../src/core/tariff.js";
+import { capabilityTag, siteCode } from "../../src/core/vocabulary.js";
+import { Role, roleMask } from "../../src/core/membership.js";
+import { parseEuro } from "../../src/core/money.js";
+import { referenceHash } from "../../src/core/references.js";
 import type { TariffStruct, UsageStruct } from "../../typechain-types/registry/MachineRegistry.js";
 import { AGREEMENT_V1, type MarketFixture } from "./fixtures.js";
 
-export { KeyKind, LicenseStatus, MachineKind, MachineStatus } from "../../src/broker/listing.js";
+export { KeyKind, LicenseStatus, MachineKind, MachineStatus } from "../../src/core/listing.js";
 
 export const AGREEMENT_V2 = referenceHash("Capacity consortium framework agreement v2 (development)");
 export const SUSPENSION_REASON = referenceHash("Suspension decision 2025-07");

@@ -9,13 +9,13 @@
 import { createTestClient, http, keccak256, stringToHex, type Address, type Hex, type TestClient } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
-import { rpcChain, type RpcChain } from "../../scripts/lib/rpc.js";
-import { MarketRegistry } from "../../src/broker/market.js";
-import { ChannelsClient } from "../../src/channels/client.js";
-import type { ChannelKey, ChannelsDomain } from "../../src/channels/voucher.js";
-import { parseEuro } from "../../src/sdk/money.js";
-import { SettlementLayer } from "../../src/sdk/settlement.js";
-import type { Wallet } from "../../src/sdk/transact.js";
+import { rpcChain, type RpcChain } from "../../src/chain/rpc.js";
+import { MarketRegistry } from "../../src/contracts/registries.js";
+import { ChannelsClient } from "../../src/contracts/channels.js";
+import type { ChannelKey, ChannelsDomain } from "../../src/core/voucher.js";
+import { parseEuro } from "../../src/core/money.js";
+import { SettlementLayer } from "../../src/contracts/settlement.js";
+import type { Wallet } from "../../src/chain/transact.js";
 import { CHALLENGE, CHANNEL_TARIFF, DEPOSIT } from "./channels.js";
 import { deployArtifact, deployRpcMarket } from "./rpc-deploy.js";
 import { sampleProfile } from "./registry.js";

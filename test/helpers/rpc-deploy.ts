@@ -7,12 +7,12 @@
 import { artifacts } from "hardhat";
 import { getAddress, type Abi, type Address } from "viem";
 
-import type { RpcChain } from "../../scripts/lib/rpc.js";
+import type { RpcChain } from "../../src/chain/rpc.js";
 import { consortiumAbi, settlementTokenAbi } from "../../src/generated/abis.js";
-import { Role, roleMask } from "../../src/sdk/membership.js";
-import { referenceHash } from "../../src/sdk/references.js";
-import { SettlementLayer } from "../../src/sdk/settlement.js";
-import { transact, type Wallet } from "../../src/sdk/transact.js";
+import { Role, roleMask } from "../../src/core/membership.js";
+import { referenceHash } from "../../src/core/references.js";
+import { SettlementLayer } from "../../src/contracts/settlement.js";
+import { transact, type Wallet } from "../../src/chain/transact.js";
 import { AGREEMENT_V1, FOUNDER_METADATA, NOTICE_PERIOD } from "./fixtures.js";
 
 /** Deploys the compiled contract `name`, linking `libraries` (name to address) into its bytecode. */

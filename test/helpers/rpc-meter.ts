@@ -8,13 +8,13 @@
 import { createTestClient, http, keccak256, stringToHex, type Address, type Hex, type TestClient } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
-import { rpcChain, type RpcChain } from "../../scripts/lib/rpc.js";
-import { KeyKind } from "../../src/broker/listing.js";
-import { MarketRegistry } from "../../src/broker/market.js";
-import { UsageMeterClient } from "../../src/metering/meter.js";
-import type { MeterDomain } from "../../src/metering/report.js";
-import { parseEuro } from "../../src/sdk/money.js";
-import type { Wallet } from "../../src/sdk/transact.js";
+import { rpcChain, type RpcChain } from "../../src/chain/rpc.js";
+import { KeyKind } from "../../src/core/listing.js";
+import { MarketRegistry } from "../../src/contracts/registries.js";
+import { UsageMeterClient } from "../../src/contracts/meter.js";
+import type { MeterDomain } from "../../src/core/report.js";
+import { parseEuro } from "../../src/core/money.js";
+import type { Wallet } from "../../src/chain/transact.js";
 import { AgentProcess } from "./agent-process.js";
 import { startAnvil, type Anvil } from "./anvil.js";
 import { deployArtifact, deployRpcMarket } from "./rpc-deploy.js";

@@ -162,23 +162,23 @@ import hre, { network } from "hardhat";
 import { concat, getAddress, keccak256, pad, slice, toHex, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
-import { KeyKind } from "../../src/broker/listing.js";
-import { price, type Usage } from "../../src/broker/tariff.js";
-import { decodeReportBatch, encodeReportBatch } from "../../src/metering/batch.js";
-import { viemChain } from "../../scripts/lib/chain.js";
-import { UsageMeterClient } from "../../src/metering/meter.js";
-import { ReadingKind, proveReading, readingsRoot, type Reading } from "../../src/metering/readings.js";
+import { KeyKind } from "../../src/core/listing.js";
+import { price, type Usage } from "../../src/core/tariff.js";
+import { decodeReportBatch, encodeReportBatch } from "../../src/codec/batch.js";
+import { viemChain } from "../../src/chain/hardhat.js";
+import { UsageMeterClient } from "../../src/contracts/meter.js";
+import { ReadingKind, proveReading, readingsRoot, type Reading } from "../../src/core/readings.js";
 import {
   reportDigest,
   signReport,
   type MeterDomain,
   type SignedReport,
   type UsageReport,
-} from "../../src/metering/report.js";
-import { Role } from "../../src/sdk/membership.js";
-import { parseEuro } from "../../src/sdk/money.js";
-import { referenceHash } from "../../src/sdk/references.js";
-import { meterDomain, usageReportTypes } from "../../src/sdk/typed-data.js";
+} from "../../src/core/report.js";
+import { Role } from "../../src/core/membership.js";
+import { parseEuro } from "../../src/core/money.js";
+import { referenceHash } from "../../src/core/references.js";
+import { meterDomain, usageReportTypes } from "../../src/core/typed-data.js";
 import { marketFixture, mintTo, type MarketFixture } from "../helpers/fixtures.js";
 import { interfaceIdOf, ownFunctions, functionSignatures, IERC165_SIGNATURES } from "../helpers/interfaceId.js";
 import { highSTwinOf, signPermit } from "../helpers/permit.js";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 
 import { expect } from "chai";
 
-import { readAddressesFile } from "../../scripts/lib/ops-connect.js";
+import { readAddressesFile } from "../../src/cli/connect.js";
 
 const ADDRESS = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
 const IGNITION = {

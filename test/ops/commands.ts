@@ -1,5 +1,5 @@
 /**
- * The operator commands (scripts/lib/ops-commands.ts over src/ops) on the in-process network: each
+ * The operator commands (src/cli/ops-commands.ts over src/ops) on the in-process network: each
  * command's table, its --json shape, and the errors for bad input (exit status 2, naming what was wrong).
  */
 import { expect } from "chai";
@@ -7,7 +7,7 @@ import { network } from "hardhat";
 import { getAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { parseEuro } from "../../src/sdk/money.js";
+import { parseEuro } from "../../src/core/money.js";
 import { at, jsonOf, listLaser, ops, opsFixture, type OpsFixture } from "../helpers/ops.js";
 
 const connection = await network.create();

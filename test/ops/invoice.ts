@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { parseEuro } from "../../src/sdk/money.js";
+import { parseEuro } from "../../src/core/money.js";
 import { jsonOf, listLaser, meterUsage, ops, opsFixture, type OpsFixture } from "../helpers/ops.js";
 
 const connection = await network.create();

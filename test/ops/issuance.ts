@@ -6,8 +6,8 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { parseEuro } from "../../src/sdk/money.js";
-import { referenceHash } from "../../src/sdk/references.js";
+import { parseEuro } from "../../src/core/money.js";
+import { referenceHash } from "../../src/core/references.js";
 import { RESERVE } from "../helpers/fixtures.js";
 import { at, jsonOf, ops, opsFixture, type OpsFixture } from "../helpers/ops.js";
 

@@ -12,12 +12,12 @@ import { network } from "hardhat";
 import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { ChannelsClient } from "../../src/channels/client.js";
-import { MarketRegistry } from "../../src/broker/market.js";
-import { PayeeStore } from "../../src/channels/store.js";
-import { UsageMeterClient } from "../../src/metering/meter.js";
-import { signVoucher } from "../../src/channels/voucher.js";
-import { parseEuro } from "../../src/sdk/money.js";
+import { ChannelsClient } from "../../src/contracts/channels.js";
+import { MarketRegistry } from "../../src/contracts/registries.js";
+import { PayeeStore } from "../../src/services/channels/store.js";
+import { UsageMeterClient } from "../../src/contracts/meter.js";
+import { signVoucher } from "../../src/core/voucher.js";
+import { parseEuro } from "../../src/core/money.js";
 import { at, jsonOf, listLaser, meterUsage, ops, opsFixture, usageHash, type OpsFixture } from "../helpers/ops.js";
 
 const connection = await network.create();

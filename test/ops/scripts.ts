@@ -14,10 +14,10 @@ import { network } from "hardhat";
 import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { PayeeStore } from "../../src/channels/store.js";
-import { signVoucher } from "../../src/channels/voucher.js";
-import { parseEuro } from "../../src/sdk/money.js";
-import { toJson } from "../../scripts/lib/ops-commands.js";
+import { PayeeStore } from "../../src/services/channels/store.js";
+import { signVoucher } from "../../src/core/voucher.js";
+import { parseEuro } from "../../src/core/money.js";
+import { toJson } from "../../src/cli/ops-commands.js";
 import { runToEnd } from "../helpers/agent-process.js";
 import { jsonOf, ops, opsFixture, usageHash, type OpsFixture } from "../helpers/ops.js";
 

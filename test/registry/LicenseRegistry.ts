@@ -61,8 +61,8 @@ import { expect } from "chai";
 import { ZeroHash } from "ethers";
 import { network } from "hardhat";
 
-import { Role } from "../../src/sdk/membership.js";
-import { referenceHash } from "../../src/sdk/references.js";
+import { Role } from "../../src/core/membership.js";
+import { referenceHash } from "../../src/core/references.js";
 import {
   ILicenseRegistry__factory,
   IMachineRegistry__factory,

@@ -166,8 +166,8 @@ import { expect } from "chai";
 import { ZeroAddress, ZeroHash, encodeBytes32String, id } from "ethers";
 import { network } from "hardhat";
 
-import { Role } from "../../src/sdk/membership.js";
-import { referenceHash } from "../../src/sdk/references.js";
+import { Role } from "../../src/core/membership.js";
+import { referenceHash } from "../../src/core/references.js";
 import {
   ILicenseRegistry__factory,
   IMachineRegistry__factory,

@@ -51,13 +51,13 @@ import { network } from "hardhat";
 import { getAddress, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { KeyKind } from "../../src/broker/listing.js";
-import { signVoucher, compact, NO_USAGE } from "../../src/channels/voucher.js";
-import { foldReportsHash, ZERO_REPORTS_HASH } from "../../src/metering/invoice.js";
-import { ReadingKind, proveReading, readingsRoot, type Reading } from "../../src/metering/readings.js";
-import { Role } from "../../src/sdk/membership.js";
-import { parseEuro } from "../../src/sdk/money.js";
-import { referenceHash } from "../../src/sdk/references.js";
+import { KeyKind } from "../../src/core/listing.js";
+import { signVoucher, compact, NO_USAGE } from "../../src/core/voucher.js";
+import { foldReportsHash, ZERO_REPORTS_HASH } from "../../src/core/invoice.js";
+import { ReadingKind, proveReading, readingsRoot, type Reading } from "../../src/core/readings.js";
+import { Role } from "../../src/core/membership.js";
+import { parseEuro } from "../../src/core/money.js";
+import { referenceHash } from "../../src/core/references.js";
 import { mintTo } from "../helpers/fixtures.js";
 import { AGREEMENT_V2, SUSPENSION_REASON } from "../helpers/registry.js";
 import {

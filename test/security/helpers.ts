@@ -8,11 +8,11 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { getAddress, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
-import { encodeReportBatch } from "../../src/metering/batch.js";
-import { ReadingKind, readingsRoot, type Reading } from "../../src/metering/readings.js";
-import { signReport, type MeterDomain, type SignedReport, type UsageReport } from "../../src/metering/report.js";
-import { parseEuro } from "../../src/sdk/money.js";
-import { referenceHash } from "../../src/sdk/references.js";
+import { encodeReportBatch } from "../../src/codec/batch.js";
+import { ReadingKind, readingsRoot, type Reading } from "../../src/core/readings.js";
+import { signReport, type MeterDomain, type SignedReport, type UsageReport } from "../../src/core/report.js";
+import { parseEuro } from "../../src/core/money.js";
+import { referenceHash } from "../../src/core/references.js";
 import { marketFixture, mintTo, type MarketFixture } from "../helpers/fixtures.js";
 import { profileArg, sampleProfile, tariff } from "../helpers/registry.js";
 
@@ -34,7 +34,7 @@ export const Reject = {
   PeriodOverlapsPrevious: 15,
 } as const;
 export const Status = { None: 0n, Open: 1n, Closed: 2n, Settled: 3n } as const;
-/** AccountStanding's values (src/sdk/membership.ts does not name Leaving yet). */
+/** AccountStanding's values (src/core/membership.ts does not name Leaving yet). */
 export const Standing = { None: 0, Frozen: 1, Member: 2, System: 3, Leaving: 4 } as const;
 
 export interface Market extends MarketFixture {

@@ -3,9 +3,9 @@ import { expect } from "chai";
 import { id, ZeroAddress, ZeroHash, type ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
-import { parseEuro } from "../../src/sdk/money.js";
-import { Role } from "../../src/sdk/membership.js";
-import { referenceHash } from "../../src/sdk/references.js";
+import { parseEuro } from "../../src/core/money.js";
+import { Role } from "../../src/core/membership.js";
+import { referenceHash } from "../../src/core/references.js";
 import { IFiatGateway__factory, IObligations__factory } from "../../typechain-types/index.js";
 import {
   MINTER_ALLOWANCE,

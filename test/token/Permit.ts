@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { TypedDataEncoder, ZeroHash } from "ethers";
 import { network } from "hardhat";
 
-import { parseEuro } from "../../src/sdk/money.js";
-import { referenceHash } from "../../src/sdk/references.js";
+import { parseEuro } from "../../src/core/money.js";
+import { referenceHash } from "../../src/core/references.js";
 import { settlementLayerFixture, type SettlementLayerFixture } from "../helpers/fixtures.js";
 import { funder } from "../helpers/funding.js";
 import { highSTwin, permitDomain, recoveredSigner, signPermit } from "../helpers/permit.js";

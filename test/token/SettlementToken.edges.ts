@@ -8,8 +8,8 @@ escrowFrom, releaseTo
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { parseEuro } from "../../src/sdk/money.js";
-import { AccountStanding, Role } from "../../src/sdk/membership.js";
+import { parseEuro } from "../../src/core/money.js";
+import { AccountStanding, Role } from "../../src/core/membership.js";
 import { settlementLayerFixture } from "../helpers/fixtures.js";
 import { funder } from "../helpers/funding.js";
 

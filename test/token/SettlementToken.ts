@@ -3,9 +3,9 @@ import { expect } from "chai";
 import { ZeroAddress } from "ethers";
 import { network } from "hardhat";
 
-import { parseEuro } from "../../src/sdk/money.js";
-import { AccountStanding, Role, roleMask } from "../../src/sdk/membership.js";
-import { referenceHash } from "../../src/sdk/references.js";
+import { parseEuro } from "../../src/core/money.js";
+import { AccountStanding, Role, roleMask } from "../../src/core/membership.js";
+import { referenceHash } from "../../src/core/references.js";
 import {
   actors,
   AGREEMENT_V1,
