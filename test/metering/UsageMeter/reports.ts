@@ -1,46 +1,7 @@
 /*
-UsageMeter, submitReport — the branches, written down first; one `it` per leaf. Who may call each function (every
-member role, an outsider, the issuer's keys) is the role matrix's (test/RoleMatrix.ts).
-
-submitReport (rejections revert with UsageMeterReportRejected(orderId, sequence, reason))
-├── when the order does not exist or is closed ──────────── OrderNotOpen
-├── when it counts licensed products for another number of licences  LicensedProductsMismatch
-│   └── also when it counts more than any tariff can name (more than 4) ── LicensedProductsMismatch
-├── when the signature is not 65 bytes ──────────────────── InvalidSignature
-├── when the signature is the high-s twin of a valid one ── InvalidSignature
-├── when the key is unknown ─────────────────────────────── UnknownSigner
-├── when it was signed for another chain ────────────────── UnknownSigner (another address recovers)
-├── when it was signed for another deployment ───────────── UnknownSigner (another address recovers)
-├── when the key is another machine's ───────────────────── SignerOfAnotherMachine
-├── when the period ends before it starts ───────────────── PeriodEndsBeforeStart
-├── when the period ends in the future ──────────────────── PeriodInFuture
-├── when the period ends after the order expires ────────── PeriodAfterExpiry
-├── when the key was revoked before the period ended ────── SignerNotValidForPeriod (one signed before counts)
-├── when the key was added after the period ended ───────── SignerNotValidForPeriod
-├── when the key was added during the period ────────────── SignerNotValidForPeriod (from its first second it counts)
-├── when the period starts before the order opened ──────── PeriodStartsBeforeOrder (both streams; from 0 the key fails first)
-├── when the period starts before the stream's last end ─── PeriodOverlapsPrevious; a period from the last end counts;
-│   ├── the other stream keeps its own mark
-│   └── a stream's machine seconds never exceed the time since the order opened
-├── when a device key signs inspections ─────────────────── CountsNotAllowedForSigner
-├── when an inspector key signs machine time, units or licensed products  CountsNotAllowedForSigner
-├── when a device report counts more seconds than its period  MoreSecondsThanThePeriod
-├── when the report was recorded already ────────────────── it emits ReportDuplicate and changes nothing
-├── when the report skips a number ──────────────────────── SequenceGap
-├── when its counts would overflow the meter ────────────── CountsTooLarge (units beyond 32 bits, a 2^24th device report)
-├── when several reasons hold ───────────────────────────── the first of: not open, licences, _check, duplicate, gap, counts
-└── when the report is valid
-    ├── it charges the tariff's price (setup fee with the first counted report); emits ReportRecorded(digest, charge)
-    ├── it prices time and units over the order's totals (units climb the tiers across reports)
-    ├── an inspector's report counts in its own stream (kept in the head) and charges the inspections
-    ├── a report that counts nothing charges nothing, not even the setup fee
-    ├── it folds the report's digest into the order's reportsHash
-    ├── when the escrow runs out ── it charges what is left, emits OrderExhausted and marks the meter exhausted
-    ├── when the spending cap, not the escrow, falls short ── capped, not exhausted; exhausted once the escrow is (I-1)
-    ├── when the escrow cannot pay the royalties ── royalties are booked first, in licence order
-    └── when the spending cap of the period is reached ── it charges up to the cap and emits SpendingCapReached;
-        the next period starts afresh; no device report reaches back into a spent period; the other stream's late
-        report of the earlier period is still held to that period's cap
+UsageMeter, submitReport: the usage report's acceptance path. Its branches are written down in report.tree, next to
+this file, whose leaves are the titles of these tests (test/meta/trees.ts checks that each has one). Who may call each
+function (every member role, an outsider, the issuer's keys) is the role matrix's (test/RoleMatrix.ts).
 */
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
@@ -98,7 +59,7 @@ describe("UsageMeter", function () {
       });
 
     describe("when the order does not exist or is closed", function () {
-      it("rejects with OrderNotOpen", async function () {
+      it("should reject with OrderNotOpen", async function () {
         const f = await loadFixture(booked);
         const unknown = await report({ ...f, orderId: 99n });
         await rejected(f, submit(f, unknown), 1, Reject.OrderNotOpen, 99n);
@@ -108,7 +69,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when it counts licensed products for another number of licences", function () {
-      it("rejects with LicensedProductsMismatch", async function () {
+      it("should reject with LicensedProductsMismatch", async function () {
         const f = await loadFixture(booked);
         await rejected(
           f,
@@ -118,7 +79,7 @@ describe("UsageMeter", function () {
         );
       });
 
-      it("rejects a report counting more licences than a tariff can name before packing it", async function () {
+      it("should reject a report counting more licences than a tariff can name before packing it", async function () {
         const f = await loadFixture(booked);
         const signed = await report(f, { licensedProducts: [1n, 1n, 1n, 1n, 1n] });
         await expect(
@@ -133,7 +94,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the signature is not 65 bytes", function () {
-      it("rejects with InvalidSignature", async function () {
+      it("should reject with InvalidSignature", async function () {
         const f = await loadFixture(booked);
         const signed = await report(f);
         await rejected(f, submit(f, signed, signed.signature.slice(0, 130)), 1, Reject.InvalidSignature);
@@ -141,7 +102,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the signature is the high-s twin of a valid one", function () {
-      it("rejects with InvalidSignature", async function () {
+      it("should reject with InvalidSignature", async function () {
         const f = await loadFixture(booked);
         const signed = await report(f);
         await rejected(f, submit(f, signed, highSTwinOf(signed.signature)), 1, Reject.InvalidSignature);
@@ -149,7 +110,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the key is unknown", function () {
-      it("rejects with UnknownSigner", async function () {
+      it("should reject with UnknownSigner", async function () {
         const f = await loadFixture(booked);
         const stranger = privateKeyToAccount(generatePrivateKey());
         await rejected(f, submit(f, await report(f, {}, stranger)), 1, Reject.UnknownSigner);
@@ -157,7 +118,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when it was signed for another chain", function () {
-      it("rejects with UnknownSigner (another address recovers)", async function () {
+      it("should reject with UnknownSigner (another address recovers)", async function () {
         const f = await loadFixture(booked);
         const signed = await report(f);
         const other = await signReport(f.device, { ...f.domain, chainId: f.domain.chainId + 1 }, signed.report);
@@ -166,7 +127,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when it was signed for another deployment", function () {
-      it("rejects with UnknownSigner (another address recovers)", async function () {
+      it("should reject with UnknownSigner (another address recovers)", async function () {
         const f = await loadFixture(booked);
         const signed = await report(f);
         const elsewhere = { ...f.domain, meter: getAddress(`0x${"22".repeat(20)}`) };
@@ -176,14 +137,14 @@ describe("UsageMeter", function () {
     });
 
     describe("when the key is another machine's", function () {
-      it("rejects with SignerOfAnotherMachine", async function () {
+      it("should reject with SignerOfAnotherMachine", async function () {
         const f = await loadFixture(booked);
         await rejected(f, submit(f, await report(f, {}, f.otherDevice)), 1, Reject.SignerOfAnotherMachine);
       });
     });
 
     describe("when the period ends before it starts", function () {
-      it("rejects with PeriodEndsBeforeStart", async function () {
+      it("should reject with PeriodEndsBeforeStart", async function () {
         const f = await loadFixture(booked);
         const end = (await time.latest()) - 10;
         const bad = { ...(await report(f)).report, periodStart: end + 5, periodEnd: end, machineSeconds: 0n };
@@ -197,7 +158,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the period ends in the future", function () {
-      it("rejects with PeriodInFuture", async function () {
+      it("should reject with PeriodInFuture", async function () {
         const f = await loadFixture(booked);
         const now = await time.latest();
         const future = await report(f, { periodStart: now, periodEnd: now + 100, machineSeconds: 10n });
@@ -206,7 +167,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the period ends after the order expires", function () {
-      it("rejects with PeriodAfterExpiry", async function () {
+      it("should reject with PeriodAfterExpiry", async function () {
         const f = await loadFixture(booked);
         const { expiresAt } = await f.meter.getOrder(f.orderId);
         await time.increaseTo(expiresAt + 100n);
@@ -220,7 +181,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the key was revoked before the period ended", function () {
-      it("rejects with SignerNotValidForPeriod, and records one signed before", async function () {
+      it("should reject with SignerNotValidForPeriod, and record one signed before", async function () {
         const f = await loadFixture(booked);
         const before = await report(f);
         await time.increase(10);
@@ -239,7 +200,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the key was added after the period ended", function () {
-      it("rejects with SignerNotValidForPeriod", async function () {
+      it("should reject with SignerNotValidForPeriod", async function () {
         const f = await loadFixture(booked);
         const late = privateKeyToAccount(generatePrivateKey());
         const signed = await report(f, {}, late);
@@ -249,7 +210,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the key was added during the period (valid at its end, not at its start)", function () {
-      it("rejects with SignerNotValidForPeriod; a period from the key's first second counts", async function () {
+      it("should reject with SignerNotValidForPeriod; a period from the key's first second counts", async function () {
         const f = await loadFixture(booked);
         await time.increase(2 * SLOT);
         const replacement = privateKeyToAccount(generatePrivateKey());
@@ -272,7 +233,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the period starts before the order opened", function () {
-      it("rejects with PeriodStartsBeforeOrder, also from the epoch", async function () {
+      it("should reject with PeriodStartsBeforeOrder, also from the epoch", async function () {
         const f = await loadFixture(booked);
         await time.increase(2 * SLOT);
         const early = await report(f, { periodStart: f.openedAt - 1, periodEnd: f.openedAt + SLOT });
@@ -293,7 +254,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the period starts before the stream's previous period ended", function () {
-      it("rejects with PeriodOverlapsPrevious; a period starting at the previous end counts; streams are apart", async function () {
+      it("should reject with PeriodOverlapsPrevious; a period starting at the previous end counts; streams are apart", async function () {
         const f = await loadFixture(booked);
         const first = await report(f);
         await submit(f, first);
@@ -316,7 +277,7 @@ describe("UsageMeter", function () {
         expect((await f.meter.meterOf(f.orderId)).devicePeriodEnd).to.equal(BigInt(next.report.periodEnd));
       });
 
-      it("keeps a stream's recorded machine seconds within the time since the order opened", async function () {
+      it("should keep a stream's recorded machine seconds within the time since the order opened", async function () {
         const f = await loadFixture(booked);
         for (let sequence = 1; sequence <= 4; sequence++) {
           await submit(f, await report(f, { sequence, machineSeconds: BigInt(SLOT) }));
@@ -331,14 +292,14 @@ describe("UsageMeter", function () {
     });
 
     describe("when a device key signs inspections", function () {
-      it("rejects with CountsNotAllowedForSigner", async function () {
+      it("should reject with CountsNotAllowedForSigner", async function () {
         const f = await loadFixture(booked);
         await rejected(f, submit(f, await report(f, { inspections: 1 })), 1, Reject.CountsNotAllowedForSigner);
       });
     });
 
     describe("when an inspector key signs machine time, units or licensed products", function () {
-      it("rejects with CountsNotAllowedForSigner", async function () {
+      it("should reject with CountsNotAllowedForSigner", async function () {
         const f = await loadFixture(booked);
         for (const counts of [
           { machineSeconds: 10n, units: 0n },
@@ -351,14 +312,14 @@ describe("UsageMeter", function () {
     });
 
     describe("when a device report counts more seconds than its period", function () {
-      it("rejects with MoreSecondsThanThePeriod", async function () {
+      it("should reject with MoreSecondsThanThePeriod", async function () {
         const f = await loadFixture(booked);
         await rejected(f, submit(f, await report(f, { machineSeconds: 601n })), 1, Reject.MoreSecondsThanThePeriod);
       });
     });
 
     describe("when the report was recorded already", function () {
-      it("emits ReportDuplicate and changes nothing (a relayer may retry blindly)", async function () {
+      it("should emit ReportDuplicate and change nothing (a relayer may retry blindly)", async function () {
         const f = await loadFixture(booked);
         const signed = await report(f);
         await submit(f, signed);
@@ -375,14 +336,14 @@ describe("UsageMeter", function () {
     });
 
     describe("when the report skips a number", function () {
-      it("rejects with SequenceGap", async function () {
+      it("should reject with SequenceGap", async function () {
         const f = await loadFixture(booked);
         await rejected(f, submit(f, await report(f, { sequence: 2 })), 2, Reject.SequenceGap);
       });
     });
 
     describe("when its counts would overflow the meter", function () {
-      it("rejects with CountsTooLarge: units beyond 32 bits per order", async function () {
+      it("should reject with CountsTooLarge: units beyond 32 bits per order", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f, { units: 2n ** 32n - 10n, machineSeconds: 0n }));
         await rejected(f, submit(f, await report(f, { sequence: 2, units: 10n })), 2, Reject.CountsTooLarge);
@@ -391,7 +352,7 @@ describe("UsageMeter", function () {
         expect((await f.meter.meterOf(f.orderId)).units).to.equal(2n ** 32n - 1n);
       });
 
-      it("rejects with CountsTooLarge: a device stream's 2^24th report", async function () {
+      it("should reject with CountsTooLarge: a device stream's 2^24th report", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         // Recording 2^24 - 1 reports takes too long for a unit test: the meter word's device sequence (bits 0-23)
@@ -409,7 +370,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when several reasons hold", function () {
-      it("rejects for the first of: not open, licences, signature to counts (_check), duplicate, gap, too large", async function () {
+      it("should reject for the first of: not open, licences, signature to counts (_check), duplicate, gap, too large", async function () {
         const f = await loadFixture(booked);
         const first = await report(f);
         await submit(f, first);
@@ -431,7 +392,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the report is valid", function () {
-      it("charges the tariff's price, setup fee included; emits ReportRecorded(digest, charge)", async function () {
+      it("should charge the tariff's price, setup fee included; emit ReportRecorded(digest, charge)", async function () {
         const f = await loadFixture(booked);
         const signed = await report(f);
         const charge = priceOf({ machineSeconds: 480n, units: 12n });
@@ -445,7 +406,7 @@ describe("UsageMeter", function () {
         expect([meter.available, meter.used, meter.exhausted]).to.deep.equal([BUDGET - charge, true, false]);
       });
 
-      it("prices time and units over the order's totals (units climb the tiers across reports)", async function () {
+      it("should price time and units over the order's totals (units climb the tiers across reports)", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f, { machineSeconds: 1n, units: 90n }));
         const second = await report(f, { sequence: 2, machineSeconds: 74n, units: 30n });
@@ -457,7 +418,7 @@ describe("UsageMeter", function () {
         expect(await chargedOn(f)).to.equal(priceOf({ machineSeconds: 75n, units: 120n }));
       });
 
-      it("counts an inspector's report in its own stream and charges the inspections", async function () {
+      it("should count an inspector's report in its own stream and charge the inspections", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         const available = (await f.meter.meterOf(f.orderId)).available;
@@ -475,7 +436,7 @@ describe("UsageMeter", function () {
         expect(terms(await f.meter.getOrder(f.orderId))).to.deep.equal(before);
       });
 
-      it("charges nothing for a report that counts nothing, not even the setup fee", async function () {
+      it("should charge nothing for a report that counts nothing, not even the setup fee", async function () {
         const f = await loadFixture(booked);
         const idle = await report(f, { machineSeconds: 0n, units: 0n, licensedProducts: [0n] });
         await expect(submit(f, idle)).to.emit(f.meter, "ReportRecorded").withArgs(f.orderId, anyValue, 0n);
@@ -483,7 +444,7 @@ describe("UsageMeter", function () {
         expect([meter.deviceSequence, meter.available, meter.used]).to.deep.equal([1n, BUDGET, false]);
       });
 
-      it("folds the report's digest into the order's reportsHash", async function () {
+      it("should fold the report's digest into the order's reportsHash", async function () {
         const f = await loadFixture(booked);
         const signed = await report(f);
         await submit(f, signed);
@@ -493,7 +454,7 @@ describe("UsageMeter", function () {
       });
 
       describe("when the escrow runs out", function () {
-        it("charges what is left, emits OrderExhausted and marks the meter exhausted", async function () {
+        it("should charge what is left, emit OrderExhausted and mark the meter exhausted", async function () {
           const f = await loadFixture(booked);
           const total = priceOf({ machineSeconds: 480n, units: 100_000n });
           await expect(submit(f, await report(f, { units: 100_000n })))
@@ -509,7 +470,7 @@ describe("UsageMeter", function () {
       });
 
       describe("when the spending cap, not the escrow, falls short (I-1)", function () {
-        it("charges up to the cap without marking the order exhausted; OrderExhausted only when the escrow is short", async function () {
+        it("should charge up to the cap without marking the order exhausted; OrderExhausted only when the escrow is short", async function () {
           const f = await loadFixture(booked);
           const budget = parseEuro("40");
           const cap = parseEuro("30");
@@ -536,7 +497,7 @@ describe("UsageMeter", function () {
       });
 
       describe("when the escrow cannot pay the royalties", function () {
-        it("books the royalties first, in licence order, and leaves the provider nothing", async function () {
+        it("should book the royalties first, in licence order, and leave the provider nothing", async function () {
           const f = await loadFixture(booked);
           await submit(f, await report(f, { licensedProducts: [2000n] }));
           await f.meter.settle([f.orderId]);
@@ -550,7 +511,7 @@ describe("UsageMeter", function () {
       });
 
       describe("when the spending cap of the period is reached", function () {
-        it("charges up to the cap, emits SpendingCapReached; the next period starts afresh; late reports keep their period's cap", async function () {
+        it("should charge up to the cap, emit SpendingCapReached; the next period starts afresh; late reports keep their period's cap", async function () {
           const f = await loadFixture(booked);
           const cap = parseEuro("30");
           // Early in an hour, so that the first two reports' periods end in the same one.
