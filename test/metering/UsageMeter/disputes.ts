@@ -2,6 +2,9 @@
 UsageMeter, dispute and resolveDispute — the branches, written down first; one `it` per leaf. Who may call each
 function (every member role, an outsider, the issuer's keys) is the role matrix's (test/RoleMatrix.ts).
 
+The order's lifecycle through these functions (open, report, close, dispute, resolve, payout) is also written down in
+order.tree, whose leaves are test titles checked by test/meta/trees.ts.
+
 dispute
 ├── when the order does not exist ───────────────────────── it reverts with UsageMeterUnknownOrder
 ├── when the caller's member did not book the order ─────── it reverts with UsageMeterNotConsumer
@@ -69,7 +72,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the report is not recorded", function () {
-      it("reverts with UsageMeterReportNotRecorded (number 0, beyond the last, the other stream)", async function () {
+      it("should revert with UsageMeterReportNotRecorded (number 0, beyond the last, the other stream)", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         for (const [sequence, kind, last] of [
@@ -85,7 +88,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the report's invoice was settled", function () {
-      it("reverts with UsageMeterReportSettled", async function () {
+      it("should revert with UsageMeterReportSettled", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         await f.meter.settle([f.orderId]);
@@ -101,7 +104,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the amount is zero or above the unfrozen provider charges", function () {
-      it("reverts with UsageMeterDisputeTooLarge", async function () {
+      it("should revert with UsageMeterDisputeTooLarge", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f, { licensedProducts: [10n] }));
         const providerCharges = (await chargedOn(f)) - 10n * ROYALTY;
@@ -117,7 +120,7 @@ describe("UsageMeter", function () {
           .withArgs(f.orderId, providerCharges, providerCharges - parseEuro("5"));
       });
 
-      it("counts only the royalties not yet settled against them, once an invoice with royalties matured", async function () {
+      it("should count only the royalties not yet settled against them, once an invoice with royalties matured", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f, { licensedProducts: [10n] }));
         await f.meter.settle([f.orderId]);
@@ -134,7 +137,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the window of the invoice covering the report has passed, even before anyone settled", function () {
-      it("reverts with UsageMeterDisputeWindowPassed; a report after that invoice is still disputable", async function () {
+      it("should revert with UsageMeterDisputeWindowPassed; a report after that invoice is still disputable", async function () {
         const f = await loadFixture(booked);
         const [first, second] = [await report(f), await report(f, { sequence: 2 })];
         await submit(f, first);
@@ -154,8 +157,54 @@ describe("UsageMeter", function () {
       });
     });
 
+    describe("when the order is closed and the report's invoice is pending", function () {
+      it("should freeze the amount; the order is Settled only once the dispute is resolved and the rest settled", async function () {
+        const f = await loadFixture(booked);
+        const status = async () => (await f.meter.getOrder(f.orderId)).status;
+        await submit(f, await report(f));
+        await f.meter.settle([f.orderId]);
+        await f.meter.connect(f.provider).closeOrder(f.orderId);
+        expect(await status()).to.equal(Status.Closed);
+        await expect(disputeAs(f, f.orderId, 1, 1n))
+          .to.emit(f.meter, "ReportDisputed")
+          .withArgs(f.orderId, 1n, KeyKind.Device, 1, 1n, referenceHash("x"));
+        // Invoice 1 settles with the disputed unit held back; invoice 2 (the minimum's top-up) settles in full.
+        await time.increase(WINDOW);
+        await f.meter.settle([f.orderId]);
+        await time.increase(WINDOW);
+        await f.meter.settle([f.orderId]);
+        expect((await invoice(f, 1)).heldBack).to.equal(1n);
+        expect(await status()).to.equal(Status.Closed);
+        expect(await f.token.holdsOf(f.consumer.address)).to.equal(1n);
+        // Rejected, the dispute releases the unit; the next settle credits it and the order is done.
+        await f.meter.connect(f.auditor).resolveDispute(1n, 0n, referenceHash("rejected"));
+        expect(await status()).to.equal(Status.Closed);
+        await f.meter.settle([f.orderId]);
+        expect(await status()).to.equal(Status.Settled);
+        expect(await f.token.holdsOf(f.consumer.address)).to.equal(0n);
+        expect(await f.meter.openObligations(f.memberIds.consumer)).to.equal(0n);
+      });
+    });
+
+    describe("when the order is settled", function () {
+      it("should revert with UsageMeterReportSettled", async function () {
+        const f = await loadFixture(booked);
+        await submit(f, await report(f));
+        await f.meter.settle([f.orderId]);
+        await f.meter.connect(f.provider).closeOrder(f.orderId);
+        await time.increase(WINDOW);
+        await f.meter.settle([f.orderId]);
+        await time.increase(WINDOW);
+        await f.meter.settle([f.orderId]);
+        expect((await f.meter.getOrder(f.orderId)).status).to.equal(Status.Settled);
+        await expect(disputeAs(f, f.orderId, 1, 1n))
+          .to.be.revertedWithCustomError(f.meter, "UsageMeterReportSettled")
+          .withArgs(f.orderId, 1);
+      });
+    });
+
     describe("when valid", function () {
-      it("freezes the amount and emits ReportDisputed with a new id", async function () {
+      it("should freeze the amount and emit ReportDisputed with a new id", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         await submit(f, await inspection(f, 1, 1));
@@ -181,7 +230,7 @@ describe("UsageMeter", function () {
 
   describe("resolveDispute", function () {
     describe("when the dispute does not exist or was resolved", function () {
-      it("reverts with UsageMeterUnknownDispute", async function () {
+      it("should revert with UsageMeterUnknownDispute", async function () {
         const f = await loadFixture(booked);
         await expect(f.meter.connect(f.auditor).resolveDispute(1n, 0n, referenceHash("r")))
           .to.be.revertedWithCustomError(f.meter, "UsageMeterUnknownDispute")
@@ -196,7 +245,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the auditor's member is the order's consumer or provider", function () {
-      it("reverts with UsageMeterAuditorIsParty; another auditor resolves it", async function () {
+      it("should revert with UsageMeterAuditorIsParty; another auditor resolves it", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         await f.meter.connect(f.consumer).dispute(f.orderId, KeyKind.Device, 1, 5n, referenceHash("x"));
@@ -217,7 +266,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the refund exceeds the frozen amount", function () {
-      it("reverts with UsageMeterRefundTooLarge", async function () {
+      it("should revert with UsageMeterRefundTooLarge", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         await f.meter.connect(f.consumer).dispute(f.orderId, KeyKind.Device, 1, 5n, referenceHash("x"));
@@ -228,7 +277,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the refund is zero", function () {
-      it("releases the frozen amount and emits DisputeResolved", async function () {
+      it("should release the frozen amount and emit DisputeResolved", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         const charged = await chargedOn(f);
@@ -253,7 +302,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the whole frozen amount is refunded", function () {
-      it("pays the payer; a closed order becomes Settled", async function () {
+      it("should pay the payer; a closed order becomes Settled", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f, { machineSeconds: 600n, units: 300n }));
         const charged = await chargedOn(f);

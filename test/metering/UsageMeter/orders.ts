@@ -2,6 +2,9 @@
 UsageMeter, openOrder and openOrderWithPermit — the branches, written down first; one `it` per leaf. Who may call each
 function (every member role, an outsider, the issuer's keys) is the role matrix's (test/RoleMatrix.ts).
 
+The order's lifecycle through these functions (open, report, close, dispute, resolve, payout) is also written down in
+order.tree, whose leaves are test titles checked by test/meta/trees.ts.
+
 openOrder
 ├── when the budget is zero ─────────────────────────────── it reverts with UsageMeterInvalidBudget
 ├── when the budget does not fit 46 bits ────────────────── it reverts with UsageMeterInvalidBudget
@@ -163,7 +166,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the terms are valid", function () {
-      it("escrows the budget and stores the order; emits OrderOpened", async function () {
+      it("should escrow the budget and store the order; emit OrderOpened", async function () {
         const f = await loadFixture(booked);
         const expiresAt = (await time.latest()) + 3600;
         const balance = await f.token.balanceOf(f.consumer.address);
@@ -216,7 +219,7 @@ describe("UsageMeter", function () {
         expect((await f.meter.getOrder(1n)).capped).to.equal(false);
       });
 
-      it("counts an open obligation of the consumer, of the provider and of each licensor of the tariff", async function () {
+      it("should count an open obligation of the consumer, of the provider and of each licensor of the tariff", async function () {
         const f = await loadFixture(booked);
         expect(await f.meter.openObligations(f.memberIds.consumer)).to.equal(1n);
         expect(await f.meter.openObligations(f.memberIds.provider)).to.equal(1n);
@@ -230,7 +233,7 @@ describe("UsageMeter", function () {
         expect(await f.meter.openObligations(f.memberIds.licensor)).to.equal(2n);
       });
 
-      it("takes a hold on the payer's account in the token (one per order; a failed open takes none)", async function () {
+      it("should take a hold on the payer's account in the token (one per order; a failed open takes none)", async function () {
         const f = await loadFixture(booked);
         expect(await f.token.holdsOf(f.consumer.address)).to.equal(1n);
         await openAnother(f);

@@ -30,6 +30,7 @@ import {
   Reject,
   report,
   SLOT,
+  Status,
   submit,
   terms,
   time,
@@ -65,6 +66,14 @@ describe("UsageMeter", function () {
         await rejected(f, submit(f, unknown), 1, Reject.OrderNotOpen, 99n);
         await f.meter.connect(f.provider).closeOrder(f.orderId);
         await rejected(f, submit(f, await report(f)), 1, Reject.OrderNotOpen);
+      });
+
+      it("should reject it with OrderNotOpen, though the order is not settled yet", async function () {
+        const f = await loadFixture(booked);
+        await submit(f, await report(f));
+        await f.meter.connect(f.provider).closeOrder(f.orderId);
+        expect((await f.meter.getOrder(f.orderId)).status).to.equal(Status.Closed);
+        await rejected(f, submit(f, await report(f, { sequence: 2 })), 2, Reject.OrderNotOpen);
       });
     });
 
