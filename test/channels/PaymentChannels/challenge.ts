@@ -4,6 +4,9 @@ Who may call each function (every member role, an outsider, the issuer's keys) i
 (test/RoleMatrix.ts); that the TypeScript typed data agrees with the contract is test/channels/voucher.ts's. Every
 money movement is checked on the balances of both payers, the payee and the contract.
 
+The channel's lifecycle through these functions (open, claim, top up, close cooperatively, release, request a close,
+settle) is also written down in channel.tree, whose leaves are test titles checked by test/meta/trees.ts.
+
 requestClose
 ├── when no channel has the id ───────────────────────────── it reverts with PaymentChannelsUnknownChannel
 ├── when the channel is closing already ──────────────────── it reverts with PaymentChannelsClosing(id, deadline)
@@ -36,6 +39,7 @@ import {
   CHALLENGE,
   channelStruct,
   claim,
+  closeCooperatively,
   DAY,
   DEPOSIT,
   FUNDS,
@@ -60,7 +64,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the channel is closing already", function () {
-      it("reverts with PaymentChannelsClosing(id, deadline)", async function () {
+      it("should revert with PaymentChannelsClosing(id, deadline)", async function () {
         const f = await loadFixture(opened);
         await f.channels.connect(f.payer.wallet).requestClose(f.payee.address, f.key.nonce);
         const deadline = BigInt(await time.latest()) + BigInt(CHALLENGE);
@@ -71,7 +75,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the channel is open", function () {
-      it("sets the deadline to now + the challenge period; emits ChannelCloseRequested", async function () {
+      it("should set the deadline to now + the challenge period; emit ChannelCloseRequested", async function () {
         const f = await loadFixture(opened);
         await claim(f, f.key, 3n);
         const at = (await time.latest()) + 100;
@@ -89,7 +93,7 @@ describe("PaymentChannels", function () {
       });
 
       describe("when the expiry is sooner", function () {
-        it("keeps the expiry as the deadline", async function () {
+        it("should keep the expiry as the deadline", async function () {
           const f = await loadFixture(opened);
           const at = f.expiresAt - CHALLENGE / 2;
           await time.setNextBlockTimestamp(at);
@@ -100,7 +104,7 @@ describe("PaymentChannels", function () {
         });
       });
 
-      it("the payee can still claim until the channel is settled", async function () {
+      it("should let the payee claim until the channel is settled", async function () {
         const f = await loadFixture(opened);
         await f.channels.connect(f.payer.wallet).requestClose(f.payee.address, f.key.nonce);
         await expect(claim(f, f.key, 20n))
@@ -129,8 +133,23 @@ describe("PaymentChannels", function () {
       });
     });
 
+    describe("when the channel was settled already", function () {
+      it("should revert with PaymentChannelsUnknownChannel, whatever is called", async function () {
+        const f = await loadFixture(opened);
+        await time.increaseTo(f.expiresAt);
+        await f.channels.settle(f.payer.address, f.payee.address, f.key.nonce);
+        const unknown = (tx: Promise<unknown>) =>
+          expect(tx).to.be.revertedWithCustomError(f.channels, "PaymentChannelsUnknownChannel").withArgs(f.id);
+        await unknown(f.channels.settle(f.payer.address, f.payee.address, f.key.nonce));
+        await unknown(f.channels.connect(f.payer.wallet).topUp(f.payee.address, f.key.nonce, 1n));
+        await unknown(f.channels.connect(f.payer.wallet).requestClose(f.payee.address, f.key.nonce));
+        await unknown(f.channels.connect(f.payee.wallet).release(f.payer.address, f.key.nonce));
+        await unknown(closeCooperatively(f, f.key, 0n));
+      });
+    });
+
     describe("when the deadline has not been reached", function () {
-      it("reverts with PaymentChannelsDeadlineNotReached", async function () {
+      it("should revert with PaymentChannelsDeadlineNotReached", async function () {
         const f = await loadFixture(opened);
         await f.channels.connect(f.payer.wallet).requestClose(f.payee.address, f.key.nonce);
         const { deadline } = await f.channels.channel(f.id);
@@ -148,7 +167,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the token is paused", function () {
-      it("reverts with the token's EnforcedPause: no refund moves", async function () {
+      it("should revert with the token's EnforcedPause: no refund moves", async function () {
         const f = await loadFixture(opened);
         await time.increaseTo(f.expiresAt);
         await f.token.connect(f.operator).pause();
@@ -174,7 +193,7 @@ describe("PaymentChannels", function () {
         return { ...f, graceEnd: unpausedAt + BigInt(MIN_CHALLENGE) };
       }
 
-      it("reverts with PaymentChannelsPauseGrace(id, unpausedAt + minimum), even past the deadline; the payee claims", async function () {
+      it("should revert with PaymentChannelsPauseGrace(id, unpausedAt + minimum), even past the deadline; the payee claims", async function () {
         const f = await pausedThroughTheDeadline();
         expect(await f.token.unpausedAt()).to.equal(f.graceEnd - BigInt(MIN_CHALLENGE));
         await time.setNextBlockTimestamp(f.graceEnd - 1n);
@@ -192,7 +211,7 @@ describe("PaymentChannels", function () {
         });
       });
 
-      it("settles at unpausedAt + minimum exactly", async function () {
+      it("should settle at unpausedAt + minimum exactly", async function () {
         const f = await pausedThroughTheDeadline();
         await claim(f, f.key, 40n);
         await time.setNextBlockTimestamp(f.graceEnd);
@@ -219,7 +238,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the deadline has passed", function () {
-      it("after the challenge period, anyone settles: the payer gets the rest; emits ChannelClosed; the channel is cleared", async function () {
+      it("should pay the payer the rest after the challenge period, whoever settles; emit ChannelClosed; clear the channel", async function () {
         const f = await loadFixture(opened);
         await claim(f, f.key, 10n);
         await f.channels.connect(f.payer.wallet).requestClose(f.payee.address, f.key.nonce);
@@ -239,7 +258,7 @@ describe("PaymentChannels", function () {
         expect(await holdings(f)).to.deep.equal({ payer: FUNDS - 30n, payer2: FUNDS, payee: 30n, channels: 0n });
       });
 
-      it("after the expiry without a close request, it refunds the whole unclaimed deposit", async function () {
+      it("should refund the whole unclaimed deposit after the expiry without a close request", async function () {
         const f = await loadFixture(opened);
         await time.setNextBlockTimestamp(f.expiresAt);
         await expect(f.channels.connect(f.payee.wallet).settle(f.payer.address, f.payee.address, f.key.nonce))
@@ -249,7 +268,7 @@ describe("PaymentChannels", function () {
       });
 
       describe("when everything was claimed", function () {
-        it("refunds nothing", async function () {
+        it("should refund nothing", async function () {
           const f = await loadFixture(opened);
           await claim(f, f.key, DEPOSIT);
           await time.increaseTo(f.expiresAt);
@@ -266,7 +285,7 @@ describe("PaymentChannels", function () {
         });
       });
 
-      it("releases the obligations of both members", async function () {
+      it("should release the obligations of both members", async function () {
         const f = await loadFixture(opened);
         await time.increaseTo(f.expiresAt);
         await f.channels.settle(f.payer.address, f.payee.address, f.key.nonce);
