@@ -1,6 +1,9 @@
 /*
 Consortium, addAccount, removeAccount and updateMetadata — the branches, written down first; one `it` per leaf.
 
+The member's lifecycle through these functions (admit, suspend, reinstate, ask to leave, complete the exit, remove
+accounts) is also written down in member.tree, whose leaves are test titles checked by test/meta/trees.ts.
+
 addAccount
 ├── when the caller is not a member's account ──────────── it reverts with ConsortiumNotMember
 ├── when the caller's account was removed ──────────────── it reverts with ConsortiumAccountRemoved
@@ -73,7 +76,7 @@ describe("Consortium", function () {
     });
 
     describe("when the caller's member has exited", function () {
-      it("reverts with ConsortiumMemberExited", async function () {
+      it("should revert with ConsortiumMemberExited", async function () {
         const f = await loadFixture(fixture);
         const id = await exitedMember(f);
         await expect(f.consortium.connect(spareSigner(f, 1)).addAccount(derivedAddress("new")))
@@ -160,7 +163,7 @@ describe("Consortium", function () {
       });
 
       describe("when the member is suspended", function () {
-        it("adds the account with the Frozen standing", async function () {
+        it("should add the account with the Frozen standing", async function () {
           const f = await loadFixture(fixture);
           const second = spareSigner(f, 0).address;
           await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
@@ -197,7 +200,7 @@ describe("Consortium", function () {
     });
 
     describe("when the caller's member has exited", function () {
-      it("reverts with ConsortiumMemberExited", async function () {
+      it("should revert with ConsortiumMemberExited", async function () {
         const f = await loadFixture(fixture);
         const id = await exitedMember(f);
         await expect(f.consortium.connect(spareSigner(f, 1)).removeAccount(spareSigner(f, 1).address))
@@ -237,7 +240,7 @@ describe("Consortium", function () {
     });
 
     describe("when the account is the member's last", function () {
-      it("reverts with ConsortiumLastAccount", async function () {
+      it("should revert with ConsortiumLastAccount", async function () {
         const f = await loadFixture(fixture);
         await expect(f.consortium.connect(f.provider).removeAccount(f.provider.address))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumLastAccount")
@@ -254,7 +257,7 @@ describe("Consortium", function () {
         return { f, second };
       }
 
-      it("sweeps them to the caller and removes the account: no balance blocks a removal", async function () {
+      it("should sweep them to the caller and remove the account: no balance blocks a removal", async function () {
         const { f, second } = await funded();
         const tx = f.consortium.connect(f.provider).removeAccount(second.address);
         await expect(tx).to.emit(f.token, "Transfer").withArgs(second.address, f.provider.address, AMOUNT);
@@ -304,6 +307,22 @@ describe("Consortium", function () {
       });
     });
 
+    describe("when the member is suspended", function () {
+      it("should remove it all the same (self-service), sweeping its tokens to the caller", async function () {
+        const f = await loadFixture(fixture);
+        const second = spareSigner(f, 0).address;
+        await f.consortium.connect(f.consumer).addAccount(second);
+        await mintTo(f, second, AMOUNT);
+        await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
+        const tx = f.consortium.connect(f.consumer).removeAccount(second);
+        await expect(tx).to.emit(f.consortium, "AccountRemoved").withArgs(f.memberIds.consumer, second);
+        await expect(tx).to.emit(f.token, "Transfer").withArgs(second, f.consumer.address, AMOUNT);
+        expect(await f.consortium.memberOf(second)).to.deep.equal([f.memberIds.consumer, false]);
+        expect(await f.token.standingOf(second)).to.equal(AccountStanding.None);
+        expect(await f.token.standingOf(f.consumer.address)).to.equal(AccountStanding.Frozen);
+      });
+    });
+
     describe("when no token is bound", function () {
       it("removes the account; nothing is swept", async function () {
         const f = await loadFixture(fixture);
@@ -326,7 +345,7 @@ describe("Consortium", function () {
         return { f, second, tx };
       }
 
-      it("removes it, emits AccountRemoved and clears its standing on the token", async function () {
+      it("should remove it, emit AccountRemoved and clear its standing on the token", async function () {
         const { f, second, tx } = await removed();
         await expect(tx).to.emit(f.consortium, "AccountRemoved").withArgs(f.memberIds.provider, second);
         expect(await standingChanges(f.token, tx)).to.deep.equal([[second, BigInt(AccountStanding.None)]]);
@@ -334,7 +353,7 @@ describe("Consortium", function () {
         expect(await f.consortium.memberOf(second)).to.deep.equal([f.memberIds.provider, false]);
       });
 
-      it("makes requireMember revert with ConsortiumAccountRemoved and hasRole return false", async function () {
+      it("should make requireMember revert with ConsortiumAccountRemoved and hasRole return false", async function () {
         const { f, second } = await removed();
         await expect(f.consortium.requireMember(second))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumAccountRemoved")

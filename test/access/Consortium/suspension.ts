@@ -1,6 +1,9 @@
 /*
 Consortium, suspend and reinstate — the branches, written down first; one `it` per leaf.
 
+The member's lifecycle through these functions (admit, suspend, reinstate, ask to leave, complete the exit, remove
+accounts) is also written down in member.tree, whose leaves are test titles checked by test/meta/trees.ts.
+
 suspend
 ├── when the caller is not an operator ─────────────────── it reverts with ConsortiumMissingRole
 ├── when the member does not exist ─────────────────────── it reverts with ConsortiumUnknownMember
@@ -64,7 +67,7 @@ describe("Consortium", function () {
     });
 
     describe("when the member is already suspended", function () {
-      it("reverts with ConsortiumMemberNotActive", async function () {
+      it("should revert with ConsortiumMemberNotActive", async function () {
         const f = await loadFixture(fixture);
         await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
         await expect(f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON))
@@ -74,7 +77,7 @@ describe("Consortium", function () {
     });
 
     describe("when the member has exited", function () {
-      it("reverts with ConsortiumMemberNotActive", async function () {
+      it("should revert with ConsortiumMemberNotActive", async function () {
         const f = await loadFixture(fixture);
         const id = await exitedMember(f);
         await expect(f.consortium.connect(f.operator).suspend(id, REASON))
@@ -84,7 +87,7 @@ describe("Consortium", function () {
     });
 
     describe("when the member is the last operator", function () {
-      it("reverts with ConsortiumLastOperator", async function () {
+      it("should revert with ConsortiumLastOperator", async function () {
         const f = await loadFixture(fixture);
         await expect(f.consortium.connect(f.operator).suspend(f.memberIds.operator, REASON))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumLastOperator")
@@ -93,7 +96,7 @@ describe("Consortium", function () {
     });
 
     describe("when the member is active", function () {
-      it("marks the member suspended and emits MemberSuspended", async function () {
+      it("should mark the member suspended and emit MemberSuspended", async function () {
         const f = await loadFixture(fixture);
         await expect(f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON))
           .to.emit(f.consortium, "MemberSuspended")
@@ -102,7 +105,7 @@ describe("Consortium", function () {
         expect(await f.consortium.operatorCount()).to.equal(1n);
       });
 
-      it("freezes every account of the member on the token", async function () {
+      it("should freeze every account of the member on the token", async function () {
         const f = await loadFixture(fixture);
         const second = spareSigner(f, 0).address;
         await f.consortium.connect(f.consumer).addAccount(second);
@@ -115,7 +118,7 @@ describe("Consortium", function () {
         expect(await f.token.standingOf(second)).to.equal(AccountStanding.Frozen);
       });
 
-      it("leaves its accounts receiving what is owed to them but no members' transfers, and not sending", async function () {
+      it("should leave its accounts receiving what is owed to them but no members' transfers, and not sending", async function () {
         const f = await loadFixture(fixture);
         await mintTo(f, f.provider.address, AMOUNT);
         await mintTo(f, f.consumer.address, AMOUNT);
@@ -134,7 +137,7 @@ describe("Consortium", function () {
           .withArgs(f.consumer.address);
       });
 
-      it("makes requireMember revert with ConsortiumMemberSuspended and hasRole return false", async function () {
+      it("should make requireMember revert with ConsortiumMemberSuspended and hasRole return false", async function () {
         const f = await loadFixture(fixture);
         await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
         await expect(f.consortium.requireMember(f.consumer.address))
@@ -144,7 +147,7 @@ describe("Consortium", function () {
       });
 
       describe("when the member is one of two operators", function () {
-        it("counts one operator less and the member can no longer act as operator", async function () {
+        it("should count one operator less and the member can no longer act as operator", async function () {
           const f = await loadFixture(fixture);
           const id = await admitSecondOperator(f);
           await f.consortium.connect(f.operator).suspend(id, REASON);
@@ -192,7 +195,7 @@ describe("Consortium", function () {
     });
 
     describe("when the member is active", function () {
-      it("reverts with ConsortiumMemberNotSuspended", async function () {
+      it("should revert with ConsortiumMemberNotSuspended", async function () {
         const f = await loadFixture(fixture);
         await expect(f.consortium.connect(f.operator).reinstate(f.memberIds.consumer))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberNotSuspended")
@@ -201,7 +204,7 @@ describe("Consortium", function () {
     });
 
     describe("when the member has exited", function () {
-      it("reverts with ConsortiumMemberNotSuspended", async function () {
+      it("should revert with ConsortiumMemberNotSuspended", async function () {
         const f = await loadFixture(fixture);
         const id = await exitedMember(f);
         await expect(f.consortium.connect(f.operator).reinstate(id))
@@ -211,7 +214,7 @@ describe("Consortium", function () {
     });
 
     describe("when the member is suspended", function () {
-      it("marks the member active, emits MemberReinstated and gives every account the Member standing back", async function () {
+      it("should mark the member active, emit MemberReinstated and give every account the Member standing back", async function () {
         const f = await loadFixture(fixture);
         const second = spareSigner(f, 0).address;
         await f.consortium.connect(f.consumer).addAccount(second);
@@ -234,7 +237,7 @@ describe("Consortium", function () {
       });
 
       describe("when the member holds the Operator role", function () {
-        it("counts the operator again", async function () {
+        it("should count the operator again", async function () {
           const f = await loadFixture(fixture);
           const id = await admitSecondOperator(f);
           await f.consortium.connect(f.operator).suspend(id, REASON);
