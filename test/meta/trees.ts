@@ -6,10 +6,11 @@ import { expect } from "chai";
 import ts from "typescript";
 
 /**
- * Keeps the promise of the `.tree` files (Sablier's branch trees): every leaf `it should X` of a .tree file under
- * test/ has a test `it("should X")` in the .ts files of the tree's own directory. A tree is a root line, then
- * `├── ` / `└── ` nodes indented by `│   ` or four spaces per level; `//` lines are comments. A node is a
- * condition (`when ...` or `given ...`, with children) or a leaf (`it ...`, without). A leaf text that a tree
+ * Keeps the promise of the `.tree` files (Sablier's branch trees): every leaf `it <title>` of a .tree file under
+ * test/ has a test `it("<title>")` in the .ts files of the tree's own directory, the title as the suite writes it
+ * (`it reverts with UsageMeterStaleSequence` is the test `it("reverts with UsageMeterStaleSequence")`). A tree is a
+ * root line, then `├── ` / `└── ` nodes indented by `│   ` or four spaces per level; `//` lines are comments. A node
+ * is a condition (`when ...` or `given ...`, with children) or a leaf (`it ...`, without). A leaf text that a tree
  * repeats needs as many tests of that title: each is another branch.
  */
 const testRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -87,7 +88,7 @@ function parseTree(source: string): ParsedTree {
   return { roots, errors };
 }
 
-/** The leaves of a tree, as the titles their tests must have ("it should X" is the test "should X"). */
+/** The leaves of a tree, as the titles their tests must have ("it reverts with X" is the test "reverts with X"). */
 function leavesOf(tree: ParsedTree): { title: string; line: number }[] {
   const leaves: { title: string; line: number }[] = [];
   const walk = (node: TreeNode) => {
@@ -177,38 +178,38 @@ describe("every leaf of a .tree file has a test", function () {
       "// a comment",
       "f",
       "├── when x is zero",
-      "│   └── it should revert",
+      "│   └── it reverts",
       "└── given y",
-      "    ├── it should pay",
+      "    ├── it pays",
       "    └── when z",
-      "        └── it should revert",
+      "        └── it reverts",
     ].join("\n");
-    const source = `describe("f", () => { it("should revert", f); it(\`should pay\`, f); it(\`skip ${"$"}{n}\`, f); });`;
+    const source = `describe("f", () => { it("reverts", f); it(\`pays\`, f); it(\`skip ${"$"}{n}\`, f); });`;
 
     it("reads the leaves of a well-formed tree and the literal titles of a test file", function () {
       const tree = parseTree(sample);
       expect(tree.errors).to.deep.equal([]);
-      expect(leavesOf(tree).map((leaf) => leaf.title)).to.deep.equal(["should revert", "should pay", "should revert"]);
-      expect(testTitles(source)).to.deep.equal(["should revert", "should pay"]);
+      expect(leavesOf(tree).map((leaf) => leaf.title)).to.deep.equal(["reverts", "pays", "reverts"]);
+      expect(testTitles(source)).to.deep.equal(["reverts", "pays"]);
     });
 
     it("names each leaf without a test, counting repeated leaves", function () {
-      expect(missingLeaves(parseTree(sample), testTitles(source))).to.deep.equal(["line 8: it should revert"]);
-      expect(missingLeaves(parseTree(sample), ["should revert", "should revert", "should pay"])).to.deep.equal([]);
+      expect(missingLeaves(parseTree(sample), testTitles(source))).to.deep.equal(["line 8: it reverts"]);
+      expect(missingLeaves(parseTree(sample), ["reverts", "reverts", "pays"])).to.deep.equal([]);
     });
 
     it("refuses a misshapen tree", function () {
       const errors = (text: string) => parseTree(text).errors;
       expect(errors("f\n└── when x")).to.deep.equal(["line 2: a condition without children"]);
-      expect(errors("f\n└── it should a\n    └── it should b")).to.include("line 2: a leaf (it ...) with children");
-      expect(errors("f\n├── it should a")).to.deep.equal(["line 2: ├── on a node that is not one"]);
-      expect(errors("f\n├── when x\n    └── it should a\n└── it should b")).to.deep.equal([
+      expect(errors("f\n└── it reverts\n    └── it pays")).to.include("line 2: a leaf (it ...) with children");
+      expect(errors("f\n├── it reverts")).to.deep.equal(["line 2: ├── on a node that is not one"]);
+      expect(errors("f\n├── when x\n    └── it reverts\n└── it pays")).to.deep.equal([
         "line 3: the indentation does not match the tree above it",
       ]);
-      expect(errors("f\n└── should a")).to.deep.equal([
-        'line 2: neither "when ...", "given ..." nor "it ...": should a',
+      expect(errors("f\n└── reverts")).to.deep.equal([
+        'line 2: neither "when ...", "given ..." nor "it ...": reverts',
       ]);
-      expect(errors("f\n        └── it should a")).to.deep.equal(["line 2: indented deeper than its parent allows"]);
+      expect(errors("f\n        └── it reverts")).to.deep.equal(["line 2: indented deeper than its parent allows"]);
     });
   });
 });

@@ -580,7 +580,7 @@ describe("FiatGateway", function () {
   // leaves are titles of the tests below (test/meta/trees.ts checks that each has one).
   describe("requestRedemption", function () {
     describe("when a member in good standing approved the amount", function () {
-      it("should lock the tokens in the gateway and emit RedemptionRequested", async function () {
+      it("locks the tokens in the gateway and emits RedemptionRequested", async function () {
         const f = await funded();
         const { token, gateway, consumer, memberIds, gatewayAddress } = f;
         await token.connect(consumer).approve(gatewayAddress, 400n);
@@ -592,13 +592,13 @@ describe("FiatGateway", function () {
         expect(await token.allowance(consumer.address, gatewayAddress)).to.equal(0n);
       });
 
-      it("should return the new redemption's id", async function () {
+      it("returns the new redemption's id", async function () {
         const f = await pending();
         await f.token.connect(f.provider).approve(f.gatewayAddress, 1n);
         expect(await f.gateway.connect(f.provider).requestRedemption.staticCall(1n, PAYOUT)).to.equal(2n);
       });
 
-      it("should record the request", async function () {
+      it("records the request", async function () {
         const f = await funded();
         const requestedAt = await timestampOf(request(f, f.consumer, 400n));
         const redemption = await f.gateway.getRedemption(1n);
@@ -611,7 +611,7 @@ describe("FiatGateway", function () {
         expect(redemption.payoutRef).to.equal(PAYOUT);
       });
 
-      it("should count the request as pending and as an open obligation of the member", async function () {
+      it("counts the request as pending and as an open obligation of the member", async function () {
         const f = await funded();
         await request(f, f.consumer, 400n);
         await request(f, f.consumer, 100n, referenceHash("other payout account"));
@@ -625,7 +625,7 @@ describe("FiatGateway", function () {
         expect((await f.gateway.getRedemption(3n)).account).to.equal(f.provider.address);
       });
 
-      it("should block the member's exit while pending", async function () {
+      it("blocks the member's exit while pending", async function () {
         const f = await pending();
         await f.consortium.connect(f.consumer).requestExit();
         await time.increase(NOTICE_PERIOD);
@@ -636,7 +636,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when the amount is zero", function () {
-      it("should revert with FiatGatewayZeroAmount", async function () {
+      it("reverts with FiatGatewayZeroAmount", async function () {
         const { gateway, consumer } = await funded();
         await expect(gateway.connect(consumer).requestRedemption(0n, PAYOUT)).to.be.revertedWithCustomError(
           gateway,
@@ -646,7 +646,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when the payout reference is zero", function () {
-      it("should revert with FiatGatewayZeroPayoutReference", async function () {
+      it("reverts with FiatGatewayZeroPayoutReference", async function () {
         const { gateway, consumer } = await funded();
         await expect(gateway.connect(consumer).requestRedemption(1n, ZeroHash)).to.be.revertedWithCustomError(
           gateway,
@@ -656,7 +656,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when the amount exceeds 2^128 - 1", function () {
-      it("should revert with SafeCastOverflowedUintDowncast", async function () {
+      it("reverts with SafeCastOverflowedUintDowncast", async function () {
         const { gateway, consumer } = await funded();
         await expect(gateway.connect(consumer).requestRedemption(MAX_UINT128 + 1n, PAYOUT))
           .to.be.revertedWithCustomError(gateway, "SafeCastOverflowedUintDowncast")
@@ -665,7 +665,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when the caller's member asked to leave", function () {
-      it("should lock the tokens all the same: a leaving member cashes out before it exits", async function () {
+      it("locks the tokens all the same: a leaving member cashes out before it exits", async function () {
         const f = await funded();
         await f.consortium.connect(f.consumer).requestExit();
         await expect(request(f, f.consumer, BALANCE))
@@ -677,7 +677,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when the caller's member is suspended", function () {
-      it("should revert with ConsortiumMemberSuspended", async function () {
+      it("reverts with ConsortiumMemberSuspended", async function () {
         const { token, consortium, gateway, operator, consumer, memberIds, gatewayAddress } = await funded();
         await token.connect(consumer).approve(gatewayAddress, 400n);
         await consortium.connect(operator).suspend(memberIds.consumer, referenceHash("suspension"));
@@ -688,7 +688,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when the caller is not a member's account", function () {
-      it("should revert with ConsortiumNotMember", async function () {
+      it("reverts with ConsortiumNotMember", async function () {
         const { consortium, gateway, outsider } = await funded();
         await expect(gateway.connect(outsider).requestRedemption(1n, PAYOUT))
           .to.be.revertedWithCustomError(consortium, "ConsortiumNotMember")
@@ -697,7 +697,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when the caller's account was removed", function () {
-      it("should revert with ConsortiumAccountRemoved", async function () {
+      it("reverts with ConsortiumAccountRemoved", async function () {
         const f = await funded();
         const second = spareKey(f, 0);
         await f.consortium.connect(f.consumer).addAccount(second.address);
@@ -709,7 +709,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when the gateway was not approved", function () {
-      it("should revert with ERC20InsufficientAllowance", async function () {
+      it("reverts with ERC20InsufficientAllowance", async function () {
         const { token, gateway, consumer, gatewayAddress } = await funded();
         await expect(gateway.connect(consumer).requestRedemption(400n, PAYOUT))
           .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
@@ -718,7 +718,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when the amount exceeds the balance", function () {
-      it("should revert with ERC20InsufficientBalance", async function () {
+      it("reverts with ERC20InsufficientBalance", async function () {
         const f = await funded();
         await f.token.connect(f.consumer).approve(f.gatewayAddress, ethers.MaxUint256);
         await expect(f.gateway.connect(f.consumer).requestRedemption(BALANCE + 1n, PAYOUT))
@@ -729,7 +729,7 @@ describe("FiatGateway", function () {
   });
 
   describe("requestRedemptionWithPermit", function () {
-    it("should approve and request in one transaction", async function () {
+    it("approves and requests in one transaction", async function () {
       const { token, gateway, consumer, memberIds, gatewayAddress } = await funded();
       const deadline = BigInt(await time.latest()) + 3600n;
       const { v, r, s } = await signPermit(token, consumer, gatewayAddress, 400n, deadline);
@@ -763,7 +763,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when the bank transaction reference is zero", function () {
-      it("should revert with FiatGatewayZeroBankTxReference", async function () {
+      it("reverts with FiatGatewayZeroBankTxReference", async function () {
         const { gateway, operator } = await pending();
         await expect(gateway.connect(operator).markRedemptionPaid(1n, ZeroHash)).to.be.revertedWithCustomError(
           gateway,
@@ -773,7 +773,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when no redemption has the id", function () {
-      it("should revert with FiatGatewayUnknownRedemption", async function () {
+      it("reverts with FiatGatewayUnknownRedemption", async function () {
         const { gateway, operator } = await pending();
         for (const unknown of [0n, 2n]) {
           await expect(gateway.connect(operator).markRedemptionPaid(unknown, BANK_TX))
@@ -784,7 +784,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when the redemption is pending", function () {
-      it("should burn the locked tokens and emit RedemptionPaid with every reference", async function () {
+      it("burns the locked tokens and emits RedemptionPaid with every reference", async function () {
         const { token, gateway, operator, memberIds, gatewayAddress } = await pending();
         const supply = await token.totalSupply();
         const tx = gateway.connect(operator).markRedemptionPaid(1n, BANK_TX);
@@ -793,7 +793,7 @@ describe("FiatGateway", function () {
         expect(await token.totalSupply()).to.equal(supply - 400n);
       });
 
-      it("should mark it paid and release it from the pending totals", async function () {
+      it("marks it paid and releases it from the pending totals", async function () {
         const f = await pending();
         await request(f, f.consumer, 100n);
         const settledAt = await timestampOf(f.gateway.connect(f.operator).markRedemptionPaid(1n, BANK_TX));
@@ -807,7 +807,7 @@ describe("FiatGateway", function () {
         expect((await f.gateway.getRedemption(2n)).status).to.equal(RedemptionStatus.Pending);
       });
 
-      it("should let the member exit once every redemption is settled and its balance is gone", async function () {
+      it("lets the member exit once every redemption is settled and its balance is gone", async function () {
         const f = await funded();
         await request(f, f.consumer, BALANCE);
         await f.consortium.connect(f.consumer).requestExit();
@@ -821,7 +821,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when the redemption is no longer pending", function () {
-      it("should revert with FiatGatewayRedemptionNotPending once paid", async function () {
+      it("reverts with FiatGatewayRedemptionNotPending once paid", async function () {
         const { gateway, operator } = await pending();
         await gateway.connect(operator).markRedemptionPaid(1n, BANK_TX);
         await expect(gateway.connect(operator).markRedemptionPaid(1n, BANK_TX))
@@ -832,7 +832,7 @@ describe("FiatGateway", function () {
           .withArgs(1n, RedemptionStatus.Paid);
       });
 
-      it("should revert with FiatGatewayRedemptionNotPending once rejected", async function () {
+      it("reverts with FiatGatewayRedemptionNotPending once rejected", async function () {
         const { gateway, operator } = await pending();
         await gateway.connect(operator).rejectRedemption(1n, REASON);
         await expect(gateway.connect(operator).markRedemptionPaid(1n, BANK_TX))
@@ -853,7 +853,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when no redemption has the id", function () {
-      it("should revert with FiatGatewayUnknownRedemption", async function () {
+      it("reverts with FiatGatewayUnknownRedemption", async function () {
         const { gateway, operator } = await pending();
         await expect(gateway.connect(operator).rejectRedemption(7n, REASON))
           .to.be.revertedWithCustomError(gateway, "FiatGatewayUnknownRedemption")
@@ -862,7 +862,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when the redemption is pending", function () {
-      it("should refund the requesting account and emit RedemptionRejected with the reason", async function () {
+      it("refunds the requesting account and emits RedemptionRejected with the reason", async function () {
         const { token, gateway, operator, consumer, memberIds, gatewayAddress } = await pending();
         const supply = await token.totalSupply();
         const tx = gateway.connect(operator).rejectRedemption(1n, REASON);
@@ -873,7 +873,7 @@ describe("FiatGateway", function () {
         expect(await token.totalSupply()).to.equal(supply);
       });
 
-      it("should mark it rejected and release it from the pending totals", async function () {
+      it("marks it rejected and releases it from the pending totals", async function () {
         const f = await pending();
         const settledAt = await timestampOf(f.gateway.connect(f.operator).rejectRedemption(1n, REASON));
         const redemption = await f.gateway.getRedemption(1n);
@@ -885,7 +885,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when the redemption was paid", function () {
-      it("should revert with FiatGatewayRedemptionNotPending once paid", async function () {
+      it("reverts with FiatGatewayRedemptionNotPending once paid", async function () {
         const { gateway, operator } = await pending();
         await gateway.connect(operator).markRedemptionPaid(1n, BANK_TX);
         await expect(gateway.connect(operator).rejectRedemption(1n, REASON))
@@ -895,7 +895,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when the redemption was rejected already", function () {
-      it("should revert with FiatGatewayRedemptionNotPending once rejected", async function () {
+      it("reverts with FiatGatewayRedemptionNotPending", async function () {
         const { gateway, operator } = await pending();
         await gateway.connect(operator).rejectRedemption(1n, REASON);
         await expect(gateway.connect(operator).rejectRedemption(1n, REASON))
@@ -905,7 +905,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when the requesting account was removed since", function () {
-      it("should refund the member's first active account", async function () {
+      it("refunds the member's first active account", async function () {
         const f = await funded();
         const second = spareKey(f, 0);
         await f.consortium.connect(f.consumer).addAccount(second.address);
@@ -927,7 +927,7 @@ describe("FiatGateway", function () {
     });
 
     describe("when the requesting member was suspended since", function () {
-      it("should refund the requesting account, which may receive though frozen", async function () {
+      it("refunds the requesting account, which may receive though frozen", async function () {
         const f = await pending();
         await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, referenceHash("suspension"));
         const tx = f.gateway.connect(f.operator).rejectRedemption(1n, REASON);

@@ -76,7 +76,7 @@ describe("Consortium", function () {
     });
 
     describe("when the caller's member has exited", function () {
-      it("should revert with ConsortiumMemberExited", async function () {
+      it("reverts with ConsortiumMemberExited", async function () {
         const f = await loadFixture(fixture);
         const id = await exitedMember(f);
         await expect(f.consortium.connect(spareSigner(f, 1)).addAccount(derivedAddress("new")))
@@ -163,7 +163,7 @@ describe("Consortium", function () {
       });
 
       describe("when the member is suspended", function () {
-        it("should add the account with the Frozen standing", async function () {
+        it("adds the account with the Frozen standing", async function () {
           const f = await loadFixture(fixture);
           const second = spareSigner(f, 0).address;
           await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
@@ -200,7 +200,7 @@ describe("Consortium", function () {
     });
 
     describe("when the caller's member has exited", function () {
-      it("should revert with ConsortiumMemberExited", async function () {
+      it("reverts with ConsortiumMemberExited", async function () {
         const f = await loadFixture(fixture);
         const id = await exitedMember(f);
         await expect(f.consortium.connect(spareSigner(f, 1)).removeAccount(spareSigner(f, 1).address))
@@ -240,7 +240,7 @@ describe("Consortium", function () {
     });
 
     describe("when the account is the member's last", function () {
-      it("should revert with ConsortiumLastAccount", async function () {
+      it("reverts with ConsortiumLastAccount", async function () {
         const f = await loadFixture(fixture);
         await expect(f.consortium.connect(f.provider).removeAccount(f.provider.address))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumLastAccount")
@@ -257,7 +257,7 @@ describe("Consortium", function () {
         return { f, second };
       }
 
-      it("should sweep them to the caller and remove the account: no balance blocks a removal", async function () {
+      it("sweeps them to the caller and removes the account: no balance blocks a removal", async function () {
         const { f, second } = await funded();
         const tx = f.consortium.connect(f.provider).removeAccount(second.address);
         await expect(tx).to.emit(f.token, "Transfer").withArgs(second.address, f.provider.address, AMOUNT);
@@ -308,7 +308,7 @@ describe("Consortium", function () {
     });
 
     describe("when the member is suspended", function () {
-      it("should remove it all the same (self-service), sweeping its tokens to the caller", async function () {
+      it("removes it all the same (self-service), sweeping its tokens to the caller", async function () {
         const f = await loadFixture(fixture);
         const second = spareSigner(f, 0).address;
         await f.consortium.connect(f.consumer).addAccount(second);
@@ -345,7 +345,7 @@ describe("Consortium", function () {
         return { f, second, tx };
       }
 
-      it("should remove it, emit AccountRemoved and clear its standing on the token", async function () {
+      it("removes it, emits AccountRemoved and clears its standing on the token", async function () {
         const { f, second, tx } = await removed();
         await expect(tx).to.emit(f.consortium, "AccountRemoved").withArgs(f.memberIds.provider, second);
         expect(await standingChanges(f.token, tx)).to.deep.equal([[second, BigInt(AccountStanding.None)]]);
@@ -353,7 +353,7 @@ describe("Consortium", function () {
         expect(await f.consortium.memberOf(second)).to.deep.equal([f.memberIds.provider, false]);
       });
 
-      it("should make requireMember revert with ConsortiumAccountRemoved and hasRole return false", async function () {
+      it("makes requireMember revert with ConsortiumAccountRemoved and hasRole return false", async function () {
         const { f, second } = await removed();
         await expect(f.consortium.requireMember(second))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumAccountRemoved")

@@ -232,7 +232,7 @@ describe("Consortium", function () {
     });
 
     describe("when an account belongs to another member", function () {
-      it("should revert with ConsortiumAccountTaken naming the owner", async function () {
+      it("reverts with ConsortiumAccountTaken naming the owner", async function () {
         const f = await loadFixture(fixture);
         await expect(
           f.consortium.connect(f.operator).admit([derivedAddress("new"), f.provider.address], 0, NEW_MEMBER_METADATA),
@@ -243,7 +243,7 @@ describe("Consortium", function () {
     });
 
     describe("when an account was removed from another member", function () {
-      it("should revert with ConsortiumAccountTaken naming the former owner", async function () {
+      it("reverts with ConsortiumAccountTaken naming the former owner", async function () {
         const f = await loadFixture(fixture);
         const old = spareSigner(f, 0).address;
         await f.consortium.connect(f.provider).addAccount(old);
@@ -257,7 +257,7 @@ describe("Consortium", function () {
     describe("when the input is valid", function () {
       const roles = roleMask(Role.Provider, Role.Consumer);
 
-      it("should return the new id and store the member with its roles bitmap", async function () {
+      it("returns the new id and stores the member with its roles bitmap", async function () {
         const f = await loadFixture(fixture);
         const accounts = derivedAddresses("new member", 2);
         const admit = f.consortium.connect(f.operator).admit;
@@ -301,7 +301,7 @@ describe("Consortium", function () {
         }
       });
 
-      it("should give every account the Member standing on the token", async function () {
+      it("gives every account the Member standing on the token", async function () {
         const f = await loadFixture(fixture);
         const accounts = derivedAddresses("new member", 2);
         const tx = await f.consortium.connect(f.operator).admit(accounts, roles, NEW_MEMBER_METADATA);
@@ -327,7 +327,7 @@ describe("Consortium", function () {
       });
 
       describe("when the roles include Operator", function () {
-        it("should count one more operator, who can act as operator at once", async function () {
+        it("counts one more operator, who can act as operator at once", async function () {
           const f = await loadFixture(fixture);
           const id = await admitSecondOperator(f);
           expect(await f.consortium.operatorCount()).to.equal(2n);
@@ -338,7 +338,7 @@ describe("Consortium", function () {
         });
       });
 
-      it("should require the new member to accept the agreement before new business", async function () {
+      it("requires the new member to accept the agreement before new business", async function () {
         const f = await loadFixture(fixture);
         const account = spareSigner(f, 0);
         await f.consortium.connect(f.operator).admit([account.address], roles, NEW_MEMBER_METADATA);

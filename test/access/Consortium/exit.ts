@@ -137,7 +137,7 @@ describe("Consortium", function () {
     });
 
     describe("when the caller's member has exited", function () {
-      it("should revert with ConsortiumMemberExited", async function () {
+      it("reverts with ConsortiumMemberExited", async function () {
         const f = await loadFixture(fixture);
         const id = await exitedMember(f);
         await expect(f.consortium.connect(spareSigner(f, 1)).requestExit())
@@ -147,7 +147,7 @@ describe("Consortium", function () {
     });
 
     describe("when an exit is already requested", function () {
-      it("should revert with ConsortiumExitPending", async function () {
+      it("reverts with ConsortiumExitPending", async function () {
         const f = await loadFixture(fixture);
         const effectiveAt = (await minedAt(await f.consortium.connect(f.consumer).requestExit())) + NOTICE_PERIOD;
         await expect(f.consortium.connect(f.consumer).requestExit())
@@ -157,7 +157,7 @@ describe("Consortium", function () {
     });
 
     describe("when no exit is requested", function () {
-      it("should record effectiveAt = now + notice period and emit ExitRequested", async function () {
+      it("records effectiveAt = now + notice period and emits ExitRequested", async function () {
         const f = await loadFixture(fixture);
         const now = BigInt(await time.latest()) + 10n;
         await time.setNextBlockTimestamp(now);
@@ -167,7 +167,7 @@ describe("Consortium", function () {
         expect((await f.consortium.getMember(f.memberIds.consumer)).exitEffectiveAt).to.equal(now + NOTICE_PERIOD);
       });
 
-      it("should make requireNewBusiness revert with ConsortiumExitPending while requireRole still passes", async function () {
+      it("makes requireNewBusiness revert with ConsortiumExitPending while requireRole still passes", async function () {
         const f = await loadFixture(fixture);
         const effectiveAt = (await minedAt(await f.consortium.connect(f.consumer).requestExit())) + NOTICE_PERIOD;
         await expect(f.consortium.requireNewBusiness(f.consumer.address, Role.Consumer))
@@ -176,7 +176,7 @@ describe("Consortium", function () {
         expect(await f.consortium.requireRole(f.consumer.address, Role.Consumer)).to.equal(f.memberIds.consumer);
       });
 
-      it("should make every account of the member Leaving on the token: roles kept, none active", async function () {
+      it("makes every account of the member Leaving on the token: roles kept, none active", async function () {
         const f = await loadFixture(fixture);
         const second = spareSigner(f, 0).address;
         await f.consortium.connect(f.consumer).addAccount(second);
@@ -196,7 +196,7 @@ describe("Consortium", function () {
         expect(await f.token.activeRolesOf(f.provider.address)).to.equal(BigInt(roleMask(Role.Provider)));
       });
 
-      it("should let the Leaving accounts send, and receive only what is owed to them", async function () {
+      it("lets the Leaving accounts send, and receive only what is owed to them", async function () {
         const f = await loadFixture(fixture);
         await mintTo(f, f.consumer.address, AMOUNT);
         await mintTo(f, f.provider.address, AMOUNT);
@@ -215,7 +215,7 @@ describe("Consortium", function () {
       });
 
       describe("when the member is suspended", function () {
-        it("should record the request (self-service); the accounts stay Frozen", async function () {
+        it("records the request (self-service); the accounts stay Frozen", async function () {
           const f = await loadFixture(fixture);
           await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
           await expect(f.consortium.connect(f.consumer).requestExit()).to.emit(f.consortium, "ExitRequested");
@@ -225,7 +225,7 @@ describe("Consortium", function () {
       });
 
       describe("while the exit is pending", function () {
-        it("should pass a granted or revoked role to the token's record (RolesChanged), not to its active roles", async function () {
+        it("granting or revoking a role reaches the token's record (RolesChanged), not its active roles", async function () {
           const f = await loadFixture(fixture);
           await f.consortium.connect(f.consumer).requestExit();
           const both = roleMask(Role.Consumer, Role.Provider);
@@ -241,7 +241,7 @@ describe("Consortium", function () {
           expect(await f.token.activeRolesOf(f.consumer.address)).to.equal(0n);
         });
 
-        it("should freeze the accounts on a suspension and make them Leaving again, not Member, on reinstatement", async function () {
+        it("a suspension freezes the accounts; reinstatement makes them Leaving again, not Member", async function () {
           const f = await loadFixture(fixture);
           await f.consortium.connect(f.consumer).requestExit();
           await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
@@ -251,7 +251,7 @@ describe("Consortium", function () {
           expect(await f.token.activeRolesOf(f.consumer.address)).to.equal(0n);
         });
 
-        it("should make an account added meanwhile Leaving", async function () {
+        it("an account added meanwhile is Leaving", async function () {
           const f = await loadFixture(fixture);
           await f.consortium.connect(f.consumer).requestExit();
           const second = spareSigner(f, 0).address;
@@ -275,7 +275,7 @@ describe("Consortium", function () {
     });
 
     describe("when no exit is requested", function () {
-      it("should revert with ConsortiumExitNotRequested", async function () {
+      it("reverts with ConsortiumExitNotRequested", async function () {
         const f = await loadFixture(fixture);
         await expect(f.consortium.connect(f.consumer).cancelExit())
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumExitNotRequested")
@@ -284,7 +284,7 @@ describe("Consortium", function () {
     });
 
     describe("when an exit is requested", function () {
-      it("should clear it and emit ExitCancelled; new business is allowed again", async function () {
+      it("clears it and emits ExitCancelled; new business is allowed again", async function () {
         const f = await loadFixture(fixture);
         await f.consortium.connect(f.consumer).requestExit();
         await expect(f.consortium.connect(f.consumer).cancelExit())
@@ -297,7 +297,7 @@ describe("Consortium", function () {
           .withArgs(f.memberIds.consumer);
       });
 
-      it("should make every account Member again, with the roles as changed while the exit was pending active", async function () {
+      it("makes every account Member again, with the roles as changed while the exit was pending active", async function () {
         const f = await loadFixture(fixture);
         await f.consortium.connect(f.consumer).requestExit();
         const second = spareSigner(f, 0).address;
@@ -327,7 +327,7 @@ describe("Consortium", function () {
     });
 
     describe("when the member has already exited", function () {
-      it("should revert with ConsortiumMemberExited", async function () {
+      it("reverts with ConsortiumMemberExited", async function () {
         const f = await loadFixture(fixture);
         const id = await exitedMember(f);
         await expect(f.consortium.connect(f.operator).completeExit(id))
@@ -348,7 +348,7 @@ describe("Consortium", function () {
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumNotExitingMember")
           .withArgs(caller.address, memberId);
 
-      it("should revert with ConsortiumNotExitingMember for an outsider and for another member", async function () {
+      it("reverts with ConsortiumNotExitingMember for an outsider and for another member", async function () {
         const f = await leaving();
         for (const caller of [f.outsider, f.provider, f.auditor]) await refused(f, caller, f.memberIds.consumer);
       });
@@ -387,7 +387,7 @@ describe("Consortium", function () {
     });
 
     describe("when no exit is requested", function () {
-      it("should revert with ConsortiumExitNotRequested", async function () {
+      it("reverts with ConsortiumExitNotRequested", async function () {
         const f = await loadFixture(fixture);
         await expect(f.consortium.connect(f.consumer).completeExit(f.memberIds.consumer))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumExitNotRequested")
@@ -396,7 +396,7 @@ describe("Consortium", function () {
     });
 
     describe("when the notice period is running", function () {
-      it("should revert with ConsortiumNoticePeriodRunning until the second before effectiveAt", async function () {
+      it("reverts with ConsortiumNoticePeriodRunning until the second before effectiveAt", async function () {
         const f = await loadFixture(fixture);
         await f.consortium.connect(f.consumer).requestExit();
         const effectiveAt = (await f.consortium.getMember(f.memberIds.consumer)).exitEffectiveAt;
@@ -408,7 +408,7 @@ describe("Consortium", function () {
     });
 
     describe("when a registered contract reports open obligations", function () {
-      it("should revert with ConsortiumOpenObligations naming the contract and the count", async function () {
+      it("reverts with ConsortiumOpenObligations naming the contract and the count", async function () {
         const f = await loadFixture(fixture);
         const mock = await ethers.deployContract("MockObligations");
         await f.consortium.connect(f.operator).registerContract(mock);
@@ -435,7 +435,7 @@ describe("Consortium", function () {
         return f;
       }
 
-      it("should revert with ConsortiumOpenObligations naming the gateway and the count", async function () {
+      it("reverts with ConsortiumOpenObligations naming the gateway and the count", async function () {
         const f = await pendingRedemptions();
         await expect(f.consortium.connect(f.consumer).completeExit(f.memberIds.consumer))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumOpenObligations")
@@ -453,7 +453,7 @@ describe("Consortium", function () {
       });
 
       describe("when the redemptions are settled", function () {
-        it("should complete the exit", async function () {
+        it("completes the exit", async function () {
           const f = await pendingRedemptions();
           await f.gateway.connect(f.operator).markRedemptionPaid(1n, BANK_TX_REF);
           await expect(f.consortium.connect(f.consumer).completeExit(f.memberIds.consumer))
@@ -468,7 +468,7 @@ describe("Consortium", function () {
     });
 
     describe("when an account of the member holds tokens", function () {
-      it("should revert with SettlementTokenBalanceNotEmpty from the token", async function () {
+      it("reverts with SettlementTokenBalanceNotEmpty from the token", async function () {
         const f = await loadFixture(fixture);
         const second = spareSigner(f, 0).address;
         await f.consortium.connect(f.consumer).addAccount(second);
@@ -481,7 +481,7 @@ describe("Consortium", function () {
     });
 
     describe("when the member is the last operator", function () {
-      it("should revert with ConsortiumLastOperator", async function () {
+      it("reverts with ConsortiumLastOperator", async function () {
         const f = await loadFixture(fixture);
         await requestExitAndWait(f, f.operator);
         await expect(f.consortium.connect(f.operator).completeExit(f.memberIds.operator))
@@ -504,14 +504,14 @@ describe("Consortium", function () {
         return { f, second, effectiveAt, tx };
       }
 
-      it("should let the member complete it from any of its accounts at effectiveAt exactly; emit MemberExited", async function () {
+      it("lets the member complete it from any of its accounts at effectiveAt exactly; emits MemberExited", async function () {
         const { f, effectiveAt, tx } = await exited();
         await expect(tx).to.emit(f.consortium, "MemberExited").withArgs(f.memberIds.consumer);
         expect(await minedAt(tx)).to.equal(effectiveAt);
         expect((await f.consortium.getMember(f.memberIds.consumer)).status).to.equal(MemberStatus.Exited);
       });
 
-      it("should let an operator complete it for the member", async function () {
+      it("lets an operator complete it for the member", async function () {
         const f = await loadFixture(fixture);
         const id = await admitSecondOperator(f);
         await requestExitAndWait(f, f.consumer);
@@ -535,7 +535,7 @@ describe("Consortium", function () {
         });
       });
 
-      it("should give every account of the member the None standing", async function () {
+      it("gives every account of the member the None standing", async function () {
         const { f, second, tx } = await exited();
         expect(await standingChanges(f.token, tx)).to.deep.equal([
           [f.consumer.address, BigInt(AccountStanding.None)],
@@ -545,7 +545,7 @@ describe("Consortium", function () {
         expect(await f.token.standingOf(second)).to.equal(AccountStanding.None);
       });
 
-      it("should leave the exited member unable to act and to be suspended, reinstated or granted roles", async function () {
+      it("leaves the exited member unable to act and to be suspended, reinstated or granted roles", async function () {
         const { f } = await exited();
         const id = f.memberIds.consumer;
         await expect(f.consortium.requireMember(f.consumer.address))
@@ -569,14 +569,14 @@ describe("Consortium", function () {
           .withArgs(f.consumer.address);
       });
 
-      it("should keep its accounts on record: memberOf names the member but reports them inactive", async function () {
+      it("keeps its accounts on record: memberOf names the member but reports them inactive", async function () {
         const { f, second } = await exited();
         expect(await f.consortium.memberOf(f.consumer.address)).to.deep.equal([f.memberIds.consumer, false]);
         expect(await f.consortium.accountsOf(f.memberIds.consumer)).to.deep.equal([f.consumer.address, second]);
       });
 
       describe("when the member was one of two operators", function () {
-        it("should count one operator less", async function () {
+        it("counts one operator less", async function () {
           const f = await loadFixture(fixture);
           const id = await admitSecondOperator(f);
           await requestExitAndWait(f, spareSigner(f, 0));
@@ -588,7 +588,7 @@ describe("Consortium", function () {
       });
 
       describe("when the member is suspended", function () {
-        it("should complete too, clearing the Frozen standing", async function () {
+        it("completes too, clearing the Frozen standing", async function () {
           const f = await loadFixture(fixture);
           await f.consortium.connect(f.consumer).requestExit();
           await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);

@@ -67,7 +67,7 @@ describe("Consortium", function () {
     });
 
     describe("when the member is already suspended", function () {
-      it("should revert with ConsortiumMemberNotActive", async function () {
+      it("reverts with ConsortiumMemberNotActive", async function () {
         const f = await loadFixture(fixture);
         await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
         await expect(f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON))
@@ -77,7 +77,7 @@ describe("Consortium", function () {
     });
 
     describe("when the member has exited", function () {
-      it("should revert with ConsortiumMemberNotActive", async function () {
+      it("reverts with ConsortiumMemberNotActive", async function () {
         const f = await loadFixture(fixture);
         const id = await exitedMember(f);
         await expect(f.consortium.connect(f.operator).suspend(id, REASON))
@@ -87,7 +87,7 @@ describe("Consortium", function () {
     });
 
     describe("when the member is the last operator", function () {
-      it("should revert with ConsortiumLastOperator", async function () {
+      it("reverts with ConsortiumLastOperator", async function () {
         const f = await loadFixture(fixture);
         await expect(f.consortium.connect(f.operator).suspend(f.memberIds.operator, REASON))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumLastOperator")
@@ -96,7 +96,7 @@ describe("Consortium", function () {
     });
 
     describe("when the member is active", function () {
-      it("should mark the member suspended and emit MemberSuspended", async function () {
+      it("marks the member suspended and emits MemberSuspended", async function () {
         const f = await loadFixture(fixture);
         await expect(f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON))
           .to.emit(f.consortium, "MemberSuspended")
@@ -105,7 +105,7 @@ describe("Consortium", function () {
         expect(await f.consortium.operatorCount()).to.equal(1n);
       });
 
-      it("should freeze every account of the member on the token", async function () {
+      it("freezes every account of the member on the token", async function () {
         const f = await loadFixture(fixture);
         const second = spareSigner(f, 0).address;
         await f.consortium.connect(f.consumer).addAccount(second);
@@ -118,7 +118,7 @@ describe("Consortium", function () {
         expect(await f.token.standingOf(second)).to.equal(AccountStanding.Frozen);
       });
 
-      it("should leave its accounts receiving what is owed to them but no members' transfers, and not sending", async function () {
+      it("leaves its accounts receiving what is owed to them but no members' transfers, and not sending", async function () {
         const f = await loadFixture(fixture);
         await mintTo(f, f.provider.address, AMOUNT);
         await mintTo(f, f.consumer.address, AMOUNT);
@@ -137,7 +137,7 @@ describe("Consortium", function () {
           .withArgs(f.consumer.address);
       });
 
-      it("should make requireMember revert with ConsortiumMemberSuspended and hasRole return false", async function () {
+      it("makes requireMember revert with ConsortiumMemberSuspended and hasRole return false", async function () {
         const f = await loadFixture(fixture);
         await f.consortium.connect(f.operator).suspend(f.memberIds.consumer, REASON);
         await expect(f.consortium.requireMember(f.consumer.address))
@@ -147,7 +147,7 @@ describe("Consortium", function () {
       });
 
       describe("when the member is one of two operators", function () {
-        it("should count one operator less and the member can no longer act as operator", async function () {
+        it("counts one operator less and the member can no longer act as operator", async function () {
           const f = await loadFixture(fixture);
           const id = await admitSecondOperator(f);
           await f.consortium.connect(f.operator).suspend(id, REASON);
@@ -195,7 +195,7 @@ describe("Consortium", function () {
     });
 
     describe("when the member is active", function () {
-      it("should revert with ConsortiumMemberNotSuspended", async function () {
+      it("reverts with ConsortiumMemberNotSuspended", async function () {
         const f = await loadFixture(fixture);
         await expect(f.consortium.connect(f.operator).reinstate(f.memberIds.consumer))
           .to.be.revertedWithCustomError(f.consortium, "ConsortiumMemberNotSuspended")
@@ -204,7 +204,7 @@ describe("Consortium", function () {
     });
 
     describe("when the member has exited", function () {
-      it("should revert with ConsortiumMemberNotSuspended", async function () {
+      it("reverts with ConsortiumMemberNotSuspended", async function () {
         const f = await loadFixture(fixture);
         const id = await exitedMember(f);
         await expect(f.consortium.connect(f.operator).reinstate(id))
@@ -214,7 +214,7 @@ describe("Consortium", function () {
     });
 
     describe("when the member is suspended", function () {
-      it("should mark the member active, emit MemberReinstated and give every account the Member standing back", async function () {
+      it("marks the member active, emits MemberReinstated and gives every account the Member standing back", async function () {
         const f = await loadFixture(fixture);
         const second = spareSigner(f, 0).address;
         await f.consortium.connect(f.consumer).addAccount(second);
@@ -237,7 +237,7 @@ describe("Consortium", function () {
       });
 
       describe("when the member holds the Operator role", function () {
-        it("should count the operator again", async function () {
+        it("counts the operator again", async function () {
           const f = await loadFixture(fixture);
           const id = await admitSecondOperator(f);
           await f.consortium.connect(f.operator).suspend(id, REASON);

@@ -64,7 +64,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the channel is closing already", function () {
-      it("should revert with PaymentChannelsClosing(id, deadline)", async function () {
+      it("reverts with PaymentChannelsClosing(id, deadline)", async function () {
         const f = await loadFixture(opened);
         await f.channels.connect(f.payer.wallet).requestClose(f.payee.address, f.key.nonce);
         const deadline = BigInt(await time.latest()) + BigInt(CHALLENGE);
@@ -75,7 +75,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the channel is open", function () {
-      it("should set the deadline to now + the challenge period; emit ChannelCloseRequested", async function () {
+      it("sets the deadline to now + the challenge period; emits ChannelCloseRequested", async function () {
         const f = await loadFixture(opened);
         await claim(f, f.key, 3n);
         const at = (await time.latest()) + 100;
@@ -93,7 +93,7 @@ describe("PaymentChannels", function () {
       });
 
       describe("when the expiry is sooner", function () {
-        it("should keep the expiry as the deadline", async function () {
+        it("keeps the expiry as the deadline", async function () {
           const f = await loadFixture(opened);
           const at = f.expiresAt - CHALLENGE / 2;
           await time.setNextBlockTimestamp(at);
@@ -104,7 +104,7 @@ describe("PaymentChannels", function () {
         });
       });
 
-      it("should let the payee claim until the channel is settled", async function () {
+      it("the payee can still claim until the channel is settled", async function () {
         const f = await loadFixture(opened);
         await f.channels.connect(f.payer.wallet).requestClose(f.payee.address, f.key.nonce);
         await expect(claim(f, f.key, 20n))
@@ -134,7 +134,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the channel was settled already", function () {
-      it("should revert with PaymentChannelsUnknownChannel, whatever is called", async function () {
+      it("reverts with PaymentChannelsUnknownChannel, whatever is called", async function () {
         const f = await loadFixture(opened);
         await time.increaseTo(f.expiresAt);
         await f.channels.settle(f.payer.address, f.payee.address, f.key.nonce);
@@ -149,7 +149,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the deadline has not been reached", function () {
-      it("should revert with PaymentChannelsDeadlineNotReached", async function () {
+      it("reverts with PaymentChannelsDeadlineNotReached", async function () {
         const f = await loadFixture(opened);
         await f.channels.connect(f.payer.wallet).requestClose(f.payee.address, f.key.nonce);
         const { deadline } = await f.channels.channel(f.id);
@@ -167,7 +167,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the token is paused", function () {
-      it("should revert with the token's EnforcedPause: no refund moves", async function () {
+      it("reverts with the token's EnforcedPause: no refund moves", async function () {
         const f = await loadFixture(opened);
         await time.increaseTo(f.expiresAt);
         await f.token.connect(f.operator).pause();
@@ -193,7 +193,7 @@ describe("PaymentChannels", function () {
         return { ...f, graceEnd: unpausedAt + BigInt(MIN_CHALLENGE) };
       }
 
-      it("should revert with PaymentChannelsPauseGrace(id, unpausedAt + minimum), even past the deadline; the payee claims", async function () {
+      it("reverts with PaymentChannelsPauseGrace(id, unpausedAt + minimum), even past the deadline; the payee claims", async function () {
         const f = await pausedThroughTheDeadline();
         expect(await f.token.unpausedAt()).to.equal(f.graceEnd - BigInt(MIN_CHALLENGE));
         await time.setNextBlockTimestamp(f.graceEnd - 1n);
@@ -211,7 +211,7 @@ describe("PaymentChannels", function () {
         });
       });
 
-      it("should settle at unpausedAt + minimum exactly", async function () {
+      it("settles at unpausedAt + minimum exactly", async function () {
         const f = await pausedThroughTheDeadline();
         await claim(f, f.key, 40n);
         await time.setNextBlockTimestamp(f.graceEnd);
@@ -238,7 +238,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the deadline has passed", function () {
-      it("should pay the payer the rest after the challenge period, whoever settles; emit ChannelClosed; clear the channel", async function () {
+      it("after the challenge period, anyone settles: the payer gets the rest; emits ChannelClosed; the channel is cleared", async function () {
         const f = await loadFixture(opened);
         await claim(f, f.key, 10n);
         await f.channels.connect(f.payer.wallet).requestClose(f.payee.address, f.key.nonce);
@@ -258,7 +258,7 @@ describe("PaymentChannels", function () {
         expect(await holdings(f)).to.deep.equal({ payer: FUNDS - 30n, payer2: FUNDS, payee: 30n, channels: 0n });
       });
 
-      it("should refund the whole unclaimed deposit after the expiry without a close request", async function () {
+      it("after the expiry without a close request, it refunds the whole unclaimed deposit", async function () {
         const f = await loadFixture(opened);
         await time.setNextBlockTimestamp(f.expiresAt);
         await expect(f.channels.connect(f.payee.wallet).settle(f.payer.address, f.payee.address, f.key.nonce))
@@ -268,7 +268,7 @@ describe("PaymentChannels", function () {
       });
 
       describe("when everything was claimed", function () {
-        it("should refund nothing", async function () {
+        it("refunds nothing", async function () {
           const f = await loadFixture(opened);
           await claim(f, f.key, DEPOSIT);
           await time.increaseTo(f.expiresAt);
@@ -285,7 +285,7 @@ describe("PaymentChannels", function () {
         });
       });
 
-      it("should release the obligations of both members", async function () {
+      it("releases the obligations of both members", async function () {
         const f = await loadFixture(opened);
         await time.increaseTo(f.expiresAt);
         await f.channels.settle(f.payer.address, f.payee.address, f.key.nonce);

@@ -207,7 +207,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the amount is not above what was claimed", function () {
-      it("should revert with PaymentChannelsVoucherBelowClaimed", async function () {
+      it("reverts with PaymentChannelsVoucherBelowClaimed", async function () {
         const f = await loadFixture(opened);
         await claim(f, f.key, 7n);
         await expect(claim(f, f.key, 7n))
@@ -221,7 +221,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the amount is above the deposit", function () {
-      it("should revert with PaymentChannelsVoucherAboveDeposit", async function () {
+      it("reverts with PaymentChannelsVoucherAboveDeposit", async function () {
         const f = await loadFixture(opened);
         await expect(claim(f, f.key, DEPOSIT + 1n))
           .to.be.revertedWithCustomError(f.channels, "PaymentChannelsVoucherAboveDeposit")
@@ -231,7 +231,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the voucher is valid", function () {
-      it("should pay the payee the amount; emit ChannelClaimed with the usage; the channel stays open", async function () {
+      it("pays the payee the amount; emits ChannelClaimed with the usage; the channel stays open", async function () {
         const f = await loadFixture(opened);
         const amount = parseEuro("12.5");
         await expect(claim(f, f.key, amount, USAGE))
@@ -241,7 +241,7 @@ describe("PaymentChannels", function () {
         expect(await holdings(f)).to.deep.equal({ ...held, payee: amount, channels: DEPOSIT - amount });
       });
 
-      it("should pay only the increment over what was claimed for a later voucher", async function () {
+      it("a later voucher pays only the increment over what was claimed", async function () {
         const f = await loadFixture(opened);
         await claim(f, f.key, parseEuro("10"));
         await expect(claim(f, f.key, parseEuro("25")))
@@ -257,7 +257,7 @@ describe("PaymentChannels", function () {
       });
 
       describe("when the channel is closing", function () {
-        it("should still pay", async function () {
+        it("still pays", async function () {
           const f = await loadFixture(opened);
           await f.channels.connect(f.payer.wallet).requestClose(f.payee.address, f.key.nonce);
           await time.increase(CHALLENGE - 10);
@@ -269,7 +269,7 @@ describe("PaymentChannels", function () {
       });
 
       describe("when the deadline has passed and nobody settled", function () {
-        it("should still pay", async function () {
+        it("still pays", async function () {
           const f = await loadFixture(opened);
           await time.increaseTo(f.expiresAt + DAY);
           await expect(claim(f, f.key, 30n))
@@ -335,7 +335,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when a voucher's channel was closed meanwhile", function () {
-      it("should skip it and pay the rest, where a strict claim reverts with PaymentChannelsNoChannelOfSigner", async function () {
+      it("skips it and pays the rest, where a strict claim reverts with PaymentChannelsNoChannelOfSigner", async function () {
         const { f, second, item } = await three();
         const batch = [await item(f.key, 10n, f.payer), await item(second.key, 20n, f.payer2)];
         await closeCooperatively(f, f.key, 4n);

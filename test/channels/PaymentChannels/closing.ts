@@ -76,7 +76,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the amount is below what was claimed", function () {
-      it("should revert with PaymentChannelsVoucherBelowClaimed", async function () {
+      it("reverts with PaymentChannelsVoucherBelowClaimed", async function () {
         const f = await loadFixture(opened);
         await claim(f, f.key, 10n);
         await expect(closeCooperatively(f, f.key, 9n))
@@ -95,7 +95,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the payee did not sign it", function () {
-      it("should revert with PaymentChannelsInvalidSignature(id, payee)", async function () {
+      it("reverts with PaymentChannelsInvalidSignature(id, payee)", async function () {
         const f = await loadFixture(opened);
         const { r, vs } = await authorization(f, f.id, 5n, f.payer);
         await expect(f.channels.connect(f.payer.wallet).closeCooperatively(f.payee.address, f.key.nonce, 5n, r, vs))
@@ -121,7 +121,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the payee authorised the amount", function () {
-      it("should pay the payee the amount less what it claimed and the payer the rest, at once; emit ChannelClosed", async function () {
+      it("pays the payee the amount less what it claimed and the payer the rest, at once; emits ChannelClosed", async function () {
         const f = await loadFixture(opened);
         await claim(f, f.key, 10n);
         await expect(closeCooperatively(f, f.key, 25n))
@@ -166,7 +166,7 @@ describe("PaymentChannels", function () {
         });
       });
 
-      it("should clear the channel: channel(id) is zeros, a voucher or a second close find no channel", async function () {
+      it("clears the channel: channel(id) is zeros, a voucher or a second close find no channel", async function () {
         const f = await loadFixture(opened);
         await closeCooperatively(f, f.key, 10n);
         expect(await f.channels.channel(f.id)).to.deep.equal(channelStruct(0n, 0n, 0, 0));
@@ -182,7 +182,7 @@ describe("PaymentChannels", function () {
         expect(await holdings(f)).to.deep.equal({ payer: FUNDS - 10n, payer2: FUNDS, payee: 10n, channels: 0n });
       });
 
-      it("should release the obligations of both members", async function () {
+      it("releases the obligations of both members", async function () {
         const f = await loadFixture(opened);
         await open(f, { payer: f.payer2 });
         await closeCooperatively(f, f.key, 0n);
@@ -192,7 +192,7 @@ describe("PaymentChannels", function () {
       });
 
       describe("while the channel is closing", function () {
-        it("should close it at once", async function () {
+        it("closes it at once", async function () {
           const f = await loadFixture(opened);
           await f.channels.connect(f.payer.wallet).requestClose(f.payee.address, f.key.nonce);
           await expect(closeCooperatively(f, f.key, 40n))
@@ -225,7 +225,7 @@ describe("PaymentChannels", function () {
           return { f, block, id, key, reopen, expiresAt };
         }
 
-        it("should refuse to reopen with the same salt in that block with PaymentChannelsChannelExists", async function () {
+        it("reopening with the same salt in that block reverts with PaymentChannelsChannelExists", async function () {
           const { f, block, id, reopen } = await closedInItsBlock();
           const receipt = await ethers.provider.getTransactionReceipt(reopen);
           expect([receipt!.status, BigInt(receipt!.blockNumber)]).to.deep.equal([0, block]);
@@ -235,7 +235,7 @@ describe("PaymentChannels", function () {
           expect(await holdings(f)).to.deep.equal({ payer: FUNDS - 10n, payer2: FUNDS, payee: 10n, channels: 0n });
         });
 
-        it("should open a new channel with the same salt in the next block", async function () {
+        it("the same salt in the next block opens a new channel", async function () {
           const { f, block, key } = await closedInItsBlock();
           const next = await open(f, { salt: 3 });
           expect(next.key.nonce).to.equal(((block + 1n) << 32n) | 3n);
@@ -282,7 +282,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the payee releases its open channel", function () {
-      it("should close it at what was claimed and refund the rest to the payer, at once; emit ChannelClosed", async function () {
+      it("closes it at what was claimed and refunds the rest to the payer, at once; emits ChannelClosed", async function () {
         const f = await loadFixture(opened);
         await claim(f, f.key, 30n);
         const tx = release(f, f.key);
@@ -322,7 +322,7 @@ describe("PaymentChannels", function () {
         });
       });
 
-      it("should clear the channel: channel(id) is zeros, a voucher, a second release or a close find no channel", async function () {
+      it("clears the channel: channel(id) is zeros, a voucher, a second release or a close find no channel", async function () {
         const f = await loadFixture(opened);
         await claim(f, f.key, 10n);
         await release(f, f.key);
@@ -342,7 +342,7 @@ describe("PaymentChannels", function () {
         expect(await holdings(f)).to.deep.equal({ payer: FUNDS - 10n, payer2: FUNDS, payee: 10n, channels: 0n });
       });
 
-      it("should release the obligations of both members", async function () {
+      it("releases the obligations of both members", async function () {
         const f = await loadFixture(opened);
         await open(f, { payer: f.payer2 });
         await release(f, f.key);
@@ -352,7 +352,7 @@ describe("PaymentChannels", function () {
       });
 
       describe("while the channel is closing, or past its deadline", function () {
-        it("should close it at once", async function () {
+        it("closes it at once", async function () {
           const f = await loadFixture(opened);
           const other = await open(f, { salt: 2 });
           await f.channels.connect(f.payer.wallet).requestClose(f.payee.address, f.key.nonce);

@@ -288,7 +288,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the two opened a channel with this salt in this block", function () {
-      it("should revert with PaymentChannelsChannelExists", async function () {
+      it("reverts with PaymentChannelsChannelExists", async function () {
         const f = await loadFixture(world);
         const expiresAt = (await time.latest()) + LIFETIME;
         const block = BigInt(await ethers.provider.getBlockNumber()) + 1n;
@@ -317,7 +317,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the terms are valid", function () {
-      it("should return the id and the nonce (block number << 32 | salt) and store the channel", async function () {
+      it("returns the id and the nonce (block number << 32 | salt) and stores the channel", async function () {
         const f = await loadFixture(world);
         const expiresAt = (await time.latest()) + LIFETIME;
         const salt = 0xfedcba98;
@@ -332,7 +332,7 @@ describe("PaymentChannels", function () {
         expect(await f.channels.channel(id)).to.deep.equal(channelStruct(DEPOSIT, 0n, expiresAt, CHALLENGE));
       });
 
-      it("should escrow the deposit; emit ChannelOpened with the nonce", async function () {
+      it("escrows the deposit; emits ChannelOpened with the nonce", async function () {
         const f = await loadFixture(world);
         const expiresAt = (await time.latest()) + LIFETIME;
         const nonce = ((BigInt(await ethers.provider.getBlockNumber()) + 1n) << 32n) | 5n;
@@ -348,7 +348,7 @@ describe("PaymentChannels", function () {
         });
       });
 
-      it("should count an open obligation of the payer's member and of the payee's member", async function () {
+      it("counts an open obligation of the payer's member and of the payee's member", async function () {
         const f = await loadFixture(world);
         await open(f);
         expect(await f.channels.openObligations(f.payerId)).to.equal(1n);
@@ -361,7 +361,7 @@ describe("PaymentChannels", function () {
         expect(await f.channels.openObligations(f.payeeId)).to.equal(3n);
       });
 
-      it("should take a hold on the payer's account in the token (one per channel), none on the payee's", async function () {
+      it("takes a hold on the payer's account in the token (one per channel), none on the payee's", async function () {
         const f = await loadFixture(world);
         await open(f);
         expect(await f.token.holdsOf(f.payer.address)).to.equal(1n);
@@ -372,7 +372,7 @@ describe("PaymentChannels", function () {
         expect(await f.token.holdsOf(f.payee.address)).to.equal(0n);
       });
 
-      it("should open another channel with the same salt in a later block", async function () {
+      it("the same salt in a later block opens another channel", async function () {
         const f = await loadFixture(world);
         const first = await open(f, { salt: 9 });
         const second = await open(f, { salt: 9 });
@@ -485,7 +485,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the channel is closing", function () {
-      it("should revert with PaymentChannelsClosing", async function () {
+      it("reverts with PaymentChannelsClosing", async function () {
         const f = await loadFixture(opened);
         await f.channels.connect(f.payer.wallet).requestClose(f.payee.address, f.key.nonce);
         const { deadline } = await f.channels.channel(f.id);
@@ -496,7 +496,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the deadline has passed", function () {
-      it("should revert with PaymentChannelsPastDeadline", async function () {
+      it("reverts with PaymentChannelsPastDeadline", async function () {
         const f = await loadFixture(opened);
         await time.setNextBlockTimestamp(f.expiresAt);
         await expect(f.channels.connect(f.payer.wallet).topUp(f.payee.address, f.key.nonce, 1n))
@@ -506,7 +506,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the amount is zero", function () {
-      it("should revert with PaymentChannelsInvalidDeposit(0)", async function () {
+      it("reverts with PaymentChannelsInvalidDeposit(0)", async function () {
         const f = await loadFixture(opened);
         await expect(f.channels.connect(f.payer.wallet).topUp(f.payee.address, f.key.nonce, 0n))
           .to.be.revertedWithCustomError(f.channels, "PaymentChannelsInvalidDeposit")
@@ -516,7 +516,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when the new deposit is above 2^96 - 1", function () {
-      it("should revert with PaymentChannelsInvalidDeposit(new deposit)", async function () {
+      it("reverts with PaymentChannelsInvalidDeposit(new deposit)", async function () {
         const f = await loadFixture(opened);
         const amount = MAX_UINT96 - DEPOSIT + 1n;
         await expect(f.channels.connect(f.payer.wallet).topUp(f.payee.address, f.key.nonce, amount))
@@ -526,7 +526,7 @@ describe("PaymentChannels", function () {
     });
 
     describe("when valid", function () {
-      it("should add to the deposit and escrow it; emit ChannelToppedUp", async function () {
+      it("adds to the deposit and escrows it; emits ChannelToppedUp", async function () {
         const f = await loadFixture(opened);
         await claim(f, f.key, 7n);
         const more = parseEuro("50");

@@ -98,7 +98,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the batch is well formed", function () {
-      it("should record the reports in order, of several orders and both streams, and return their outcomes", async function () {
+      it("records the reports in order, of several orders and both streams, and returns their outcomes", async function () {
         const f = await loadFixture(booked);
         const other = await openAnother(f, { machineId: 2n });
         await time.increase(700);
@@ -135,7 +135,7 @@ describe("UsageMeter", function () {
         expect(receipt!.gasUsed).to.be.below(100_000n);
       });
 
-      it("should skip a duplicate with ReportDuplicate without failing the rest", async function () {
+      it("skips a duplicate with ReportDuplicate without failing the rest", async function () {
         const f = await loadFixture(booked);
         const first = await report(f);
         const second = await report(f, { sequence: 2 });
@@ -148,7 +148,7 @@ describe("UsageMeter", function () {
         ]);
       });
 
-      it("should skip an invalid report with ReportRejected and its reason; the rest records", async function () {
+      it("skips an invalid report with ReportRejected and its reason; the rest records", async function () {
         const f = await loadFixture(booked);
         const first = await report(f);
         const gap = await report(f, { sequence: 3 });

@@ -61,7 +61,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the order is not open", function () {
-      it("should revert with UsageMeterOrderNotOpen", async function () {
+      it("reverts with UsageMeterOrderNotOpen", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         await f.meter.connect(f.provider).closeOrder(f.orderId);
@@ -72,7 +72,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the order is settled", function () {
-      it("should revert with UsageMeterOrderNotOpen", async function () {
+      it("reverts with UsageMeterOrderNotOpen", async function () {
         const f = await loadFixture(booked);
         // Never used, the order is Settled as soon as it is closed.
         await f.meter.connect(f.provider).closeOrder(f.orderId);
@@ -84,7 +84,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the caller is neither its provider nor its consumer", function () {
-      it("should revert with UsageMeterNotConsumer", async function () {
+      it("reverts with UsageMeterNotConsumer", async function () {
         const f = await loadFixture(booked);
         await expect(f.meter.connect(f.licensor).closeOrder(f.orderId))
           .to.be.revertedWithCustomError(f.meter, "UsageMeterNotConsumer")
@@ -93,7 +93,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the consumer closes before expiry", function () {
-      it("should revert with UsageMeterNotExpired", async function () {
+      it("reverts with UsageMeterNotExpired", async function () {
         const f = await loadFixture(booked);
         const order = await f.meter.getOrder(f.orderId);
         await time.increaseTo(order.expiresAt - 2n);
@@ -104,7 +104,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the consumer closes after expiry but within the report grace", function () {
-      it("should revert with UsageMeterReportGraceRunning; a report that ended by the expiry still lands", async function () {
+      it("reverts with UsageMeterReportGraceRunning; a report that ended by the expiry still lands", async function () {
         const f = await loadFixture(booked);
         const order = await f.meter.getOrder(f.orderId);
         expect(order.reportGrace).to.equal(BigInt(await f.meter.reportGrace()));
@@ -133,7 +133,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the provider closes, or the consumer after expiry and the report grace", function () {
-      it("should return the whole escrow of an order never used; the order is Settled at once", async function () {
+      it("returns the whole escrow of an order never used; the order is Settled at once", async function () {
         const f = await loadFixture(booked);
         const balance = await f.token.balanceOf(f.consumer.address);
         await expect(f.meter.connect(f.provider).closeOrder(f.orderId))
@@ -148,7 +148,7 @@ describe("UsageMeter", function () {
         await expect(f.meter.settle([f.orderId])).not.to.emit(f.meter, "InvoiceIssued");
       });
 
-      it("should return the rest of an order used above the minimum; emit OrderClosed(charged, returned)", async function () {
+      it("returns the rest of an order used above the minimum; emits OrderClosed(charged, returned)", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f, { machineSeconds: 600n, units: 300n }));
         const charged = priceOf({ machineSeconds: 600n, units: 300n });
@@ -165,7 +165,7 @@ describe("UsageMeter", function () {
         expect(await chargedOn(f)).to.equal(charged);
       });
 
-      it("should keep the minimum charge's top-up of an order used below it; the next invoice charges it", async function () {
+      it("keeps the minimum charge's top-up of an order used below it; the next invoice charges it", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f, { licensedProducts: [10n] }));
         const royalty = 10n * ROYALTY;
@@ -198,7 +198,7 @@ describe("UsageMeter", function () {
         expect(await f.meter.payableTo(f.memberIds.provider)).to.equal(parseEuro("60"));
       });
 
-      it("should count refunded charges as earned for the minimum charge: a refund is never clawed back", async function () {
+      it("counts refunded charges as earned for the minimum charge: a refund is never clawed back", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f, { licensedProducts: [10n] }));
         const royalty = 10n * ROYALTY;
@@ -215,7 +215,7 @@ describe("UsageMeter", function () {
         expect(await f.token.balanceOf(f.consumer.address)).to.equal(balance + BUDGET - charged - topUp);
       });
 
-      it("should keep what is left when the escrow cannot cover the top-up, and return nothing", async function () {
+      it("keeps what is left when the escrow cannot cover the top-up, and returns nothing", async function () {
         const f = await loadFixture(booked);
         const orderId = await openAnother(f, { budget: parseEuro("30") });
         await time.increase(700);

@@ -72,7 +72,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the report is not recorded", function () {
-      it("should revert with UsageMeterReportNotRecorded (number 0, beyond the last, the other stream)", async function () {
+      it("reverts with UsageMeterReportNotRecorded (number 0, beyond the last, the other stream)", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         for (const [sequence, kind, last] of [
@@ -88,7 +88,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the report's invoice was settled", function () {
-      it("should revert with UsageMeterReportSettled", async function () {
+      it("reverts with UsageMeterReportSettled", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         await f.meter.settle([f.orderId]);
@@ -104,7 +104,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the amount is zero or above the unfrozen provider charges", function () {
-      it("should revert with UsageMeterDisputeTooLarge", async function () {
+      it("reverts with UsageMeterDisputeTooLarge", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f, { licensedProducts: [10n] }));
         const providerCharges = (await chargedOn(f)) - 10n * ROYALTY;
@@ -120,7 +120,7 @@ describe("UsageMeter", function () {
           .withArgs(f.orderId, providerCharges, providerCharges - parseEuro("5"));
       });
 
-      it("should count only the royalties not yet settled against them, once an invoice with royalties matured", async function () {
+      it("counts only the royalties not yet settled against them, once an invoice with royalties matured", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f, { licensedProducts: [10n] }));
         await f.meter.settle([f.orderId]);
@@ -137,7 +137,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the window of the invoice covering the report has passed, even before anyone settled", function () {
-      it("should revert with UsageMeterDisputeWindowPassed; a report after that invoice is still disputable", async function () {
+      it("reverts with UsageMeterDisputeWindowPassed; a report after that invoice is still disputable", async function () {
         const f = await loadFixture(booked);
         const [first, second] = [await report(f), await report(f, { sequence: 2 })];
         await submit(f, first);
@@ -158,7 +158,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the order is closed and the report's invoice is pending", function () {
-      it("should freeze the amount; the order is Settled only once the dispute is resolved and the rest settled", async function () {
+      it("freezes the amount; the order is Settled only once the dispute is resolved and the rest settled", async function () {
         const f = await loadFixture(booked);
         const status = async () => (await f.meter.getOrder(f.orderId)).status;
         await submit(f, await report(f));
@@ -187,7 +187,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the order is settled", function () {
-      it("should revert with UsageMeterReportSettled", async function () {
+      it("reverts with UsageMeterReportSettled", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         await f.meter.settle([f.orderId]);
@@ -204,7 +204,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when valid", function () {
-      it("should freeze the amount and emit ReportDisputed with a new id", async function () {
+      it("freezes the amount and emits ReportDisputed with a new id", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         await submit(f, await inspection(f, 1, 1));
@@ -230,7 +230,7 @@ describe("UsageMeter", function () {
 
   describe("resolveDispute", function () {
     describe("when the dispute does not exist or was resolved", function () {
-      it("should revert with UsageMeterUnknownDispute", async function () {
+      it("reverts with UsageMeterUnknownDispute", async function () {
         const f = await loadFixture(booked);
         await expect(f.meter.connect(f.auditor).resolveDispute(1n, 0n, referenceHash("r")))
           .to.be.revertedWithCustomError(f.meter, "UsageMeterUnknownDispute")
@@ -245,7 +245,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the auditor's member is the order's consumer or provider", function () {
-      it("should revert with UsageMeterAuditorIsParty; another auditor resolves it", async function () {
+      it("reverts with UsageMeterAuditorIsParty; another auditor resolves it", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         await f.meter.connect(f.consumer).dispute(f.orderId, KeyKind.Device, 1, 5n, referenceHash("x"));
@@ -266,7 +266,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the refund exceeds the frozen amount", function () {
-      it("should revert with UsageMeterRefundTooLarge", async function () {
+      it("reverts with UsageMeterRefundTooLarge", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         await f.meter.connect(f.consumer).dispute(f.orderId, KeyKind.Device, 1, 5n, referenceHash("x"));
@@ -277,7 +277,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the refund is zero", function () {
-      it("should release the frozen amount and emit DisputeResolved", async function () {
+      it("releases the frozen amount and emits DisputeResolved", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         const charged = await chargedOn(f);
@@ -302,7 +302,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the whole frozen amount is refunded", function () {
-      it("should pay the payer; a closed order becomes Settled", async function () {
+      it("pays the payer; a closed order becomes Settled", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f, { machineSeconds: 600n, units: 300n }));
         const charged = await chargedOn(f);

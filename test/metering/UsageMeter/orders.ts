@@ -166,7 +166,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the terms are valid", function () {
-      it("should escrow the budget and store the order; emit OrderOpened", async function () {
+      it("escrows the budget and stores the order; emits OrderOpened", async function () {
         const f = await loadFixture(booked);
         const expiresAt = (await time.latest()) + 3600;
         const balance = await f.token.balanceOf(f.consumer.address);
@@ -219,7 +219,7 @@ describe("UsageMeter", function () {
         expect((await f.meter.getOrder(1n)).capped).to.equal(false);
       });
 
-      it("should count an open obligation of the consumer, of the provider and of each licensor of the tariff", async function () {
+      it("counts an open obligation of the consumer, of the provider and of each licensor of the tariff", async function () {
         const f = await loadFixture(booked);
         expect(await f.meter.openObligations(f.memberIds.consumer)).to.equal(1n);
         expect(await f.meter.openObligations(f.memberIds.provider)).to.equal(1n);
@@ -233,7 +233,7 @@ describe("UsageMeter", function () {
         expect(await f.meter.openObligations(f.memberIds.licensor)).to.equal(2n);
       });
 
-      it("should take a hold on the payer's account in the token (one per order; a failed open takes none)", async function () {
+      it("takes a hold on the payer's account in the token (one per order; a failed open takes none)", async function () {
         const f = await loadFixture(booked);
         expect(await f.token.holdsOf(f.consumer.address)).to.equal(1n);
         await openAnother(f);

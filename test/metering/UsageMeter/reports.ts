@@ -60,7 +60,7 @@ describe("UsageMeter", function () {
       });
 
     describe("when the order does not exist or is closed", function () {
-      it("should reject with OrderNotOpen", async function () {
+      it("rejects with OrderNotOpen", async function () {
         const f = await loadFixture(booked);
         const unknown = await report({ ...f, orderId: 99n });
         await rejected(f, submit(f, unknown), 1, Reject.OrderNotOpen, 99n);
@@ -68,7 +68,7 @@ describe("UsageMeter", function () {
         await rejected(f, submit(f, await report(f)), 1, Reject.OrderNotOpen);
       });
 
-      it("should reject it with OrderNotOpen, though the order is not settled yet", async function () {
+      it("rejects it with OrderNotOpen, though the order is not settled yet", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         await f.meter.connect(f.provider).closeOrder(f.orderId);
@@ -78,7 +78,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when it counts licensed products for another number of licences", function () {
-      it("should reject with LicensedProductsMismatch", async function () {
+      it("rejects with LicensedProductsMismatch", async function () {
         const f = await loadFixture(booked);
         await rejected(
           f,
@@ -88,7 +88,7 @@ describe("UsageMeter", function () {
         );
       });
 
-      it("should reject a report counting more licences than a tariff can name before packing it", async function () {
+      it("rejects a report counting more licences than a tariff can name before packing it", async function () {
         const f = await loadFixture(booked);
         const signed = await report(f, { licensedProducts: [1n, 1n, 1n, 1n, 1n] });
         await expect(
@@ -103,7 +103,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the signature is not 65 bytes", function () {
-      it("should reject with InvalidSignature", async function () {
+      it("rejects with InvalidSignature", async function () {
         const f = await loadFixture(booked);
         const signed = await report(f);
         await rejected(f, submit(f, signed, signed.signature.slice(0, 130)), 1, Reject.InvalidSignature);
@@ -111,7 +111,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the signature is the high-s twin of a valid one", function () {
-      it("should reject with InvalidSignature", async function () {
+      it("rejects with InvalidSignature", async function () {
         const f = await loadFixture(booked);
         const signed = await report(f);
         await rejected(f, submit(f, signed, highSTwinOf(signed.signature)), 1, Reject.InvalidSignature);
@@ -119,7 +119,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the key is unknown", function () {
-      it("should reject with UnknownSigner", async function () {
+      it("rejects with UnknownSigner", async function () {
         const f = await loadFixture(booked);
         const stranger = privateKeyToAccount(generatePrivateKey());
         await rejected(f, submit(f, await report(f, {}, stranger)), 1, Reject.UnknownSigner);
@@ -127,7 +127,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when it was signed for another chain", function () {
-      it("should reject with UnknownSigner (another address recovers)", async function () {
+      it("rejects with UnknownSigner (another address recovers)", async function () {
         const f = await loadFixture(booked);
         const signed = await report(f);
         const other = await signReport(f.device, { ...f.domain, chainId: f.domain.chainId + 1 }, signed.report);
@@ -136,7 +136,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when it was signed for another deployment", function () {
-      it("should reject with UnknownSigner (another address recovers)", async function () {
+      it("rejects with UnknownSigner (another address recovers)", async function () {
         const f = await loadFixture(booked);
         const signed = await report(f);
         const elsewhere = { ...f.domain, meter: getAddress(`0x${"22".repeat(20)}`) };
@@ -146,14 +146,14 @@ describe("UsageMeter", function () {
     });
 
     describe("when the key is another machine's", function () {
-      it("should reject with SignerOfAnotherMachine", async function () {
+      it("rejects with SignerOfAnotherMachine", async function () {
         const f = await loadFixture(booked);
         await rejected(f, submit(f, await report(f, {}, f.otherDevice)), 1, Reject.SignerOfAnotherMachine);
       });
     });
 
     describe("when the period ends before it starts", function () {
-      it("should reject with PeriodEndsBeforeStart", async function () {
+      it("rejects with PeriodEndsBeforeStart", async function () {
         const f = await loadFixture(booked);
         const end = (await time.latest()) - 10;
         const bad = { ...(await report(f)).report, periodStart: end + 5, periodEnd: end, machineSeconds: 0n };
@@ -167,7 +167,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the period ends in the future", function () {
-      it("should reject with PeriodInFuture", async function () {
+      it("rejects with PeriodInFuture", async function () {
         const f = await loadFixture(booked);
         const now = await time.latest();
         const future = await report(f, { periodStart: now, periodEnd: now + 100, machineSeconds: 10n });
@@ -176,7 +176,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the period ends after the order expires", function () {
-      it("should reject with PeriodAfterExpiry", async function () {
+      it("rejects with PeriodAfterExpiry", async function () {
         const f = await loadFixture(booked);
         const { expiresAt } = await f.meter.getOrder(f.orderId);
         await time.increaseTo(expiresAt + 100n);
@@ -190,7 +190,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the key was revoked before the period ended", function () {
-      it("should reject with SignerNotValidForPeriod, and record one signed before", async function () {
+      it("rejects with SignerNotValidForPeriod, and records one signed before", async function () {
         const f = await loadFixture(booked);
         const before = await report(f);
         await time.increase(10);
@@ -209,7 +209,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the key was added after the period ended", function () {
-      it("should reject with SignerNotValidForPeriod", async function () {
+      it("rejects with SignerNotValidForPeriod", async function () {
         const f = await loadFixture(booked);
         const late = privateKeyToAccount(generatePrivateKey());
         const signed = await report(f, {}, late);
@@ -219,7 +219,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the key was added during the period (valid at its end, not at its start)", function () {
-      it("should reject with SignerNotValidForPeriod; a period from the key's first second counts", async function () {
+      it("rejects with SignerNotValidForPeriod; a period from the key's first second counts", async function () {
         const f = await loadFixture(booked);
         await time.increase(2 * SLOT);
         const replacement = privateKeyToAccount(generatePrivateKey());
@@ -242,7 +242,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the period starts before the order opened", function () {
-      it("should reject with PeriodStartsBeforeOrder, also from the epoch", async function () {
+      it("rejects with PeriodStartsBeforeOrder, also from the epoch", async function () {
         const f = await loadFixture(booked);
         await time.increase(2 * SLOT);
         const early = await report(f, { periodStart: f.openedAt - 1, periodEnd: f.openedAt + SLOT });
@@ -263,7 +263,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the period starts before the stream's previous period ended", function () {
-      it("should reject with PeriodOverlapsPrevious; a period starting at the previous end counts; streams are apart", async function () {
+      it("rejects with PeriodOverlapsPrevious; a period starting at the previous end counts; streams are apart", async function () {
         const f = await loadFixture(booked);
         const first = await report(f);
         await submit(f, first);
@@ -286,7 +286,7 @@ describe("UsageMeter", function () {
         expect((await f.meter.meterOf(f.orderId)).devicePeriodEnd).to.equal(BigInt(next.report.periodEnd));
       });
 
-      it("should keep a stream's recorded machine seconds within the time since the order opened", async function () {
+      it("keeps a stream's recorded machine seconds within the time since the order opened", async function () {
         const f = await loadFixture(booked);
         for (let sequence = 1; sequence <= 4; sequence++) {
           await submit(f, await report(f, { sequence, machineSeconds: BigInt(SLOT) }));
@@ -301,14 +301,14 @@ describe("UsageMeter", function () {
     });
 
     describe("when a device key signs inspections", function () {
-      it("should reject with CountsNotAllowedForSigner", async function () {
+      it("rejects with CountsNotAllowedForSigner", async function () {
         const f = await loadFixture(booked);
         await rejected(f, submit(f, await report(f, { inspections: 1 })), 1, Reject.CountsNotAllowedForSigner);
       });
     });
 
     describe("when an inspector key signs machine time, units or licensed products", function () {
-      it("should reject with CountsNotAllowedForSigner", async function () {
+      it("rejects with CountsNotAllowedForSigner", async function () {
         const f = await loadFixture(booked);
         for (const counts of [
           { machineSeconds: 10n, units: 0n },
@@ -321,14 +321,14 @@ describe("UsageMeter", function () {
     });
 
     describe("when a device report counts more seconds than its period", function () {
-      it("should reject with MoreSecondsThanThePeriod", async function () {
+      it("rejects with MoreSecondsThanThePeriod", async function () {
         const f = await loadFixture(booked);
         await rejected(f, submit(f, await report(f, { machineSeconds: 601n })), 1, Reject.MoreSecondsThanThePeriod);
       });
     });
 
     describe("when the report was recorded already", function () {
-      it("should emit ReportDuplicate and change nothing (a relayer may retry blindly)", async function () {
+      it("emits ReportDuplicate and changes nothing (a relayer may retry blindly)", async function () {
         const f = await loadFixture(booked);
         const signed = await report(f);
         await submit(f, signed);
@@ -345,14 +345,14 @@ describe("UsageMeter", function () {
     });
 
     describe("when the report skips a number", function () {
-      it("should reject with SequenceGap", async function () {
+      it("rejects with SequenceGap", async function () {
         const f = await loadFixture(booked);
         await rejected(f, submit(f, await report(f, { sequence: 2 })), 2, Reject.SequenceGap);
       });
     });
 
     describe("when its counts would overflow the meter", function () {
-      it("should reject with CountsTooLarge: units beyond 32 bits per order", async function () {
+      it("rejects with CountsTooLarge: units beyond 32 bits per order", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f, { units: 2n ** 32n - 10n, machineSeconds: 0n }));
         await rejected(f, submit(f, await report(f, { sequence: 2, units: 10n })), 2, Reject.CountsTooLarge);
@@ -361,7 +361,7 @@ describe("UsageMeter", function () {
         expect((await f.meter.meterOf(f.orderId)).units).to.equal(2n ** 32n - 1n);
       });
 
-      it("should reject with CountsTooLarge: a device stream's 2^24th report", async function () {
+      it("rejects with CountsTooLarge: a device stream's 2^24th report", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         // Recording 2^24 - 1 reports takes too long for a unit test: the meter word's device sequence (bits 0-23)
@@ -379,7 +379,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when several reasons hold", function () {
-      it("should reject for the first of: not open, licences, signature to counts (_check), duplicate, gap, too large", async function () {
+      it("rejects for the first of: not open, licences, signature to counts (_check), duplicate, gap, too large", async function () {
         const f = await loadFixture(booked);
         const first = await report(f);
         await submit(f, first);
@@ -401,7 +401,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the report is valid", function () {
-      it("should charge the tariff's price, setup fee included; emit ReportRecorded(digest, charge)", async function () {
+      it("charges the tariff's price, setup fee included; emits ReportRecorded(digest, charge)", async function () {
         const f = await loadFixture(booked);
         const signed = await report(f);
         const charge = priceOf({ machineSeconds: 480n, units: 12n });
@@ -415,7 +415,7 @@ describe("UsageMeter", function () {
         expect([meter.available, meter.used, meter.exhausted]).to.deep.equal([BUDGET - charge, true, false]);
       });
 
-      it("should price time and units over the order's totals (units climb the tiers across reports)", async function () {
+      it("prices time and units over the order's totals (units climb the tiers across reports)", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f, { machineSeconds: 1n, units: 90n }));
         const second = await report(f, { sequence: 2, machineSeconds: 74n, units: 30n });
@@ -427,7 +427,7 @@ describe("UsageMeter", function () {
         expect(await chargedOn(f)).to.equal(priceOf({ machineSeconds: 75n, units: 120n }));
       });
 
-      it("should count an inspector's report in its own stream and charge the inspections", async function () {
+      it("counts an inspector's report in its own stream and charges the inspections", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         const available = (await f.meter.meterOf(f.orderId)).available;
@@ -445,7 +445,7 @@ describe("UsageMeter", function () {
         expect(terms(await f.meter.getOrder(f.orderId))).to.deep.equal(before);
       });
 
-      it("should charge nothing for a report that counts nothing, not even the setup fee", async function () {
+      it("charges nothing for a report that counts nothing, not even the setup fee", async function () {
         const f = await loadFixture(booked);
         const idle = await report(f, { machineSeconds: 0n, units: 0n, licensedProducts: [0n] });
         await expect(submit(f, idle)).to.emit(f.meter, "ReportRecorded").withArgs(f.orderId, anyValue, 0n);
@@ -453,7 +453,7 @@ describe("UsageMeter", function () {
         expect([meter.deviceSequence, meter.available, meter.used]).to.deep.equal([1n, BUDGET, false]);
       });
 
-      it("should fold the report's digest into the order's reportsHash", async function () {
+      it("folds the report's digest into the order's reportsHash", async function () {
         const f = await loadFixture(booked);
         const signed = await report(f);
         await submit(f, signed);
@@ -463,7 +463,7 @@ describe("UsageMeter", function () {
       });
 
       describe("when the escrow runs out", function () {
-        it("should charge what is left, emit OrderExhausted and mark the meter exhausted", async function () {
+        it("charges what is left, emits OrderExhausted and marks the meter exhausted", async function () {
           const f = await loadFixture(booked);
           const total = priceOf({ machineSeconds: 480n, units: 100_000n });
           await expect(submit(f, await report(f, { units: 100_000n })))
@@ -479,7 +479,7 @@ describe("UsageMeter", function () {
       });
 
       describe("when the spending cap, not the escrow, falls short (I-1)", function () {
-        it("should charge up to the cap without marking the order exhausted; OrderExhausted only when the escrow is short", async function () {
+        it("charges up to the cap without marking the order exhausted; OrderExhausted only when the escrow is short", async function () {
           const f = await loadFixture(booked);
           const budget = parseEuro("40");
           const cap = parseEuro("30");
@@ -506,7 +506,7 @@ describe("UsageMeter", function () {
       });
 
       describe("when the escrow cannot pay the royalties", function () {
-        it("should book the royalties first, in licence order, and leave the provider nothing", async function () {
+        it("books the royalties first, in licence order, and leaves the provider nothing", async function () {
           const f = await loadFixture(booked);
           await submit(f, await report(f, { licensedProducts: [2000n] }));
           await f.meter.settle([f.orderId]);
@@ -520,7 +520,7 @@ describe("UsageMeter", function () {
       });
 
       describe("when the spending cap of the period is reached", function () {
-        it("should charge up to the cap, emit SpendingCapReached; the next period starts afresh; late reports keep their period's cap", async function () {
+        it("charges up to the cap, emits SpendingCapReached; the next period starts afresh; late reports keep their period's cap", async function () {
           const f = await loadFixture(booked);
           const cap = parseEuro("30");
           // Early in an hour, so that the first two reports' periods end in the same one.

@@ -78,7 +78,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when nothing was charged", function () {
-      it("should do nothing", async function () {
+      it("does nothing", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f, { machineSeconds: 0n, units: 0n }));
         const tx = f.meter.settle([f.orderId]);
@@ -89,7 +89,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when charges were recorded and no invoice is pending", function () {
-      it("should issue the next invoice (InvoiceIssued) and credit nothing yet, with a dispute window", async function () {
+      it("issues the next invoice (InvoiceIssued) and credits nothing yet, with a dispute window", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         const charged = await chargedOn(f);
@@ -109,7 +109,7 @@ describe("UsageMeter", function () {
         expect((await f.meter.getOrder(f.orderId)).invoiceCount).to.equal(1n);
       });
 
-      it("should issue and settle the invoice at once with a window of zero (fee and royalties)", async function () {
+      it("issues and settles the invoice at once with a window of zero (fee and royalties)", async function () {
         const f = await loadFixture(booked);
         await f.meter.connect(f.operator).setPlatformFee(500);
         const orderId = await openAnother(f, { disputeWindow: 0 });
@@ -138,7 +138,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the pending invoice is inside its window", function () {
-      it("should do nothing on a second settle", async function () {
+      it("does nothing on a second settle", async function () {
         const f = await loadFixture(booked);
         const [first, second] = [await report(f), await report(f, { sequence: 2 })];
         await submit(f, first);
@@ -155,7 +155,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the window has passed", function () {
-      it("should settle the invoice (InvoiceSettled, settledAt) and issue the next one over the reports since", async function () {
+      it("settles the invoice (InvoiceSettled, settledAt) and issues the next one over the reports since", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         const first = await chargedOn(f);
@@ -173,7 +173,7 @@ describe("UsageMeter", function () {
         expect(await f.meter.payableTo(f.memberIds.provider)).to.equal(first);
       });
 
-      it("should number invoices and record the ranges, counts, charges, royalties and reports hash each covers", async function () {
+      it("numbers invoices and records the ranges, counts, charges, royalties and reports hash each covers", async function () {
         const f = await loadFixture(booked);
         // Invoice 1: device reports 1-2 and inspector report 1.
         const r1 = await report(f, { licensedProducts: [10n] });
@@ -233,7 +233,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when a dispute froze part of the invoice", function () {
-      it("should hold it back; a partial refund's release is credited by the next settle to the same invoice", async function () {
+      it("holds it back; a partial refund's release is credited by the next settle to the same invoice", async function () {
         const f = await loadFixture(booked);
         await f.meter.connect(f.operator).setPlatformFee(500);
         const orderId = await openAnother(f);
@@ -283,7 +283,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the order is closed", function () {
-      it("should drop its obligations only once every charge is settled (status Settled); payouts count until withdrawn", async function () {
+      it("drops its obligations only once every charge is settled (status Settled); payouts count until withdrawn", async function () {
         const f = await loadFixture(booked);
         const obligations = async () => [
           await f.meter.openObligations(f.memberIds.consumer),
@@ -321,7 +321,7 @@ describe("UsageMeter", function () {
     const holds = (f: Booked, account: string = f.consumer.address) => f.token.holdsOf(account);
 
     describe("when an order is closed with nothing pending", function () {
-      it("should become Settled at once and release the hold, once", async function () {
+      it("becomes Settled at once and releases the hold, once", async function () {
         const f = await loadFixture(booked);
         await openAnother(f);
         await f.meter.connect(f.provider).closeOrder(f.orderId);
@@ -335,7 +335,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when charges are pending at closing", function () {
-      it("should keep the hold until the settle after the last window settles the order", async function () {
+      it("keeps the hold until the settle after the last window settles the order", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         await f.meter.settle([f.orderId]);
@@ -356,7 +356,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when a dispute is open at closing", function () {
-      it("should keep the hold until the dispute's resolution settles the order", async function () {
+      it("keeps the hold until the dispute's resolution settles the order", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f, { machineSeconds: 600n, units: 300n }));
         const charged = await chargedOn(f);
@@ -430,7 +430,7 @@ describe("UsageMeter", function () {
 
   describe("withdraw", function () {
     describe("when nothing was credited", function () {
-      it("should revert with UsageMeterNothingToWithdraw", async function () {
+      it("reverts with UsageMeterNothingToWithdraw", async function () {
         const f = await loadFixture(booked);
         await expect(f.meter.connect(f.consumer).withdraw())
           .to.be.revertedWithCustomError(f.meter, "UsageMeterNothingToWithdraw")
@@ -439,7 +439,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when something was credited", function () {
-      it("should pay the caller and emit PayoutWithdrawn, a suspended member too", async function () {
+      it("pays the caller and emits PayoutWithdrawn, a suspended member too", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         await f.meter.settle([f.orderId]);
@@ -461,7 +461,7 @@ describe("UsageMeter", function () {
 
   describe("settleAndWithdraw", function () {
     describe("when nothing is credited", function () {
-      it("should settle and return 0 without reverting", async function () {
+      it("settles and returns 0 without reverting", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         expect(await f.meter.connect(f.provider).settleAndWithdraw.staticCall([f.orderId])).to.equal(0n);
@@ -472,7 +472,7 @@ describe("UsageMeter", function () {
     });
 
     describe("when the settlement credits the caller", function () {
-      it("should settle and pay out in one transaction", async function () {
+      it("settles and pays out in one transaction", async function () {
         const f = await loadFixture(booked);
         await submit(f, await report(f));
         await f.meter.settle([f.orderId]);
