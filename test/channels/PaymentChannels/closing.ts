@@ -1,6 +1,6 @@
 /*
 PaymentChannels, closeCooperatively and release — the branches, written down first; one `it` per leaf. Who may call
-each function (every member role, an outsider, the issuer's keys) is the role matrix's (test/RoleMatrix.ts); that the
+each function (every member role, an outsider, the issuer's keys) is the role matrix's (test/RoleMatrix/); that the
 TypeScript typed data agrees with the contract is test/channels/voucher.ts's. Every money movement is checked on the
 balances of both payers, the payee and the contract.
 

@@ -1,6 +1,6 @@
 /*
 UsageMeter, submitReports — the branches, written down first; one `it` per leaf. Who may call each function (every
-member role, an outsider, the issuer's keys) is the role matrix's (test/RoleMatrix.ts).
+member role, an outsider, the issuer's keys) is the role matrix's (test/RoleMatrix/).
 
 submitReports
 ├── when the batch is empty ─────────────────────────────── it returns no outcomes

@@ -1,6 +1,6 @@
 /*
 UsageMeter, closeOrder — the branches, written down first; one `it` per leaf. Who may call each function (every member
-role, an outsider, the issuer's keys) is the role matrix's (test/RoleMatrix.ts).
+role, an outsider, the issuer's keys) is the role matrix's (test/RoleMatrix/).
 
 The order's lifecycle through these functions (open, report, close, dispute, resolve, payout) is also written down in
 order.tree, whose leaves are test titles checked by test/meta/trees.ts.

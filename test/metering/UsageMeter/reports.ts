@@ -1,7 +1,7 @@
 /*
 UsageMeter, submitReport: the usage report's acceptance path. Its branches are written down in report.tree, next to
 this file, whose leaves are the titles of these tests (test/meta/trees.ts checks that each has one). Who may call each
-function (every member role, an outsider, the issuer's keys) is the role matrix's (test/RoleMatrix.ts).
+function (every member role, an outsider, the issuer's keys) is the role matrix's (test/RoleMatrix/).
 */
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";

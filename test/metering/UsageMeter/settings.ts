@@ -1,7 +1,7 @@
 /*
 UsageMeter, withdrawPlatformFees, setPlatformFee and setReportGrace — the branches, written down first; one `it` per
 leaf. Who may call each function (every member role, an outsider, the issuer's keys) is the role matrix's
-(test/RoleMatrix.ts).
+(test/RoleMatrix/).
 
 withdrawPlatformFees
 ├── when no fees were collected ─────────────────────────── it reverts with UsageMeterNothingToWithdraw

@@ -1,6 +1,6 @@
 /*
 UsageMeter, views, laws and ReadingVerifier — the branches, written down first; one `it` per leaf. Who may call each
-function (every member role, an outsider, the issuer's keys) is the role matrix's (test/RoleMatrix.ts).
+function (every member role, an outsider, the issuer's keys) is the role matrix's (test/RoleMatrix/).
 
 views
 ├── getOrder of an unknown id ───────────────────────────── status None and zeros; meterOf all zero
