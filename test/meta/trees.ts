@@ -206,9 +206,7 @@ describe("every leaf of a .tree file has a test", function () {
       expect(errors("f\n├── when x\n    └── it reverts\n└── it pays")).to.deep.equal([
         "line 3: the indentation does not match the tree above it",
       ]);
-      expect(errors("f\n└── reverts")).to.deep.equal([
-        'line 2: neither "when ...", "given ..." nor "it ...": reverts',
-      ]);
+      expect(errors("f\n└── reverts")).to.deep.equal(['line 2: neither "when ...", "given ..." nor "it ...": reverts']);
       expect(errors("f\n        └── it reverts")).to.deep.equal(["line 2: indented deeper than its parent allows"]);
     });
   });
