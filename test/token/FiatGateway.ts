@@ -576,6 +576,8 @@ describe("FiatGateway", function () {
     });
   });
 
+  // The redemption's branches (request, then paid or rejected) are written down in FiatGateway.redemption.tree, whose
+  // leaves are titles of the tests below (test/meta/trees.ts checks that each has one).
   describe("requestRedemption", function () {
     describe("when a member in good standing approved the amount", function () {
       it("locks the tokens in the gateway and emits RedemptionRequested", async function () {
@@ -659,6 +661,18 @@ describe("FiatGateway", function () {
         await expect(gateway.connect(consumer).requestRedemption(MAX_UINT128 + 1n, PAYOUT))
           .to.be.revertedWithCustomError(gateway, "SafeCastOverflowedUintDowncast")
           .withArgs(128, MAX_UINT128 + 1n);
+      });
+    });
+
+    describe("when the caller's member asked to leave", function () {
+      it("locks the tokens all the same: a leaving member cashes out before it exits", async function () {
+        const f = await funded();
+        await f.consortium.connect(f.consumer).requestExit();
+        await expect(request(f, f.consumer, BALANCE))
+          .to.emit(f.gateway, "RedemptionRequested")
+          .withArgs(1n, f.memberIds.consumer, f.consumer.address, BALANCE, PAYOUT);
+        expect(await f.token.balanceOf(f.consumer.address)).to.equal(0n);
+        expect(await f.gateway.openObligations(f.memberIds.consumer)).to.equal(1n);
       });
     });
 
@@ -867,6 +881,16 @@ describe("FiatGateway", function () {
         expect(redemption.settledAt).to.equal(settledAt);
         expect(await f.gateway.pendingTotal()).to.equal(0n);
         expect(await f.gateway.openObligations(f.memberIds.consumer)).to.equal(0n);
+      });
+    });
+
+    describe("when the redemption was paid", function () {
+      it("reverts with FiatGatewayRedemptionNotPending once paid", async function () {
+        const { gateway, operator } = await pending();
+        await gateway.connect(operator).markRedemptionPaid(1n, BANK_TX);
+        await expect(gateway.connect(operator).rejectRedemption(1n, REASON))
+          .to.be.revertedWithCustomError(gateway, "FiatGatewayRedemptionNotPending")
+          .withArgs(1n, RedemptionStatus.Paid);
       });
     });
 

@@ -1,5 +1,5 @@
 /*
-SettlementToken.edges.tree — edges the main suite (SettlementToken.ts) leaves out, found by mutation testing
+SettlementToken.edges.tree — edges the main suite (SettlementToken/) leaves out, found by mutation testing
 (docs/MUTATION.md).
 
 escrowFrom, releaseTo
