@@ -42,6 +42,8 @@ library UsageReportHash {
     // solhint-enable gas-small-strings
     /// @dev keccak256(""): the hash of an empty array of licensed-product counts.
     uint256 private constant EMPTY_ARRAY_HASH = 0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470;
+    /// @dev log2 of an ABI word's 32 bytes.
+    uint256 private constant WORD_LOG2 = 5;
 
     /// @notice The EIP-712 struct hash of `report` (to be combined with the meter's domain separator).
     function hash(UsageReport calldata report) internal pure returns (bytes32) {
@@ -75,7 +77,7 @@ library UsageReportHash {
             let w0 := mload(report)
             let counts := mload(add(report, REPORT_COUNTS_AT))
             let ptr := mload(0x40)
-            // abi.encodePacked(uint64[]) pads each count to a word (i words from ptr: shl(5, i)).
+            // abi.encodePacked(uint64[]) pads each count to a word.
             let licensedHash := EMPTY_ARRAY_HASH
             if n {
                 for {
@@ -84,16 +86,16 @@ library UsageReportHash {
                     i := add(i, 1)
                 } {
                     mstore(
-                        add(ptr, shl(5, i)),
+                        add(ptr, shl(WORD_LOG2, i)),
                         shr(
                             REPORT_LICENSED_SHIFT,
                             mload(add(report, add(REPORT_LICENSED_AT, shl(REPORT_LICENSED_LOG2, i))))
                         )
                     )
                 }
-                licensedHash := keccak256(ptr, shl(5, n))
+                licensedHash := keccak256(ptr, shl(WORD_LOG2, n))
             }
-            // The type hash and the nine fields, a word each.
+            // The type hash and the nine fields, a word each, as abi.encode lays them out.
             mstore(ptr, typeHash)
             mstore(add(ptr, 0x20), shr(REPORT_ORDER_ID_SHIFT, w0))
             mstore(add(ptr, 0x40), and(shr(REPORT_SEQUENCE_SHIFT, w0), REPORT_SEQUENCE_MASK))
