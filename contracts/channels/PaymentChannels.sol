@@ -14,19 +14,19 @@ import {IObligations} from "../interfaces/IObligations.sol";
 import {IPaymentChannels} from "../interfaces/IPaymentChannels.sol";
 import {ISettlementToken} from "../interfaces/ISettlementToken.sol";
 import {ChannelHash} from "../libraries/ChannelHash.sol";
+import {ChannelWord, ChannelWordLibrary} from "../types/ChannelWord.sol";
 import {Role} from "../types/Membership.sol";
 
 /// @title PaymentChannels
 /// @notice One-way micropayment channels, consumer to provider, with EIP-712 cumulative vouchers.
-/// @dev A channel is one storage word: deposit (bits 0-95), claimed (96-191), deadline (192-231) and challenge
-/// period (232-255; 0 once closing). Its parties are not stored: every function hashes the id from them, so a
-/// caller who is not the party the id names finds no channel.
+/// @dev A channel is one storage word ({ChannelWord}: deposit, claimed, deadline, challenge period). Its parties are
+/// not stored: every function hashes the id from them, so a caller who is not the party the id names finds no
+/// channel.
 contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
     using SafeERC20 for IERC20;
 
-    uint256 private constant CLAIMED_SHIFT = 96;
-    uint256 private constant DEADLINE_SHIFT = 192;
-    uint256 private constant CHALLENGE_SHIFT = 232;
+    /// @dev A nonce is the opening block's number above a 32-bit salt.
+    uint8 private constant NONCE_SALT_BITS = 32;
     /// @dev What a channel closed in its opening block leaves, so that no later open in that block reuses its
     /// id: deposit 1, deadline 0 (no open channel has deadline 0).
     uint256 private constant TOMBSTONE = 1;
@@ -38,7 +38,7 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
     IConsortium private immutable _consortium;
 
     uint24 private _minChallengePeriod;
-    mapping(bytes32 channelId => uint256 word) private _channels;
+    mapping(bytes32 channelId => ChannelWord word) private _channels;
     mapping(address account => uint256 count) private _openChannels;
 
     /// @notice Deploys the channels for `token_`; with a Consortium, operators then register the contract.
@@ -106,12 +106,12 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
 
     /// @inheritdoc IPaymentChannels
     function channel(bytes32 channelId_) external view returns (Channel memory c) {
-        uint256 word = _channels[channelId_];
-        if (_deadline(word) == 0) return c;
-        c.deposit = uint96(word);
-        c.claimed = uint96(word >> CLAIMED_SHIFT);
-        c.deadline = uint40(word >> DEADLINE_SHIFT);
-        c.challengePeriod = uint24(word >> CHALLENGE_SHIFT);
+        ChannelWord word = _channels[channelId_];
+        if (word.deadline() == 0) return c;
+        c.deposit = word.deposit();
+        c.claimed = word.claimed();
+        c.deadline = word.deadline();
+        c.challengePeriod = word.challengePeriod();
     }
 
     /// @inheritdoc IPaymentChannels
@@ -161,17 +161,14 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
     /// @inheritdoc IPaymentChannels
     function topUp(address payee, uint96 nonce, uint96 amount) external {
         bytes32 id = channelId(msg.sender, payee, nonce);
-        uint256 word = _openChannel(id);
-        uint40 deadline = _deadline(word);
-        if (_challengePeriod(word) == 0) revert PaymentChannelsClosing(id, deadline);
+        ChannelWord word = _openChannel(id);
+        uint40 deadline = word.deadline();
+        if (word.challengePeriod() == 0) revert PaymentChannelsClosing(id, deadline);
         if (block.timestamp >= deadline) revert PaymentChannelsPastDeadline(id, deadline);
         if (amount == 0) revert PaymentChannelsInvalidDeposit(0);
-        uint256 deposit = uint96(word) + uint256(amount);
+        uint256 deposit = word.deposit() + uint256(amount);
         if (deposit > type(uint96).max) revert PaymentChannelsInvalidDeposit(deposit);
-        // Cannot overflow into the claimed bits: the new deposit was checked to fit 96 bits.
-        unchecked {
-            _channels[id] = word + amount;
-        }
+        _channels[id] = word.toppedUp(amount);
         emit ChannelToppedUp(id, deposit);
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -196,14 +193,14 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
     /// @inheritdoc IPaymentChannels
     function closeCooperatively(address payee, uint96 nonce, uint256 amount, bytes32 r, bytes32 vs) external {
         bytes32 id = channelId(msg.sender, payee, nonce);
-        uint256 word = _openChannel(id);
-        uint256 claimed = uint96(word >> CLAIMED_SHIFT);
+        ChannelWord word = _openChannel(id);
+        uint256 claimed = word.claimed();
         if (amount < claimed) revert PaymentChannelsVoucherBelowClaimed(id, amount, claimed);
         _requireWithinDeposit(id, word, amount);
         _requireSigner(closeDigest(id, amount), r, vs, payee, id);
         // Cannot underflow: claimed <= amount <= deposit.
         unchecked {
-            _close(id, nonce, msg.sender, payee, amount, uint96(word) - amount);
+            _close(id, nonce, msg.sender, payee, amount, word.deposit() - amount);
             if (amount != claimed) _token.safeTransfer(payee, amount - claimed);
         }
     }
@@ -211,33 +208,33 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
     /// @inheritdoc IPaymentChannels
     function release(address payer, uint96 nonce) external {
         bytes32 id = channelId(payer, msg.sender, nonce);
-        uint256 word = _openChannel(id);
-        uint256 claimed = uint96(word >> CLAIMED_SHIFT);
+        ChannelWord word = _openChannel(id);
+        uint256 claimed = word.claimed();
         // Cannot underflow: claimed <= deposit.
         unchecked {
-            _close(id, nonce, payer, msg.sender, claimed, uint96(word) - claimed);
+            _close(id, nonce, payer, msg.sender, claimed, word.deposit() - claimed);
         }
     }
 
     /// @inheritdoc IPaymentChannels
     function requestClose(address payee, uint96 nonce) external {
         bytes32 id = channelId(msg.sender, payee, nonce);
-        uint256 word = _openChannel(id);
-        uint40 deadline = _deadline(word);
-        uint256 challengePeriod = _challengePeriod(word);
+        ChannelWord word = _openChannel(id);
+        uint40 deadline = word.deadline();
+        uint256 challengePeriod = word.challengePeriod();
         if (challengePeriod == 0) revert PaymentChannelsClosing(id, deadline);
         // The payee gets the challenge period, but never beyond the expiry the payer promised already.
         uint256 end = block.timestamp + challengePeriod;
         if (end < deadline) deadline = uint40(end);
-        _channels[id] = (word & ((1 << DEADLINE_SHIFT) - 1)) | (uint256(deadline) << DEADLINE_SHIFT);
+        _channels[id] = word.closingAt(deadline);
         emit ChannelCloseRequested(id, deadline);
     }
 
     /// @inheritdoc IPaymentChannels
     function settle(address payer, address payee, uint96 nonce) external {
         bytes32 id = channelId(payer, payee, nonce);
-        uint256 word = _openChannel(id);
-        uint40 deadline = _deadline(word);
+        ChannelWord word = _openChannel(id);
+        uint40 deadline = word.deadline();
         if (block.timestamp < deadline) revert PaymentChannelsDeadlineNotReached(id, deadline);
         if (address(_consortium) != address(0)) {
             // While the token was paused no claim could pay: after it resumes, the payee gets at least the minimum
@@ -245,10 +242,10 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
             uint256 graceEnd = uint256(ISettlementToken(address(_token)).unpausedAt()) + _minChallengePeriod;
             if (block.timestamp < graceEnd) revert PaymentChannelsPauseGrace(id, uint40(graceEnd));
         }
-        uint256 claimed = uint96(word >> CLAIMED_SHIFT);
+        uint256 claimed = word.claimed();
         // Cannot underflow: claimed <= deposit.
         unchecked {
-            _close(id, nonce, payer, payee, claimed, uint96(word) - claimed);
+            _close(id, nonce, payer, payee, claimed, word.deposit() - claimed);
         }
     }
 
@@ -266,13 +263,13 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
     //////////////////////////////////////////////////////////////*/
 
     /// @dev The channel's word; reverts if no channel with this id is open.
-    function _openChannel(bytes32 id) private view returns (uint256 word) {
+    function _openChannel(bytes32 id) private view returns (ChannelWord word) {
         word = _channels[id];
-        if (_deadline(word) == 0) revert PaymentChannelsUnknownChannel(id);
+        if (word.deadline() == 0) revert PaymentChannelsUnknownChannel(id);
     }
 
-    function _requireWithinDeposit(bytes32 id, uint256 word, uint256 amount) private pure {
-        uint256 deposit = uint96(word);
+    function _requireWithinDeposit(bytes32 id, ChannelWord word, uint256 amount) private pure {
+        uint256 deposit = word.deposit();
         if (amount > deposit) revert PaymentChannelsVoucherAboveDeposit(id, amount, deposit);
     }
 
@@ -288,14 +285,6 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
     /// (role, good standing, not leaving, the current agreement accepted), include `role`.
     function _requireRole(address account, uint8 roles, Role role) private pure {
         if ((roles >> uint8(role)) & 1 == 0) revert PaymentChannelsMissingRole(account, role);
-    }
-
-    function _deadline(uint256 word) private pure returns (uint40) {
-        return uint40(word >> DEADLINE_SHIFT);
-    }
-
-    function _challengePeriod(uint256 word) private pure returns (uint256) {
-        return word >> CHALLENGE_SHIFT;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -316,13 +305,10 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
         if (payee == msg.sender || payee == address(0)) revert PaymentChannelsInvalidPayee(payee);
         bool governed = address(_consortium) != address(0);
         if (governed) _requireRole(payee, ISettlementToken(address(_token)).activeRolesOf(payee), Role.Provider);
-        nonce = (uint96(block.number) << 32) | salt;
+        nonce = (uint96(block.number) << NONCE_SALT_BITS) | salt;
         id = channelId(msg.sender, payee, nonce);
-        if (_channels[id] != 0) revert PaymentChannelsChannelExists(id);
-        _channels[id] =
-            uint256(deposit) |
-            (uint256(expiresAt) << DEADLINE_SHIFT) |
-            (uint256(challengePeriod) << CHALLENGE_SHIFT);
+        if (ChannelWord.unwrap(_channels[id]) != 0) revert PaymentChannelsChannelExists(id);
+        _channels[id] = ChannelWordLibrary.create(deposit, expiresAt, challengePeriod);
         if (governed) {
             _countOpened(msg.sender);
             _countOpened(payee);
@@ -341,7 +327,7 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
     /// the caller's to pay).
     function _close(bytes32 id, uint96 nonce, address payer, address payee, uint256 claimed, uint256 refund) private {
         // A channel closed in its opening block leaves a tombstone, since its id could be opened again in it.
-        _channels[id] = nonce >> 32 == block.number ? TOMBSTONE : 0;
+        _channels[id] = ChannelWord.wrap(nonce >> NONCE_SALT_BITS == block.number ? TOMBSTONE : 0);
         emit ChannelClosed(id, claimed, refund);
         if (address(_consortium) != address(0)) {
             // Cannot underflow: both were counted when the channel opened.
@@ -373,13 +359,13 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
         );
         if (error != ECDSA.RecoverError.NoError) revert PaymentChannelsMalformedSignature();
         bytes32 id = channelId(payer, msg.sender, nonce);
-        uint256 word = _channels[id];
-        if (_deadline(word) == 0) {
+        ChannelWord word = _channels[id];
+        if (word.deadline() == 0) {
             if (strict) revert PaymentChannelsNoChannelOfSigner(payer, id);
             return 0;
         }
         {
-            uint256 claimed = uint96(word >> CLAIMED_SHIFT);
+            uint256 claimed = word.claimed();
             if (amount <= claimed) {
                 if (strict) revert PaymentChannelsVoucherBelowClaimed(id, amount, claimed);
                 return 0;
@@ -389,8 +375,8 @@ contract PaymentChannels is IPaymentChannels, EIP712, ERC165 {
                 paid = amount - claimed;
             }
         }
-        if (amount > uint96(word)) revert PaymentChannelsVoucherAboveDeposit(id, amount, uint96(word));
-        _channels[id] = (word & ~(uint256(type(uint96).max) << CLAIMED_SHIFT)) | (amount << CLAIMED_SHIFT);
+        if (amount > word.deposit()) revert PaymentChannelsVoucherAboveDeposit(id, amount, word.deposit());
+        _channels[id] = word.withClaimed(amount);
         emit ChannelClaimed(id, amount, usage);
     }
 

@@ -23,10 +23,15 @@ interface IReadingVerifier {
         uint32 invoice;
     }
 
+    /// @notice The meter's EIP-712 domain (ERC-5267) has other `fields` than name, version, chain id and verifying
+    /// contract, or extensions: the verifier would not sign-check its reports as the meter does.
+    error ReadingVerifierUnsupportedDomain(bytes1 fields);
+
     /// @notice The meter whose reports this verifier checks.
     function meter() external view returns (address);
 
-    /// @notice The EIP-712 digest a device signs for `report` under the meter's domain (read from the meter).
+    /// @notice The EIP-712 digest a device signs for `report` under the meter's domain (read from the meter when the
+    /// verifier was deployed, for the current chain).
     function reportDigest(UsageReport calldata report) external view returns (bytes32);
 
     /// @notice Whether the meter recorded `report` at `position` of its order's chain. Without the machine's key,

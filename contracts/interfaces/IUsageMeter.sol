@@ -401,10 +401,9 @@ interface IUsageMeter is IObligations {
     /// @notice Records a packed batch of reports one after the other. Duplicates are skipped; a rejected report
     /// is skipped with a {ReportRejected} event naming the reason, and the rest of the batch goes on. Anyone may
     /// submit.
-    /// @dev Each report is packed big-endian, without padding (`encodeReportBatch` in src/metering/batch.ts):
-    /// orderId (8 bytes), sequence (4), periodStart (5), periodEnd (5), machineSeconds (8), units (8),
-    /// inspections (4), n = number of licensed-product counts (1), the n counts (8 each), readingsRoot (32),
-    /// then the signature r (32), s (32), v (1): 140 + 8n bytes. A batch that ends inside a report reverts.
+    /// @dev Each report is packed big-endian, without padding, then its signature r, s, v: 140 + 8n bytes for n
+    /// licensed-product counts (layout in contracts/types/PackedReport.sol; `encodeReportBatch` in
+    /// src/metering/batch.ts writes it). A batch that ends inside a report reverts.
     function submitReports(bytes calldata batch) external returns (ReportOutcome[] memory outcomes);
 
     /// @notice Closes an order: no more reports count, the unused escrow (after the minimum charge, if the

@@ -20,11 +20,38 @@ contract ReadingVerifier is IReadingVerifier {
     );
     // solhint-enable gas-small-strings
 
-    IUsageMeter private immutable _meter;
+    /// @dev ERC-5267's fields bits of a domain of name, version, chain id and verifying contract.
+    bytes1 private constant DOMAIN_FIELDS = hex"0f";
 
-    /// @notice Deploys a verifier for `meter_`.
+    IUsageMeter private immutable _meter;
+    bytes32 private immutable _hashedName;
+    bytes32 private immutable _hashedVersion;
+    address private immutable _verifyingContract;
+    uint256 private immutable _cachedChainId;
+    bytes32 private immutable _cachedDomainSeparator;
+
+    /// @notice Deploys a verifier for `meter_`, reading its EIP-712 domain (ERC-5267).
+    /// @dev Read once, here, rather than on every digest (a call and the decoding of two strings each time): the
+    /// meter is OpenZeppelin's EIP712, whose name, version and verifying contract (itself) are immutable. Only the
+    /// chain id can change, on a fork; {_domainSeparator} then builds the separator for the new chain, as the meter
+    /// does.
     constructor(IUsageMeter meter_) {
+        (
+            bytes1 fields,
+            string memory name,
+            string memory version,
+            uint256 chainId,
+            address verifyingContract,
+            ,
+            uint256[] memory extensions
+        ) = IERC5267(address(meter_)).eip712Domain();
+        if (fields != DOMAIN_FIELDS || extensions.length != 0) revert ReadingVerifierUnsupportedDomain(fields);
         _meter = meter_;
+        _hashedName = keccak256(bytes(name));
+        _hashedVersion = keccak256(bytes(version));
+        _verifyingContract = verifyingContract;
+        _cachedChainId = chainId;
+        _cachedDomainSeparator = _buildDomainSeparator(chainId);
     }
 
     /// @inheritdoc IReadingVerifier
@@ -34,14 +61,7 @@ contract ReadingVerifier is IReadingVerifier {
 
     /// @inheritdoc IReadingVerifier
     function reportDigest(UsageReport calldata report) public view returns (bytes32) {
-        // The meter's own domain (ERC-5267), so that a verifier never disagrees with the meter it reads.
-        (, string memory name, string memory version, uint256 chainId, address verifyingContract, , ) = IERC5267(
-            address(_meter)
-        ).eip712Domain();
-        bytes32 domainSeparator = keccak256(
-            abi.encode(DOMAIN_TYPEHASH, keccak256(bytes(name)), keccak256(bytes(version)), chainId, verifyingContract)
-        );
-        return MessageHashUtils.toTypedDataHash(domainSeparator, UsageReportHash.hash(report));
+        return MessageHashUtils.toTypedDataHash(_domainSeparator(), UsageReportHash.hash(report));
     }
 
     /// @inheritdoc IReadingVerifier
@@ -74,6 +94,15 @@ contract ReadingVerifier is IReadingVerifier {
         return
             isRecorded(report, position) &&
             MerkleProof.verifyCalldata(proof, report.readingsRoot, UsageReportHash.leaf(reading));
+    }
+
+    /// @dev The meter's domain separator on the current chain.
+    function _domainSeparator() private view returns (bytes32) {
+        return block.chainid == _cachedChainId ? _cachedDomainSeparator : _buildDomainSeparator(block.chainid);
+    }
+
+    function _buildDomainSeparator(uint256 chainId) private view returns (bytes32) {
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, _hashedName, _hashedVersion, chainId, _verifyingContract));
     }
 
     /// @dev One step of the meter's reports hash: bytes12(keccak256(abi.encode(h, digest))).

@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {ERC165} from "@openzeppelin/contracts/utils/introspection/ERC165.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 
@@ -15,21 +16,76 @@ import {ISettlementToken} from "../interfaces/ISettlementToken.sol";
 import {IUsageMeter} from "../interfaces/IUsageMeter.sol";
 import {TariffMath} from "../libraries/TariffMath.sol";
 import {UsageReportHash} from "../libraries/UsageReportHash.sol";
-import {KeyKind, SignerKey} from "../types/Listing.sol";
+import {KeyKind} from "../types/Listing.sol";
 import {Role} from "../types/Membership.sol";
 import {UsageReport} from "../types/Metering.sol";
 import {UnitTier} from "../types/Tariff.sol";
+import {MeterLedger} from "./MeterLedger.sol";
 // The layout constants are used in the report path's assembly, which solhint does not read.
 // solhint-disable no-unused-import
 import {
-    HEAD_INSPECTOR_MARK_SHIFT,
-    HEAD_INSPECTOR_SEQUENCE_SHIFT,
-    HEAD_OPENED_AT_SHIFT,
-    METER_DEVICE_MARK_SHIFT,
-    METER_SECONDS_SHIFT,
-    METER_UNITS_SHIFT,
-    MeterLedger
-} from "./MeterLedger.sol";
+    METER_WORD_COUNTERS_MASK,
+    METER_WORD_COUNTS_MASK,
+    METER_WORD_DEVICE_MARK_MASK,
+    METER_WORD_DEVICE_MARK_OFFSET,
+    METER_WORD_DEVICE_SEQUENCE_MASK,
+    METER_WORD_DEVICE_STREAM_MASK,
+    METER_WORD_REPORTS_HASH_OFFSET,
+    METER_WORD_SECONDS_MASK,
+    METER_WORD_SECONDS_OFFSET,
+    METER_WORD_UNITS_MASK,
+    METER_WORD_UNITS_OFFSET,
+    METER_WORD_USED_BIT,
+    MeterWord
+} from "../types/MeterWord.sol";
+import {
+    ORDER_HEAD_EXPIRY_OFFSET,
+    ORDER_HEAD_FLAGS_OFFSET,
+    ORDER_HEAD_INSPECTOR_MARK_OFFSET,
+    ORDER_HEAD_INSPECTOR_SEQUENCE_MASK,
+    ORDER_HEAD_INSPECTOR_SEQUENCE_OFFSET,
+    ORDER_HEAD_INSPECTOR_STREAM_MASK,
+    ORDER_HEAD_LICENSES_MASK,
+    ORDER_HEAD_LICENSES_OFFSET,
+    ORDER_HEAD_OPEN,
+    ORDER_HEAD_OPENED_AT_OFFSET,
+    ORDER_HEAD_TIME_MASK,
+    OrderHead
+} from "../types/OrderHead.sol";
+import {
+    PACKED_REPORT_SIZE,
+    PackedReport,
+    PackedReportLibrary,
+    REPORT_COUNTS_AT,
+    REPORT_INSPECTIONS_MASK,
+    REPORT_INSPECTIONS_SHIFT,
+    REPORT_LICENSED_AT,
+    REPORT_LICENSED_COUNT_AT,
+    REPORT_LICENSED_COUNT_MASK,
+    REPORT_LICENSED_LOG2,
+    REPORT_LICENSED_SHIFT,
+    REPORT_MACHINE_SECONDS_MASK,
+    REPORT_MACHINE_SECONDS_SHIFT,
+    REPORT_ORDER_ID_SHIFT,
+    REPORT_PERIOD_END_SHIFT,
+    REPORT_PERIOD_START_SHIFT,
+    REPORT_SEQUENCE_MASK,
+    REPORT_SEQUENCE_SHIFT,
+    REPORT_SIGNATURE_AT,
+    REPORT_TIME_MASK,
+    REPORT_UNITS_SHIFT,
+    SIGNATURE_S_AT,
+    SIGNATURE_V_AT
+} from "../types/PackedReport.sol";
+import {
+    SIGNER_KEY_KIND_OFFSET,
+    SIGNER_KEY_MACHINE_ID_MASK,
+    SIGNER_KEY_TIME_MASK,
+    SIGNER_KEY_VALID_FROM_OFFSET,
+    SIGNER_KEY_VALID_UNTIL_OFFSET,
+    SignerKeyWord,
+    SignerKeyWordLibrary
+} from "../types/SignerKeyWord.sol";
 // solhint-enable no-unused-import
 
 /// @title UsageMeter
@@ -40,16 +96,14 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     using SafeERC20 for IERC20;
     using MeterLedger for MeterLedger.State;
 
-    /// @dev What consecutive reports of a batch usually share: the signer's key and the tariff.
+    /// @dev What consecutive reports of a batch usually share: the signer's key and the tariff. The report path's
+    /// assembly reads the prices at the `MEMO_*_AT` offsets below.
     struct Memo {
         bytes32 domainSeparator;
-        bytes32 typeHash;
         address signer;
-        /// @dev The signer's key packed: machine id (bits 0-63), valid from (64-103), valid until (104-143),
-        /// kind (144-151).
-        uint256 key;
-        /// @dev The low 96 bits of the head of the orders the tariff below belongs to (machine id, version).
-        uint256 tariffKey;
+        SignerKeyWord key;
+        /// @dev The key (see {OrderHead-tariffKey}) of the tariff below.
+        bytes32 tariffKey;
         uint256 pricePerHour;
         uint256 pricePerUnit;
         uint256 pricePerInspection;
@@ -68,22 +122,34 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     /// @inheritdoc IUsageMeter
     uint32 public constant MAX_ORDER_LIFETIME = MeterLedger.MAX_ORDER_LIFETIME;
 
-    /// @dev Bytes of a packed report without its licensed-product counts (8 bytes each).
-    uint256 private constant PACKED_REPORT = 140;
     uint256 private constant MAX_LICENSES = 4;
-    /// @dev Where a packed report's count of licensed products is.
-    uint256 private constant LICENSED_COUNT_AT = 42;
-    /// @dev The same count as a byte of the report's second word (bytes 32-63).
-    uint256 private constant LICENSED_COUNT_IN_WORD_1 = 10;
-    uint256 private constant KEY_VALID_FROM_SHIFT = 64;
-    uint256 private constant KEY_VALID_UNTIL_SHIFT = 104;
-    uint256 private constant KEY_KIND_SHIFT = 144;
     /// @dev The largest s of a signature in low-s form (half the secp256k1 group order), as ECDSA accepts.
     uint256 private constant HALF_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
-    /// @dev keccak256(""): the hash of an empty array of licensed-product counts.
-    uint256 private constant EMPTY_ARRAY_HASH = 0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470;
-    /// @dev The meter word's counters below its reports hash.
-    uint256 private constant MASK_160 = (1 << 160) - 1;
+    /// @dev The precompile that recovers a signer.
+    uint256 private constant ECRECOVER = 1;
+    /// @dev TariffMath.SECONDS_PER_HOUR, for the assembly.
+    uint256 private constant SECONDS_PER_HOUR = 3600;
+    /// @dev The meter word is the slot after the head (MeterLedger.Hot).
+    uint256 private constant HOT_METER_SLOT = 1;
+    // Byte offsets of {Memo}'s prices in memory (a word per field, in declaration order).
+    uint256 private constant MEMO_PRICE_PER_HOUR_AT = 0x80;
+    uint256 private constant MEMO_PRICE_PER_UNIT_AT = 0xa0;
+    uint256 private constant MEMO_PRICE_PER_INSPECTION_AT = 0xc0;
+    uint256 private constant MEMO_SETUP_FEE_AT = 0xe0;
+    uint256 private constant MEMO_LINEAR_UP_TO_AT = 0x100;
+
+    // The bits of {_check}'s failed rules, in the order of precedence (bit 0: UnknownSigner).
+    uint256 private constant RULE_SIGNER_OF_ANOTHER_MACHINE = 1;
+    uint256 private constant RULE_PERIOD_ENDS_BEFORE_START = 2;
+    uint256 private constant RULE_PERIOD_IN_FUTURE = 3;
+    uint256 private constant RULE_PERIOD_AFTER_EXPIRY = 4;
+    uint256 private constant RULE_SIGNER_NOT_VALID_FOR_PERIOD = 5;
+    uint256 private constant RULE_COUNTS_NOT_ALLOWED_FOR_SIGNER = 6;
+    uint256 private constant RULE_MORE_SECONDS_THAN_THE_PERIOD = 7;
+    uint256 private constant RULE_DUPLICATE = 8;
+    uint256 private constant RULE_SEQUENCE_GAP = 9;
+    uint256 private constant RULE_STARTS_BEFORE_MARK = 10;
+    uint256 private constant RULE_COUNTS_TOO_LARGE = 11;
     /// @dev The reason for each bit of {_check}'s failed rules, bit 0 in the first byte (RejectReason's values;
     /// 0xff for a duplicate). A period starting before the stream's mark reads as PeriodOverlapsPrevious, or as
     /// PeriodStartsBeforeOrder while the stream has no report yet.
@@ -218,42 +284,25 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
 
     /// @inheritdoc IUsageMeter
     function submitReport(UsageReport calldata report, bytes calldata signature) external returns (ReportOutcome) {
-        uint256 licensed = report.licensedProducts.length;
-        if (licensed > MAX_LICENSES) {
+        if (report.licensedProducts.length > MAX_LICENSES) {
             revert UsageMeterReportRejected(report.orderId, report.sequence, RejectReason.LicensedProductsMismatch);
         }
         if (signature.length != 65) {
             revert UsageMeterReportRejected(report.orderId, report.sequence, RejectReason.InvalidSignature);
         }
         // Packed like an entry of a batch, so that both paths share one reader.
-        bytes memory packed = abi.encodePacked(
-            report.orderId,
-            report.sequence,
-            report.periodStart,
-            report.periodEnd,
-            report.machineSeconds,
-            report.units,
-            report.inspections,
-            uint8(licensed)
-        );
-        for (uint256 i; i < licensed; ++i) {
-            packed = bytes.concat(packed, bytes8(report.licensedProducts[i]));
-        }
-        packed = bytes.concat(packed, report.readingsRoot, signature);
-        uint256 at;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            at := add(packed, 0x20)
-        }
-        return _record(at, _newMemo(), true);
+        return _record(PackedReportLibrary.pack(report, signature), _newMemo(), true);
     }
 
     /// @inheritdoc IUsageMeter
     function submitReports(bytes calldata batch) external returns (ReportOutcome[] memory outcomes) {
-        // At most one report per PACKED_REPORT bytes; the array is cut to the reports found.
-        outcomes = new ReportOutcome[](batch.length / PACKED_REPORT);
-        // Each report is copied here in turn; it holds the largest one a batch can carry.
-        uint256 buffer = _allocate(PACKED_REPORT + 8 * 255 + 32);
+        // At most one report per PACKED_REPORT_SIZE bytes; the array is cut to the reports found.
+        outcomes = new ReportOutcome[](batch.length / PACKED_REPORT_SIZE);
+        // Each report is copied here in turn; it holds the largest one a batch can carry, and the word its last
+        // byte is loaded with.
+        PackedReport buffer = PackedReport.wrap(
+            _allocate(PACKED_REPORT_SIZE + (REPORT_LICENSED_COUNT_MASK << REPORT_LICENSED_LOG2) + 32)
+        );
         Memo memory memo = _newMemo();
         uint256 offset;
         uint256 count;
@@ -330,7 +379,6 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
 
     function _newMemo() private view returns (Memo memory memo) {
         memo.domainSeparator = _domainSeparatorV4();
-        memo.typeHash = UsageReportHash.USAGE_REPORT_TYPEHASH;
     }
 
     /// @dev Reserves `size` bytes of memory.
@@ -344,154 +392,138 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
 
     /// @dev Copies the packed report at `offset` of the batch to `buffer`; returns where the next one starts.
     /// Reverts if the batch ends inside the report.
-    function _copyReport(bytes calldata batch, uint256 offset, uint256 buffer) private pure returns (uint256 next) {
+    function _copyReport(
+        bytes calldata batch,
+        uint256 offset,
+        PackedReport buffer
+    ) private pure returns (uint256 next) {
         // Cannot overflow: offsets are bounded by the calldata's length.
         unchecked {
-            if (offset + PACKED_REPORT > batch.length) revert UsageMeterMalformedBatch(offset);
+            if (offset + PACKED_REPORT_SIZE > batch.length) revert UsageMeterMalformedBatch(offset);
         }
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let start := add(batch.offset, offset)
-            // The report's count of licensed products, 8 bytes each.
-            next := add(add(offset, PACKED_REPORT), shl(3, byte(0, calldataload(add(start, LICENSED_COUNT_AT)))))
+            // The report's count of licensed products (its first byte there), 8 bytes each.
+            next := add(
+                add(offset, PACKED_REPORT_SIZE),
+                shl(REPORT_LICENSED_LOG2, byte(0, calldataload(add(start, REPORT_LICENSED_COUNT_AT))))
+            )
             calldatacopy(buffer, start, sub(next, offset))
         }
         if (next > batch.length) revert UsageMeterMalformedBatch(offset);
     }
 
     // solhint-disable function-max-lines
-    /// @dev Records the packed report at memory `p` (layout in {IUsageMeter-submitReports}), read as two words:
-    /// w0 = bytes 0-31: orderId << 192 | sequence << 160 | periodStart << 120 | periodEnd << 80 |
-    /// machineSeconds << 16 | ...; w1 = bytes 30-61: units << 192 | inspections << 160 | n << 152 | ...;
-    /// then n licensed-product counts (8 bytes each) from byte 43, then readingsRoot, r, s, v.
-    /// The order's head and meter word (MeterLedger.Hot, layouts in MeterLedger) are read once; the meter word
-    /// is written once, the head only by inspector reports. The common path is assembly on those words; what
+    /// @dev Records the packed report `p` (layout and field names in {PackedReport}). The order's head and meter
+    /// word ({OrderHead}, {MeterWord}) are read once; the meter word is written once, the head only by inspector
+    /// reports. The common path is assembly on those words, reading their fields by the layouts' constants; what
     /// only some orders use (royalties, spending caps, tiers beyond the first threshold) is Solidity.
-    function _record(uint256 p, Memo memory memo, bool strict) private returns (ReportOutcome) {
+    function _record(PackedReport p, Memo memory memo, bool strict) private returns (ReportOutcome) {
         uint256 slot;
-        uint256 head;
+        OrderHead head;
         uint256 code;
         {
             mapping(uint64 => MeterLedger.Hot) storage hot = _state.hot;
             // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
-                let n := byte(LICENSED_COUNT_IN_WORD_1, mload(add(p, 0x20)))
-                mstore(0x00, shr(192, mload(p)))
+                let n := byte(0, mload(add(p, REPORT_LICENSED_COUNT_AT)))
+                mstore(0x00, shr(REPORT_ORDER_ID_SHIFT, mload(p)))
                 mstore(0x20, hot.slot)
                 slot := keccak256(0x00, 0x40)
                 head := sload(slot)
-                let orderFlags := shr(248, head)
-                // Open (flag bit 0), and n either 0 or the order's licence count (flag bits 4-6).
-                switch and(orderFlags, 1)
+                let orderFlags := shr(ORDER_HEAD_FLAGS_OFFSET, head)
+                // Open, and n either 0 or the order's licence count.
+                switch and(orderFlags, ORDER_HEAD_OPEN)
                 case 0 {
                     code := ORDER_NOT_OPEN
                 }
                 default {
-                    if and(iszero(iszero(n)), iszero(eq(n, and(shr(4, orderFlags), 7)))) {
+                    if and(
+                        iszero(iszero(n)),
+                        iszero(eq(n, and(shr(ORDER_HEAD_LICENSES_OFFSET, orderFlags), ORDER_HEAD_LICENSES_MASK)))
+                    ) {
                         code := LICENSED_PRODUCTS_MISMATCH
                     }
                 }
             }
         }
         if (code != 0) return _reject(strict, p, RejectReason(code));
-        bytes32 digest;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            // The EIP-712 digest: UsageReportHash's struct hash under the meter's domain (both in the memo).
-            let w0 := mload(p)
-            let w1 := mload(add(p, 30))
-            let n := and(shr(152, w1), 0xff)
-            let ptr := mload(0x40)
-            // keccak256(abi.encodePacked(uint64[] licensedProducts)) pads each count to a word.
-            let licensedHash := EMPTY_ARRAY_HASH
-            if n {
-                for {
-                    let i := 0
-                } lt(i, n) {
-                    i := add(i, 1)
-                } {
-                    mstore(add(ptr, shl(5, i)), shr(192, mload(add(p, add(43, shl(3, i))))))
-                }
-                licensedHash := keccak256(ptr, shl(5, n))
-            }
-            mstore(ptr, mload(add(memo, 0x20)))
-            mstore(add(ptr, 0x20), shr(192, w0))
-            mstore(add(ptr, 0x40), and(shr(160, w0), 0xffffffff))
-            mstore(add(ptr, 0x60), and(shr(120, w0), 0xffffffffff))
-            mstore(add(ptr, 0x80), and(shr(80, w0), 0xffffffffff))
-            mstore(add(ptr, 0xa0), and(shr(16, w0), 0xffffffffffffffff))
-            mstore(add(ptr, 0xc0), shr(192, w1))
-            mstore(add(ptr, 0xe0), and(shr(160, w1), 0xffffffff))
-            mstore(add(ptr, 0x100), licensedHash)
-            mstore(add(ptr, 0x120), mload(add(p, add(43, shl(3, n)))))
-            let structHash := keccak256(ptr, 0x140)
-            // MessageHashUtils.toTypedDataHash(domainSeparator, structHash)
-            mstore(ptr, hex"1901")
-            mstore(add(ptr, 0x02), mload(memo))
-            mstore(add(ptr, 0x22), structHash)
-            digest := keccak256(ptr, 0x42)
-        }
+        // The EIP-712 digest: UsageReportHash's struct hash under the meter's domain (in the memo).
+        bytes32 digest = MessageHashUtils.toTypedDataHash(memo.domainSeparator, UsageReportHash.hash(p));
         {
             address signer;
             // ECDSA.tryRecover's rules, in scratch memory: low s only (the high-s twin of a signature is refused),
             // and an invalid signature recovers no one.
             // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
-                let tail := add(p, add(75, shl(3, byte(LICENSED_COUNT_IN_WORD_1, mload(add(p, 0x20))))))
-                let s := mload(add(tail, 0x20))
+                let sig := add(
+                    p,
+                    add(
+                        REPORT_SIGNATURE_AT,
+                        shl(REPORT_LICENSED_LOG2, byte(0, mload(add(p, REPORT_LICENSED_COUNT_AT))))
+                    )
+                )
+                let s := mload(add(sig, SIGNATURE_S_AT))
                 if iszero(gt(s, HALF_ORDER)) {
+                    // The precompile's input: digest, v, r, s.
                     let ptr := mload(0x40)
                     mstore(ptr, digest)
-                    mstore(add(ptr, 0x20), byte(0, mload(add(tail, 0x40))))
-                    mstore(add(ptr, 0x40), mload(tail))
+                    mstore(add(ptr, 0x20), byte(0, mload(add(sig, SIGNATURE_V_AT))))
+                    mstore(add(ptr, 0x40), mload(sig))
                     mstore(add(ptr, 0x60), s)
                     mstore(0x00, 0)
-                    pop(staticcall(gas(), 1, ptr, 0x80, 0x00, 0x20))
+                    pop(staticcall(gas(), ECRECOVER, ptr, 0x80, 0x00, 0x20))
                     signer := mload(0x00)
                 }
             }
             if (signer == address(0)) return _reject(strict, p, RejectReason.InvalidSignature);
             if (signer != memo.signer) {
-                memo.key = _packedKey(signer);
+                memo.key = SignerKeyWordLibrary.pack(_registry.signerKey(signer));
                 memo.signer = signer;
             }
         }
-        uint256 word;
+        MeterWord word;
         bool licensed;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            word := sload(add(slot, 1))
-            // Whether any licensed-product count (8 bytes each from byte 43) is positive.
+            word := sload(add(slot, HOT_METER_SLOT))
+            // Whether any licensed-product count is positive.
             for {
                 let i := 0
-                let n := byte(LICENSED_COUNT_IN_WORD_1, mload(add(p, 0x20)))
+                let n := byte(0, mload(add(p, REPORT_LICENSED_COUNT_AT)))
             } lt(i, n) {
                 i := add(i, 1)
             } {
-                if shr(192, mload(add(p, add(43, shl(3, i))))) {
+                if shr(REPORT_LICENSED_SHIFT, mload(add(p, add(REPORT_LICENSED_AT, shl(REPORT_LICENSED_LOG2, i))))) {
                     licensed := 1
                     break
                 }
             }
         }
-        uint256 marked;
+        OrderHead marked;
         (code, word, marked) = _check(p, memo.key, head, word, licensed);
         if (code != 0) {
             if (code != DUPLICATE) return _reject(strict, p, RejectReason(code));
-            emit ReportDuplicate(_orderIdAt(p), KeyKind(memo.key >> KEY_KIND_SHIFT), _sequenceAt(p));
+            emit ReportDuplicate(p.orderId(), memo.key.kind(), p.sequence());
             return ReportOutcome.Duplicate;
         }
-        // The head's low 96 bits, machine id and tariff version, are the tariff's key.
-        if (head & MeterLedger.MASK_96 != memo.tariffKey) _loadTariff(memo, head & MeterLedger.MASK_96);
+        if (head.tariffKey() != memo.tariffKey) _loadTariff(memo, head.tariffKey());
         uint256 charge;
         (word, charge) = _charge(p, memo, head, word, licensed);
         bytes32 recorded = ReportRecorded.selector;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            // The reports hash, bits 160-255 of the meter word: h' = bytes12(keccak256(abi.encode(h, digest))).
-            mstore(0x00, shl(160, shr(160, word)))
+            // The reports hash: h' = bytes12(keccak256(abi.encode(h, digest))), bytes12 being a word's top 96 bits.
+            mstore(0x00, shl(METER_WORD_REPORTS_HASH_OFFSET, shr(METER_WORD_REPORTS_HASH_OFFSET, word)))
             mstore(0x20, digest)
-            sstore(add(slot, 1), or(and(word, MASK_160), shl(160, shr(160, keccak256(0x00, 0x40)))))
+            sstore(
+                add(slot, HOT_METER_SLOT),
+                or(
+                    and(word, METER_WORD_COUNTERS_MASK),
+                    shl(METER_WORD_REPORTS_HASH_OFFSET, shr(METER_WORD_REPORTS_HASH_OFFSET, keccak256(0x00, 0x40)))
+                )
+            )
             // An inspector report's sequence and mark go to the head; a device report's are in the meter word.
             if iszero(eq(marked, head)) {
                 sstore(slot, marked)
@@ -499,134 +531,175 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
             // emit ReportRecorded(orderId, digest, charge)
             mstore(0x00, digest)
             mstore(0x20, charge)
-            log2(0x00, 0x40, recorded, shr(192, mload(p)))
+            log2(0x00, 0x40, recorded, shr(REPORT_ORDER_ID_SHIFT, mload(p)))
         }
         return ReportOutcome.Recorded;
     }
 
     /// @dev The checks of {RejectReason} after the signature (0: all pass); the meter word with the report counted
     /// (a device report's sequence, mark, machine seconds and units); and the head, with an inspector report's
-    /// sequence and mark (a device report leaves it as it is). `key` is the signer's packed key (see {Memo}). Every
-    /// rule sets one bit of `failed`, in the order of precedence: the lowest bit set names the reason, so the
-    /// common case (all pass) costs one test. A duplicate ranks before the ordering of periods: a report sent
-    /// again starts before the mark its first recording moved.
+    /// sequence and mark (a device report leaves it as it is). Every rule sets one bit of `failed` (`RULE_*`), in
+    /// the order of precedence: the lowest bit set names the reason, so the common case (all pass) costs one test.
+    /// A duplicate ranks before the ordering of periods: a report sent again starts before the mark its first
+    /// recording moved.
     function _check(
-        uint256 p,
-        uint256 key,
-        uint256 head,
-        uint256 word,
+        PackedReport p,
+        SignerKeyWord key,
+        OrderHead head,
+        MeterWord word,
         bool licensed
-    ) private view returns (uint256 code, uint256 counted, uint256 marked) {
+    ) private view returns (uint256 code, MeterWord counted, OrderHead marked) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            // The report's first word, mload(p), and the signer's kind, shr(KEY_KIND_SHIFT, key) (1: inspector),
+            // The report's head word, mload(p), and the signer's kind, shr(SIGNER_KEY_KIND_OFFSET, key) (1: inspector),
             // are read where they are used: the stack holds no more.
-            let periodStart := and(shr(120, mload(p)), 0xffffffffff)
-            let periodEnd := and(shr(80, mload(p)), 0xffffffffff)
-            // The stream's last number and its mark. Devices: the number in bits 0-23 of the meter word, the mark
-            // as seconds after the opening (head bits 208-247) in bits 24-51. Inspectors: both in the head
-            // (bits 136-167 and 168-207).
-            let last := and(word, 0xffffff)
+            let periodStart := and(shr(REPORT_PERIOD_START_SHIFT, mload(p)), REPORT_TIME_MASK)
+            let periodEnd := and(shr(REPORT_PERIOD_END_SHIFT, mload(p)), REPORT_TIME_MASK)
+            // The stream's last number and its mark: a device's in the meter word (the mark as seconds after the
+            // opening in the head), an inspector's in the head.
+            let last := and(word, METER_WORD_DEVICE_SEQUENCE_MASK)
             let mark := add(
-                and(shr(HEAD_OPENED_AT_SHIFT, head), 0xffffffffff),
-                and(shr(METER_DEVICE_MARK_SHIFT, word), 0xfffffff)
+                and(shr(ORDER_HEAD_OPENED_AT_OFFSET, head), ORDER_HEAD_TIME_MASK),
+                and(shr(METER_WORD_DEVICE_MARK_OFFSET, word), METER_WORD_DEVICE_MARK_MASK)
             )
             counted := or(
-                and(word, not(0xfffffffffffff)),
+                and(word, not(METER_WORD_DEVICE_STREAM_MASK)),
                 or(
-                    and(shr(160, mload(p)), 0xffffff),
+                    and(shr(REPORT_SEQUENCE_SHIFT, mload(p)), METER_WORD_DEVICE_SEQUENCE_MASK),
                     shl(
-                        METER_DEVICE_MARK_SHIFT,
-                        and(sub(periodEnd, and(shr(HEAD_OPENED_AT_SHIFT, head), 0xffffffffff)), 0xfffffff)
+                        METER_WORD_DEVICE_MARK_OFFSET,
+                        and(
+                            sub(periodEnd, and(shr(ORDER_HEAD_OPENED_AT_OFFSET, head), ORDER_HEAD_TIME_MASK)),
+                            METER_WORD_DEVICE_MARK_MASK
+                        )
                     )
                 )
             )
             marked := head
-            if shr(KEY_KIND_SHIFT, key) {
-                last := and(shr(HEAD_INSPECTOR_SEQUENCE_SHIFT, head), 0xffffffff)
-                mark := and(shr(HEAD_INSPECTOR_MARK_SHIFT, head), 0xffffffffff)
+            if shr(SIGNER_KEY_KIND_OFFSET, key) {
+                last := and(shr(ORDER_HEAD_INSPECTOR_SEQUENCE_OFFSET, head), ORDER_HEAD_INSPECTOR_SEQUENCE_MASK)
+                mark := and(shr(ORDER_HEAD_INSPECTOR_MARK_OFFSET, head), ORDER_HEAD_TIME_MASK)
                 counted := word
                 marked := or(
-                    and(head, not(shl(HEAD_INSPECTOR_SEQUENCE_SHIFT, 0xffffffffffffffffff))),
+                    and(head, not(shl(ORDER_HEAD_INSPECTOR_SEQUENCE_OFFSET, ORDER_HEAD_INSPECTOR_STREAM_MASK))),
                     or(
-                        shl(HEAD_INSPECTOR_SEQUENCE_SHIFT, and(shr(160, mload(p)), 0xffffffff)),
-                        shl(HEAD_INSPECTOR_MARK_SHIFT, periodEnd)
+                        shl(
+                            ORDER_HEAD_INSPECTOR_SEQUENCE_OFFSET,
+                            and(shr(REPORT_SEQUENCE_SHIFT, mload(p)), REPORT_SEQUENCE_MASK)
+                        ),
+                        shl(ORDER_HEAD_INSPECTOR_MARK_OFFSET, periodEnd)
                     )
                 )
             }
-            // bit 0 UnknownSigner, bit 1 SignerOfAnotherMachine (the machine id: bits 0-63 of key and head),
-            // bit 10: the period starts before the stream's mark
+            // UnknownSigner (no key: machine id 0), SignerOfAnotherMachine (key and head hold the machine id in the
+            // same bits), the period starts before the stream's mark
             let failed := or(
                 or(
-                    iszero(and(key, 0xffffffffffffffff)),
-                    shl(1, iszero(iszero(and(xor(key, head), 0xffffffffffffffff))))
+                    iszero(and(key, SIGNER_KEY_MACHINE_ID_MASK)),
+                    shl(RULE_SIGNER_OF_ANOTHER_MACHINE, iszero(iszero(and(xor(key, head), SIGNER_KEY_MACHINE_ID_MASK))))
                 ),
-                shl(10, lt(periodStart, mark))
+                shl(RULE_STARTS_BEFORE_MARK, lt(periodStart, mark))
             )
             {
-                let machineSeconds := and(shr(16, mload(p)), 0xffffffffffffffff)
-                // bit 2 PeriodEndsBeforeStart, bit 7 MoreSecondsThanThePeriod (devices only)
+                let machineSeconds := and(shr(REPORT_MACHINE_SECONDS_SHIFT, mload(p)), REPORT_MACHINE_SECONDS_MASK)
+                // PeriodEndsBeforeStart, MoreSecondsThanThePeriod (devices only)
                 failed := or(
                     failed,
                     or(
-                        shl(2, lt(periodEnd, periodStart)),
-                        shl(7, and(iszero(shr(KEY_KIND_SHIFT, key)), gt(machineSeconds, sub(periodEnd, periodStart))))
+                        shl(RULE_PERIOD_ENDS_BEFORE_START, lt(periodEnd, periodStart)),
+                        shl(
+                            RULE_MORE_SECONDS_THAN_THE_PERIOD,
+                            and(
+                                iszero(shr(SIGNER_KEY_KIND_OFFSET, key)),
+                                gt(machineSeconds, sub(periodEnd, periodStart))
+                            )
+                        )
                     )
                 )
-                // bit 6 CountsNotAllowedForSigner: a device reports no inspections, an inspector only those
-                let w1 := mload(add(p, 30))
-                switch shr(KEY_KIND_SHIFT, key)
+                // CountsNotAllowedForSigner: a device reports no inspections, an inspector only those
+                let counts := mload(add(p, REPORT_COUNTS_AT))
+                switch shr(SIGNER_KEY_KIND_OFFSET, key)
                 case 0 {
-                    failed := or(failed, shl(6, iszero(iszero(and(shr(160, w1), 0xffffffff)))))
+                    failed := or(
+                        failed,
+                        shl(
+                            RULE_COUNTS_NOT_ALLOWED_FOR_SIGNER,
+                            iszero(iszero(and(shr(REPORT_INSPECTIONS_SHIFT, counts), REPORT_INSPECTIONS_MASK)))
+                        )
+                    )
                 }
                 default {
-                    failed := or(failed, shl(6, iszero(iszero(or(or(machineSeconds, shr(192, w1)), licensed)))))
+                    failed := or(
+                        failed,
+                        shl(
+                            RULE_COUNTS_NOT_ALLOWED_FOR_SIGNER,
+                            iszero(iszero(or(or(machineSeconds, shr(REPORT_UNITS_SHIFT, counts)), licensed)))
+                        )
+                    )
                 }
             }
-            // bit 3 PeriodInFuture, bit 4 PeriodAfterExpiry (the expiry: bits 96-135 of the head)
+            // PeriodInFuture, PeriodAfterExpiry
             failed := or(
                 failed,
-                or(shl(3, gt(periodEnd, timestamp())), shl(4, gt(periodEnd, and(shr(96, head), 0xffffffffff))))
+                or(
+                    shl(RULE_PERIOD_IN_FUTURE, gt(periodEnd, timestamp())),
+                    shl(
+                        RULE_PERIOD_AFTER_EXPIRY,
+                        gt(periodEnd, and(shr(ORDER_HEAD_EXPIRY_OFFSET, head), ORDER_HEAD_TIME_MASK))
+                    )
+                )
             )
             {
-                // bit 5 SignerNotValidForPeriod: the key is valid over the whole period, in [validFrom, validUntil)
-                // with validUntil 0 = not revoked
-                let validUntil := and(shr(KEY_VALID_UNTIL_SHIFT, key), 0xffffffffff)
+                // SignerNotValidForPeriod: the key is valid over the whole period, in [validFrom, validUntil) with
+                // validUntil 0 = not revoked
+                let validUntil := and(shr(SIGNER_KEY_VALID_UNTIL_OFFSET, key), SIGNER_KEY_TIME_MASK)
                 failed := or(
                     failed,
                     shl(
-                        5,
+                        RULE_SIGNER_NOT_VALID_FOR_PERIOD,
                         or(
-                            gt(and(shr(KEY_VALID_FROM_SHIFT, key), 0xffffffffff), periodStart),
+                            gt(and(shr(SIGNER_KEY_VALID_FROM_OFFSET, key), SIGNER_KEY_TIME_MASK), periodStart),
                             and(iszero(iszero(validUntil)), iszero(lt(periodEnd, validUntil)))
                         )
                     )
                 )
             }
             {
-                // bit 8 a duplicate, bit 9 SequenceGap
-                let sequence := and(shr(160, mload(p)), 0xffffffff)
-                failed := or(failed, or(shl(8, iszero(gt(sequence, last))), shl(9, iszero(eq(sequence, add(last, 1))))))
-                // bit 11 CountsTooLarge: a device's 2^24th report; machine seconds (bits 52-79, 28 bits: never more
-                // than the order's lifetime) and units (bits 80-111, 32 bits) beyond their width
-                let seconds_ := add(
-                    and(shr(METER_SECONDS_SHIFT, word), 0xfffffff),
-                    and(shr(16, mload(p)), 0xffffffffffffffff)
+                // A duplicate, SequenceGap
+                let sequence := and(shr(REPORT_SEQUENCE_SHIFT, mload(p)), REPORT_SEQUENCE_MASK)
+                failed := or(
+                    failed,
+                    or(
+                        shl(RULE_DUPLICATE, iszero(gt(sequence, last))),
+                        shl(RULE_SEQUENCE_GAP, iszero(eq(sequence, add(last, 1))))
+                    )
                 )
-                let units := add(and(shr(METER_UNITS_SHIFT, word), 0xffffffff), shr(192, mload(add(p, 30))))
+                // CountsTooLarge: a device's 2^24th report; machine seconds (never more than the order's lifetime)
+                // and units beyond their widths in the meter word
+                let seconds_ := add(
+                    and(shr(METER_WORD_SECONDS_OFFSET, word), METER_WORD_SECONDS_MASK),
+                    and(shr(REPORT_MACHINE_SECONDS_SHIFT, mload(p)), REPORT_MACHINE_SECONDS_MASK)
+                )
+                let units := add(
+                    and(shr(METER_WORD_UNITS_OFFSET, word), METER_WORD_UNITS_MASK),
+                    shr(REPORT_UNITS_SHIFT, mload(add(p, REPORT_COUNTS_AT)))
+                )
                 failed := or(
                     failed,
                     shl(
-                        11,
+                        RULE_COUNTS_TOO_LARGE,
                         or(
-                            and(iszero(shr(KEY_KIND_SHIFT, key)), gt(sequence, 0xffffff)),
-                            or(gt(seconds_, 0xfffffff), gt(units, 0xffffffff))
+                            and(
+                                iszero(shr(SIGNER_KEY_KIND_OFFSET, key)),
+                                gt(sequence, METER_WORD_DEVICE_SEQUENCE_MASK)
+                            ),
+                            or(gt(seconds_, METER_WORD_SECONDS_MASK), gt(units, METER_WORD_UNITS_MASK))
                         )
                     )
                 )
                 counted := or(
-                    and(counted, not(shl(METER_SECONDS_SHIFT, 0xfffffffffffffff))),
-                    or(shl(METER_SECONDS_SHIFT, seconds_), shl(METER_UNITS_SHIFT, units))
+                    and(counted, not(shl(METER_WORD_SECONDS_OFFSET, METER_WORD_COUNTS_MASK))),
+                    or(shl(METER_WORD_SECONDS_OFFSET, seconds_), shl(METER_WORD_UNITS_OFFSET, units))
                 )
             }
             if failed {
@@ -648,14 +721,12 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     /// left. `counted` is the meter word with the report's counts; returns it with the charge taken from the
     /// available escrow, and the charge.
     function _charge(
-        uint256 p,
+        PackedReport p,
         Memo memory memo,
-        uint256 head,
-        uint256 counted,
+        OrderHead head,
+        MeterWord counted,
         bool licensed
-    ) private returns (uint256, uint256 charge) {
-        uint256 w0;
-        uint256 w1;
+    ) private returns (MeterWord, uint256 charge) {
         uint256 total;
         uint256 tieredUnits;
         // Machine time on top of the order's seconds (rounding once over the order), units while production is
@@ -664,35 +735,56 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         // total and prices below 2^96 (see TariffMath's bounds).
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            w0 := mload(p)
-            w1 := mload(add(p, 30))
-            let hourly := mload(add(memo, 0xa0))
-            let secondsAfter := and(shr(METER_SECONDS_SHIFT, counted), 0xfffffff)
+            let w0 := mload(p)
+            let counts := mload(add(p, REPORT_COUNTS_AT))
+            let hourly := mload(add(memo, MEMO_PRICE_PER_HOUR_AT))
+            let secondsAfter := and(shr(METER_WORD_SECONDS_OFFSET, counted), METER_WORD_SECONDS_MASK)
             total := sub(
-                div(mul(secondsAfter, hourly), 3600),
-                div(mul(sub(secondsAfter, and(shr(16, w0), 0xffffffffffffffff)), hourly), 3600)
+                div(mul(secondsAfter, hourly), SECONDS_PER_HOUR),
+                div(
+                    mul(
+                        sub(secondsAfter, and(shr(REPORT_MACHINE_SECONDS_SHIFT, w0), REPORT_MACHINE_SECONDS_MASK)),
+                        hourly
+                    ),
+                    SECONDS_PER_HOUR
+                )
             )
-            let units := shr(192, w1)
+            let units := shr(REPORT_UNITS_SHIFT, counts)
             if units {
-                switch gt(and(shr(METER_UNITS_SHIFT, counted), 0xffffffff), mload(add(memo, 0x120)))
+                switch gt(
+                    and(shr(METER_WORD_UNITS_OFFSET, counted), METER_WORD_UNITS_MASK),
+                    mload(add(memo, MEMO_LINEAR_UP_TO_AT))
+                )
                 case 0 {
-                    total := add(total, mul(units, mload(add(memo, 0xc0))))
+                    total := add(total, mul(units, mload(add(memo, MEMO_PRICE_PER_UNIT_AT))))
                 }
                 default {
                     tieredUnits := units
                 }
             }
-            total := add(total, mul(and(shr(160, w1), 0xffffffff), mload(add(memo, 0xe0))))
-            // The used flag: bit 158 of the meter word.
-            if iszero(and(shr(158, counted), 1)) {
-                if or(licensed, or(and(shr(16, w0), 0xffffffffffffffff), shr(160, w1))) {
-                    total := add(total, mload(add(memo, 0x100)))
-                    counted := or(counted, shl(158, 1))
+            total := add(
+                total,
+                mul(
+                    and(shr(REPORT_INSPECTIONS_SHIFT, counts), REPORT_INSPECTIONS_MASK),
+                    mload(add(memo, MEMO_PRICE_PER_INSPECTION_AT))
+                )
+            )
+            if iszero(and(shr(METER_WORD_USED_BIT, counted), 1)) {
+                // The counts word shifted by the inspections' shift: units and inspections.
+                if or(
+                    licensed,
+                    or(
+                        and(shr(REPORT_MACHINE_SECONDS_SHIFT, w0), REPORT_MACHINE_SECONDS_MASK),
+                        shr(REPORT_INSPECTIONS_SHIFT, counts)
+                    )
+                ) {
+                    total := add(total, mload(add(memo, MEMO_SETUP_FEE_AT)))
+                    counted := or(counted, shl(METER_WORD_USED_BIT, 1))
                 }
             }
         }
         if (tieredUnits != 0) {
-            uint64 unitsAfter = MeterLedger.units(counted);
+            uint64 unitsAfter = counted.units();
             uint96 base = uint96(memo.pricePerUnit);
             total +=
                 TariffMath.production(base, memo.tiers, unitsAfter) -
@@ -700,41 +792,29 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         }
         uint256 royalties;
         if (licensed) {
-            royalties = _royaltyTotal(p, w0, w1);
+            royalties = _royaltyTotal(p);
             total += royalties;
         }
-        uint256 left = MeterLedger.available(counted);
+        uint256 left = counted.available();
         // The spending cap first, then the escrow: the order is exhausted only if the escrow is what fell short.
-        if ((head >> MeterLedger.FLAGS_SHIFT) & MeterLedger.CAPPED != 0) {
-            (charge, counted) = _capped(w0, total, left, counted);
+        if (head.isCapped()) {
+            (charge, counted) = _capped(p, total, left, counted);
         } else {
             charge = total;
-            if (charge > left) (charge, counted) = _exhausted(w0, charge, left, counted);
+            if (charge > left) (charge, counted) = _exhausted(p, charge, left, counted);
         }
-        if (royalties != 0) _bookRoyalties(p, w0, w1, charge);
+        if (royalties != 0) _bookRoyalties(p, charge);
         // Cannot underflow: the charge is at most what is left.
         unchecked {
-            counted =
-                (counted & ~(MeterLedger.MASK_46 << MeterLedger.AVAILABLE_SHIFT)) |
-                ((left - charge) << MeterLedger.AVAILABLE_SHIFT);
+            counted = counted.withAvailable(left - charge);
         }
         return (counted, charge);
     }
     // solhint-enable function-max-lines
 
-    /// @dev The registry's key record of `signer`, packed into one word (see {Memo}).
-    function _packedKey(address signer) private view returns (uint256) {
-        SignerKey memory key = _registry.signerKey(signer);
-        return
-            uint256(key.machineId) |
-            (uint256(key.validFrom) << KEY_VALID_FROM_SHIFT) |
-            (uint256(key.validUntil) << KEY_VALID_UNTIL_SHIFT) |
-            (uint256(key.kind) << KEY_KIND_SHIFT);
-    }
-
-    /// @dev Loads the tariff whose key (machine id, version above it) is `key` into the memo.
-    function _loadTariff(Memo memory memo, uint256 key) private view {
-        MeterLedger.CachedTariff storage tariff = _state.tariffs[bytes32(key)];
+    /// @dev Loads the tariff whose key (see {OrderHead-tariffKey}) is `key` into the memo.
+    function _loadTariff(Memo memory memo, bytes32 key) private view {
+        MeterLedger.CachedTariff storage tariff = _state.tariffs[key];
         memo.tariffKey = key;
         memo.pricePerHour = tariff.pricePerHour;
         memo.pricePerUnit = tariff.pricePerUnit;
@@ -748,28 +828,21 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
         memo.linearUpTo = tierCount == 0 ? type(uint256).max : tariff.tiers[0].threshold;
     }
 
-    function _licensed(uint256 p, uint256 i) private pure returns (uint256 count) {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            count := shr(192, mload(add(p, add(43, shl(3, i)))))
-        }
-    }
-
-    function _royaltyTotal(uint256 p, uint256 w0, uint256 w1) private view returns (uint256 total) {
-        MeterLedger.LicenseTerm[] storage terms = _state.licenseTerms[uint64(w0 >> 192)];
-        uint256 n = (w1 >> 152) & 0xff;
+    function _royaltyTotal(PackedReport p) private view returns (uint256 total) {
+        MeterLedger.LicenseTerm[] storage terms = _state.licenseTerms[p.orderId()];
+        uint256 n = p.licensedCount();
         for (uint256 i; i < n; ++i) {
-            total += _licensed(p, i) * terms[i].royalty;
+            total += uint256(p.licensedProducts(i)) * terms[i].royalty;
         }
     }
 
-    function _bookRoyalties(uint256 p, uint256 w0, uint256 w1, uint256 budget) private {
-        uint64 orderId = uint64(w0 >> 192);
+    function _bookRoyalties(PackedReport p, uint256 budget) private {
+        uint64 orderId = p.orderId();
         MeterLedger.LicenseTerm[] storage terms = _state.licenseTerms[orderId];
         uint64[4] storage booked = _state.royaltyBooks[orderId].charged;
-        uint256 n = (w1 >> 152) & 0xff;
+        uint256 n = p.licensedCount();
         for (uint256 i; i < n && budget != 0; ++i) {
-            uint256 royalty = _licensed(p, i) * terms[i].royalty;
+            uint256 royalty = uint256(p.licensedProducts(i)) * terms[i].royalty;
             uint256 amount = royalty < budget ? royalty : budget;
             budget -= amount;
             // Cannot overflow: royalties are part of the charges, below 2^64.
@@ -781,15 +854,15 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
     /// falls in (a stream's periods only move forward, so no report can reach back into an earlier period), then
     /// within the escrow `left`; books it against the cap.
     function _capped(
-        uint256 w0,
+        PackedReport p,
         uint256 total,
         uint256 left,
-        uint256 counted
-    ) private returns (uint256 charge, uint256) {
-        uint64 orderId = uint64(w0 >> 192);
+        MeterWord counted
+    ) private returns (uint256 charge, MeterWord) {
+        uint64 orderId = p.orderId();
         MeterLedger.Cap storage cap = _state.caps[orderId];
         uint256 limit = cap.limit;
-        uint64 period = uint64(((w0 >> 80) & MeterLedger.MASK_40) / cap.period);
+        uint64 period = uint64(uint256(p.periodEnd()) / cap.period);
         uint256 spent = cap.spent[period];
         uint256 allowed = limit > spent ? limit - spent : 0;
         charge = total;
@@ -797,37 +870,28 @@ contract UsageMeter is IUsageMeter, EIP712, ERC165 {
             emit SpendingCapReached(orderId, period, total - allowed);
             charge = allowed;
         }
-        if (charge > left) (charge, counted) = _exhausted(w0, charge, left, counted);
+        if (charge > left) (charge, counted) = _exhausted(p, charge, left, counted);
         cap.spent[period] = spent + charge;
         return (charge, counted);
     }
 
     /// @dev What is `left` of the escrow, for a report whose (capped) price `charge` is more: the order is exhausted.
-    function _exhausted(uint256 w0, uint256 charge, uint256 left, uint256 counted) private returns (uint256, uint256) {
-        emit OrderExhausted(uint64(w0 >> 192), charge - left);
-        return (left, counted | MeterLedger.EXHAUSTED);
+    function _exhausted(
+        PackedReport p,
+        uint256 charge,
+        uint256 left,
+        MeterWord counted
+    ) private returns (uint256, MeterWord) {
+        emit OrderExhausted(p.orderId(), charge - left);
+        return (left, counted.exhausted());
     }
 
-    /// @dev Rejects the report at memory `p`: reverts if it was submitted alone, else emits.
-    function _reject(bool strict, uint256 p, RejectReason reason) private returns (ReportOutcome) {
-        uint64 orderId = _orderIdAt(p);
-        uint32 sequence = _sequenceAt(p);
+    /// @dev Rejects the report `p`: reverts if it was submitted alone, else emits.
+    function _reject(bool strict, PackedReport p, RejectReason reason) private returns (ReportOutcome) {
+        uint64 orderId = p.orderId();
+        uint32 sequence = p.sequence();
         if (strict) revert UsageMeterReportRejected(orderId, sequence, reason);
         emit ReportRejected(orderId, sequence, reason);
         return ReportOutcome.Rejected;
-    }
-
-    function _orderIdAt(uint256 p) private pure returns (uint64 orderId) {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            orderId := shr(192, mload(p))
-        }
-    }
-
-    function _sequenceAt(uint256 p) private pure returns (uint32 sequence) {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            sequence := and(shr(160, mload(p)), 0xffffffff)
-        }
     }
 }

@@ -9,6 +9,7 @@ import {ILicenseRegistry} from "../interfaces/ILicenseRegistry.sol";
 import {IMachineRegistry} from "../interfaces/IMachineRegistry.sol";
 import {IObligations} from "../interfaces/IObligations.sol";
 import {TariffMath} from "../libraries/TariffMath.sol";
+import {LICENSE_ID_BITS, LicenseIds} from "../types/LicenseIds.sol";
 import {KeyKind, Machine, MachineKind, MachineStatus, SignerKey} from "../types/Listing.sol";
 import {Role} from "../types/Membership.sol";
 import {Charge, Tariff, UnitTier, Usage} from "../types/Tariff.sol";
@@ -25,7 +26,7 @@ contract MachineRegistry is IMachineRegistry, ERC165 {
     /// @inheritdoc IMachineRegistry
     uint256 public constant MAX_LICENSES = 4;
 
-    /// @dev A tariff version in three slots plus one per tier; licence ids packed 32 bits each.
+    /// @dev A tariff version in three slots plus one per tier; licence ids packed 32 bits each ({LicenseIds}).
     struct StoredTariff {
         uint96 pricePerHour;
         uint96 pricePerUnit;
@@ -34,7 +35,7 @@ contract MachineRegistry is IMachineRegistry, ERC165 {
         uint96 pricePerInspection;
         uint96 setupFee;
         uint96 minimumCharge;
-        uint128 licenseIds;
+        LicenseIds licenseIds;
         UnitTier[MAX_TIERS] tiers;
     }
 
@@ -310,9 +311,7 @@ contract MachineRegistry is IMachineRegistry, ERC165 {
         if (!_consortium.inBusiness(machine.provider, Role.Provider)) return false;
         StoredTariff storage stored = _tariffs[machineId][machine.tariffVersion];
         for (uint256 i; i < stored.licenseCount; ++i) {
-            if (
-                _licenses.getLicense(_licenseIdAt(stored.licenseIds, i)).status != ILicenseRegistry.LicenseStatus.Active
-            ) {
+            if (_licenses.getLicense(stored.licenseIds.at(i)).status != ILicenseRegistry.LicenseStatus.Active) {
                 return false;
             }
         }
@@ -352,7 +351,7 @@ contract MachineRegistry is IMachineRegistry, ERC165 {
         }
         tariff.licenseIds = new uint32[](stored.licenseCount);
         for (uint256 i; i < stored.licenseCount; ++i) {
-            tariff.licenseIds[i] = _licenseIdAt(stored.licenseIds, i);
+            tariff.licenseIds[i] = stored.licenseIds.at(i);
         }
     }
 
@@ -370,10 +369,6 @@ contract MachineRegistry is IMachineRegistry, ERC165 {
                 if (profile.capabilities[j] == capability) revert MachineRegistryInvalidCapability(capability);
             }
         }
-    }
-
-    function _licenseIdAt(uint128 packed, uint256 index) internal pure returns (uint32) {
-        return uint32(packed >> (32 * index));
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -464,7 +459,7 @@ contract MachineRegistry is IMachineRegistry, ERC165 {
             stored.tiers[i] = tariff.tiers[i];
             previous = threshold;
         }
-        uint128 packed;
+        LicenseIds packed;
         for (uint256 i; i < licenseCount; ++i) {
             uint32 licenseId = tariff.licenseIds[i];
             for (uint256 j; j < i; ++j) {
@@ -472,7 +467,8 @@ contract MachineRegistry is IMachineRegistry, ERC165 {
             }
             // Reverts for unknown and retired licences.
             _licenses.currentTerms(licenseId);
-            packed |= uint128(uint256(licenseId) << (32 * i));
+            // Composed here: the legacy optimizer leaves a library function for it a call (60 gas per licence).
+            packed = LicenseIds.wrap(LicenseIds.unwrap(packed) | uint128(uint256(licenseId) << (LICENSE_ID_BITS * i)));
         }
         stored.licenseIds = packed;
         emit TariffPublished(machineId, version, tariff);
