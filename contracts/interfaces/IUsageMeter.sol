@@ -317,7 +317,7 @@ interface IUsageMeter is IObligations {
     error UsageMeterFeeTooHigh(uint16 feeBps, uint16 max);
 
     /// @notice A packed batch ends inside the report starting at byte `offset`; encode batches with
-    /// `encodeReportBatch` (src/metering/batch.ts).
+    /// `encodeReportBatch` (src/codec/batch.ts).
     error UsageMeterMalformedBatch(uint256 offset);
 
     /// @notice The order has no invoice numbered `number`.
@@ -403,7 +403,7 @@ interface IUsageMeter is IObligations {
     /// submit.
     /// @dev Each report is packed big-endian, without padding, then its signature r, s, v: 140 + 8n bytes for n
     /// licensed-product counts (layout in contracts/types/PackedReport.sol; `encodeReportBatch` in
-    /// src/metering/batch.ts writes it). A batch that ends inside a report reverts.
+    /// src/codec/batch.ts writes it). A batch that ends inside a report reverts.
     function submitReports(bytes calldata batch) external returns (ReportOutcome[] memory outcomes);
 
     /// @notice Closes an order: no more reports count, the unused escrow (after the minimum charge, if the

@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 /// @title ChannelHash
 /// @notice EIP-712 struct hashes of a payment channel's voucher and close authorisation.
-/// @dev `src/sdk/typed-data.ts` defines the same types for signers and wallets; tests check both agree.
+/// @dev `src/core/typed-data.ts` defines the same types for signers and wallets; tests check both agree.
 library ChannelHash {
     // The type strings are hashed at compile time; no string is stored or copied at run time.
     // solhint-disable gas-small-strings

@@ -7,7 +7,7 @@ import {Charge, Tariff, UnitTier, Usage} from "../types/Tariff.sol";
 /// @notice Prices usage under a tariff: setup fee, machine time, units with volume tiers, inspections, the
 /// minimum charge, and licence royalties.
 /// @dev Pure, and the one definition of a price: the registry quotes with it, the meter charges with it,
-/// and `src/broker/tariff.ts` mirrors it line by line (tests fuzz the two against each other).
+/// and `src/core/tariff.ts` mirrors it line by line (tests fuzz the two against each other).
 ///
 /// The price of usage `u` under tariff `t` and royalties `r`:
 /// - nothing at all if `u` is all zeros (an order that never ran pays nothing);

@@ -29,7 +29,7 @@ import {
 /// @title UsageReportHash
 /// @notice EIP-712 struct hash of a usage report, and the Merkle leaf of a raw reading.
 /// @dev One definition of the struct hash, on the packed form the meter records: the meter hashes the report it
-/// reads, a report given as a struct (the verifier's) is packed first. `src/sdk/typed-data.ts` defines the same
+/// reads, a report given as a struct (the verifier's) is packed first. `src/core/typed-data.ts` defines the same
 /// types for signers and wallets; tests check both agree.
 library UsageReportHash {
     // The type string is hashed at compile time; no string is stored or copied at run time.

@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {UsageReport} from "./Metering.sol";
 
 /// @notice Where a packed usage report starts in memory. A report is packed big-endian without padding, as a batch
-/// of {IUsageMeter-submitReports} carries it (and `encodeReportBatch` in src/metering/batch.ts writes it): orderId
+/// of {IUsageMeter-submitReports} carries it (and `encodeReportBatch` in src/codec/batch.ts writes it): orderId
 /// (8 bytes), sequence (4), periodStart (5), periodEnd (5), machineSeconds (8), units (8), inspections (4), n = the
 /// number of licensed-product counts (1), the n counts (8 each), readingsRoot (32), then the signature r (32),
 /// s (32), v (1): {PACKED_REPORT_SIZE} + 8n bytes.

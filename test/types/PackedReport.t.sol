@@ -8,7 +8,7 @@ import {UsageReport} from "../../contracts/types/Metering.sol";
 import {PACKED_REPORT_SIZE, PackedReport, PackedReportLibrary} from "../../contracts/types/PackedReport.sol";
 
 /// @notice A packed report is the batch encoding IUsageMeter-submitReports documents (written out here as
-/// abi.encodePacked of the fields, as src/metering/batch.ts writes it), its accessors read the fields back, and
+/// abi.encodePacked of the fields, as src/codec/batch.ts writes it), its accessors read the fields back, and
 /// UsageReportHash's one struct hash over it is the EIP-712 struct hash written out with abi.encode, whether the
 /// report arrives packed (a batch) or as a struct (packed first).
 contract PackedReportTest is Test {

@@ -1,7 +1,7 @@
 /*
 PaymentChannels, constructor, open, openWithPermit and topUp — the branches, written down first; one `it` per leaf.
 Who may call each function (every member role, an outsider, the issuer's keys) is the role matrix's
-(test/RoleMatrix/); that the TypeScript typed data agrees with the contract is test/channels/voucher.ts's. Every
+(test/RoleMatrix/); that the TypeScript typed data agrees with the contract is test/core/voucher.ts's. Every
 money movement is checked on the balances of both payers, the payee and the contract.
 
 The channel's lifecycle through these functions (open, claim, top up, close cooperatively, release, request a close,

@@ -1,7 +1,7 @@
 /*
 PaymentChannels, views — the branches, written down first; one `it` per leaf. Who may call each function (every member
 role, an outsider, the issuer's keys) is the role matrix's (test/RoleMatrix/); that the TypeScript typed data agrees
-with the contract is test/channels/voucher.ts's. Every money movement is checked on the balances of both payers, the
+with the contract is test/core/voucher.ts's. Every money movement is checked on the balances of both payers, the
 payee and the contract.
 
 views
