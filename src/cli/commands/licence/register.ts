@@ -1,0 +1,22 @@
+import type { Hex } from "viem";
+
+import { registerLicence, type LicenceVersion } from "../../../ops/listings.js";
+import { signedCommand } from "../../command.js";
+import { euro, reference } from "../../parse.js";
+import { renderLicenceVersion } from "../../render/listings.js";
+
+export default signedCommand<{ royalty: bigint; terms: Hex }, LicenceVersion>({
+  name: "register",
+  summary: "register a licence with its royalty per licensed product (licensor)",
+  options: [
+    { flags: "--royalty <eur>", description: "EUR per licensed product", parse: euro, required: true },
+    {
+      flags: "--terms <text>",
+      description: "the licence terms' reference or 32-byte hash",
+      parse: reference,
+      required: true,
+    },
+  ],
+  job: (ops, wallet, options) => registerLicence(ops, wallet, options.royalty, options.terms),
+  render: renderLicenceVersion,
+});

@@ -1,0 +1,20 @@
+import type { Hex } from "viem";
+
+import { suspendMember } from "../../../ops/membership.js";
+import { reference } from "../../parse.js";
+import { MEMBER, membershipCommand } from "./change.js";
+
+export default membershipCommand<{ member: bigint; reason: Hex }>({
+  name: "suspend",
+  summary: "suspend a member: its accounts stop sending and starting business, still receive (operator)",
+  options: [
+    MEMBER,
+    {
+      flags: "--reason <text>",
+      description: "the written reason or its 32-byte hash",
+      parse: reference,
+      required: true,
+    },
+  ],
+  job: (ops, wallet, options) => suspendMember(ops, wallet, options.member, options.reason),
+});

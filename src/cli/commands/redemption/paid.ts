@@ -1,0 +1,22 @@
+import type { Hex } from "viem";
+
+import { settleRedemption, type RedemptionView } from "../../../ops/redemptions.js";
+import { signedCommand } from "../../command.js";
+import { id, reference } from "../../parse.js";
+import { renderRedemption } from "../../render/redemptions.js";
+
+export default signedCommand<{ id: bigint; bankRef: Hex }, RedemptionView>({
+  name: "paid",
+  summary: "mark a redemption paid by the bank: its tokens are burned (operator)",
+  options: [
+    { flags: "--id <id>", description: "the redemption id", parse: id, required: true },
+    {
+      flags: "--bank-ref <text>",
+      description: "the bank transaction reference or its hash",
+      parse: reference,
+      required: true,
+    },
+  ],
+  job: (ops, wallet, options) => settleRedemption(ops, wallet, options.id, { paid: options.bankRef }),
+  render: renderRedemption,
+});
