@@ -29,6 +29,8 @@ interface Run {
   json: boolean;
   /** The command line's path so far, for messages: "capacity member balances". */
   path: string;
+  /** Says commander's own refusals (an unknown command, a missing option) as UsageErrors. */
+  usage?: (error: { code: string; message: string }) => CapacityError;
   failure?: CapacityError;
   output?: Output;
   command?: Command;
@@ -128,10 +130,9 @@ function addCommand(parent: Command, spec: AnyCommand, run: Run, connect: Connec
         .helpGroup(EVERY_COMMAND),
     );
   }
-  command.addHelpText(
-    "after",
-    `\nSigning key (commands that send): $OPS_PRIVATE_KEY${spec.help === undefined ? "" : `\n\n${spec.help}`}`,
-  );
+  const key = spec.chain === false ? [] : ["Signing key (commands that send): $OPS_PRIVATE_KEY"];
+  const after = [...key, ...(spec.help === undefined ? [] : [spec.help])];
+  if (after.length > 0) command.addHelpText("after", `\n${after.join("\n\n")}`);
   command.action(async (...args: unknown[]) => {
     const invoked = args[args.length - 1] as Command;
     const options = invoked.opts<ConnectionOptions>();
@@ -163,12 +164,15 @@ function program(run: Run, connect: Connect, groups: readonly Group[], topLevel:
         if (!run.json) run.stderr += text;
       },
       outputError: (message) => {
-        if (!run.json) run.stderr += `${run.path}: ${run.failure?.message ?? message.replace(/^error: /, "")}\n`;
+        if (run.json) return;
+        const code = /^error: unknown command/.test(message) ? "commander.unknownCommand" : "";
+        const said = run.failure ?? (code === "" ? undefined : run.usage?.({ code, message }));
+        run.stderr += `${run.path}: ${said?.message ?? message.replace(/^error: /, "").trimEnd()}\n`;
       },
     });
   root.addHelpText("after", overview(groups, topLevel));
   for (const group of groups) {
-    const node = root.command(group.name).description(group.summary).usage("<command> [options]");
+    const node = root.command(group.name).description(group.summary).usage("<command> [options]").helpCommand(false);
     for (const spec of group.commands) addCommand(node, spec, run, connect);
   }
   for (const spec of topLevel) addCommand(root, spec, run, connect);
@@ -194,7 +198,7 @@ function commandPath(command: Command): string {
 }
 
 /** Commander's own refusal (an unknown word or option, a missing value) as a UsageError. */
-function usageFailure(error: CommanderError, root: Command, argv: readonly string[]): CapacityError {
+function usageFailure(error: { code: string; message: string }, root: Command, argv: readonly string[]): CapacityError {
   const { command, unknown } = resolve(root, argv);
   if (error.code === "commander.unknownCommand" && unknown !== undefined) {
     const names = command.commands.map((c) => c.name());
@@ -231,6 +235,7 @@ export async function runCli(
   const run: Run = { stdout: "", stderr: "", json: argv.includes("--json"), path: "capacity" };
   const root = program(run, connect, groups, topLevel);
   run.path = commandPath(resolve(root, argv).command);
+  run.usage = (error) => usageFailure(error, root, argv);
   let failure: CapacityError;
   try {
     await root.parseAsync([...argv], { from: "user" });
@@ -242,12 +247,10 @@ export async function runCli(
       if (error.exitCode === 0 && error.code !== "commander.help")
         return { exitCode: 0, stdout: run.stdout, stderr: run.stderr };
       failure = run.failure ?? usageFailure(error, root, argv);
-      if (error.code === "commander.unknownCommand" && !run.json) {
-        // Commander said it its way; say it with the valid choices instead.
-        run.stderr = run.stderr.replace(/^.*\n/, `${run.path}: ${failure.message}\n`);
-      }
       if (run.json) return { exitCode: 2, stdout: `${toJson({ error: failure })}\n`, stderr: "" };
-      return { exitCode: 2, stdout: run.stdout, stderr: run.stderr };
+      // A group without a command: commander printed its help only; say what is missing first.
+      const said = error.code === "commander.help" ? `${run.path}: ${failure.message}\n\n` : "";
+      return { exitCode: 2, stdout: run.stdout, stderr: `${said}${run.stderr}` };
     }
     failure = await asCapacityError(error, run);
   }
