@@ -88,7 +88,7 @@ describe("ops channel close and settle (payer)", function () {
       { chainId: f.chain.chainId, channels: f.ops.addresses.paymentChannels },
       { payee: at(f.provider), nonce, amount: parseEuro("15"), usage: usageHash("parts") },
     );
-    await new ChannelsClient(f.chain, f.ops.addresses).claim(f.chain.wallet(at(f.provider)), { nonce, ...voucher });
+    await new ChannelsClient(f.chain, f.ops.addresses).claim(f.chain.wallet(at(f.provider)), voucher);
     await time.increaseTo(closing.deadline + 1);
     const before = await f.token.balanceOf(f.payer.address);
     const settled = jsonOf<Closing>(await ops(f, f.payer, "channel", "settle", "--json", ...named));
