@@ -107,3 +107,18 @@ export function signedCommand<O, R>(spec: {
     },
   });
 }
+
+/** An option with a value, parsed by `parse`. */
+export function option(
+  flags: string,
+  description: string,
+  parse?: Parser<unknown>,
+  more: Partial<OptionDecl> = {},
+): OptionDecl {
+  return { flags, description, parse, ...more };
+}
+
+/** An option that must be given. */
+export function required(flags: string, description: string, parse?: Parser<unknown>): OptionDecl {
+  return { flags, description, parse, required: true };
+}

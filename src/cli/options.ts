@@ -4,7 +4,7 @@ import type { Address } from "viem";
 import type { Tariff, UnitTier } from "../core/tariff.js";
 import { UsageError } from "../core/errors.js";
 import type { Whose } from "../ops/members.js";
-import type { CommandContext, OptionDecl } from "./command.js";
+import { option, required, type CommandContext, type OptionDecl } from "./command.js";
 import { address, euro, id, list } from "./parse.js";
 
 export const memberOption = (description = "the member id"): OptionDecl => ({
@@ -19,12 +19,7 @@ export const accountOption = (description = "or one of its accounts"): OptionDec
   parse: address,
 });
 
-export const machineOption: OptionDecl = {
-  flags: "--machine <id>",
-  description: "the listing id",
-  parse: id,
-  required: true,
-};
+export const machineOption: OptionDecl = required("--machine <id>", "the listing id", id);
 
 export const dryRunOption: OptionDecl = { flags: "--dry-run", description: "plan and simulate, send nothing" };
 
@@ -77,16 +72,8 @@ export const TARIFF_OPTIONS: readonly OptionDecl[] = [
     default: 0n,
     defaultDescription: "0",
   },
-  {
-    flags: "--tiers <pairs>",
-    description: "volume prices THRESHOLD:EUR, comma-separated (100:0.15,1000:0.10)",
-    parse: list(tier),
-  },
-  {
-    flags: "--licenses <ids>",
-    description: "licence ids the tariff counts products for, comma-separated",
-    parse: list(id),
-  },
+  option("--tiers <pairs>", "volume prices THRESHOLD:EUR, comma-separated (100:0.15,1000:0.10)", list(tier)),
+  option("--licenses <ids>", "licence ids the tariff counts products for, comma-separated", list(id)),
 ];
 
 export interface TariffOptions {

@@ -1,35 +1,23 @@
 /** Tables for listings: a registered listing with its tariff, and the broker's search results. */
 import { machineKindName, machineStatusName } from "../../core/listing.js";
-import { formatEuro } from "../../core/money.js";
 import { capabilityName, siteName } from "../../core/vocabulary.js";
 import type { SearchResult } from "../../contracts/registries.js";
 import type { Registered } from "../../ops/machines.js";
 import { renderSearchResults } from "../render-listings.js";
-import { renderTable, short } from "../table.js";
+import { short } from "../table.js";
+import { fieldTable, tariffRows } from "./listings.js";
 
 export function renderRegistered(r: Registered): string {
-  const t = r.tariff;
-  const rows: [string, string][] = [
-    ["listing id", r.machineId.toString()],
-    ["kind", r.kind],
-    ["site", r.site],
-    ["capabilities", r.capabilities.join(", ")],
-    ["signer keys", r.keys.map(short).join(", ")],
-    ["tariff", `v${r.tariffVersion}`],
-    ["EUR per hour", formatEuro(t.pricePerHour)],
-    ["EUR per part", formatEuro(t.pricePerUnit)],
-    ["EUR per inspection", formatEuro(t.pricePerInspection)],
-    ["setup fee EUR", formatEuro(t.setupFee)],
-    ["minimum charge EUR", formatEuro(t.minimumCharge)],
-    ["tiers", t.tiers.map((tier) => `from ${tier.threshold}: ${formatEuro(tier.pricePerUnit)}`).join("; ") || "-"],
-    ["licences", t.licenseIds.join(", ") || "-"],
-  ];
-  return renderTable(
+  return fieldTable(
     [
-      { header: "field", value: (row: [string, string]) => row[0] },
-      { header: "value", value: (row: [string, string]) => row[1] },
+      ["listing id", r.machineId.toString()],
+      ["kind", r.kind],
+      ["site", r.site],
+      ["capabilities", r.capabilities.join(", ")],
+      ["signer keys", r.keys.map(short).join(", ")],
+      ["tariff", `v${r.tariffVersion}`],
+      ...tariffRows(r.tariff),
     ],
-    rows,
     "Listing registered",
   );
 }

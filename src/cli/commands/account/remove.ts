@@ -1,7 +1,7 @@
 import type { Address } from "viem";
 
 import { removeAccount, type AccountChange } from "../../../ops/accounts.js";
-import { signedCommand } from "../../command.js";
+import { required, signedCommand } from "../../command.js";
 import { address } from "../../parse.js";
 import { renderAccountChange } from "../../render/members.js";
 
@@ -11,7 +11,7 @@ export default signedCommand<{ account: Address }, AccountChange>({
   help:
     "The Consortium suspends members, not single accounts (capacity member suspend); an account that must stop\n" +
     "for good is removed. It refuses while a channel is paid from or to the account: close those first.",
-  options: [{ flags: "--account <address>", description: "the account to remove", parse: address, required: true }],
+  options: [required("--account <address>", "the account to remove", address)],
   job: (ops, wallet, options) => removeAccount(ops, wallet, options.account),
   render: renderAccountChange,
 });

@@ -1,7 +1,7 @@
 import type { Address } from "viem";
 
 import { openChannel, type OpenedChannel } from "../../../ops/orders.js";
-import { signedCommand } from "../../command.js";
+import { option, required, signedCommand } from "../../command.js";
 import { address, duration, euro, int } from "../../parse.js";
 import { renderChannel } from "../../render/orders.js";
 
@@ -17,8 +17,8 @@ export default signedCommand<Options, OpenedChannel>({
   name: "open",
   summary: "open a payment channel to a provider's account (consumer)",
   options: [
-    { flags: "--payee <address>", description: "the provider's account", parse: address, required: true },
-    { flags: "--deposit <eur>", description: "EUR to escrow", parse: euro, required: true },
+    required("--payee <address>", "the provider's account", address),
+    required("--deposit <eur>", "EUR to escrow", euro),
     {
       flags: "--expires-in <duration>",
       description: "how long the channel runs",
@@ -26,12 +26,12 @@ export default signedCommand<Options, OpenedChannel>({
       default: 7 * 86_400,
       defaultDescription: "7d",
     },
-    {
-      flags: "--challenge-period <duration>",
-      description: "how long the payee may claim after a unilateral close (default: the contract's minimum)",
-      parse: duration,
-    },
-    { flags: "--salt <n>", description: "tells apart channels opened in one block", parse: int(0, 2 ** 32 - 1) },
+    option(
+      "--challenge-period <duration>",
+      "how long the payee may claim after a unilateral close (default: the contract's minimum)",
+      duration,
+    ),
+    option("--salt <n>", "tells apart channels opened in one block", int(0, 2 ** 32 - 1)),
   ],
   job: (ops, wallet, options) => openChannel(ops, wallet, options),
   render: renderChannel,

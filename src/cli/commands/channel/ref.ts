@@ -3,7 +3,7 @@ import type { Address, Hex } from "viem";
 
 import { UsageError } from "../../../core/errors.js";
 import type { ChannelRef } from "../../../ops/channels.js";
-import type { OptionDecl } from "../../command.js";
+import { option, type OptionDecl } from "../../command.js";
 import { address, bytes32, existingFile, uint } from "../../parse.js";
 
 export interface ChannelOptions {
@@ -14,10 +14,10 @@ export interface ChannelOptions {
 }
 
 export const CHANNEL_OPTIONS: readonly OptionDecl[] = [
-  { flags: "--store <file>", description: "the channel payer agent's SQLite store", parse: existingFile },
-  { flags: "--channel <id>", description: "the channel id (with --store)", parse: bytes32 },
-  { flags: "--payee <address>", description: "or the channel's payee (with --nonce)", parse: address },
-  { flags: "--nonce <n>", description: "and its nonce, from its ChannelOpened event", parse: uint(96) },
+  option("--store <file>", "the channel payer agent's SQLite store", existingFile),
+  option("--channel <id>", "the channel id (with --store)", bytes32),
+  option("--payee <address>", "or the channel's payee (with --nonce)", address),
+  option("--nonce <n>", "and its nonce, from its ChannelOpened event", uint(96)),
 ];
 
 export function channelRef(options: ChannelOptions): ChannelRef {

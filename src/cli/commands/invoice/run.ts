@@ -1,5 +1,5 @@
 import { runInvoices, type InvoiceRun } from "../../../ops/invoices.js";
-import { signedCommand } from "../../command.js";
+import { option, signedCommand } from "../../command.js";
 import { dryRunOption } from "../../options.js";
 import { id, list } from "../../parse.js";
 import { renderInvoiceRun } from "../../render/invoices.js";
@@ -8,8 +8,8 @@ export default signedCommand<{ orders?: bigint[]; provider?: bigint; dryRun?: bo
   name: "run",
   summary: "the invoice run: settle matured invoices and issue new ones, in one transaction (anyone)",
   options: [
-    { flags: "--orders <ids>", description: "only these order ids, comma-separated", parse: list(id) },
-    { flags: "--provider <id>", description: "only this provider member's orders", parse: id },
+    option("--orders <ids>", "only these order ids, comma-separated", list(id)),
+    option("--provider <id>", "only this provider member's orders", id),
     { ...dryRunOption, description: "show what would be settled and issued, send nothing" },
   ],
   job: (ops, wallet, options) =>

@@ -1,14 +1,14 @@
 import { loadInvoice, renderInvoiceJson, renderInvoiceTable } from "../../../core/invoice.js";
 import { OpsInputError } from "../../../ops/context.js";
-import { defineCommand } from "../../command.js";
+import { defineCommand, required } from "../../command.js";
 import { id, int } from "../../parse.js";
 
 export default defineCommand<{ order: bigint; number: number }>({
   name: "show",
   summary: "an invoice as a document, rebuilt and checked from the chain (anyone)",
   options: [
-    { flags: "--order <id>", description: "the order id", parse: id, required: true },
-    { flags: "--number <n>", description: "the invoice number (from 1)", parse: int(1, 2 ** 32 - 1), required: true },
+    required("--order <id>", "the order id", id),
+    required("--number <n>", "the invoice number (from 1)", int(1, 2 ** 32 - 1)),
   ],
   async run(options, context) {
     const ops = await context.ops();

@@ -1,7 +1,7 @@
 import type { Address } from "viem";
 
 import { addKey, type KeyChange } from "../../../ops/keys.js";
-import { signedCommand } from "../../command.js";
+import { required, signedCommand } from "../../command.js";
 import { machineOption } from "../../options.js";
 import { address } from "../../parse.js";
 import { renderKeyChange } from "../../render/keys.js";
@@ -11,12 +11,7 @@ export default signedCommand<{ machine: bigint; key: Address; kind: "device" | "
   summary: "add a signer key to a listing: a new device, or a worker's tablet for inspections (provider)",
   options: [
     machineOption,
-    {
-      flags: "--key <address>",
-      description: "the new key's address (never used before)",
-      parse: address,
-      required: true,
-    },
+    required("--key <address>", "the new key's address (never used before)", address),
     { flags: "--kind <kind>", description: "what signs with it", choices: ["device", "inspector"], default: "device" },
   ],
   job: (ops, wallet, options) =>

@@ -1,7 +1,7 @@
 import type { Address } from "viem";
 
 import { rotateKey, type KeyChange } from "../../../ops/keys.js";
-import { signedCommand } from "../../command.js";
+import { required, signedCommand } from "../../command.js";
 import { machineOption } from "../../options.js";
 import { address } from "../../parse.js";
 import { renderKeyChange } from "../../render/keys.js";
@@ -11,8 +11,8 @@ export default signedCommand<{ machine: bigint; old: Address; new: Address }, Ke
   summary: "replace a signer key by a new one of the same kind in one transaction (provider)",
   options: [
     machineOption,
-    { flags: "--old <address>", description: "the key to retire", parse: address, required: true },
-    { flags: "--new <address>", description: "the new key's address", parse: address, required: true },
+    required("--old <address>", "the key to retire", address),
+    required("--new <address>", "the new key's address", address),
   ],
   job: (ops, wallet, options) =>
     rotateKey(ops, wallet, { machineId: options.machine, oldKey: options.old, newKey: options.new }),

@@ -1,7 +1,7 @@
 import type { Job } from "../../../core/tariff.js";
 import { KNOWN_CAPABILITIES } from "../../../core/vocabulary.js";
 import { findMachines } from "../../../ops/machines.js";
-import { defineCommand } from "../../command.js";
+import { defineCommand, option, required } from "../../command.js";
 import { capability, euro, int, site } from "../../parse.js";
 import { foundJson, renderFound } from "../../render/machines.js";
 
@@ -21,24 +21,19 @@ export default defineCommand<Options>({
   summary: "find listings by capability, site and price, with a quote for a job (anyone)",
   help: `Capabilities of the catalogue: ${KNOWN_CAPABILITIES.join(", ")}.`,
   options: [
-    {
-      flags: "--capability <name>",
-      description: "a capability of the catalogue, e.g. laser-cutting",
-      parse: capability,
-      required: true,
-    },
-    { flags: "--site <code>", description: "only this site code, e.g. DE-HH-01", parse: site },
+    required("--capability <name>", "a capability of the catalogue, e.g. laser-cutting", capability),
+    option("--site <code>", "only this site code, e.g. DE-HH-01", site),
     {
       flags: "--status <status>",
       description: "Active: bookable now",
       choices: ["Active", "Paused", "Retired", "any"],
       default: "Active",
     },
-    { flags: "--parts <n>", description: "price a job of this many parts", parse: int() },
+    option("--parts <n>", "price a job of this many parts", int()),
     { flags: "--seconds-per-part <n>", description: "machine seconds per part of the job", parse: int(), default: 0 },
     { flags: "--inspections <n>", description: "inspections in the job", parse: int(0, 2 ** 32 - 1), default: 0 },
-    { flags: "--max-price <eur>", description: "only listings whose quote for the job is at most this", parse: euro },
-    { flags: "--max-price-per-hour <eur>", description: "only listings at most this per machine hour", parse: euro },
+    option("--max-price <eur>", "only listings whose quote for the job is at most this", euro),
+    option("--max-price-per-hour <eur>", "only listings at most this per machine hour", euro),
   ],
   async run(options, context) {
     const job: Job | undefined =

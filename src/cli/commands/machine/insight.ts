@@ -3,7 +3,7 @@ import type { Address } from "viem";
 import { renderInsight } from "../../../core/insight.js";
 import { ownerInsight } from "../../../ops/insight.js";
 import { memberIdOf } from "../../../ops/members.js";
-import { defineCommand } from "../../command.js";
+import { defineCommand, option } from "../../command.js";
 import { accountOption, memberOption, whose } from "../../options.js";
 import { id, time } from "../../parse.js";
 
@@ -24,9 +24,9 @@ export default defineCommand<Options>({
   options: [
     memberOption("the owner's member id (default: the signing key's member)"),
     accountOption("or one of the owner's accounts"),
-    { flags: "--machine <id>", description: "only this listing of the owner", parse: id },
-    { flags: "--from <date>", description: "window start: a date (2026-03-01) or Unix seconds", parse: time },
-    { flags: "--to <date>", description: "window end (exclusive; default now)", parse: time },
+    option("--machine <id>", "only this listing of the owner", id),
+    option("--from <date>", "window start: a date (2026-03-01) or Unix seconds", time),
+    option("--to <date>", "window end (exclusive; default now)", time),
   ],
   async run(options, context) {
     const ops = await context.ops();

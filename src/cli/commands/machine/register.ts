@@ -2,7 +2,7 @@ import type { Address, Hex } from "viem";
 
 import { KNOWN_CAPABILITIES } from "../../../core/vocabulary.js";
 import { registerMachine, type Registered } from "../../../ops/machines.js";
-import { signedCommand } from "../../command.js";
+import { option, required, signedCommand } from "../../command.js";
 import { tariffOf, TARIFF_OPTIONS, type TariffOptions } from "../../options.js";
 import { address, capability, list, reference, site, text } from "../../parse.js";
 import { renderRegistered } from "../../render/machines.js";
@@ -22,35 +22,15 @@ export default signedCommand<Options, Registered>({
   help: `Capabilities of the catalogue: ${KNOWN_CAPABILITIES.join(", ")}.`,
   options: [
     { flags: "--kind <kind>", description: "what is listed", choices: ["Machine", "Service"], default: "Machine" },
-    {
-      flags: "--site <code>",
-      description: "site code COUNTRY-REGION-PLANT, e.g. DE-HH-01",
-      parse: site,
-      required: true,
-    },
-    {
-      flags: "--capabilities <names>",
-      description: "capability names of the catalogue, comma-separated (laser-cutting,sheet-metal)",
-      parse: list(capability),
-      required: true,
-    },
-    {
-      flags: "--uri <uri>",
-      description: "where the specification lives (ipfs://… or https://…)",
-      parse: text,
-      required: true,
-    },
-    {
-      flags: "--spec <text>",
-      description: "the specification document's text reference or 32-byte hash",
-      parse: reference,
-      required: true,
-    },
-    {
-      flags: "--keys <addresses>",
-      description: "signer key addresses (device or inspector), comma-separated",
-      parse: list(address),
-    },
+    required("--site <code>", "site code COUNTRY-REGION-PLANT, e.g. DE-HH-01", site),
+    required(
+      "--capabilities <names>",
+      "capability names of the catalogue, comma-separated (laser-cutting,sheet-metal)",
+      list(capability),
+    ),
+    required("--uri <uri>", "where the specification lives (ipfs://… or https://…)", text),
+    required("--spec <text>", "the specification document's text reference or 32-byte hash", reference),
+    option("--keys <addresses>", "signer key addresses (device or inspector), comma-separated", list(address)),
     ...TARIFF_OPTIONS,
   ],
   job: (ops, wallet, options) =>

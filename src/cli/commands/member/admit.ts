@@ -2,7 +2,7 @@ import type { Address, Hex } from "viem";
 
 import { ROLE_NAMES, type Role } from "../../../core/membership.js";
 import { admitMember, type Admitted } from "../../../ops/members.js";
-import { signedCommand } from "../../command.js";
+import { required, signedCommand } from "../../command.js";
 import { address, list, reference, role } from "../../parse.js";
 import { renderAdmitted } from "../../render/members.js";
 
@@ -10,24 +10,9 @@ export default signedCommand<{ accounts: Address[]; roles: Role[]; record: Hex }
   name: "admit",
   summary: "admit a company with its accounts and roles (operator)",
   options: [
-    {
-      flags: "--accounts <addresses>",
-      description: "the company's accounts, comma-separated",
-      parse: list(address),
-      required: true,
-    },
-    {
-      flags: "--roles <roles>",
-      description: `its roles, comma-separated: ${ROLE_NAMES.join(", ")}`,
-      parse: list(role),
-      required: true,
-    },
-    {
-      flags: "--record <text>",
-      description: "the member record (company name, register entry) or its 32-byte hash",
-      parse: reference,
-      required: true,
-    },
+    required("--accounts <addresses>", "the company's accounts, comma-separated", list(address)),
+    required("--roles <roles>", `its roles, comma-separated: ${ROLE_NAMES.join(", ")}`, list(role)),
+    required("--record <text>", "the member record (company name, register entry) or its 32-byte hash", reference),
   ],
   job: (ops, wallet, options) =>
     admitMember(ops, wallet, { accounts: options.accounts, roles: options.roles, metadataHash: options.record }),

@@ -2,11 +2,11 @@
 import type { Wallet } from "../../../chain/transact.js";
 import type { Ops } from "../../../ops/context.js";
 import type { MembershipChange } from "../../../ops/membership.js";
-import { signedCommand, type AnyCommand, type OptionDecl } from "../../command.js";
+import { type AnyCommand, type OptionDecl, required, signedCommand } from "../../command.js";
 import { id } from "../../parse.js";
 import { renderMembershipChange } from "../../render/members.js";
 
-export const MEMBER: OptionDecl = { flags: "--member <id>", description: "the member id", parse: id, required: true };
+export const MEMBER: OptionDecl = required("--member <id>", "the member id", id);
 
 export function membershipCommand<O>(spec: {
   name: string;

@@ -1,15 +1,10 @@
 import { ROLE_NAMES, type Role } from "../../../core/membership.js";
 import { changeRole } from "../../../ops/membership.js";
-import type { OptionDecl } from "../../command.js";
+import { required, type OptionDecl } from "../../command.js";
 import { role } from "../../parse.js";
 import { MEMBER, membershipCommand } from "./change.js";
 
-export const ROLE: OptionDecl = {
-  flags: "--role <role>",
-  description: `one of ${ROLE_NAMES.join(", ")}`,
-  parse: role,
-  required: true,
-};
+export const ROLE: OptionDecl = required("--role <role>", `one of ${ROLE_NAMES.join(", ")}`, role);
 
 export default membershipCommand<{ member: bigint; role: Role }>({
   name: "grant-role",

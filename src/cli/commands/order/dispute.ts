@@ -1,7 +1,7 @@
 import type { Hex } from "viem";
 
 import { disputeReport, type Disputed } from "../../../ops/disputes.js";
-import { signedCommand } from "../../command.js";
+import { required, signedCommand } from "../../command.js";
 import { euro, id, int, reference } from "../../parse.js";
 import { renderDisputed } from "../../render/orders.js";
 
@@ -17,21 +17,11 @@ export default signedCommand<Options, Disputed>({
   name: "dispute",
   summary: "dispute a recorded report's charge while its dispute window runs; the amount is frozen (consumer)",
   options: [
-    { flags: "--order <id>", description: "the order id", parse: id, required: true },
+    required("--order <id>", "the order id", id),
     { flags: "--kind <kind>", description: "the report's stream", choices: ["device", "inspector"], default: "device" },
-    {
-      flags: "--sequence <n>",
-      description: "the report's number in its stream (from 1)",
-      parse: int(1, 2 ** 32 - 1),
-      required: true,
-    },
-    { flags: "--amount <eur>", description: "EUR of the charges to freeze", parse: euro, required: true },
-    {
-      flags: "--reason <text>",
-      description: "the written reason or its 32-byte hash",
-      parse: reference,
-      required: true,
-    },
+    required("--sequence <n>", "the report's number in its stream (from 1)", int(1, 2 ** 32 - 1)),
+    required("--amount <eur>", "EUR of the charges to freeze", euro),
+    required("--reason <text>", "the written reason or its 32-byte hash", reference),
   ],
   job: (ops, wallet, options) =>
     disputeReport(ops, wallet, {

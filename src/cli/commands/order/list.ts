@@ -1,5 +1,5 @@
 import { ordersOf } from "../../../ops/obligations.js";
-import { defineCommand } from "../../command.js";
+import { defineCommand, option } from "../../command.js";
 import { id } from "../../parse.js";
 import { renderOrders } from "../../render/obligations.js";
 
@@ -7,8 +7,8 @@ export default defineCommand<{ provider?: bigint; consumer?: bigint }>({
   name: "list",
   summary: "orders with their escrow, what the meter recorded and the pending invoice (anyone)",
   options: [
-    { flags: "--provider <id>", description: "only this provider member's", parse: id },
-    { flags: "--consumer <id>", description: "only this consumer member's", parse: id },
+    option("--provider <id>", "only this provider member's", id),
+    option("--consumer <id>", "only this consumer member's", id),
   ],
   async run(options, context) {
     const orders = await ordersOf(await context.ops(), { provider: options.provider, consumer: options.consumer });

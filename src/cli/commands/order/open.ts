@@ -1,5 +1,5 @@
 import { openOrder, type OpenedOrder } from "../../../ops/orders.js";
-import { signedCommand } from "../../command.js";
+import { option, required, signedCommand } from "../../command.js";
 import { machineOption } from "../../options.js";
 import { duration, euro, text } from "../../parse.js";
 import { renderOrder } from "../../render/orders.js";
@@ -17,7 +17,7 @@ export default signedCommand<Options, OpenedOrder>({
   summary: "book a machine: an escrowed order under the tariff in force (consumer)",
   options: [
     machineOption,
-    { flags: "--budget <eur>", description: "EUR to escrow", parse: euro, required: true },
+    required("--budget <eur>", "EUR to escrow", euro),
     {
       flags: "--expires-in <duration>",
       description: "how long the order runs",
@@ -32,11 +32,7 @@ export default signedCommand<Options, OpenedOrder>({
       default: 86_400,
       defaultDescription: "1d",
     },
-    {
-      flags: "--capability <name>",
-      description: "the capability booked, one the listing offers (for the owner's insight)",
-      parse: text,
-    },
+    option("--capability <name>", "the capability booked, one the listing offers (for the owner's insight)", text),
   ],
   job: (ops, wallet, options) =>
     openOrder(ops, wallet, {

@@ -1,6 +1,6 @@
 import { executePayout, planPayout, simulatePayout } from "../../../ops/payouts.js";
 import { openPayeeStore } from "../../../ops/stores.js";
-import { defineCommand } from "../../command.js";
+import { defineCommand, option } from "../../command.js";
 import { dryRunOption } from "../../options.js";
 import { duration, euro, int, text } from "../../parse.js";
 import { renderPayout } from "../../render/payout.js";
@@ -21,7 +21,7 @@ export default defineCommand<Options>({
     "Idempotent: a second run finds nothing to pay and sends nothing (exit 0). Without --store no channels are\n" +
     "claimed. Scheduled runs: scripts/payout.ts reads these settings from $OPS_PAYEE_STORE, $OPS_MIN_CLAIM, $OPS_CLAIM_MARGIN.",
   options: [
-    { flags: "--store <file>", description: "the channel payee agent's SQLite store (it must exist)", parse: text },
+    option("--store <file>", "the channel payee agent's SQLite store (it must exist)", text),
     {
       flags: "--min-claim <eur>",
       description: "claim a channel only if it adds at least this",

@@ -1,5 +1,5 @@
 import { listRedemptions, type RedemptionStatusName } from "../../../ops/redemptions.js";
-import { defineCommand } from "../../command.js";
+import { defineCommand, option } from "../../command.js";
 import { id } from "../../parse.js";
 import { renderRedemptions } from "../../render/redemptions.js";
 
@@ -13,7 +13,7 @@ export default defineCommand<{ status: RedemptionStatusName | "all"; member?: bi
       choices: ["Pending", "Paid", "Rejected", "all"],
       default: "Pending",
     },
-    { flags: "--member <id>", description: "only this member's", parse: id },
+    option("--member <id>", "only this member's", id),
   ],
   async run(options, context) {
     const views = await listRedemptions(await context.ops(), { status: options.status, memberId: options.member });

@@ -1,7 +1,7 @@
 import type { Address } from "viem";
 
 import { configureMinter, type MinterConfigured } from "../../../ops/issuance.js";
-import { signedCommand } from "../../command.js";
+import { required, signedCommand } from "../../command.js";
 import { address, euro } from "../../parse.js";
 import { renderMinterConfigured } from "../../render/issuance.js";
 
@@ -9,13 +9,8 @@ export default signedCommand<{ minter: Address; allowance: bigint }, MinterConfi
   name: "configure-minter",
   summary: "let an account mint up to an allowance against bank deposits (master minter)",
   options: [
-    { flags: "--minter <address>", description: "the minter's account", parse: address, required: true },
-    {
-      flags: "--allowance <eur>",
-      description: "EUR it may mint from now on (replaces what it had left)",
-      parse: euro,
-      required: true,
-    },
+    required("--minter <address>", "the minter's account", address),
+    required("--allowance <eur>", "EUR it may mint from now on (replaces what it had left)", euro),
   ],
   job: (ops, wallet, options) => configureMinter(ops, wallet, options.minter, options.allowance),
   render: renderMinterConfigured,
