@@ -1,5 +1,5 @@
 /**
- * The operator commands (src/cli/ops-commands.ts over src/ops) on the in-process network: each
+ * The command line (src/cli/program.ts over src/ops) on the in-process network: each
  * command's table, its --json shape, and the errors for bad input (exit status 2, naming what was wrong).
  */
 import { expect } from "chai";

@@ -1,5 +1,5 @@
 /**
- * The invoice run (src/ops/invoices.ts through `ops invoice`) and `ops invoice-show` and `ops orders`: one
+ * The invoice run (src/ops/invoices.ts through `capacity invoice run`), `invoice show` and `order list`: one
  * settle issues the period's invoices and settles matured ones; nothing due means no transaction.
  */
 import { expect } from "chai";

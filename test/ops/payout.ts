@@ -1,5 +1,5 @@
 /**
- * The payout run (src/ops/payouts.ts through `ops payout`): the payee's worthwhile channels claimed from its
+ * The payout run (src/ops/payouts.ts through `capacity payout run`): the payee's worthwhile channels claimed from its
  * store in one claimMany and its matured meter charges withdrawn in one settleAndWithdraw; a second run finds
  * nothing and sends nothing; a dry run sends nothing and predicts the amounts the real run pays.
  */
