@@ -23,6 +23,8 @@ export interface Deployment {
   fromBlock: bigint;
   deploymentId: string;
   parametersFile: string;
+  /** Ignition's deployed_addresses.json, for a node outside this process (none for the in-process network). */
+  addressesFile?: string;
 }
 
 export function parametersFileFor(networkName: string): string {
@@ -141,16 +143,25 @@ export async function deployCapacityMarket(
     fromBlock,
     deploymentId: options.deploymentId,
     parametersFile,
+    ...(connection.networkConfig.type === "http"
+      ? { addressesFile: `${ROOT}ignition/deployments/${options.deploymentId}/deployed_addresses.json` }
+      : {}),
   };
 }
 
-/** The deployment's addresses as a table, one contract per row. */
-export function renderAddresses(addresses: MarketAddresses): string {
-  return renderTable(
+/**
+ * The deployment's addresses as a table, one contract per row; given the addresses file of a deployment on a
+ * node, then the line to export for the command line (`capacity …` reads $OPS_ADDRESSES).
+ */
+export function renderAddresses(addresses: MarketAddresses, addressesFile?: string): string {
+  const table = renderTable(
     [
       { header: "contract", value: (row: [string, Address]) => row[0] },
       { header: "address", value: (row: [string, Address]) => row[1] },
     ],
     Object.entries(addresses) as [string, Address][],
   );
+  if (addressesFile === undefined) return table;
+  const quoted = /^[\w@%+=:,./-]+$/.test(addressesFile) ? addressesFile : `'${addressesFile.replace(/'/g, "'\\''")}'`;
+  return `${table}\n\nFor the command line (npx capacity …), with OPS_RPC_URL set to this node's URL:\n  export OPS_ADDRESSES=${quoted}`;
 }

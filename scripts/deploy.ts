@@ -36,7 +36,7 @@ console.log(
   `Deploying the capacity market to "${name}" (chain id ${chain.chainId}) as deployment "${deploymentId}"...`,
 );
 const deployment = await deployCapacityMarket(connection, { deploymentId });
-console.log(renderAddresses(deployment.addresses));
+console.log(renderAddresses(deployment.addresses, deployment.addressesFile));
 console.log(`\nParameters: ${deployment.parametersFile}`);
 if (connection.networkConfig.type === "http") {
   console.log(`Ignition journal and addresses: ignition/deployments/${deploymentId}/`);

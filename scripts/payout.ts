@@ -1,5 +1,5 @@
 /**
- * The payout run for a scheduler (cron, a systemd timer): `ops payout` with its settings from the
+ * The payout run for a scheduler (cron, a systemd timer): `capacity payout run` with its settings from the
  * environment, so that the schedule's command line holds no secrets.
  *
  *   OPS_PRIVATE_KEY=0x... OPS_RPC_URL=http://127.0.0.1:8545 OPS_ADDRESSES=deployment.json \
@@ -11,14 +11,14 @@
  * the command line win over the environment.
  */
 import { connectRpc } from "../src/cli/connect.js";
-import { runOps } from "../src/cli/ops-commands.js";
+import { runCli } from "../src/cli/program.js";
 
 const defaults: string[] = [];
 if (process.env.OPS_PAYEE_STORE) defaults.push(`--store=${process.env.OPS_PAYEE_STORE}`);
 if (process.env.OPS_MIN_CLAIM) defaults.push(`--min-claim=${process.env.OPS_MIN_CLAIM}`);
 if (process.env.OPS_CLAIM_MARGIN) defaults.push(`--margin=${process.env.OPS_CLAIM_MARGIN}`);
 
-const outcome = await runOps(["payout", ...defaults, ...process.argv.slice(2)], connectRpc);
+const outcome = await runCli(["payout", "run", ...defaults, ...process.argv.slice(2)], connectRpc);
 process.stdout.write(outcome.stdout);
 process.stderr.write(outcome.stderr);
 process.exitCode = outcome.exitCode;

@@ -1,9 +1,11 @@
 /**
  * What every operator job needs: the chain, where the system lives, and from which block its events are
- * read. Jobs are plain functions over the SDK clients (src/contracts, src/core);
- * the command line (scripts/ops.ts) only parses flags, calls them and prints their results.
+ * read. Jobs are plain functions over the SDK clients (src/contracts, src/core) that return data; the
+ * command line (src/cli) parses the flags, calls them and renders their results.
  */
 import { getAddress, isAddress, type Address } from "viem";
+
+import { CapacityError, type CapacityErrorParameters } from "../core/errors.js";
 
 import { ChannelsClient } from "../contracts/channels.js";
 import { MarketRegistry } from "../contracts/registries.js";
@@ -11,9 +13,12 @@ import { UsageMeterClient } from "../contracts/meter.js";
 import { SettlementLayer } from "../contracts/settlement.js";
 import type { ChainContext, MarketAddresses } from "../chain/transact.js";
 
-/** Bad input that the operator can fix: the message says what was wrong and what to do. */
-export class OpsInputError extends Error {
+/** Bad input that the operator can fix: the message says what was wrong and what to do (exit status 2). */
+export class OpsInputError extends CapacityError {
   override name = "OpsInputError";
+  constructor(message: string, parameters: Omit<CapacityErrorParameters, "kind"> = {}) {
+    super(message, { ...parameters, kind: "input" });
+  }
 }
 
 export interface Ops {
@@ -38,7 +43,7 @@ export async function chainTime(ops: Ops): Promise<number> {
   return Number((await ops.chain.publicClient.getBlock({ blockTag: "latest" })).timestamp);
 }
 
-const CONTRACTS = {
+export const CONTRACT_NAMES = {
   consortium: "Consortium",
   token: "SettlementToken",
   gateway: "FiatGateway",
@@ -72,14 +77,15 @@ export function parseAddresses(
   const entries = raw as Record<string, unknown>;
   const lookup = (key: keyof MarketAddresses): unknown => {
     if (entries[key] !== undefined) return entries[key];
-    const ignitionKey = Object.keys(entries).find((name) => name.endsWith(`#${CONTRACTS[key]}`));
+    const ignitionKey = Object.keys(entries).find((name) => name.endsWith(`#${CONTRACT_NAMES[key]}`));
     return ignitionKey === undefined ? undefined : entries[ignitionKey];
   };
   const addresses = {} as Record<keyof MarketAddresses, Address>;
   const missing: string[] = [];
-  for (const key of Object.keys(CONTRACTS) as (keyof MarketAddresses)[]) {
+  for (const key of Object.keys(CONTRACT_NAMES) as (keyof MarketAddresses)[]) {
     const value = lookup(key);
-    if (typeof value !== "string" || !isAddress(value, { strict: false })) missing.push(`${key} (${CONTRACTS[key]})`);
+    if (typeof value !== "string" || !isAddress(value, { strict: false }))
+      missing.push(`${key} (${CONTRACT_NAMES[key]})`);
     else addresses[key] = getAddress(value);
   }
   if (missing.length > 0) {

@@ -5,9 +5,7 @@
  */
 import { parseEventLogs, type Hex } from "viem";
 
-import { renderTable } from "../cli/table.js";
 import { usageMeterAbi } from "../generated/abis.js";
-import { formatEuro } from "../core/money.js";
 import { explain, transact, type Wallet } from "../chain/transact.js";
 import { OpsInputError, type Ops } from "./context.js";
 import { ordersOf, type OrderView } from "./obligations.js";
@@ -56,7 +54,7 @@ export async function runInvoices(ops: Ops, caller: Wallet, options: InvoiceRunO
     if (unknown.length > 0) {
       throw new OpsInputError(
         `No order ${unknown.join(", ")}${options.provider === undefined ? "" : ` of provider ${options.provider}`}; ` +
-          "list the orders with `ops orders`.",
+          "list the orders with `capacity order list`.",
       );
     }
     const wanted = new Set(options.orderIds);
@@ -110,34 +108,5 @@ export async function runInvoices(ops: Ops, caller: Wallet, options: InvoiceRunO
   return run;
 }
 
-export function renderInvoiceRun(run: InvoiceRun): string {
-  if (run.nothingToDo) {
-    return "Nothing to invoice: no order has new charges or an invoice past its dispute window. No transaction sent.";
-  }
-  if (run.dryRun) {
-    return renderTable(
-      [
-        { header: "order", value: (o: InvoiceRun["orders"][number]) => o.orderId.toString(), align: "right" },
-        { header: "settle matured invoice", value: (o) => (o.settle ? "yes" : "no") },
-        { header: "issue new invoice", value: (o) => (o.issue ? "yes" : "no") },
-      ],
-      run.orders,
-      "Dry run: one settle over these orders would",
-    );
-  }
-  const eur = (value: bigint | undefined) => (value === undefined ? "" : formatEuro(value));
-  return renderTable(
-    [
-      { header: "order", value: (i: InvoiceLineItem) => i.orderId.toString(), align: "right" },
-      { header: "invoice", value: (i) => `#${i.number}`, align: "right" },
-      { header: "action", value: (i) => i.action },
-      { header: "charged EUR", value: (i) => eur(i.charged), align: "right" },
-      { header: "provider net", value: (i) => eur(i.providerNet), align: "right" },
-      { header: "platform fee", value: (i) => eur(i.platformFee), align: "right" },
-      { header: "royalties", value: (i) => eur(i.royalties), align: "right" },
-      { header: "held back", value: (i) => eur(i.heldBack), align: "right" },
-    ],
-    run.invoices,
-    `Invoice run: ${run.orders.length} order(s) in one settle (tx ${run.transaction})`,
-  );
-}
+/** @deprecated scripts/demo.ts imports it from here; renderers live in src/cli/render. */
+export { renderInvoiceRun } from "../cli/render/invoices.js";

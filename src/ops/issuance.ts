@@ -6,7 +6,6 @@
  */
 import type { Address, Hex } from "viem";
 
-import { renderTable, short } from "../cli/table.js";
 import { fiatGatewayAbi } from "../generated/abis.js";
 import { formatEuro } from "../core/money.js";
 import type { MintOutcome } from "../contracts/settlement.js";
@@ -28,10 +27,6 @@ export async function configureMinter(
 ): Promise<MinterConfigured> {
   const receipt = await clients(ops).layer.configureMinter(masterMinter, minter, allowance);
   return { minter, allowance, transaction: receipt.transactionHash };
-}
-
-export function renderMinterConfigured(m: MinterConfigured): string {
-  return `Minter ${m.minter} may mint ${formatEuro(m.allowance)} EUR more (tx ${short(m.transaction)}).`;
 }
 
 export interface ReserveAttested {
@@ -65,13 +60,6 @@ export async function attestReserve(
   return { reserve: input.reserve, asOf, reportHash: input.reportHash, supply, transaction: receipt.transactionHash };
 }
 
-export function renderReserveAttested(r: ReserveAttested): string {
-  return (
-    `Reserve of ${formatEuro(r.reserve)} EUR attested as of ${new Date(r.asOf * 1000).toISOString()} ` +
-    `(report ${short(r.reportHash)}; ${formatEuro(r.supply)} EUR in circulation; tx ${short(r.transaction)}).`
-  );
-}
-
 export interface Minted {
   to: Address;
   amount: bigint;
@@ -101,20 +89,22 @@ export async function mint(
   });
   if (existing.amount === 0n) {
     if (!(await ops.chain.publicClient.readContract({ ...gateway, functionName: "isMinter", args: [account] }))) {
-      throw new OpsInputError(`${account} is no minter; the master minter makes it one (ops configure-minter).`);
+      throw new OpsInputError(
+        `${account} is no minter; the master minter makes it one (capacity treasury configure-minter).`,
+      );
     }
     const allowance = await allowanceOf(account);
     if (allowance < input.amount) {
       throw new OpsInputError(
         `Minter ${account} may mint ${formatEuro(allowance)} EUR more, less than ${formatEuro(input.amount)} EUR; ` +
-          "the master minter raises its allowance (ops configure-minter).",
+          "the master minter raises its allowance (capacity treasury configure-minter).",
       );
     }
     const [supply, { reserve }] = await Promise.all([layer.totalSupply(), layer.attestedReserve()]);
     if (supply + input.amount > reserve) {
       throw new OpsInputError(
         `Minting ${formatEuro(input.amount)} EUR would bring the supply to ${formatEuro(supply + input.amount)} EUR, ` +
-          `above the reserve attested last (${formatEuro(reserve)} EUR); an auditor attests the reserve first (ops attest-reserve).`,
+          `above the reserve attested last (${formatEuro(reserve)} EUR); an auditor attests the reserve first (capacity treasury attest-reserve).`,
       );
     }
   }
@@ -135,19 +125,4 @@ export async function mint(
     allowanceLeft,
     ...(outcome.status === "minted" ? { transaction: outcome.receipt.transactionHash } : {}),
   };
-}
-
-export function renderMinted(m: Minted): string {
-  return renderTable(
-    [
-      { header: "to", value: (r: Minted) => short(r.to) },
-      { header: "EUR", value: (r) => formatEuro(r.amount), align: "right" },
-      { header: "bank ref", value: (r) => short(r.bankRef) },
-      { header: "status", value: (r) => r.status },
-      { header: "allowance left EUR", value: (r) => formatEuro(r.allowanceLeft), align: "right" },
-      { header: "tx", value: (r) => (r.transaction === undefined ? "-" : short(r.transaction)) },
-    ],
-    [m],
-    m.status === "minted" ? "Minted against a bank deposit" : "This deposit minted before; nothing minted again",
-  );
 }

@@ -8,7 +8,6 @@
 import { getAddress, type Address, type Hex } from "viem";
 
 import { KeyKind } from "../core/listing.js";
-import { renderTable } from "../cli/table.js";
 import type { Wallet } from "../chain/transact.js";
 import { clients, OpsInputError, type Ops } from "./context.js";
 
@@ -27,7 +26,9 @@ export interface KeyRecord {
 export interface KeyChange {
   action: "added" | "revoked" | "rotated";
   keys: KeyRecord[];
-  transaction: Hex;
+  /** The key was revoked before this run: nothing was sent. */
+  nothingToDo: boolean;
+  transaction: Hex | null;
 }
 
 const KIND_NAMES = Object.keys(KeyKind) as KeyKindName[];
@@ -44,18 +45,29 @@ async function record(ops: Ops, key: Address): Promise<KeyRecord | undefined> {
   };
 }
 
-/** The key must be an active key of `machineId` (to revoke or rotate it). */
-async function activeKeyOf(ops: Ops, machineId: bigint, key: Address): Promise<KeyRecord> {
+/** The key must be a key of `machineId` (to revoke or rotate it). */
+async function keyOf(ops: Ops, machineId: bigint, key: Address): Promise<KeyRecord> {
   const found = await record(ops, key);
   if (found === undefined || found.machineId !== machineId) {
     throw new OpsInputError(
       `${getAddress(key)} is no key of machine ${machineId}` +
         (found === undefined ? "" : ` (it belongs to machine ${found.machineId})`) +
         "; pass a key the listing holds.",
+      { code: "key.unknown", input: { name: "--key", value: getAddress(key) } },
     );
   }
+  return found;
+}
+
+/** The key must be an active key of `machineId` (to rotate it). */
+async function activeKeyOf(ops: Ops, machineId: bigint, key: Address): Promise<KeyRecord> {
+  const found = await keyOf(ops, machineId, key);
   if (found.validUntil !== 0) {
-    throw new OpsInputError(`${found.key} was revoked already (valid until ${found.validUntil}); nothing to do.`);
+    throw new OpsInputError(`${found.key} was revoked already (valid until ${found.validUntil}).`, {
+      code: "key.revoked",
+      input: { name: "--old", value: found.key },
+      hint: "Add the new key instead (capacity key add).",
+    });
   }
   return found;
 }
@@ -79,7 +91,8 @@ export async function addKey(
 ): Promise<KeyChange> {
   await unusedKey(ops, input.key);
   const receipt = await clients(ops).market.addKey(provider, input.machineId, input.key, KeyKind[input.kind]);
-  return { action: "added", keys: [(await record(ops, input.key))!], transaction: receipt.transactionHash };
+  const keys = [(await record(ops, input.key))!];
+  return { action: "added", keys, nothingToDo: false, transaction: receipt.transactionHash };
 }
 
 /** The provider revokes a key: nothing it signs from now on counts; what it signed before still does. */
@@ -88,9 +101,11 @@ export async function revokeKey(
   provider: Wallet,
   input: { machineId: bigint; key: Address },
 ): Promise<KeyChange> {
-  await activeKeyOf(ops, input.machineId, input.key);
+  const found = await keyOf(ops, input.machineId, input.key);
+  if (found.validUntil !== 0) return { action: "revoked", keys: [found], nothingToDo: true, transaction: null };
   const receipt = await clients(ops).market.revokeKey(provider, input.machineId, input.key);
-  return { action: "revoked", keys: [(await record(ops, input.key))!], transaction: receipt.transactionHash };
+  const keys = [(await record(ops, input.key))!];
+  return { action: "revoked", keys, nothingToDo: false, transaction: receipt.transactionHash };
 }
 
 /** The provider replaces a key by a new one of the same kind in one transaction. */
@@ -103,7 +118,7 @@ export async function rotateKey(
   await unusedKey(ops, input.newKey);
   const receipt = await clients(ops).market.rotateKey(provider, input.machineId, input.oldKey, input.newKey);
   const keys = [(await record(ops, input.oldKey))!, (await record(ops, input.newKey))!];
-  return { action: "rotated", keys, transaction: receipt.transactionHash };
+  return { action: "rotated", keys, nothingToDo: false, transaction: receipt.transactionHash };
 }
 
 /** Every key a listing ever had, in the order they were added. */
@@ -111,27 +126,10 @@ export async function keysOf(ops: Ops, machineId: bigint): Promise<KeyRecord[]> 
   const { market } = clients(ops);
   const count = await market.machineCount();
   if (machineId < 1n || machineId > count) {
-    throw new OpsInputError(`There is no machine ${machineId}; machine ids run from 1 to ${count} (\`ops find\`).`);
+    throw new OpsInputError(
+      `There is no machine ${machineId}; machine ids run from 1 to ${count} (\`capacity machine find\`).`,
+    );
   }
   const keys = await market.keysOf(machineId);
   return Promise.all(keys.map(async (key) => (await record(ops, key))!));
-}
-
-const KEY_COLUMNS = [
-  { header: "key", value: (k: KeyRecord) => k.key },
-  { header: "machine", value: (k: KeyRecord) => k.machineId.toString(), align: "right" as const },
-  { header: "kind", value: (k: KeyRecord) => k.kind },
-  { header: "valid from", value: (k: KeyRecord) => new Date(k.validFrom * 1000).toISOString() },
-  {
-    header: "valid until",
-    value: (k: KeyRecord) => (k.validUntil === 0 ? "(active)" : new Date(k.validUntil * 1000).toISOString()),
-  },
-];
-
-export function renderKeys(machineId: bigint, keys: readonly KeyRecord[]): string {
-  return renderTable(KEY_COLUMNS, keys, `Signer keys of machine ${machineId}`);
-}
-
-export function renderKeyChange(change: KeyChange): string {
-  return renderTable(KEY_COLUMNS, change.keys, `Key ${change.action} (tx ${change.transaction})`);
 }

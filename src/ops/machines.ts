@@ -1,13 +1,10 @@
 /** Listing a machine with its tariff, and finding machines in the yellow pages. */
 import type { Address, Hex } from "viem";
 
-import { machineKindName, machineStatusName, MachineKind } from "../core/listing.js";
+import { MachineKind } from "../core/listing.js";
 import { profileOf, type SearchFilter, type SearchResult } from "../contracts/registries.js";
-import { renderSearchResults } from "../cli/render-listings.js";
 import type { Tariff } from "../core/tariff.js";
-import { capabilityName, capabilityTag, siteCode, siteName } from "../core/vocabulary.js";
-import { renderTable, short } from "../cli/table.js";
-import { formatEuro } from "../core/money.js";
+import { capabilityTag, siteCode } from "../core/vocabulary.js";
 import type { Wallet } from "../chain/transact.js";
 import { clients, OpsInputError, type Ops } from "./context.js";
 
@@ -65,33 +62,6 @@ export async function registerMachine(ops: Ops, provider: Wallet, input: Machine
   };
 }
 
-export function renderRegistered(r: Registered): string {
-  const t = r.tariff;
-  const rows: [string, string][] = [
-    ["listing id", r.machineId.toString()],
-    ["kind", r.kind],
-    ["site", r.site],
-    ["capabilities", r.capabilities.join(", ")],
-    ["signer keys", r.keys.map(short).join(", ")],
-    ["tariff", `v${r.tariffVersion}`],
-    ["EUR per hour", formatEuro(t.pricePerHour)],
-    ["EUR per part", formatEuro(t.pricePerUnit)],
-    ["EUR per inspection", formatEuro(t.pricePerInspection)],
-    ["setup fee EUR", formatEuro(t.setupFee)],
-    ["minimum charge EUR", formatEuro(t.minimumCharge)],
-    ["tiers", t.tiers.map((tier) => `from ${tier.threshold}: ${formatEuro(tier.pricePerUnit)}`).join("; ") || "-"],
-    ["licences", t.licenseIds.join(", ") || "-"],
-  ];
-  return renderTable(
-    [
-      { header: "field", value: (row: [string, string]) => row[0] },
-      { header: "value", value: (row: [string, string]) => row[1] },
-    ],
-    rows,
-    "Listing registered",
-  );
-}
-
 /** The broker's search, as the yellow pages answer it. */
 export async function findMachines(ops: Ops, filter: SearchFilter): Promise<SearchResult[]> {
   if (filter.maxPrice !== undefined && filter.job === undefined) {
@@ -100,24 +70,4 @@ export async function findMachines(ops: Ops, filter: SearchFilter): Promise<Sear
   checked("--capability", () => capabilityTag(filter.capability));
   if (filter.site !== undefined) checked("--site", () => siteCode(filter.site!));
   return clients(ops).market.find(filter);
-}
-
-export const renderFound = (results: readonly SearchResult[]): string => renderSearchResults(results);
-
-/** A search result as plain data for --json. */
-export function foundJson(result: SearchResult) {
-  const { listing } = result;
-  return {
-    machineId: listing.machineId,
-    kind: machineKindName(listing.kind),
-    provider: listing.provider,
-    status: machineStatusName(listing.status),
-    bookable: result.bookable,
-    site: siteName(listing.site),
-    capabilities: listing.capabilities.map((tag) => capabilityName(tag)),
-    metadataURI: listing.metadataURI,
-    tariffVersion: result.terms?.tariffVersion ?? null,
-    pricePerHour: result.terms?.tariff.pricePerHour ?? null,
-    quote: result.quote?.total ?? null,
-  };
 }

@@ -1,10 +1,48 @@
-/** Admitting a company to the consortium. */
+/** Admitting a company to the consortium, and naming a member by its id or one of its accounts. */
 import type { Address, Hex } from "viem";
 
-import { renderTable, short } from "../cli/table.js";
 import { roleMask, rolesOf, type Role } from "../core/membership.js";
 import type { Wallet } from "../chain/transact.js";
 import { clients, OpsInputError, type Ops } from "./context.js";
+
+/** Who a command is about: a member id, or one of its accounts. */
+export interface Whose {
+  memberId?: bigint;
+  account?: Address;
+}
+
+/**
+ * The member id of `who`: the id itself once it is known to exist, or the member an account belongs to. The
+ * error says which flag to give when neither is.
+ */
+export async function memberIdOf(
+  ops: Ops,
+  who: Whose,
+  options: { ask?: string; memberFlag?: string } = {},
+): Promise<bigint> {
+  const { layer } = clients(ops);
+  if (who.memberId !== undefined) {
+    const count = await layer.memberCount();
+    if (who.memberId < 1n || who.memberId > count) {
+      throw new OpsInputError(`There is no member ${who.memberId}; member ids run from 1 to ${count}.`, {
+        code: "member.unknown",
+        input: { name: options.memberFlag ?? "--member", value: who.memberId.toString() },
+      });
+    }
+    return who.memberId;
+  }
+  if (who.account !== undefined) {
+    const { memberId } = await layer.memberOf(who.account);
+    if (memberId === 0n) {
+      throw new OpsInputError(`Account ${who.account} belongs to no member; check --account.`, {
+        code: "account.notMember",
+        input: { name: "--account", value: who.account },
+      });
+    }
+    return memberId;
+  }
+  throw new OpsInputError(options.ask ?? "Say which member: --member ID or --account 0x….", { code: "member.missing" });
+}
 
 export interface AdmitInput {
   accounts: readonly Address[];
@@ -37,24 +75,13 @@ export async function admitMember(ops: Ops, operator: Wallet, input: AdmitInput)
   return { memberId, accounts: [...input.accounts], roles: rolesOf(mask), metadataHash: input.metadataHash };
 }
 
-export function renderAdmitted(a: Admitted): string {
-  return renderTable(
-    [
-      { header: "member", value: (row: Admitted) => row.memberId.toString(), align: "right" },
-      { header: "roles", value: (row) => row.roles.join(", ") },
-      { header: "accounts", value: (row) => row.accounts.map(short).join(", ") },
-      { header: "record hash", value: (row) => short(row.metadataHash) },
-    ],
-    [a],
-    "Member admitted (each of its accounts must now accept the framework agreement)",
-  );
-}
-
 export interface Accepted {
   memberId: bigint;
   account: Address;
   agreementVersion: number;
   agreementHash: Hex;
+  /** "accepted" now, or "already accepted": the member had accepted this version before (nothing sent). */
+  status: "accepted" | "already accepted";
 }
 
 /** A newly admitted member accepts the framework agreement in force (with one of its accounts). */
@@ -65,13 +92,8 @@ export async function acceptAgreement(ops: Ops, member: Wallet): Promise<Accepte
   if (memberId === 0n) throw new OpsInputError(`${account} is no member's account; an operator admits it first.`);
   const current = await layer.currentAgreement();
   const { agreementVersion } = await layer.member(memberId);
-  if (agreementVersion === current.version) {
-    throw new OpsInputError(`Member ${memberId} accepted agreement v${current.version} already; nothing to do.`);
-  }
+  const accepted = { memberId, account, agreementVersion: current.version, agreementHash: current.hash };
+  if (agreementVersion === current.version) return { ...accepted, status: "already accepted" };
   await layer.acceptCurrentAgreement(member);
-  return { memberId, account, agreementVersion: current.version, agreementHash: current.hash };
-}
-
-export function renderAccepted(a: Accepted): string {
-  return `Member ${a.memberId} (${short(a.account)}) accepted framework agreement v${a.agreementVersion} (${short(a.agreementHash)}).`;
+  return { ...accepted, status: "accepted" };
 }

@@ -5,13 +5,12 @@
  */
 import type { Address, Hex } from "viem";
 
-import { renderTable } from "../cli/table.js";
 import { fiatGatewayAbi, paymentChannelsAbi, usageMeterAbi } from "../generated/abis.js";
 import { ZERO_REPORTS_HASH } from "../core/invoice.js";
 import { contractEvents } from "../chain/events.js";
 import { rolesOf, statusName } from "../core/membership.js";
-import { formatEuro } from "../core/money.js";
-import { chainTime, clients, OpsInputError, type Ops } from "./context.js";
+import { chainTime, clients, type Ops } from "./context.js";
+import { memberIdOf } from "./members.js";
 
 const ORDER_STATUS = ["None", "Open", "Closed", "Settled"] as const;
 export type OrderStatusName = (typeof ORDER_STATUS)[number];
@@ -157,28 +156,11 @@ export interface MemberPosition {
   openOrders: number;
 }
 
-async function memberIdOf(ops: Ops, member: { memberId?: bigint; account?: Address }): Promise<bigint> {
-  const { layer } = clients(ops);
-  if (member.memberId !== undefined) {
-    const count = await layer.memberCount();
-    if (member.memberId < 1n || member.memberId > count) {
-      throw new OpsInputError(`There is no member ${member.memberId}; member ids run from 1 to ${count}.`);
-    }
-    return member.memberId;
-  }
-  if (member.account !== undefined) {
-    const { memberId } = await layer.memberOf(member.account);
-    if (memberId === 0n) throw new OpsInputError(`Account ${member.account} belongs to no member; check --account.`);
-    return memberId;
-  }
-  throw new OpsInputError(
-    "Say whose balances to show: --member ID or --account 0x…, or --all for every member's accounts.",
-  );
-}
-
 /** One member's money and obligations now. */
 export async function memberPosition(ops: Ops, who: { memberId?: bigint; account?: Address }): Promise<MemberPosition> {
-  const memberId = await memberIdOf(ops, who);
+  const memberId = await memberIdOf(ops, who, {
+    ask: "Say whose balances to show: --member ID or --account 0x…, or --all for every member's accounts.",
+  });
   const { layer, meter } = clients(ops);
   const [member, accounts, payable] = await Promise.all([
     layer.member(memberId),
@@ -231,63 +213,4 @@ async function pendingRedemptionsOf(ops: Ops, memberId: bigint): Promise<bigint>
     if (redemption.status === 1) total += redemption.amount;
   }
   return total;
-}
-
-export function renderPosition(p: MemberPosition): string {
-  const accounts = renderTable(
-    [
-      { header: "account", value: (a: { account: Address; balance: bigint }) => a.account },
-      { header: "EUR", value: (a) => formatEuro(a.balance), align: "right" },
-    ],
-    p.accounts,
-    `Member ${p.memberId} (${p.roles.join(", ")}; ${p.status}): balances`,
-  );
-  const rows: [string, bigint | number][] = [
-    ["tokens held", p.balance],
-    ["credited on the meter, ready to withdraw", p.payable],
-    ["invoices past their dispute window (settle to credit)", p.invoicesMatured],
-    ["invoices in their dispute window", p.invoicesInWindow],
-    [`escrow locked in ${p.openOrders} open order(s)`, p.escrowInOrders],
-    ["escrow locked in channels it pays from", p.escrowInChannels],
-    ["locked in pending redemptions", p.redemptionsPending],
-  ];
-  const money = renderTable(
-    [
-      { header: "position", value: (r: [string, bigint | number]) => r[0] },
-      { header: "EUR", value: (r) => formatEuro(BigInt(r[1])), align: "right" },
-    ],
-    rows,
-    "Money and obligations",
-  );
-  return `${accounts}\n\n${money}\n\nOpen channels paying it: ${p.channelsToIt}`;
-}
-
-export function renderOrders(orders: readonly OrderView[], title: string): string {
-  return renderTable(
-    [
-      { header: "order", value: (o: OrderView) => o.orderId.toString(), align: "right" },
-      { header: "machine", value: (o) => o.machineId.toString(), align: "right" },
-      { header: "consumer", value: (o) => o.consumer.toString(), align: "right" },
-      { header: "provider", value: (o) => o.provider.toString(), align: "right" },
-      { header: "status", value: (o) => o.status },
-      {
-        header: "reports",
-        value: (o) => `${o.metered.deviceSequence}+${o.metered.inspectorSequence}`,
-        align: "right",
-      },
-      { header: "parts", value: (o) => o.metered.units.toString(), align: "right" },
-      { header: "escrow left EUR", value: (o) => formatEuro(o.available), align: "right" },
-      { header: "invoices", value: (o) => o.invoiceCount.toString(), align: "right" },
-      {
-        header: "pending invoice",
-        value: (o) =>
-          o.pending === undefined
-            ? "-"
-            : `#${o.pending.number} ${formatEuro(o.pending.charged)} EUR, ${o.pending.matured ? "matured" : `matures ${new Date(o.pending.maturesAt * 1000).toISOString()}`}`,
-      },
-      { header: "uninvoiced", value: (o) => (o.uninvoiced ? "yes" : "no") },
-    ],
-    orders,
-    title,
-  );
 }

@@ -1,8 +1,9 @@
 /** A consumer opens an escrowed order on a machine, or a payment channel to a provider. */
 import type { Address, Hex } from "viem";
 
-import { capabilityTag } from "../core/vocabulary.js";
-import { renderTable, short } from "../cli/table.js";
+import { listChoices } from "../core/errors.js";
+import { capabilityName, capabilityTag } from "../core/vocabulary.js";
+import type { Listing } from "../contracts/registries.js";
 import { formatEuro } from "../core/money.js";
 import type { Wallet } from "../chain/transact.js";
 import { chainTime, clients, OpsInputError, type Ops } from "./context.js";
@@ -38,24 +39,39 @@ async function requireFunds(ops: Ops, payer: Address, amount: bigint, what: stri
   }
 }
 
+/** The tag of `capability` if the listing offers it; else an error naming what the listing offers. */
+function offered(listing: Listing, capability: string): Hex {
+  const tag = capabilityTag(capability);
+  if (listing.capabilities.includes(tag)) return tag;
+  const offers = listing.capabilities.map((t) => capabilityName(t));
+  throw new OpsInputError(
+    `Listing ${listing.machineId} does not offer "${capability}"; it offers ${listChoices(offers, "and")}.`,
+    {
+      code: "order.capabilityNotOffered",
+      input: { name: "--capability", value: capability },
+      hint: `Book one of those, or find a listing that offers it (capacity machine find --capability ${capability}).`,
+    },
+  );
+}
+
 /** Books the machine under the tariff in force now and escrows the budget (an approval and the order). */
 export async function openOrder(ops: Ops, consumer: Wallet, input: OrderInput): Promise<OpenedOrder> {
   if (input.budget === 0n)
     throw new OpsInputError("--budget must be more than 0 EUR: it is the escrow reports draw on.");
   const { market, meter } = clients(ops);
   const listing = await market.listing(input.machineId).catch((error: unknown) => {
-    throw new OpsInputError(`${(error as Error).message} Find one with \`ops find --capability …\`.`);
+    throw new OpsInputError(`${(error as Error).message} Find one with \`capacity machine find --capability …\`.`);
   });
   if (!(await market.isBookable(input.machineId))) {
     throw new OpsInputError(
       `Listing ${input.machineId} cannot be booked now (paused, retired, or its provider is not in good standing); ` +
-        "find another with `ops find`.",
+        "find another with `capacity machine find`.",
     );
   }
+  const capability = input.capability === undefined ? undefined : offered(listing, input.capability);
   const terms = await market.bookingTerms(input.machineId);
   await requireFunds(ops, consumer.account.address, input.budget, "The order's budget");
   const expiresAt = (await chainTime(ops)) + input.expiresIn;
-  const capability = input.capability === undefined ? undefined : capabilityTag(input.capability);
   const { orderId, receipt } = await meter.openOrder(consumer, {
     machineId: input.machineId,
     tariffVersion: terms.tariffVersion,
@@ -75,23 +91,6 @@ export async function openOrder(ops: Ops, consumer: Wallet, input: OrderInput): 
     disputeWindow: input.disputeWindow,
     transaction: receipt.transactionHash,
   };
-}
-
-export function renderOrder(o: OpenedOrder): string {
-  return renderTable(
-    [
-      { header: "order", value: (r: OpenedOrder) => r.orderId.toString(), align: "right" },
-      { header: "machine", value: (r) => r.machineId.toString(), align: "right" },
-      { header: "provider", value: (r) => `member ${r.provider}` },
-      { header: "tariff", value: (r) => `v${r.tariffVersion}` },
-      { header: "escrow EUR", value: (r) => formatEuro(r.budget), align: "right" },
-      { header: "expires", value: (r) => new Date(r.expiresAt * 1000).toISOString() },
-      { header: "dispute window", value: (r) => `${r.disputeWindow} s` },
-      { header: "tx", value: (r) => short(r.transaction) },
-    ],
-    [o],
-    "Order opened",
-  );
 }
 
 export interface ChannelInput {
@@ -147,20 +146,4 @@ export async function openChannel(ops: Ops, payer: Wallet, input: ChannelInput):
     challengePeriod,
     transaction: opened.receipt.transactionHash,
   };
-}
-
-export function renderChannel(c: OpenedChannel): string {
-  return renderTable(
-    [
-      { header: "channel", value: (r: OpenedChannel) => short(r.channelId) },
-      { header: "payee", value: (r) => short(r.payee) },
-      { header: "nonce", value: (r) => r.nonce.toString(), align: "right" },
-      { header: "deposit EUR", value: (r) => formatEuro(r.deposit), align: "right" },
-      { header: "expires", value: (r) => new Date(r.expiresAt * 1000).toISOString() },
-      { header: "challenge", value: (r) => `${r.challengePeriod} s` },
-      { header: "tx", value: (r) => short(r.transaction) },
-    ],
-    [c],
-    `Channel opened: ${c.channelId} (give the payee its nonce ${c.nonce})`,
-  );
 }

@@ -2,14 +2,16 @@
  * A payee's payout run: claim every worthwhile channel from the payee's store in one claimMany, and settle
  * and withdraw every matured meter charge in one settleAndWithdraw: at most two transactions. Idempotent:
  * what was claimed or settled is read back from the chain, so a second run finds nothing and sends nothing.
- * A dry run plans the same and simulates both transactions against the latest block for their amounts.
  * More channels or orders than `batchSize` go out in several transactions of that size.
+ *
+ * In three steps: planPayout reads what is due (and refreshes the store's view of each channel);
+ * simulatePayout (a dry run) simulates the plan's transactions against the latest block for their amounts;
+ * executePayout sends them and reads what they paid from their receipts. Each answers with a PayoutResult.
  */
 import { isAddressEqual, parseEventLogs, type Address, type Hex } from "viem";
 
 import type { PayeeStore } from "../services/channels/store.js";
 import { compact } from "../core/voucher.js";
-import { renderTable, short } from "../cli/table.js";
 import { consortiumAbi, paymentChannelsAbi, settlementTokenAbi, usageMeterAbi } from "../generated/abis.js";
 import { Role } from "../core/membership.js";
 import { formatEuro } from "../core/money.js";
@@ -80,29 +82,40 @@ export interface PayoutResult {
   nothingToDo: boolean;
 }
 
-/** Plans and (unless a dry run) sends the payout of the wallet's member. */
-export async function runPayout(ops: Ops, payee: Wallet, options: PayoutOptions = {}): Promise<PayoutResult> {
-  const account = payee.account.address;
-  const { layer, meter, channels } = clients(ops);
-  const { memberId, active } = await layer.memberOf(account);
-  if (memberId === 0n) {
-    throw new OpsInputError(`${account} is no member's account; run payouts with a key of the payee's member.`);
-  }
-  if (!active) throw new OpsInputError(`${account} is not an active account of member ${memberId}.`);
-  const minClaim = options.minClaim ?? 0n;
-  const margin = options.margin ?? 3600;
-  const now = await chainTime(ops);
+/** What a payout run will do: the claims, the orders to settle, and whether anything is to be withdrawn. */
+export interface PayoutPlan {
+  payee: Address;
+  memberId: bigint;
+  claims: PlannedClaim[];
+  skipped: SkippedChannel[];
+  orders: MaturedOrder[];
+  creditedBefore: bigint;
+  /** Platform fees to withdraw (0 unless asked for by an operator). */
+  platformFees: bigint;
+  /** Whether settleAndWithdraw has anything to do: matured orders, or something credited already. */
+  withdraw: boolean;
+  batchSize: number;
+  nothingToDo: boolean;
+}
 
+/** The channels of the payee's store worth a claim now, and why the others are left alone. */
+async function planClaims(
+  ops: Ops,
+  account: Address,
+  store: PayeeStore | undefined,
+  rules: { minClaim: bigint; margin: number; now: number },
+): Promise<{ claims: PlannedClaim[]; skipped: SkippedChannel[] }> {
+  const { channels } = clients(ops);
   const claims: PlannedClaim[] = [];
   const skipped: SkippedChannel[] = [];
-  for (const known of options.store?.channels() ?? []) {
-    const newest = options.store!.newestVoucher(known.channelId);
+  for (const known of store?.channels() ?? []) {
+    const newest = store!.newestVoucher(known.channelId);
     if (known.payee.toLowerCase() !== account.toLowerCase()) {
       skipped.push({ channelId: known.channelId, adds: 0n, reason: `pays ${known.payee}, not this account` });
       continue;
     }
     const state = await channels.state(known.channelId);
-    options.store!.observe(known.channelId, state);
+    store!.observe(known.channelId, state);
     const adds = (newest?.amount ?? 0n) - state.claimed;
     if (!state.open) {
       skipped.push({ channelId: known.channelId, adds: 0n, reason: "closed" });
@@ -119,27 +132,45 @@ export async function runPayout(ops: Ops, payee: Wallet, options: PayoutOptions 
     }
     const reason: ClaimReason | undefined = state.closing
       ? "closing"
-      : state.deadline - now <= margin
+      : state.deadline - rules.now <= rules.margin
         ? "deadline near"
-        : adds >= minClaim
+        : adds >= rules.minClaim
           ? "worthwhile"
           : undefined;
     if (reason === undefined) {
-      skipped.push({ channelId: known.channelId, adds, reason: `adds less than ${formatEuro(minClaim)} EUR` });
+      skipped.push({ channelId: known.channelId, adds, reason: `adds less than ${formatEuro(rules.minClaim)} EUR` });
       continue;
     }
+    const { amount, usage, signature } = newest;
     claims.push({
       channelId: known.channelId,
       payer: known.payer,
       nonce: known.nonce,
-      amount: newest.amount,
+      amount,
       adds,
       reason,
-      usage: newest.usage,
-      signature: newest.signature,
+      usage,
+      signature,
     });
   }
+  return { claims, skipped };
+}
 
+/** Reads what the wallet's member has due: worthwhile claims, matured orders, credits and (asked for) fees. */
+export async function planPayout(ops: Ops, account: Address, options: PayoutOptions = {}): Promise<PayoutPlan> {
+  const { layer, meter } = clients(ops);
+  const { memberId, active } = await layer.memberOf(account);
+  if (memberId === 0n) {
+    throw new OpsInputError(`${account} is no member's account; run payouts with a key of the payee's member.`, {
+      code: "payout.notMember",
+    });
+  }
+  if (!active) throw new OpsInputError(`${account} is not an active account of member ${memberId}.`);
+  const { claims, skipped } = await planClaims(ops, account, options.store, {
+    minClaim: options.minClaim ?? 0n,
+    margin: options.margin ?? 3600,
+    now: await chainTime(ops),
+  });
   const orders: MaturedOrder[] = [];
   for (const order of await ordersOf(ops, { provider: memberId })) {
     if (order.pending?.matured)
@@ -149,7 +180,7 @@ export async function runPayout(ops: Ops, payee: Wallet, options: PayoutOptions 
     }
   }
   const creditedBefore = await meter.payableTo(memberId);
-  let fees = 0n;
+  let platformFees = 0n;
   if (options.platformFees === true) {
     const operator = await ops.chain.publicClient.readContract({
       address: ops.addresses.consortium,
@@ -160,28 +191,48 @@ export async function runPayout(ops: Ops, payee: Wallet, options: PayoutOptions 
     if (!operator) {
       throw new OpsInputError(`${account} is not an operator's account; only operators withdraw the platform fees.`);
     }
-    fees = await meter.platformFees();
+    platformFees = await meter.platformFees();
   }
-
-  const claimCall = (batch: readonly PlannedClaim[]) =>
-    ({
-      address: ops.addresses.paymentChannels,
-      abi: paymentChannelsAbi,
-      functionName: "claimMany",
-      args: [batch.map((c) => ({ nonce: c.nonce, amount: c.amount, usage: c.usage, ...compact(c.signature) }))],
-    }) as const;
-  const withdrawCall = (batch: readonly MaturedOrder[]) =>
-    ({
-      address: ops.addresses.usageMeter,
-      abi: usageMeterAbi,
-      functionName: "settleAndWithdraw",
-      args: [batch.map((o) => o.orderId)],
-    }) as const;
   const withdraw = orders.length > 0 || creditedBefore > 0n;
-  const result: PayoutResult = {
+  return {
     payee: account,
     memberId,
-    dryRun: options.dryRun === true,
+    claims,
+    skipped,
+    orders,
+    creditedBefore,
+    platformFees,
+    withdraw,
+    batchSize: options.batchSize ?? 100,
+    nothingToDo: claims.length === 0 && !withdraw && platformFees === 0n,
+  };
+}
+
+function claimCall(ops: Ops, batch: readonly PlannedClaim[]) {
+  return {
+    address: ops.addresses.paymentChannels,
+    abi: paymentChannelsAbi,
+    functionName: "claimMany",
+    args: [batch.map((c) => ({ nonce: c.nonce, amount: c.amount, usage: c.usage, ...compact(c.signature) }))],
+  } as const;
+}
+
+function withdrawCall(ops: Ops, batch: readonly MaturedOrder[]) {
+  return {
+    address: ops.addresses.usageMeter,
+    abi: usageMeterAbi,
+    functionName: "settleAndWithdraw",
+    args: [batch.map((o) => o.orderId)],
+  } as const;
+}
+
+/** The result of a plan before anything is paid: what runs report whether they send or simulate. */
+function resultOf(plan: PayoutPlan, dryRun: boolean): PayoutResult {
+  const { payee, memberId, claims, skipped, orders, creditedBefore, nothingToDo } = plan;
+  return {
+    payee,
+    memberId,
+    dryRun,
     claims,
     skipped,
     orders,
@@ -190,44 +241,56 @@ export async function runPayout(ops: Ops, payee: Wallet, options: PayoutOptions 
     withdrawn: 0n,
     platformFees: 0n,
     transactions: [],
-    nothingToDo: claims.length === 0 && !withdraw && fees === 0n,
+    nothingToDo,
   };
-  if (result.nothingToDo) return result;
-  const size = options.batchSize ?? 100;
-  const claimBatches = chunks(claims, size);
-  const orderBatches = withdraw ? (orders.length === 0 ? [[]] : chunks(orders, size)) : [];
+}
 
-  if (result.dryRun) {
-    // One simulation each over everything: the amounts are what the batches pay together.
-    const simulate = async <T>(call: string, run: () => Promise<{ result: T }>): Promise<T> => {
-      try {
-        return (await run()).result;
-      } catch (error) {
-        throw explain(call, error);
-      }
-    };
-    const client = ops.chain.publicClient;
-    if (claims.length > 0) {
-      result.claimed = await simulate("claimMany", () =>
-        client.simulateContract({ ...claimCall(claims), account: payee.account }),
-      );
-    }
-    if (withdraw) {
-      result.withdrawn = await simulate("settleAndWithdraw", () =>
-        client.simulateContract({ ...withdrawCall(orders), account: payee.account }),
-      );
-    }
-    for (const _ of claimBatches) result.transactions.push({ call: "claimMany", hash: null, gasUsed: null });
-    for (const _ of orderBatches) result.transactions.push({ call: "settleAndWithdraw", hash: null, gasUsed: null });
-    if (fees > 0n) {
-      result.platformFees = fees;
-      result.transactions.push({ call: "withdrawPlatformFees", hash: null, gasUsed: null });
-    }
-    return result;
+/** The plan's transactions in batches of its size: claims, then the orders (one empty batch: withdraw credits). */
+function batches(plan: PayoutPlan): { claims: PlannedClaim[][]; orders: MaturedOrder[][] } {
+  const orders = plan.withdraw ? (plan.orders.length === 0 ? [[]] : chunks(plan.orders, plan.batchSize)) : [];
+  return { claims: chunks(plan.claims, plan.batchSize), orders };
+}
+
+/** A dry run: simulates the plan against the latest block (one simulation each over everything), sends nothing. */
+export async function simulatePayout(ops: Ops, payee: Wallet, plan: PayoutPlan): Promise<PayoutResult> {
+  const result = resultOf(plan, true);
+  if (plan.nothingToDo) return result;
+  const client = ops.chain.publicClient;
+  const failed = (call: { address: Address; functionName: string }) => (error: unknown) => {
+    throw explain(call.functionName, error, call);
+  };
+  if (plan.claims.length > 0) {
+    const call = claimCall(ops, plan.claims);
+    result.claimed = (await client.simulateContract({ ...call, account: payee.account }).catch(failed(call))).result;
   }
+  if (plan.withdraw) {
+    const call = withdrawCall(ops, plan.orders);
+    result.withdrawn = (await client.simulateContract({ ...call, account: payee.account }).catch(failed(call))).result;
+  }
+  const { claims, orders } = batches(plan);
+  for (const _ of claims) result.transactions.push({ call: "claimMany", hash: null, gasUsed: null });
+  for (const _ of orders) result.transactions.push({ call: "settleAndWithdraw", hash: null, gasUsed: null });
+  if (plan.platformFees > 0n) {
+    result.platformFees = plan.platformFees;
+    result.transactions.push({ call: "withdrawPlatformFees", hash: null, gasUsed: null });
+  }
+  return result;
+}
 
-  for (const batch of claimBatches) {
-    const receipt = await transact(ops.chain, payee, claimCall(batch));
+/** Sends the plan's transactions; what they paid is read from their receipts, and the claims go to the store. */
+export async function executePayout(
+  ops: Ops,
+  payee: Wallet,
+  plan: PayoutPlan,
+  store?: PayeeStore,
+): Promise<PayoutResult> {
+  const result = resultOf(plan, false);
+  if (plan.nothingToDo) return result;
+  const account = payee.account.address;
+  const { channels } = clients(ops);
+  const { claims, orders } = batches(plan);
+  for (const batch of claims) {
+    const receipt = await transact(ops.chain, payee, claimCall(ops, batch));
     // What was paid is the token transfer to the payee: a claim the agent sent meanwhile pays only the rest.
     for (const transfer of parseEventLogs({ abi: settlementTokenAbi, logs: receipt.logs, eventName: "Transfer" })) {
       if (
@@ -238,18 +301,18 @@ export async function runPayout(ops: Ops, payee: Wallet, options: PayoutOptions 
       }
     }
     for (const event of parseEventLogs({ abi: paymentChannelsAbi, logs: receipt.logs, eventName: "ChannelClaimed" })) {
-      options.store!.recordClaim(event.args.channelId, event.args.claimed, receipt.transactionHash);
+      store?.recordClaim(event.args.channelId, event.args.claimed, receipt.transactionHash);
     }
-    for (const claim of batch) options.store!.observe(claim.channelId, await channels.state(claim.channelId));
+    for (const claim of batch) store?.observe(claim.channelId, await channels.state(claim.channelId));
     result.transactions.push({ call: "claimMany", hash: receipt.transactionHash, gasUsed: receipt.gasUsed });
   }
-  for (const batch of orderBatches) {
-    const receipt = await transact(ops.chain, payee, withdrawCall(batch));
+  for (const batch of orders) {
+    const receipt = await transact(ops.chain, payee, withdrawCall(ops, batch));
     const [paid] = parseEventLogs({ abi: usageMeterAbi, logs: receipt.logs, eventName: "PayoutWithdrawn" });
     result.withdrawn += paid?.args.amount ?? 0n;
     result.transactions.push({ call: "settleAndWithdraw", hash: receipt.transactionHash, gasUsed: receipt.gasUsed });
   }
-  if (fees > 0n) {
+  if (plan.platformFees > 0n) {
     const receipt = await transact(ops.chain, payee, {
       address: ops.addresses.usageMeter,
       abi: usageMeterAbi,
@@ -263,74 +326,17 @@ export async function runPayout(ops: Ops, payee: Wallet, options: PayoutOptions 
   return result;
 }
 
+/** Plans and (unless a dry run) sends the payout of the wallet's member. */
+export async function runPayout(ops: Ops, payee: Wallet, options: PayoutOptions = {}): Promise<PayoutResult> {
+  const plan = await planPayout(ops, payee.account.address, options);
+  return options.dryRun === true ? simulatePayout(ops, payee, plan) : executePayout(ops, payee, plan, options.store);
+}
+
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
 
-export function renderPayout(r: PayoutResult): string {
-  const who = `member ${r.memberId} (${short(r.payee)})`;
-  if (r.nothingToDo) {
-    return (
-      `Nothing to pay out for ${who}: no channel with a new voucher worth claiming, no matured meter charge, ` +
-      `nothing credited. No transaction sent.` +
-      (r.skipped.length > 0 ? `\n\n${renderSkipped(r.skipped)}` : "")
-    );
-  }
-  const parts: string[] = [];
-  parts.push(
-    renderTable(
-      [
-        { header: "channel", value: (c: PlannedClaim) => short(c.channelId) },
-        { header: "payer", value: (c) => short(c.payer) },
-        { header: "voucher EUR", value: (c) => formatEuro(c.amount), align: "right" },
-        { header: "adds EUR", value: (c) => formatEuro(c.adds), align: "right" },
-        { header: "why", value: (c) => c.reason },
-      ],
-      r.claims,
-      "Channels to claim (one claimMany)",
-    ),
-  );
-  if (r.skipped.length > 0) parts.push(renderSkipped(r.skipped));
-  parts.push(
-    renderTable(
-      [
-        { header: "order", value: (o: MaturedOrder) => o.orderId.toString(), align: "right" },
-        { header: "invoice", value: (o) => (o.invoice === 0 ? "new (no window)" : `#${o.invoice}`) },
-        { header: "charged EUR", value: (o) => formatEuro(o.charged), align: "right" },
-      ],
-      r.orders,
-      `Matured meter charges to settle (credited before: ${formatEuro(r.creditedBefore)} EUR)`,
-    ),
-  );
-  parts.push(
-    renderTable(
-      [
-        { header: "transaction", value: (t: PayoutResult["transactions"][number]) => t.call },
-        { header: "hash", value: (t) => (t.hash === null ? "(dry run: not sent)" : t.hash) },
-        { header: "gas", value: (t) => t.gasUsed?.toLocaleString("en-US") ?? "-", align: "right" },
-      ],
-      r.transactions,
-      r.dryRun ? "Dry run: would send" : "Sent",
-    ),
-  );
-  parts.push(
-    `${r.dryRun ? "Would be paid" : "Paid"} to ${who}: ${formatEuro(r.claimed)} EUR from channels, ` +
-      `${formatEuro(r.withdrawn)} EUR from the meter` +
-      (r.platformFees > 0n ? `, ${formatEuro(r.platformFees)} EUR platform fees.` : "."),
-  );
-  return parts.join("\n\n");
-}
-
-function renderSkipped(skipped: readonly SkippedChannel[]): string {
-  return renderTable(
-    [
-      { header: "channel", value: (s: SkippedChannel) => short(s.channelId) },
-      { header: "adds EUR", value: (s) => formatEuro(s.adds), align: "right" },
-      { header: "not claimed because", value: (s) => s.reason },
-    ],
-    skipped,
-    "Channels left alone",
-  );
-}
+/** @deprecated scripts/demo.ts imports it from here; renderers live in src/cli/render. */
+export { renderPayout } from "../cli/render/payout.js";

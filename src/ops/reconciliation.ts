@@ -1,7 +1,6 @@
 import type { Address, Hex } from "viem";
 
 import { fiatGatewayAbi } from "../generated/abis.js";
-import { renderTable, short } from "../cli/table.js";
 import { contractEvents } from "../chain/events.js";
 import { rolesOf, statusName } from "../core/membership.js";
 import { formatEuro } from "../core/money.js";
@@ -121,8 +120,15 @@ export async function reconcile(layer: SettlementLayer, fromBlock: bigint = 0n):
     reserve,
     reserveAsOf: asOf,
   };
+  const checks = checksOf(totals, pendingTotal);
+  return { mints, redemptions: lines, totals, checks };
+}
+
+/** What must hold between the chain's totals: the supply against mints and burns, the locked tokens, the reserve. */
+function checksOf(totals: Reconciliation["totals"], pendingTotal: bigint): Check[] {
   const eur = (amount: bigint): string => `${formatEuro(amount)} EUR`;
-  const checks: Check[] = [
+  const asOf = new Date(totals.reserveAsOf * 1000).toISOString();
+  return [
     {
       name: "supply = minted - burned",
       ok: totals.supply === totals.minted - totals.burned,
@@ -136,66 +142,9 @@ export async function reconcile(layer: SettlementLayer, fromBlock: bigint = 0n):
     {
       name: "supply <= attested reserve",
       ok: totals.supply <= totals.reserve,
-      detail: `${eur(totals.supply)} vs ${eur(totals.reserve)} attested as of ${new Date(asOf * 1000).toISOString()}`,
+      detail: `${eur(totals.supply)} vs ${eur(totals.reserve)} attested as of ${asOf}`,
     },
   ];
-  return { mints, redemptions: lines, totals, checks };
-}
-
-/** Renders the reconciliation as tables: mints, redemptions, totals and checks. */
-export function renderReconciliation(r: Reconciliation): string {
-  const eur = (amount: bigint): string => formatEuro(amount);
-  const mints = renderTable(
-    [
-      { header: "bank reference", value: (m: MintLine) => short(m.bankRef) },
-      { header: "to", value: (m: MintLine) => short(m.to) },
-      { header: "EUR", value: (m: MintLine) => eur(m.amount), align: "right" },
-      { header: "tx", value: (m: MintLine) => short(m.txHash) },
-    ],
-    r.mints,
-    "Mints (bank deposits)",
-  );
-  const redemptions = renderTable(
-    [
-      { header: "id", value: (x: RedemptionLine) => x.redemptionId.toString(), align: "right" },
-      { header: "member", value: (x: RedemptionLine) => x.memberId.toString(), align: "right" },
-      { header: "EUR", value: (x: RedemptionLine) => eur(x.amount), align: "right" },
-      { header: "payout reference", value: (x: RedemptionLine) => short(x.payoutRef) },
-      { header: "state", value: (x: RedemptionLine) => x.state },
-      {
-        header: "bank tx / reason",
-        value: (x: RedemptionLine) => short(x.bankTxRef ?? x.reasonHash ?? "-"),
-      },
-    ],
-    r.redemptions,
-    "Redemptions (bank payouts)",
-  );
-  const totalRows: [string, bigint][] = [
-    ["minted", r.totals.minted],
-    ["burned (paid out)", r.totals.burned],
-    ["refunded (rejected)", r.totals.refunded],
-    ["locked (pending)", r.totals.pending],
-    ["total supply", r.totals.supply],
-    ["attested reserve", r.totals.reserve],
-  ];
-  const totals = renderTable(
-    [
-      { header: "total", value: (row: [string, bigint]) => row[0] },
-      { header: "EUR", value: (row: [string, bigint]) => eur(row[1]), align: "right" },
-    ],
-    totalRows,
-    "Totals",
-  );
-  const checks = renderTable(
-    [
-      { header: "check", value: (c: Check) => c.name },
-      { header: "result", value: (c: Check) => (c.ok ? "ok" : "MISMATCH") },
-      { header: "detail", value: (c: Check) => c.detail },
-    ],
-    r.checks,
-    "Reconciliation",
-  );
-  return [mints, redemptions, totals, checks].join("\n\n");
 }
 
 export interface BalanceLine {
@@ -230,17 +179,5 @@ export async function memberBalances(
   return lines;
 }
 
-export function renderBalances(lines: readonly BalanceLine[]): string {
-  return renderTable(
-    [
-      { header: "member", value: (l: BalanceLine) => l.memberId.toString(), align: "right" },
-      { header: "company", value: (l: BalanceLine) => l.label },
-      { header: "roles", value: (l: BalanceLine) => l.roles },
-      { header: "status", value: (l: BalanceLine) => l.status },
-      { header: "account", value: (l: BalanceLine) => short(l.account) },
-      { header: "EUR", value: (l: BalanceLine) => formatEuro(l.balance), align: "right" },
-    ],
-    lines,
-    "Balances",
-  );
-}
+/** @deprecated scripts/demo.ts and test/contracts/settlement.ts import them from here; renderers live in src/cli/render. */
+export { renderBalances, renderReconciliation } from "../cli/render/reconciliation.js";

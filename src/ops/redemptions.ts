@@ -1,8 +1,8 @@
 /** Redeeming tokens for a bank payout: a member requests, an operator marks it paid or rejects it. */
 import type { Address, Hex } from "viem";
 
-import { renderTable, short } from "../cli/table.js";
 import { fiatGatewayAbi } from "../generated/abis.js";
+import { contractEvents } from "../chain/events.js";
 import { formatEuro } from "../core/money.js";
 import type { Wallet } from "../chain/transact.js";
 import { clients, OpsInputError, type Ops } from "./context.js";
@@ -17,6 +17,8 @@ export interface RedemptionView {
   status: (typeof STATUS)[number];
   payoutRef: Hex;
   transaction?: Hex;
+  /** Settled as asked before this run: nothing was sent. */
+  nothingToDo?: boolean;
 }
 
 export async function redemption(ops: Ops, redemptionId: bigint): Promise<RedemptionView> {
@@ -72,6 +74,8 @@ export async function settleRedemption(
   outcome: { paid: Hex } | { rejected: Hex },
 ): Promise<RedemptionView> {
   const before = await redemption(ops, redemptionId);
+  // Marking it again as what it is already (a retried run) changes nothing.
+  if (before.status === ("paid" in outcome ? "Paid" : "Rejected")) return { ...before, nothingToDo: true };
   if (before.status !== "Pending") {
     throw new OpsInputError(
       `Redemption ${redemptionId} is ${before.status.toLowerCase()} already; only a pending one can be settled.`,
@@ -85,17 +89,25 @@ export async function settleRedemption(
   return { ...(await redemption(ops, redemptionId)), transaction: receipt.transactionHash };
 }
 
-export function renderRedemption(r: RedemptionView): string {
-  return renderTable(
-    [
-      { header: "redemption", value: (x: RedemptionView) => x.redemptionId.toString(), align: "right" },
-      { header: "member", value: (x) => x.memberId.toString(), align: "right" },
-      { header: "account", value: (x) => short(x.account) },
-      { header: "EUR", value: (x) => formatEuro(x.amount), align: "right" },
-      { header: "status", value: (x) => x.status },
-      { header: "payout ref", value: (x) => short(x.payoutRef) },
-      { header: "tx", value: (x) => (x.transaction === undefined ? "-" : short(x.transaction)) },
-    ],
-    [r],
-  );
+export type RedemptionStatusName = Exclude<(typeof STATUS)[number], "None">;
+
+/**
+ * The redemptions requested (of one member, or of all), with their state now, oldest first; by default only
+ * those pending, waiting for the bank's payout or a rejection.
+ */
+export async function listRedemptions(
+  ops: Ops,
+  filter: { status?: RedemptionStatusName | "all"; memberId?: bigint } = {},
+): Promise<RedemptionView[]> {
+  const requested = await contractEvents(ops.chain.publicClient, {
+    address: ops.addresses.gateway,
+    abi: fiatGatewayAbi,
+    eventName: "RedemptionRequested",
+    args: filter.memberId === undefined ? {} : { memberId: filter.memberId },
+    fromBlock: ops.fromBlock,
+    strict: true,
+  });
+  const wanted = filter.status ?? "Pending";
+  const views = await Promise.all(requested.map((log) => redemption(ops, log.args.redemptionId)));
+  return views.filter((view) => wanted === "all" || view.status === wanted);
 }

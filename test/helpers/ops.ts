@@ -1,7 +1,7 @@
 /**
- * The operator commands against the in-process network: the whole system deployed (see fixtures.ts), the
- * consumer funded, and `ops(signer, ...argv)` running a command of scripts/ops.ts in process with that
- * signer's key, returning its exit status and output.
+ * The command line against the in-process network: the whole system deployed (see fixtures.ts), the
+ * consumer funded, and `ops(signer, ...argv)` running `capacity <argv>` (src/cli/program.ts) in process with
+ * that signer's key, returning its exit status and output.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
@@ -9,7 +9,8 @@ import { getAddress, keccak256, stringToHex, type Address, type Hex } from "viem
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
 import { viemChain, type ViemChain } from "../../src/chain/hardhat.js";
-import { runOps, type OpsOutcome } from "../../src/cli/ops-commands.js";
+import { runCli } from "../../src/cli/program.js";
+import type { CliOutcome } from "../../src/cli/output.js";
 import { readingsRoot, ReadingKind } from "../../src/core/readings.js";
 import { signReport } from "../../src/core/report.js";
 import { UsageMeterClient } from "../../src/contracts/meter.js";
@@ -59,19 +60,19 @@ export function opsFixture(connection: NetworkConnection): () => Promise<OpsFixt
   };
 }
 
-/** Runs `ops <argv>` signed by `signer` (a Hardhat account or a local key). */
+/** Runs `capacity <argv>` signed by `signer` (a Hardhat account or a local key). */
 export function ops(
   f: OpsFixture,
   signer: HardhatEthersSigner | PrivateKeyAccount,
   ...argv: string[]
-): Promise<OpsOutcome> {
+): Promise<CliOutcome> {
   const wallet = () =>
     "signTypedData" in signer && "source" in signer ? f.chain.wallet(signer) : f.chain.wallet(at(signer));
-  return runOps(argv, async () => ({ ops: f.ops, wallet }));
+  return runCli(argv, async () => ({ ops: f.ops, wallet }));
 }
 
 /** The JSON a command printed with --json; fails with its output when it did not succeed. */
-export function jsonOf<T = Record<string, unknown>>(outcome: OpsOutcome): T {
+export function jsonOf<T = Record<string, unknown>>(outcome: CliOutcome): T {
   if (outcome.exitCode !== 0) throw new Error(`ops failed (${outcome.exitCode}): ${outcome.stdout}${outcome.stderr}`);
   return JSON.parse(outcome.stdout) as T;
 }
@@ -82,7 +83,8 @@ export async function listLaser(f: OpsFixture): Promise<bigint> {
     await ops(
       f,
       f.provider,
-      "register-machine",
+      "machine",
+      "register",
       "--json",
       "--site=DE-HH-01",
       "--capabilities=laser-cutting,sheet-metal",

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 
 import { readAddressesFile } from "../../src/cli/connect.js";
+import { renderAddresses } from "../../deploy/deploy.js";
 
 const ADDRESS = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
 const IGNITION = {
@@ -58,5 +59,17 @@ describe("reading a deployment's addresses file", function () {
       () => expect.fail("read a file that is not there"),
       (error: Error) => expect(error.message).to.match(/^Cannot read the addresses file .*no-such-deployment/),
     );
+  });
+
+  it("is the file a deployment on a node prints the OPS_ADDRESSES line for", async function () {
+    const file = deploymentDir(IGNITION, [confirmed("SettlementLayer#Consortium", 12)]);
+    const { addresses } = await readAddressesFile(file);
+    const printed = renderAddresses(addresses, file);
+    const [, exported] = /^ {2}export OPS_ADDRESSES=(\S+)$/m.exec(printed) ?? [];
+    expect(exported).to.equal(file);
+    expect((await readAddressesFile(exported!)).addresses).to.deep.equal(addresses);
+    expect(renderAddresses(addresses)).to.not.include("OPS_ADDRESSES");
+    const spaced = renderAddresses(addresses, "/tmp/my deployments/deployed_addresses.json");
+    expect(spaced).to.include("export OPS_ADDRESSES='/tmp/my deployments/deployed_addresses.json'");
   });
 });

@@ -33,7 +33,16 @@ describe("ops key commands", function () {
   it("adds an inspector key, rotates the device key and lists every key with its validity", async function () {
     const inspector = fresh();
     const added = jsonOf<{ action: string; keys: KeyJson[] }>(
-      await ops(f, f.provider, "add-key", "--json", `--machine=${machineId}`, `--key=${inspector}`, "--kind=inspector"),
+      await ops(
+        f,
+        f.provider,
+        "key",
+        "add",
+        "--json",
+        `--machine=${machineId}`,
+        `--key=${inspector}`,
+        "--kind=inspector",
+      ),
     );
     expect(added.action).to.equal("added");
     expect(added.keys[0]).to.include({
@@ -49,7 +58,8 @@ describe("ops key commands", function () {
       await ops(
         f,
         f.provider,
-        "rotate-key",
+        "key",
+        "rotate",
         "--json",
         `--machine=${machineId}`,
         `--old=${f.device.address}`,
@@ -62,49 +72,62 @@ describe("ops key commands", function () {
     expect(next).to.include({ key: replacement, kind: "Device", validUntil: 0 });
     expect(next!.validFrom).to.equal(old!.validUntil);
 
-    const listed = jsonOf<KeyJson[]>(await ops(f, f.consumer, "keys", "--json", `--machine=${machineId}`));
+    const listed = jsonOf<KeyJson[]>(await ops(f, f.consumer, "key", "list", "--json", `--machine=${machineId}`));
     expect(listed.map((k) => [k.key, k.kind, k.validUntil === 0])).to.deep.equal([
       [f.device.address, "Device", false],
       [inspector, "Inspector", true],
       [replacement, "Device", true],
     ]);
-    const table = await ops(f, f.consumer, "keys", `--machine=${machineId}`);
+    const table = await ops(f, f.consumer, "key", "list", `--machine=${machineId}`);
     expect(table.exitCode, table.stderr).to.equal(0);
     expect(table.stdout).to.include(`Signer keys of machine ${machineId}`).and.include("(active)");
   });
 
   it("revokes a key; revoking it again, or a key of no listing, is refused with what to do", async function () {
     const revoked = jsonOf<{ action: string; keys: KeyJson[] }>(
-      await ops(f, f.provider, "revoke-key", "--json", `--machine=${machineId}`, `--key=${f.device.address}`),
+      await ops(f, f.provider, "key", "revoke", "--json", `--machine=${machineId}`, `--key=${f.device.address}`),
     );
     expect(revoked.action).to.equal("revoked");
     expect(revoked.keys[0]!.validUntil).to.be.greaterThan(0);
     expect((await f.machines.signerKey(f.device.address)).validUntil).to.equal(BigInt(revoked.keys[0]!.validUntil));
 
-    const again = await ops(f, f.provider, "revoke-key", `--machine=${machineId}`, `--key=${f.device.address}`);
-    expect(again.exitCode).to.equal(2);
-    expect(again.stderr).to.include("was revoked already");
+    const again = await ops(f, f.provider, "key", "revoke", `--machine=${machineId}`, `--key=${f.device.address}`);
+    // Revoked already is nothing to do: exit 0, and nothing sent.
+    expect(again.exitCode, again.stderr).to.equal(0);
+    expect(again.stdout).to.include("was revoked already; nothing to do");
     const stranger = fresh();
-    const unknown = await ops(f, f.provider, "revoke-key", `--machine=${machineId}`, `--key=${stranger}`);
+    const unknown = await ops(f, f.provider, "key", "revoke", `--machine=${machineId}`, `--key=${stranger}`);
     expect(unknown.exitCode).to.equal(2);
     expect(unknown.stderr).to.include(`${stranger} is no key of machine ${machineId}`);
   });
 
   it("refuses a key used before, an unknown machine, a caller who is no provider, and an unknown kind", async function () {
-    const reused = await ops(f, f.provider, "add-key", `--machine=${machineId}`, `--key=${f.device.address}`);
+    const reused = await ops(f, f.provider, "key", "add", `--machine=${machineId}`, `--key=${f.device.address}`);
     expect(reused.exitCode).to.equal(2);
     expect(reused.stderr).to.include("is a key of machine 1 already").and.include("make a new one on the device");
 
-    const missing = await ops(f, f.consumer, "keys", "--machine=7");
+    const missing = await ops(f, f.consumer, "key", "list", "--machine=7");
     expect(missing.exitCode).to.equal(2);
     expect(missing.stderr).to.include("There is no machine 7; machine ids run from 1 to 1");
 
     // The registry's own check, named: only an account of a provider (the listing's) may add keys.
-    const foreign = await ops(f, f.consumer, "add-key", `--machine=${machineId}`, `--key=${fresh()}`);
+    const foreign = await ops(f, f.consumer, "key", "add", `--machine=${machineId}`, `--key=${fresh()}`);
     expect(foreign.exitCode).to.equal(1);
-    expect(foreign.stderr).to.include("was refused: ConsortiumMissingRole(3, 1)");
+    expect(foreign.stderr)
+      .to.include("addKey on MachineRegistry")
+      .and.include("was refused with ConsortiumMissingRole(memberId 3, role Provider)")
+      .and.include(`account ${f.consumer.address} lacks the role Provider (member 3)`)
+      .and.include("capacity member grant-role --member 3 --role Provider");
 
-    const badKind = await ops(f, f.provider, "add-key", `--machine=${machineId}`, `--key=${fresh()}`, "--kind=camera");
+    const badKind = await ops(
+      f,
+      f.provider,
+      "key",
+      "add",
+      `--machine=${machineId}`,
+      `--key=${fresh()}`,
+      "--kind=camera",
+    );
     expect(badKind.exitCode).to.equal(2);
     expect(badKind.stderr).to.include("--kind");
   });

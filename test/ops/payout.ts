@@ -1,5 +1,5 @@
 /**
- * The payout run (src/ops/payouts.ts through `ops payout`): the payee's worthwhile channels claimed from its
+ * The payout run (src/ops/payouts.ts through `capacity payout run`): the payee's worthwhile channels claimed from its
  * store in one claimMany and its matured meter charges withdrawn in one settleAndWithdraw; a second run finds
  * nothing and sends nothing; a dry run sends nothing and predicts the amounts the real run pays.
  */
@@ -74,11 +74,11 @@ describe("ops payout", function () {
     const world = await loadFixture(fixture);
     f = world;
     await listLaser(f);
-    jsonOf(await ops(f, f.consumer, "open-order", "--json", "--machine=1", "--budget=200", "--dispute-window=1h"));
+    jsonOf(await ops(f, f.consumer, "order", "open", "--json", "--machine=1", "--budget=200", "--dispute-window=1h"));
     await meterUsage(connection, f, 1n, 1, 600n, 10n);
-    jsonOf(await ops(f, f.operator, "invoice", "--json"));
+    jsonOf(await ops(f, f.operator, "invoice", "run", "--json"));
     const opened = jsonOf<{ channelId: Hex; nonce: string; deadline: number }>(
-      await ops(f, f.payer, "open-channel", "--json", `--payee=${f.provider.address}`, "--deposit=100"),
+      await ops(f, f.payer, "channel", "open", "--json", `--payee=${f.provider.address}`, "--deposit=100"),
     );
     channelId = opened.channelId;
     nonce = BigInt(opened.nonce);
@@ -108,7 +108,8 @@ describe("ops payout", function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const payout = async (...flags: string[]) => jsonOf<Payout>(await ops(f, f.provider, "payout", "--json", ...flags));
+  const payout = async (...flags: string[]) =>
+    jsonOf<Payout>(await ops(f, f.provider, "payout", "run", "--json", ...flags));
 
   it("claims the channel and withdraws the matured charges in two transactions", async function () {
     await earning();
@@ -142,7 +143,7 @@ describe("ops payout", function () {
     expect(again.skipped).to.deep.equal([{ channelId, adds: "0", reason: "nothing new to claim" }]);
     expect(await f.chain.publicClient.getBlockNumber({ cacheTime: 0 })).to.equal(blockBefore);
     expect(await f.token.balanceOf(f.provider.address)).to.equal(before);
-    const table = await ops(f, f.provider, "payout", `--store=${storePath}`);
+    const table = await ops(f, f.provider, "payout", "run", `--store=${storePath}`);
     expect(table.exitCode).to.equal(0);
     expect(table.stdout).to.include("Nothing to pay out").and.include("No transaction sent");
   });
@@ -173,7 +174,7 @@ describe("ops payout", function () {
       const store = new PayeeStore({ path: storePath });
       expect(store.claims(channelId)).to.deep.equal([]);
       store.close();
-      const table = await ops(f, f.provider, "payout", `--store=${storePath}`, "--dry-run");
+      const table = await ops(f, f.provider, "payout", "run", `--store=${storePath}`, "--dry-run");
       expect(table.stdout).to.include("Dry run: would send").and.include("(dry run: not sent)");
 
       const real = await payout(`--store=${storePath}`);
@@ -215,7 +216,7 @@ describe("ops payout", function () {
     it("splits the claims into transactions of --batch channels", async function () {
       await earning();
       const second = jsonOf<{ channelId: Hex; nonce: string }>(
-        await ops(f, f.payer, "open-channel", "--json", `--payee=${f.provider.address}`, "--deposit=30", "--salt=2"),
+        await ops(f, f.payer, "channel", "open", "--json", `--payee=${f.provider.address}`, "--deposit=30", "--salt=2"),
       );
       const first = { channelId, nonce };
       channelId = second.channelId;
@@ -271,9 +272,9 @@ describe("ops payout", function () {
     it("withdraws nothing while the invoice is in its dispute window", async function () {
       f = await loadFixture(fixture);
       await listLaser(f);
-      await ops(f, f.consumer, "open-order", "--machine=1", "--budget=200", "--dispute-window=1h");
+      await ops(f, f.consumer, "order", "open", "--machine=1", "--budget=200", "--dispute-window=1h");
       await meterUsage(connection, f, 1n, 1, 600n, 10n);
-      await ops(f, f.operator, "invoice");
+      await ops(f, f.operator, "invoice", "run");
       const run = await payout();
       expect(run).to.include({ nothingToDo: true });
       expect(run.orders).to.deep.equal([]);
@@ -292,7 +293,8 @@ describe("ops payout", function () {
       const listed = await ops(
         f,
         f.provider,
-        "register-machine",
+        "machine",
+        "register",
         "--json",
         "--site=DE-HH-01",
         "--capabilities=laser-cutting",
@@ -303,14 +305,14 @@ describe("ops payout", function () {
         `--licenses=${licence}`,
       );
       expect(listed.exitCode, listed.stderr).to.equal(0);
-      await ops(f, f.consumer, "open-order", "--machine=1", "--budget=100", "--dispute-window=0");
+      await ops(f, f.consumer, "order", "open", "--machine=1", "--budget=100", "--dispute-window=0");
       await meterUsage(connection, f, 1n, 1, 60n, 10n, [10n]);
       await payout();
-      const royalties = jsonOf<Payout>(await ops(f, f.licensor, "payout", "--json"));
+      const royalties = jsonOf<Payout>(await ops(f, f.licensor, "payout", "run", "--json"));
       expect(royalties.orders).to.deep.equal([]);
       expect(royalties.transactions.map((t) => t.call)).to.deep.equal(["settleAndWithdraw"]);
       expect(royalties.withdrawn).to.equal(parseEuro("3.5").toString());
-      expect(jsonOf<Payout>(await ops(f, f.licensor, "payout", "--json")).nothingToDo).to.equal(true);
+      expect(jsonOf<Payout>(await ops(f, f.licensor, "payout", "run", "--json")).nothingToDo).to.equal(true);
     });
   });
 
@@ -319,7 +321,7 @@ describe("ops payout", function () {
       f = await loadFixture(fixture);
       await new UsageMeterClient(f.chain, f.ops.addresses).setPlatformFee(f.chain.wallet(at(f.operator)), 250);
       await listLaser(f);
-      await ops(f, f.consumer, "open-order", "--machine=1", "--budget=200", "--dispute-window=0");
+      await ops(f, f.consumer, "order", "open", "--machine=1", "--budget=200", "--dispute-window=0");
       await meterUsage(connection, f, 1n, 1, 600n, 10n);
       const provider = await payout();
       expect(provider.orders).to.deep.equal([{ orderId: "1", invoice: 0, charged: "0" }]);
@@ -328,21 +330,21 @@ describe("ops payout", function () {
       expect(fees).to.be.greaterThan(0n);
 
       const dry = jsonOf<Payout & { platformFees: string }>(
-        await ops(f, f.operator, "payout", "--json", "--platform-fees", "--dry-run"),
+        await ops(f, f.operator, "payout", "run", "--json", "--platform-fees", "--dry-run"),
       );
       expect(dry.platformFees).to.equal(fees.toString());
       const run = jsonOf<Payout & { platformFees: string }>(
-        await ops(f, f.operator, "payout", "--json", "--platform-fees"),
+        await ops(f, f.operator, "payout", "run", "--json", "--platform-fees"),
       );
       expect(run.transactions.map((t) => t.call)).to.deep.equal(["withdrawPlatformFees"]);
       expect(run.platformFees).to.equal(fees.toString());
-      const again = jsonOf<Payout>(await ops(f, f.operator, "payout", "--json", "--platform-fees"));
+      const again = jsonOf<Payout>(await ops(f, f.operator, "payout", "run", "--json", "--platform-fees"));
       expect(again.nothingToDo).to.equal(true);
     });
 
     it("refuses a key that is not an operator's", async function () {
       f = await loadFixture(fixture);
-      const out = await ops(f, f.provider, "payout", "--platform-fees");
+      const out = await ops(f, f.provider, "payout", "run", "--platform-fees");
       expect(out.exitCode).to.equal(2);
       expect(out.stderr).to.include("only operators withdraw the platform fees");
     });
@@ -353,14 +355,14 @@ describe("ops payout", function () {
       f = await loadFixture(fixture);
       const stranger = privateKeyToAccount(generatePrivateKey());
       await connection.networkHelpers.setBalance(stranger.address, 10n ** 18n);
-      const out = await ops(f, stranger, "payout");
+      const out = await ops(f, stranger, "payout", "run");
       expect(out.exitCode).to.equal(2);
       expect(out.stderr).to.include("is no member's account");
     });
 
     it("refuses a malformed --min-claim", async function () {
       f = await loadFixture(fixture);
-      const out = await ops(f, f.provider, "payout", "--min-claim=ten");
+      const out = await ops(f, f.provider, "payout", "run", "--min-claim=ten");
       expect(out.exitCode).to.equal(2);
       expect(out.stderr).to.include("--min-claim").and.include("is not a euro amount");
     });

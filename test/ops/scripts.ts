@@ -17,7 +17,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { PayeeStore } from "../../src/services/channels/store.js";
 import { signVoucher } from "../../src/core/voucher.js";
 import { parseEuro } from "../../src/core/money.js";
-import { toJson } from "../../src/cli/ops-commands.js";
+import { toJson } from "../../src/cli/output.js";
 import { runToEnd } from "../helpers/agent-process.js";
 import { jsonOf, ops, opsFixture, usageHash, type OpsFixture } from "../helpers/ops.js";
 
@@ -84,19 +84,19 @@ describe("scripts/ops.ts and scripts/payout.ts as processes", function () {
   });
 
   it("prints a member's balances from a node", async function () {
-    const out = await run("ops.ts", ["balances", "--json", `--member=${f.memberIds.consumer}`], env);
+    const out = await run("ops.ts", ["member", "balances", "--json", `--member=${f.memberIds.consumer}`], env);
     expect(out.code, out.stderr).to.equal(0);
     expect(JSON.parse(out.stdout)).to.include({ balance: parseEuro("1500").toString() });
   });
 
   it("asks for the signing key when a command sends", async function () {
-    const out = await run("ops.ts", ["redeem", "--amount=1", "--payout-ref=x"], env);
+    const out = await run("ops.ts", ["redemption", "request", "--amount=1", "--payout-ref=x"], env);
     expect(out.code).to.equal(2);
     expect(out.stderr).to.include("Set OPS_PRIVATE_KEY");
   });
 
   it("says which node it cannot reach", async function () {
-    const out = await run("ops.ts", ["balances", "--member=1", "--rpc-url=http://127.0.0.1:9"], env);
+    const out = await run("ops.ts", ["member", "balances", "--member=1", "--rpc-url=http://127.0.0.1:9"], env);
     expect(out.code).to.equal(1);
     expect(out.stderr).to.include("Cannot reach a JSON-RPC node at http://127.0.0.1:9");
   });
@@ -108,7 +108,7 @@ describe("scripts/ops.ts and scripts/payout.ts as processes", function () {
     await f.consortium.connect(f.provider).addAccount(payee.address);
     await connection.networkHelpers.setBalance(payee.address, 10n ** 20n);
     const opened = jsonOf<{ channelId: Hex; nonce: string }>(
-      await ops(f, f.payer, "open-channel", "--json", `--payee=${payee.address}`, "--deposit=50"),
+      await ops(f, f.payer, "channel", "open", "--json", `--payee=${payee.address}`, "--deposit=50"),
     );
     const nonce = BigInt(opened.nonce);
     const storePath = join(dir, "payee.sqlite");

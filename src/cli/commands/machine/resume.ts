@@ -1,0 +1,3 @@
+import { listingStatusCommand } from "./status.js";
+
+export default listingStatusCommand("resume", "resume a paused listing: bookable again (provider)");
