@@ -135,36 +135,36 @@ addr() { grep "^$1 " "$WORK/accounts" | cut -d' ' -f3; }
 OPERATOR=$(node --input-type=module -e "import { privateKeyToAccount } from 'viem/accounts'; console.log(privateKeyToAccount('$OPERATOR_KEY').address)")
 echo "fresh accounts funded with 100 ETH each by the operator $OPERATOR: provider $(addr provider), consumer $(addr consumer), auditor $(addr auditor), relayer $(addr relayer)"
 
-ops "$OPERATOR_KEY" admit --accounts "$(addr provider)" --roles provider --record "CI provider $DEPLOYMENT_ID"
+ops "$OPERATOR_KEY" member admit --accounts "$(addr provider)" --roles provider --record "CI provider $DEPLOYMENT_ID"
 provider=$(result memberId)
-ops "$OPERATOR_KEY" admit --accounts "$(addr consumer)" --roles consumer --record "CI consumer $DEPLOYMENT_ID"
+ops "$OPERATOR_KEY" member admit --accounts "$(addr consumer)" --roles consumer --record "CI consumer $DEPLOYMENT_ID"
 consumer=$(result memberId)
-ops "$OPERATOR_KEY" admit --accounts "$(addr auditor)" --roles auditor --record "CI auditor $DEPLOYMENT_ID"
+ops "$OPERATOR_KEY" member admit --accounts "$(addr auditor)" --roles auditor --record "CI auditor $DEPLOYMENT_ID"
 auditor=$(result memberId)
-for who in provider consumer auditor; do ops "$(key $who)" accept-agreement; done
+for who in provider consumer auditor; do ops "$(key $who)" member accept-agreement; done
 echo "admitted provider member $provider, consumer member $consumer, auditor member $auditor; each accepted the agreement"
 
 # The reserve must cover what is in circulation plus the new deposit.
 supply_hex=$(rpc eth_call "[{\"to\":\"$TOKEN\",\"data\":\"0x18160ddd\"},\"latest\"]" | tr -d '"') ||
   fail "cannot read the token's total supply"
 reserve=$((supply_hex + 1000000000))
-ops "$OPERATOR_KEY" configure-minter --minter "$OPERATOR" --allowance 1000
-ops "$(key auditor)" attest-reserve --reserve "$((reserve / 1000000)).$(printf '%06d' $((reserve % 1000000)))" \
+ops "$OPERATOR_KEY" treasury configure-minter --minter "$OPERATOR" --allowance 1000
+ops "$(key auditor)" treasury attest-reserve --reserve "$((reserve / 1000000)).$(printf '%06d' $((reserve % 1000000)))" \
   --report "CI reserve report $DEPLOYMENT_ID"
-ops "$OPERATOR_KEY" mint --to "$(addr consumer)" --amount 1000 --bank-ref "CI deposit $DEPLOYMENT_ID $(addr consumer)"
+ops "$OPERATOR_KEY" treasury mint --to "$(addr consumer)" --amount 1000 --bank-ref "CI deposit $DEPLOYMENT_ID $(addr consumer)"
 minted=$(result status)
 [ "$minted" = "minted" ] || fail "the mint reported \"$minted\", not \"minted\""
-ops "$OPERATOR_KEY" balances --account "$(addr consumer)"
+ops "$OPERATOR_KEY" member balances --account "$(addr consumer)"
 balance=$(result balance)
 [ "$balance" = "1000000000" ] || fail "the consumer holds $balance base units after the mint, not 1000 EUR"
 echo "minted 1000.00 EUR to the consumer against a bank deposit (minter allowance set, reserve attested); it holds 1000.00 EUR"
 
-ops "$(key provider)" register-machine --site DE-HH-01 --capabilities laser-cutting,sheet-metal \
+ops "$(key provider)" machine register --site DE-HH-01 --capabilities laser-cutting,sheet-metal \
   --uri ipfs://ci-laser --spec "CI laser cutter $DEPLOYMENT_ID" --keys "$(addr device)" \
   --price-per-hour 36 --price-per-unit 0.50 --price-per-inspection 2
 machine=$(result machineId)
-ops "$(key provider)" add-key --machine "$machine" --key "$(addr inspector)" --kind inspector
-ops "$(key consumer)" open-order --machine "$machine" --budget 500 --expires-in 1d --dispute-window 1h
+ops "$(key provider)" key add --machine "$machine" --key "$(addr inspector)" --kind inspector
+ops "$(key consumer)" order open --machine "$machine" --budget 500 --expires-in 1d --dispute-window 1h
 order=$(result orderId)
 echo "machine $machine listed with device key $(addr device) and inspector key $(addr inspector); order $order opened on it with 500.00 EUR in escrow"
 
@@ -273,7 +273,7 @@ read -r sum_seconds sum_units sum_inspections < <(node -e '
   console.log(sum("machineSeconds"), sum("units"), sum("inspections"));
 ' "$WORK/device.log" "$WORK/device-again.log")
 
-ops "$OPERATOR_KEY" orders --consumer "$consumer"
+ops "$OPERATOR_KEY" order list --consumer "$consumer"
 metered=$(node -e '
   let text = "";
   process.stdin.on("data", (d) => (text += d)).on("end", () => {
