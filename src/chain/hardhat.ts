@@ -1,60 +1,23 @@
 /**
  * Glue between a Hardhat network connection and the viem-based SDK in src/: the same code runs on the
- * in-process network and on any JSON-RPC node selected with --network.
+ * in-process network and on any JSON-RPC node selected with --network, with that network's settings
+ * (config/networks.ts).
  */
 import type { NetworkConnection } from "hardhat/types/network";
-import {
-  createPublicClient,
-  createWalletClient,
-  custom,
-  defineChain,
-  getAddress,
-  type Address,
-  type EIP1193Provider,
-  type LocalAccount,
-} from "viem";
+import { custom, type Address, type EIP1193Provider } from "viem";
 
-import { chainSettings, isNetworkName } from "../../config/networks.js";
-import type { ChainContext, Wallet } from "./transact.js";
+import { chainClients, networkSettings, type ChainClients } from "./clients.js";
 
-export interface ViemChain extends ChainContext {
-  networkName: string;
-  chainId: number;
-  /** The accounts the node or Hardhat signs for, in order. */
-  accounts: Address[];
-  /** A wallet for an account the node signs for, or for a key held here (it signs, the node only relays). */
-  wallet(account: Address | LocalAccount): Wallet;
-}
+export type ViemChain = ChainClients;
 
 export async function viemChain(connection: NetworkConnection): Promise<ViemChain> {
   // No retries here: a refused call must surface at once; Hardhat's own provider handles the transport.
   const transport = custom(connection.provider as unknown as EIP1193Provider, { retryCount: 0 });
-  const [chainIdHex, rawAccounts] = await Promise.all([
-    connection.provider.request({ method: "eth_chainId" }) as Promise<string>,
-    connection.provider.request({ method: "eth_accounts" }) as Promise<string[]>,
-  ]);
-  const chainId = Number(chainIdHex);
-  const name = connection.networkName;
-  const chain = defineChain({
-    id: chainId,
-    name,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [] } },
-  });
-  const publicClient = createPublicClient({ chain, transport });
-  const confirmations = isNetworkName(name) ? chainSettings()[name].confirmations : 1;
-  return {
-    networkName: name,
-    chainId,
-    publicClient,
-    confirmations,
-    accounts: rawAccounts.map((account) => getAddress(account)),
-    wallet: (account) => createWalletClient({ account, chain, transport }),
-  };
+  return chainClients(transport, networkSettings(connection.networkName));
 }
 
 /** The account at `index`, or an error saying how many the network offers. */
-export function accountAt(chain: ViemChain, index: number, role: string): Address {
+export function accountAt(chain: ChainClients, index: number, role: string): Address {
   const account = chain.accounts[index];
   if (account === undefined) {
     throw new Error(

@@ -3,7 +3,7 @@
  * cooperative and unilateral closing, settling, and the channel's state. Refusals name the contract's
  * custom error (see src/chain/transact.ts).
  */
-import { parseSignature, type Address, type Hex, type TransactionReceipt } from "viem";
+import { getContract, parseSignature, type Address, type Hex, type TransactionReceipt } from "viem";
 
 import { paymentChannelsAbi, settlementTokenAbi } from "../generated/abis.js";
 import { eventOf, transact, type ChainContext, type Wallet } from "../chain/transact.js";
@@ -36,19 +36,20 @@ export interface ClaimInput {
 }
 
 export class ChannelsClient {
+  readonly #channels;
+  readonly #token;
+
   constructor(
     readonly chain: ChainContext,
     readonly addresses: { paymentChannels: Address; token: Address },
-  ) {}
+  ) {
+    const client = chain.publicClient;
+    this.#channels = getContract({ address: addresses.paymentChannels, abi: paymentChannelsAbi, client });
+    this.#token = getContract({ address: addresses.token, abi: settlementTokenAbi, client });
+  }
 
   async state(channelId: Hex, blockNumber?: bigint): Promise<ChannelState> {
-    const c = await this.chain.publicClient.readContract({
-      address: this.addresses.paymentChannels,
-      abi: paymentChannelsAbi,
-      functionName: "channel",
-      args: [channelId],
-      blockNumber,
-    });
+    const c = await this.#channels.read.channel([channelId], { blockNumber });
     return {
       deposit: c.deposit,
       claimed: c.claimed,
@@ -65,11 +66,7 @@ export class ChannelsClient {
   }
 
   async minChallengePeriod(): Promise<number> {
-    return this.chain.publicClient.readContract({
-      address: this.addresses.paymentChannels,
-      abi: paymentChannelsAbi,
-      functionName: "minChallengePeriod",
-    });
+    return this.#channels.read.minChallengePeriod();
   }
 
   /** Approves the deposit and opens the channel; returns its key and id. */
@@ -98,17 +95,11 @@ export class ChannelsClient {
     terms: OpenTerms,
     permitDeadline: bigint,
   ): Promise<{ key: ChannelKey; channelId: Hex; receipt: TransactionReceipt }> {
-    const { publicClient } = this.chain;
     const owner = payer.account.address;
     const [name, nonce, chainId] = await Promise.all([
-      publicClient.readContract({ address: this.addresses.token, abi: settlementTokenAbi, functionName: "name" }),
-      publicClient.readContract({
-        address: this.addresses.token,
-        abi: settlementTokenAbi,
-        functionName: "nonces",
-        args: [owner],
-      }),
-      publicClient.getChainId(),
+      this.#token.read.name(),
+      this.#token.read.nonces([owner]),
+      this.chain.publicClient.getChainId(),
     ]);
     const signature = await payer.signTypedData({
       domain: tokenDomain(name, chainId, this.addresses.token),

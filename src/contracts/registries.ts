@@ -2,12 +2,14 @@
  * The registries seen from off-chain: licences, listings, signer keys and tariffs (reads and the
  * providers' and licensors' transactions), and the broker's yellow-pages search with quotes.
  */
-import type { Address, Hex, TransactionReceipt } from "viem";
+import { getContract, type Address, type Hex, type TransactionReceipt } from "viem";
 
 import { licenseRegistryAbi, machineRegistryAbi } from "../generated/abis.js";
+import { readAll } from "../chain/multicall.js";
 import { eventOf, transact, type ChainContext, type MarketAddresses, type Wallet } from "../chain/transact.js";
-import { KeyKind, MachineKind, MachineStatus, type MachineStatusName } from "../core/listing.js";
-import { jobUsage, missingLicences, price, type Charge, type Job, type Tariff, type Usage } from "../core/tariff.js";
+import { KeyKind, MachineKind, MachineStatus } from "../core/listing.js";
+import { searchListings, type SearchFilter, type SearchResult } from "./search.js";
+import type { Charge, Tariff, Usage } from "../core/tariff.js";
 import { capabilityTag, siteCode } from "../core/vocabulary.js";
 
 /** A listing's presentation, in the form the registry takes it. */
@@ -44,95 +46,47 @@ export interface BookingTerms {
   royalties: readonly bigint[];
 }
 
-export interface SearchFilter {
-  /** Capability name (e.g. "laser-cutting") or tag. */
-  capability: string;
-  /** Default "Active": what can be booked now. Other statuses are found by scanning every listing. */
-  status?: Exclude<MachineStatusName, "None"> | "any";
-  /** Only listings at this site code. */
-  site?: string;
-  /** Price this job on each bookable listing (quote), and sort by its total. */
-  job?: Job;
-  /** Only listings whose quote for `job` is at most this many base units. */
-  maxPrice?: bigint;
-  /** Only listings whose machine time costs at most this many base units per hour. */
-  maxPricePerHour?: bigint;
-  /** Read every page at this block (default: the latest), so that pages agree with each other. */
-  blockNumber?: bigint;
-}
-
-export interface SearchResult {
-  listing: Listing;
-  bookable: boolean;
-  /** Present for bookable listings. */
-  terms?: BookingTerms;
-  /** Present when a job was given and the listing is bookable. */
-  quote?: Charge;
-}
+export type { SearchFilter, SearchResult } from "./search.js";
 
 /** How many listings one call of machinesByCapability returns at most. */
 const PAGE_SIZE = 50n;
+/** Pages per `eth_call`: a page checks each of its listings' bookability, about 650k gas for 50 with a licence. */
+const PAGES_PER_REQUEST = 4;
 
 export class MarketRegistry {
+  readonly #machines;
+  readonly #licenses;
+
   constructor(
     readonly chain: ChainContext,
     readonly addresses: Pick<MarketAddresses, "licenseRegistry" | "machineRegistry">,
-  ) {}
+  ) {
+    const client = chain.publicClient;
+    this.#machines = getContract({ address: addresses.machineRegistry, abi: machineRegistryAbi, client });
+    this.#licenses = getContract({ address: addresses.licenseRegistry, abi: licenseRegistryAbi, client });
+  }
 
   /* ------------------------------------------------------------------ reads */
 
   async machineCount(blockNumber?: bigint): Promise<bigint> {
-    return this.chain.publicClient.readContract({
-      address: this.addresses.machineRegistry,
-      abi: machineRegistryAbi,
-      functionName: "machineCount",
-      blockNumber,
-    });
+    return this.#machines.read.machineCount({ blockNumber });
   }
 
   async listing(machineId: bigint, blockNumber?: bigint): Promise<Listing> {
-    const machine = await this.chain.publicClient.readContract({
-      address: this.addresses.machineRegistry,
-      abi: machineRegistryAbi,
-      functionName: "getMachine",
-      args: [machineId],
-      blockNumber,
-    });
-    if (machine.status === MachineStatus.None) {
-      throw new Error(`No listing has id ${machineId}; ids run from 1 to machineCount().`);
-    }
-    return { machineId, ...machine, kind: machine.kind as MachineKind, status: machine.status as MachineStatus };
+    return listingOf(machineId, await this.#machines.read.getMachine([machineId], { blockNumber }));
   }
 
   async tariff(machineId: bigint, version: number, blockNumber?: bigint): Promise<Tariff> {
-    return this.chain.publicClient.readContract({
-      address: this.addresses.machineRegistry,
-      abi: machineRegistryAbi,
-      functionName: "tariffOf",
-      args: [machineId, version],
-      blockNumber,
-    });
+    return this.#machines.read.tariffOf([machineId, version], { blockNumber });
   }
 
   async isBookable(machineId: bigint, blockNumber?: bigint): Promise<boolean> {
-    return this.chain.publicClient.readContract({
-      address: this.addresses.machineRegistry,
-      abi: machineRegistryAbi,
-      functionName: "isBookable",
-      args: [machineId],
-      blockNumber,
-    });
+    return this.#machines.read.isBookable([machineId], { blockNumber });
   }
 
   /** The terms a new order is booked under now; refused (with the reason) if the listing is not bookable. */
   async bookingTerms(machineId: bigint, blockNumber?: bigint): Promise<BookingTerms> {
-    return this.chain.publicClient.readContract({
-      address: this.addresses.machineRegistry,
-      abi: machineRegistryAbi,
-      functionName: "bookingTerms",
-      args: [machineId],
-      blockNumber,
-    });
+    return this.#machines.read.bookingTerms([machineId], { blockNumber });
   }
 
   /** The contract's own price for `usage` on the listing now (the broker computes the same off-chain). */
@@ -141,127 +95,78 @@ export class MarketRegistry {
     usage: Usage,
     blockNumber?: bigint,
   ): Promise<{ tariffVersion: number; charge: Charge }> {
-    const [tariffVersion, charge] = await this.chain.publicClient.readContract({
-      address: this.addresses.machineRegistry,
-      abi: machineRegistryAbi,
-      functionName: "quote",
-      args: [machineId, usage],
-      blockNumber,
-    });
+    const [tariffVersion, charge] = await this.#machines.read.quote([machineId, usage], { blockNumber });
     return { tariffVersion, charge: { ...charge, royalties: [...charge.royalties] } };
   }
 
   async keysOf(machineId: bigint): Promise<readonly Address[]> {
-    return this.chain.publicClient.readContract({
-      address: this.addresses.machineRegistry,
-      abi: machineRegistryAbi,
-      functionName: "keysOf",
-      args: [machineId],
-    });
+    return this.#machines.read.keysOf([machineId]);
   }
 
   async signerKey(key: Address) {
-    return this.chain.publicClient.readContract({
-      address: this.addresses.machineRegistry,
-      abi: machineRegistryAbi,
-      functionName: "signerKey",
-      args: [key],
-    });
+    return this.#machines.read.signerKey([key]);
   }
 
   async license(licenseId: number) {
-    return this.chain.publicClient.readContract({
-      address: this.addresses.licenseRegistry,
-      abi: licenseRegistryAbi,
-      functionName: "getLicense",
-      args: [licenseId],
-    });
+    return this.#licenses.read.getLicense([licenseId]);
   }
 
   async licenseVersion(licenseId: number, version: number) {
-    return this.chain.publicClient.readContract({
-      address: this.addresses.licenseRegistry,
-      abi: licenseRegistryAbi,
-      functionName: "licenseVersion",
-      args: [licenseId, version],
-    });
-  }
-
-  /** Every bookable listing with the capability, read page by page at one block. */
-  async bookableWith(capability: string, blockNumber?: bigint): Promise<bigint[]> {
-    const tag = capabilityTag(capability);
-    const block = blockNumber ?? (await this.chain.publicClient.getBlockNumber({ cacheTime: 0 }));
-    const total = await this.chain.publicClient.readContract({
-      address: this.addresses.machineRegistry,
-      abi: machineRegistryAbi,
-      functionName: "capabilityCount",
-      args: [tag],
-      blockNumber: block,
-    });
-    const found: bigint[] = [];
-    for (let offset = 0n; offset < total;) {
-      const [page, next] = await this.chain.publicClient.readContract({
-        address: this.addresses.machineRegistry,
-        abi: machineRegistryAbi,
-        functionName: "machinesByCapability",
-        args: [tag, offset, PAGE_SIZE],
-        blockNumber: block,
-      });
-      found.push(...page);
-      offset = next;
-    }
-    return found;
+    return this.#licenses.read.licenseVersion([licenseId, version]);
   }
 
   /**
-   * The broker's search: listings with a capability, filtered by status, site and price, each with its
-   * booking terms and, given a job, the quote for it (cheapest first). Reads everything at one block.
+   * Every bookable listing with the capability, read at one block in two requests: the count, then every
+   * page in one multicall. Pages start at fixed offsets; a page that skipped listings which are not bookable
+   * reads on past its successor's start, so the overlap is dropped (a listing is on a capability's list once).
+   */
+  async bookableWith(capability: string, blockNumber?: bigint): Promise<bigint[]> {
+    const tag = capabilityTag(capability);
+    const block = blockNumber ?? (await this.#latestBlock());
+    const total = await this.#machines.read.capabilityCount([tag], { blockNumber: block });
+    const offsets = Array.from(
+      { length: Math.ceil(Number(total) / Number(PAGE_SIZE)) },
+      (_, i) => BigInt(i) * PAGE_SIZE,
+    );
+    const pages = await readAll(
+      this.chain.publicClient,
+      offsets.map(
+        (offset) =>
+          ({ ...this.registryContract, functionName: "machinesByCapability", args: [tag, offset, PAGE_SIZE] }) as const,
+      ),
+      { blockNumber: block, callsPerRequest: PAGES_PER_REQUEST },
+    );
+    return [...new Set(pages.flatMap(([page]) => page))];
+  }
+
+  /** Listings by id, read at one block in one multicall. */
+  async listings(machineIds: readonly bigint[], blockNumber?: bigint): Promise<Listing[]> {
+    const block = blockNumber ?? (await this.#latestBlock());
+    const machines = await readAll(
+      this.chain.publicClient,
+      machineIds.map(
+        (machineId) => ({ ...this.registryContract, functionName: "getMachine", args: [machineId] }) as const,
+      ),
+      { blockNumber: block },
+    );
+    return machines.map((machine, i) => listingOf(machineIds[i]!, machine));
+  }
+
+  /**
+   * The broker's search (src/contracts/search.ts): listings with a capability, filtered by status, site and
+   * price, with booking terms and quotes, read at one block in a fixed number of requests.
    */
   async find(filter: SearchFilter): Promise<SearchResult[]> {
-    const block = filter.blockNumber ?? (await this.chain.publicClient.getBlockNumber({ cacheTime: 0 }));
-    const tag = capabilityTag(filter.capability);
-    const status = filter.status ?? "Active";
-    if (filter.maxPrice !== undefined && filter.job === undefined) {
-      throw new Error("maxPrice limits the quote for a job; give the job too (parts, seconds per part, inspections).");
-    }
-    const site = filter.site === undefined ? undefined : siteCode(filter.site);
+    return searchListings(this, filter);
+  }
 
-    let ids: bigint[];
-    if (status === "Active") {
-      ids = await this.bookableWith(tag, block);
-    } else {
-      const count = await this.machineCount(block);
-      ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
-    }
+  /** Where the machine registry's reads go, for multicalls (src/contracts/search.ts too). */
+  get registryContract() {
+    return { address: this.addresses.machineRegistry, abi: machineRegistryAbi } as const;
+  }
 
-    const results: SearchResult[] = [];
-    for (const machineId of ids) {
-      const listing = await this.listing(machineId, block);
-      if (!listing.capabilities.includes(tag)) continue;
-      if (status !== "any" && listing.status !== MachineStatus[status]) continue;
-      if (site !== undefined && listing.site !== site) continue;
-      const bookable = status === "Active" || (await this.isBookable(machineId, block));
-      const result: SearchResult = { listing, bookable };
-      if (bookable) {
-        result.terms = await this.bookingTerms(machineId, block);
-        if (filter.maxPricePerHour !== undefined && result.terms.tariff.pricePerHour > filter.maxPricePerHour) continue;
-        if (filter.job !== undefined) {
-          // A listing whose tariff lacks a licence the job makes products under cannot take the job.
-          if (missingLicences(filter.job, result.terms.tariff).length > 0) continue;
-          result.quote = price(result.terms.tariff, result.terms.royalties, jobUsage(filter.job, result.terms.tariff));
-          if (filter.maxPrice !== undefined && result.quote.total > filter.maxPrice) continue;
-        }
-      } else if (filter.maxPrice !== undefined || filter.maxPricePerHour !== undefined) {
-        continue;
-      }
-      results.push(result);
-    }
-    if (filter.job !== undefined) {
-      results.sort(
-        (a, b) => compare(a.quote?.total, b.quote?.total) || compare(a.listing.machineId, b.listing.machineId),
-      );
-    }
-    return results;
+  async #latestBlock(): Promise<bigint> {
+    return this.chain.publicClient.getBlockNumber({ cacheTime: 0 });
   }
 
   /* --------------------------------------------------------------- licensors */
@@ -384,11 +289,15 @@ export class MarketRegistry {
   }
 }
 
-function compare(a: bigint | undefined, b: bigint | undefined): number {
-  if (a === b) return 0;
-  if (a === undefined) return 1;
-  if (b === undefined) return -1;
-  return a < b ? -1 : 1;
+/** A listing from the registry's record of it; there is no record (status None) under an id never issued. */
+function listingOf(
+  machineId: bigint,
+  machine: Omit<Listing, "machineId" | "kind" | "status"> & { kind: number; status: number },
+): Listing {
+  if (machine.status === MachineStatus.None) {
+    throw new Error(`No listing has id ${machineId}; ids run from 1 to machineCount().`);
+  }
+  return { machineId, ...machine, kind: machine.kind as MachineKind, status: machine.status as MachineStatus };
 }
 
 /** A profile from names: the kind, a site code text, capability names, and the metadata document's URI and hash. */

@@ -1,4 +1,4 @@
-import { hexToSignature, type Address, type Hex, type TransactionReceipt } from "viem";
+import { getContract, hexToSignature, type Address, type Hex, type TransactionReceipt } from "viem";
 
 import { consortiumAbi, fiatGatewayAbi, settlementTokenAbi } from "../generated/abis.js";
 import { formatEuro } from "../core/money.js";
@@ -17,95 +17,59 @@ export type MintOutcome =
  * TransactionRefusedError naming the contract's custom error and its arguments.
  */
 export class SettlementLayer {
+  readonly #consortium;
+  readonly #token;
+  readonly #gateway;
+
   constructor(
     readonly chain: ChainContext,
     readonly addresses: SettlementAddresses,
-  ) {}
+  ) {
+    const client = chain.publicClient;
+    this.#consortium = getContract({ address: addresses.consortium, abi: consortiumAbi, client });
+    this.#token = getContract({ address: addresses.token, abi: settlementTokenAbi, client });
+    this.#gateway = getContract({ address: addresses.gateway, abi: fiatGatewayAbi, client });
+  }
 
   /* ------------------------------------------------------------------ reads */
 
   async memberOf(account: Address): Promise<{ memberId: bigint; active: boolean }> {
-    const [memberId, active] = await this.chain.publicClient.readContract({
-      address: this.addresses.consortium,
-      abi: consortiumAbi,
-      functionName: "memberOf",
-      args: [account],
-    });
+    const [memberId, active] = await this.#consortium.read.memberOf([account]);
     return { memberId, active };
   }
 
   async member(memberId: bigint) {
-    return this.chain.publicClient.readContract({
-      address: this.addresses.consortium,
-      abi: consortiumAbi,
-      functionName: "getMember",
-      args: [memberId],
-    });
+    return this.#consortium.read.getMember([memberId]);
   }
 
   async accountsOf(memberId: bigint): Promise<readonly Address[]> {
-    return this.chain.publicClient.readContract({
-      address: this.addresses.consortium,
-      abi: consortiumAbi,
-      functionName: "accountsOf",
-      args: [memberId],
-    });
+    return this.#consortium.read.accountsOf([memberId]);
   }
 
   async memberCount(): Promise<bigint> {
-    return this.chain.publicClient.readContract({
-      address: this.addresses.consortium,
-      abi: consortiumAbi,
-      functionName: "memberCount",
-      args: [],
-    });
+    return this.#consortium.read.memberCount();
   }
 
   async currentAgreement(): Promise<{ version: number; hash: Hex }> {
-    const [version, hash] = await this.chain.publicClient.readContract({
-      address: this.addresses.consortium,
-      abi: consortiumAbi,
-      functionName: "currentAgreement",
-      args: [],
-    });
+    const [version, hash] = await this.#consortium.read.currentAgreement();
     return { version, hash };
   }
 
   async balanceOf(account: Address): Promise<bigint> {
-    return this.chain.publicClient.readContract({
-      address: this.addresses.token,
-      abi: settlementTokenAbi,
-      functionName: "balanceOf",
-      args: [account],
-    });
+    return this.#token.read.balanceOf([account]);
   }
 
   async totalSupply(): Promise<bigint> {
-    return this.chain.publicClient.readContract({
-      address: this.addresses.token,
-      abi: settlementTokenAbi,
-      functionName: "totalSupply",
-      args: [],
-    });
+    return this.#token.read.totalSupply();
   }
 
   async attestedReserve(): Promise<{ reserve: bigint; asOf: number }> {
-    const [reserve, asOf] = await this.chain.publicClient.readContract({
-      address: this.addresses.gateway,
-      abi: fiatGatewayAbi,
-      functionName: "attestedReserve",
-      args: [],
-    });
+    const [reserve, asOf] = await this.#gateway.read.attestedReserve();
     return { reserve, asOf };
   }
 
   async pendingRedemptions(): Promise<bigint> {
-    return this.chain.publicClient.readContract({
-      address: this.addresses.gateway,
-      abi: fiatGatewayAbi,
-      functionName: "pendingTotal",
-      args: [],
-    });
+    return this.#gateway.read.pendingTotal();
   }
 
   /* ------------------------------------------------------------ operators */
@@ -169,18 +133,8 @@ export class SettlementLayer {
   async requestRedemption(member: Wallet, amount: bigint, payoutRef: Hex): Promise<bigint> {
     const owner = member.account.address;
     const [name, nonce, chainId, block] = await Promise.all([
-      this.chain.publicClient.readContract({
-        address: this.addresses.token,
-        abi: settlementTokenAbi,
-        functionName: "name",
-        args: [],
-      }),
-      this.chain.publicClient.readContract({
-        address: this.addresses.token,
-        abi: settlementTokenAbi,
-        functionName: "nonces",
-        args: [owner],
-      }),
+      this.#token.read.name(),
+      this.#token.read.nonces([owner]),
       this.chain.publicClient.getChainId(),
       this.chain.publicClient.getBlock(),
     ]);
@@ -228,12 +182,7 @@ export class SettlementLayer {
    * versions named, because that means two different deposits were given the same reference.
    */
   async mintForDeposit(minter: Wallet, to: Address, amount: bigint, bankRef: Hex): Promise<MintOutcome> {
-    const existing = await this.chain.publicClient.readContract({
-      address: this.addresses.gateway,
-      abi: fiatGatewayAbi,
-      functionName: "mintOf",
-      args: [bankRef],
-    });
+    const existing = await this.#gateway.read.mintOf([bankRef]);
     if (existing.amount !== 0n) {
       if (existing.to.toLowerCase() === to.toLowerCase() && existing.amount === amount) {
         return { status: "alreadyMinted", to: existing.to, amount: existing.amount };

@@ -8,7 +8,7 @@ import { zeroHash, type Address, type Hex, type PublicClient } from "viem";
 import type { UsageRecord } from "../core/insight.js";
 import { usageMeterAbi } from "../generated/abis.js";
 import { contractEvents } from "../chain/events.js";
-import { recordedReportFinder } from "../core/invoice.js";
+import { recordedReportFinder } from "./invoices.js";
 import type { MeterDomain } from "../core/report.js";
 
 export interface UsageRecordsOptions {

@@ -1,13 +1,10 @@
 /**
  * Usage insight for machine owners: how often, how long and for which capabilities each machine was
  * used, and what it earned. It aggregates usage records, the per-report facts that metering records
- * on-chain (one record per accepted usage report, with the capability the order booked).
+ * on-chain (one record per accepted usage report, with the capability the order booked): pure, the records
+ * are read by src/contracts/usage.ts and the table is drawn by src/cli/render/insight.ts.
  */
 import type { Hex } from "viem";
-
-import { renderTable } from "../cli/table.js";
-import { formatEuro } from "./money.js";
-import { capabilityName } from "./vocabulary.js";
 
 export interface UsageRecord {
   machineId: bigint;
@@ -146,41 +143,6 @@ export function usageInsight(records: readonly UsageRecord[], window?: InsightWi
   );
 }
 
-const hours = (seconds: bigint): string => (Number(seconds) / 3600).toFixed(2);
-
-/** The insight as a table: one row per machine and capability. */
-export function renderInsight(
-  insights: readonly MachineInsight[],
-  machineName: (id: bigint) => string = (id) => `#${id}`,
-): string {
-  type Row = { insight: MachineInsight; use?: CapabilityUse };
-  const rows: Row[] = insights.flatMap((insight) => [
-    { insight },
-    ...insight.byCapability.map((use) => ({ insight, use })),
-  ]);
-  return renderTable(
-    [
-      {
-        header: "machine",
-        value: (r: Row) =>
-          r.use
-            ? `  ${r.use.capability === "unspecified" ? "unspecified" : capabilityName(r.use.capability)}`
-            : machineName(r.insight.machineId),
-      },
-      { header: "orders", value: (r) => `${r.use ? r.use.orders : r.insight.orders}`, align: "right" },
-      { header: "reports", value: (r) => (r.use ? "" : `${r.insight.reports}`), align: "right" },
-      { header: "days", value: (r) => (r.use ? "" : `${r.insight.daysUsed}`), align: "right" },
-      { header: "hours", value: (r) => hours(r.use ? r.use.machineSeconds : r.insight.machineSeconds), align: "right" },
-      { header: "units", value: (r) => `${r.use ? r.use.units : r.insight.units}`, align: "right" },
-      { header: "inspections", value: (r) => (r.use ? "" : `${r.insight.inspections}`), align: "right" },
-      {
-        header: "utilisation",
-        value: (r) =>
-          r.use || r.insight.utilisation === undefined ? "" : `${(r.insight.utilisation * 100).toFixed(1)}%`,
-        align: "right",
-      },
-      { header: "earned EUR", value: (r) => (r.use ? "" : formatEuro(r.insight.charged)), align: "right" },
-    ],
-    rows,
-  );
-}
+// The table moved to src/cli/render/insight.ts; this re-export keeps an import from here working until the
+// command line imports it from there (a pure module must not reach up into the command line).
+export { renderInsight } from "../cli/render/insight.js";

@@ -15,7 +15,6 @@ import { signUsage, type SignedUsage } from "../../src/core/increment.js";
 import type { ChannelKey, ChannelsDomain } from "../../src/core/voucher.js";
 import { parseEuro } from "../../src/core/money.js";
 import type { Wallet } from "../../src/chain/transact.js";
-import { createWalletClient, custom, type EIP1193Provider } from "viem";
 import { marketFixture, mintTo, type MarketFixture } from "./fixtures.js";
 import { profileArg, sampleProfile, sampleTariff, tariffArg } from "./registry.js";
 
@@ -42,11 +41,6 @@ export interface ChannelFixture extends MarketFixture {
   tariffs: TariffSource;
 }
 
-function localWallet(connection: NetworkConnection, chain: ViemChain, account: PrivateKeyAccount): Wallet {
-  const transport = custom(connection.provider as unknown as EIP1193Provider, { retryCount: 0 });
-  return createWalletClient({ account, chain: chain.publicClient.chain, transport });
-}
-
 export function channelFixture(connection: NetworkConnection): () => Promise<ChannelFixture> {
   const deployMarket = marketFixture(connection);
   return async function deployChannel(): Promise<ChannelFixture> {
@@ -71,8 +65,8 @@ export function channelFixture(connection: NetworkConnection): () => Promise<Cha
       token: (await f.token.getAddress()) as Address,
     };
     const client = new ChannelsClient(chain, addresses);
-    const payerWallet = localWallet(connection, chain, payer);
-    const payeeWallet = localWallet(connection, chain, payee);
+    const payerWallet = chain.wallet(payer);
+    const payeeWallet = chain.wallet(payee);
     const { key, channelId, receipt } = await client.open(payerWallet, {
       payee: payee.address,
       salt: 1,
