@@ -72,24 +72,18 @@ interface EnumNode {
   documentation?: { text: string };
 }
 
-function enumsIn(node: unknown, found: EnumNode[]): void {
-  if (typeof node !== "object" || node === null) return;
-  if ((node as { nodeType?: unknown }).nodeType === "EnumDefinition") found.push(node as EnumNode);
-  for (const child of Object.values(node)) enumsIn(child, found);
-}
-
 /**
- * Every enum the exported contracts' sources define (project sources only, mocks left out), by canonical name,
- * with the file that defines it: read from the AST in the build info the compiler wrote beside the artifacts.
+ * The AST of every project source (mocks left out) the exported contracts were compiled from, by path
+ * (`contracts/types/Listing.sol`): read from the build info the compiler wrote beside the artifacts.
  */
-export async function compiledEnums(projectRoot: string): Promise<Map<string, { source: string; node: EnumNode }>> {
-  const enums = new Map<string, { source: string; node: EnumNode }>();
+export async function compiledSources(projectRoot: string): Promise<Map<string, unknown>> {
   const buildInfos = new Set<string>();
   for (const path of Object.values(EXPORTED_CONTRACTS)) {
     const { buildInfoId } = await readArtifact(projectRoot, path);
     if (buildInfoId === undefined) throw new Error(`artifacts/${path} names no build info; run \`npx hardhat build\`.`);
     buildInfos.add(buildInfoId);
   }
+  const sources = new Map<string, unknown>();
   for (const id of [...buildInfos].sort()) {
     const file = join(projectRoot, "artifacts", "build-info", `${id}.output.json`);
     let output: { output: { sources: Record<string, { ast: unknown }> } };
@@ -99,11 +93,27 @@ export async function compiledEnums(projectRoot: string): Promise<Map<string, { 
       throw new Error(`Cannot read ${file}; run \`npx hardhat build\` again.`, { cause });
     }
     for (const [source, { ast }] of Object.entries(output.output.sources)) {
-      if (!source.startsWith("project/contracts/") || source.startsWith("project/contracts/mocks/")) continue;
-      const found: EnumNode[] = [];
-      enumsIn(ast, found);
-      for (const node of found) enums.set(node.canonicalName, { source: source.slice("project/".length), node });
+      if (source.startsWith("project/contracts/") && !source.startsWith("project/contracts/mocks/")) {
+        sources.set(source.slice("project/".length), ast);
+      }
     }
+  }
+  return sources;
+}
+
+/** The AST nodes of type `nodeType` in `node`, depth first. */
+export function nodesOf<T>(node: unknown, nodeType: string, found: T[] = []): T[] {
+  if (typeof node !== "object" || node === null) return found;
+  if ((node as { nodeType?: unknown }).nodeType === nodeType) found.push(node as T);
+  for (const child of Object.values(node)) nodesOf(child, nodeType, found);
+  return found;
+}
+
+/** Every enum of the project's contracts, by canonical name, with the file that defines it. */
+export async function compiledEnums(projectRoot: string): Promise<Map<string, { source: string; node: EnumNode }>> {
+  const enums = new Map<string, { source: string; node: EnumNode }>();
+  for (const [source, ast] of await compiledSources(projectRoot)) {
+    for (const node of nodesOf<EnumNode>(ast, "EnumDefinition")) enums.set(node.canonicalName, { source, node });
   }
   return enums;
 }
