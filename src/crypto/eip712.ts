@@ -66,6 +66,19 @@ type FieldWriter = (struct: Buffer, message: Record<string, unknown>) => void;
 function fieldWriter(field: Field, offset: number, scratch: Buffer): FieldWriter {
   const key = keyOf(field);
   const { kind, bits, array } = shapeOf(field.type);
+  if (!array && kind === "uint" && bits <= 64) {
+    // The common widths, written without a detour: the word's upper bytes are only ever zero for such a field
+    // (every write of it, fast or general, leaves them so), so only its low bytes are written.
+    const max = 2 ** bits;
+    return (struct, message) => {
+      const value = message[key];
+      if (typeof value === "number" && bits <= 48 && value >= 0 && value < max && Number.isInteger(value)) {
+        struct.writeUIntBE(value, offset + 26, 6);
+      } else if (typeof value === "bigint" && bits === 64 && value >= 0n && value <= MASK_64) {
+        struct.writeBigUInt64BE(value, offset + 24);
+      } else writeUint(struct, offset, value as bigint | number, bits, key);
+    };
+  }
   const write = (buffer: Buffer, at: number, value: unknown, what: string) => {
     if (kind === "uint") writeUint(buffer, at, value as bigint | number, bits, what);
     else if (kind === "address") writeHex(buffer, at + 12, value as string, 20, what);
