@@ -101,7 +101,7 @@ function fieldWriter(field: Field, offset: number, scratch: Buffer): FieldWriter
 
 /**
  * EIP-712 digests of one message type (its field table) under one domain. `digest` returns 32 bytes that stay
- * valid until the next call; the struct encoding it hashed is readable through `word` until then.
+ * valid until the next call; the struct encoding it hashed is readable through `copyWord` until then.
  */
 export class StructHasher<Fs extends readonly Field[]> {
   readonly typeHash: Uint8Array;
@@ -136,9 +136,12 @@ export class StructHasher<Fs extends readonly Field[]> {
     return hexOf(this.digest(message));
   }
 
-  /** The last `bytes` bytes of field `index`'s word of the struct last hashed (its value, big-endian). */
-  word(index: number, bytes = 32): Buffer {
+  /**
+   * Copies the last `bytes` bytes of field `index`'s word of the struct last hashed (its value, big-endian)
+   * into `target` at `at`; returns `bytes`.
+   */
+  copyWord(index: number, bytes: number, target: Uint8Array, at: number): number {
     const end = 32 * (index + 2);
-    return this.#struct.subarray(end - bytes, end);
+    return this.#struct.copy(target, at, end - bytes, end);
   }
 }

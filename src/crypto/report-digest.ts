@@ -64,6 +64,14 @@ export class ReportVerifier {
     return hexOf(this.#packed.subarray(0, this.#packedLength));
   }
 
+  /** `packed()` as a copy of its bytes. */
+  packedBytes(): Uint8Array {
+    // From Node's buffer pool: a Uint8Array of its own would allocate a backing store per report.
+    const out = Buffer.allocUnsafe(this.#packedLength);
+    this.#packed.copy(out, 0, 0, this.#packedLength);
+    return out;
+  }
+
   /** Packs `signed` alone (its digest is computed on the way, but no signer recovered). */
   pack(signed: SignedReport): Hex {
     this.#digest(signed);
@@ -76,7 +84,7 @@ export class ReportVerifier {
     let at = 0;
     PACKED_REPORT_LAYOUT.forEach(({ key, bytes, array }, i) => {
       if (!array) {
-        at += this.#hasher.word(i, bytes).copy(out, at);
+        at += this.#hasher.copyWord(i, bytes, out, at);
         return;
       }
       const values = report[key] as readonly bigint[];

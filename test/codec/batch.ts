@@ -4,7 +4,7 @@
  * gateway's packing straight from the hashed words gives the same bytes; a batch decodes back to its reports.
  */
 import { expect } from "chai";
-import { encodePacked, keccak256, toHex, type Hex } from "viem";
+import { bytesToHex, encodePacked, keccak256, toHex, type Hex } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 
 import {
@@ -70,6 +70,7 @@ describe("packed report batches (src/codec/batch.ts)", function () {
       const signed = report(i);
       verifier.verify(signed);
       expect(verifier.packed()).to.equal(encodePackedReport(signed));
+      expect(bytesToHex(verifier.packedBytes())).to.equal(encodePackedReport(signed));
       expect(packReport(signed)).to.equal(encodePackedReport(signed));
     }
   });
