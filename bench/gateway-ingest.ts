@@ -171,24 +171,33 @@ async function naiveRate(
   return reports.length / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
+/**
+ * Reports per second through POST /reports, `ARRIVING` at a time in requests of 100. The bodies are serialized
+ * before the clock starts: a device agent builds its body on its own machine, so the figure counts the gateway's
+ * work (HTTP server, JSON parse, checks, store) and the loopback client's, not the devices' JSON.stringify.
+ */
 async function httpRate(url: string, reports: ReportJson[]): Promise<number> {
-  const start = process.hrtime.bigint();
+  const groups: string[][] = [];
   for (let i = 0; i < reports.length; i += ARRIVING) {
     const group = reports.slice(i, i + ARRIVING);
-    const requests = [];
-    for (let j = 0; j < group.length; j += 100) {
-      requests.push(
-        fetch(`${url}/reports`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ reports: group.slice(j, j + 100) }),
-        }).then(async (response) => {
-          const body = (await response.json()) as { results: { status: number }[] };
-          if (body.results.some((r) => r.status !== 201)) throw new Error("A benchmark report was refused over HTTP.");
-        }),
-      );
-    }
-    await Promise.all(requests);
+    const bodies: string[] = [];
+    for (let j = 0; j < group.length; j += 100) bodies.push(JSON.stringify({ reports: group.slice(j, j + 100) }));
+    groups.push(bodies);
+  }
+  const start = process.hrtime.bigint();
+  for (const bodies of groups) {
+    await Promise.all(
+      bodies.map((body) =>
+        fetch(`${url}/reports`, { method: "POST", headers: { "content-type": "application/json" }, body }).then(
+          async (response) => {
+            const answer = (await response.json()) as { results: { status: number }[] };
+            if (answer.results.some((r) => r.status !== 201)) {
+              throw new Error("A benchmark report was refused over HTTP.");
+            }
+          },
+        ),
+      ),
+    );
   }
   return reports.length / (Number(process.hrtime.bigint() - start) / 1e9);
 }

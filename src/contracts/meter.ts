@@ -7,6 +7,7 @@ import { parseEventLogs, type Hex, type TransactionReceipt } from "viem";
 
 import type { KeyKind } from "../core/listing.js";
 import { readingVerifierAbi, settlementTokenAbi, usageMeterAbi } from "../generated/abis.js";
+import { RejectReasonNames } from "../generated/enums.js";
 import { contractEvents } from "../chain/events.js";
 import { eventOf, transact, type ChainContext, type MarketAddresses, type Wallet } from "../chain/transact.js";
 import { encodeReportBatch } from "../codec/batch.js";
@@ -14,25 +15,8 @@ import { foldReportsHash } from "../core/invoice.js";
 import type { Reading } from "../core/readings.js";
 import { reportDigest, type MeterDomain, type SignedReport } from "../core/report.js";
 
-/** Mirrors IUsageMeter.RejectReason; keep the order identical. */
-export const RejectReason = [
-  "None",
-  "OrderNotOpen",
-  "InvalidSignature",
-  "UnknownSigner",
-  "SignerOfAnotherMachine",
-  "SignerNotValidForPeriod",
-  "PeriodEndsBeforeStart",
-  "PeriodInFuture",
-  "PeriodAfterExpiry",
-  "SequenceGap",
-  "CountsNotAllowedForSigner",
-  "LicensedProductsMismatch",
-  "MoreSecondsThanThePeriod",
-  "CountsTooLarge",
-  "PeriodStartsBeforeOrder",
-  "PeriodOverlapsPrevious",
-] as const;
+/** IUsageMeter.RejectReason's names by value (generated from the compiler's AST). */
+export const RejectReason = RejectReasonNames;
 
 export interface OrderTerms {
   machineId: bigint;

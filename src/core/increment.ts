@@ -6,20 +6,36 @@
  */
 import { hashTypedData, recoverTypedDataAddress, type Address, type Hex, type LocalAccount } from "viem";
 
-import { channelsDomain, channelUsageTypes } from "./typed-data.js";
-import type { ChannelsDomain } from "./voucher.js";
+import {
+  eip712Fields,
+  messageDecoder,
+  messageToJson,
+  typedMessage,
+  type MessageJson,
+  type MessageOf,
+} from "./message.js";
+import { channelsDomain, type ChannelsDomain } from "./voucher.js";
 
-export interface UsageIncrement {
-  channelId: Hex;
+/**
+ * What a machine measured for one part or time slice of a channel, signed by a device key of the machine
+ * (registered in the MachineRegistry) under the channels' domain; the voucher paying for it names its digest.
+ * The one definition of an increment's shape: its type, typed data, wire form and fast digest come from it.
+ */
+export const usageIncrementFields = [
+  { name: "channel", type: "bytes32", key: "channelId" },
   /** 1, 2, 3, ... per channel: the payer pays each number once. */
-  sequence: number;
-  periodStart: number;
-  periodEnd: number;
-  machineSeconds: bigint;
-  units: bigint;
+  { name: "sequence", type: "uint32" },
+  { name: "periodStart", type: "uint40" },
+  { name: "periodEnd", type: "uint40" },
+  { name: "machineSeconds", type: "uint64" },
+  { name: "units", type: "uint64" },
   /** Merkle root over the raw readings behind the increment (src/core/readings.ts). */
-  readingsRoot: Hex;
-}
+  { name: "readingsRoot", type: "bytes32" },
+] as const;
+
+export type UsageIncrement = MessageOf<typeof usageIncrementFields>;
+
+export const channelUsageTypes = { ChannelUsage: eip712Fields(usageIncrementFields) } as const;
 
 export interface SignedUsage {
   increment: UsageIncrement;
@@ -32,15 +48,7 @@ function typedData(domain: ChannelsDomain, increment: UsageIncrement) {
     domain: channelsDomain(domain.chainId, domain.channels),
     types: channelUsageTypes,
     primaryType: "ChannelUsage",
-    message: {
-      channel: increment.channelId,
-      sequence: increment.sequence,
-      periodStart: increment.periodStart,
-      periodEnd: increment.periodEnd,
-      machineSeconds: increment.machineSeconds,
-      units: increment.units,
-      readingsRoot: increment.readingsRoot,
-    },
+    message: typedMessage(usageIncrementFields, increment) as Omit<UsageIncrement, "channelId"> & { channel: Hex },
   } as const;
 }
 
@@ -80,48 +88,15 @@ export async function usageSigner(domain: ChannelsDomain, signed: SignedUsage): 
 }
 
 /** An increment as JSON (bigints as decimal strings), for the wire and the stores. */
-export function usageToJson(increment: UsageIncrement): Record<string, string | number> {
-  return {
-    channelId: increment.channelId,
-    sequence: increment.sequence,
-    periodStart: increment.periodStart,
-    periodEnd: increment.periodEnd,
-    machineSeconds: increment.machineSeconds.toString(),
-    units: increment.units.toString(),
-    readingsRoot: increment.readingsRoot,
-  };
+export function usageToJson(increment: UsageIncrement): MessageJson<typeof usageIncrementFields> {
+  return messageToJson(usageIncrementFields, increment);
 }
 
-/** Reads an increment from JSON; throws a TypeError naming the field that is missing or malformed. */
-export function usageFromJson(value: unknown): UsageIncrement {
-  if (typeof value !== "object" || value === null) throw new TypeError("increment must be an object");
-  const v = value as Record<string, unknown>;
-  const hex = (name: string, size: number): Hex => {
-    const x = v[name];
-    if (typeof x !== "string" || !new RegExp(`^0x[0-9a-fA-F]{${2 * size}}$`).test(x)) {
-      throw new TypeError(`increment.${name} must be 0x and ${2 * size} hex digits`);
-    }
-    return x as Hex;
-  };
-  const int = (name: string): number => {
-    const x = v[name];
-    if (typeof x !== "number" || !Number.isSafeInteger(x) || x < 0) {
-      throw new TypeError(`increment.${name} must be a whole number`);
-    }
-    return x;
-  };
-  const big = (name: string): bigint => {
-    const x = v[name];
-    if (typeof x !== "string" || !/^[0-9]+$/.test(x)) throw new TypeError(`increment.${name} must be a decimal string`);
-    return BigInt(x);
-  };
-  return {
-    channelId: hex("channelId", 32),
-    sequence: int("sequence"),
-    periodStart: int("periodStart"),
-    periodEnd: int("periodEnd"),
-    machineSeconds: big("machineSeconds"),
-    units: big("units"),
-    readingsRoot: hex("readingsRoot", 32),
-  };
-}
+/**
+ * Reads an increment from JSON with the decoder derived from its field table; throws a WireError (a TypeError)
+ * naming the field that is missing, malformed or too wide for its type.
+ */
+export const usageFromJson: (value: unknown) => UsageIncrement = messageDecoder(usageIncrementFields, {
+  name: "increment",
+  prefix: "increment.",
+});

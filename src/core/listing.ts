@@ -1,17 +1,22 @@
-/** Mirrors of the Solidity enums in contracts/types/Listing.sol and ILicenseRegistry; keep the order identical. */
+/**
+ * Listings: the Solidity enums of contracts/types/Listing.sol and ILicenseRegistry (generated from the
+ * compiler's AST into src/generated/enums.ts by `npm run abis`), and a signer key as the MachineRegistry
+ * records it.
+ */
+import { KeyKind, LicenseStatus, MachineKind, MachineStatus } from "../generated/enums.js";
 
-export const MachineKind = { Machine: 0, Service: 1 } as const;
-export type MachineKind = (typeof MachineKind)[keyof typeof MachineKind];
-
-export const MachineStatus = { None: 0, Active: 1, Paused: 2, Retired: 3 } as const;
-export type MachineStatus = (typeof MachineStatus)[keyof typeof MachineStatus];
+export { KeyKind, LicenseStatus, MachineKind, MachineStatus };
 export type MachineStatusName = keyof typeof MachineStatus;
 
-export const KeyKind = { Device: 0, Inspector: 1 } as const;
-export type KeyKind = (typeof KeyKind)[keyof typeof KeyKind];
-
-export const LicenseStatus = { None: 0, Active: 1, Retired: 2 } as const;
-export type LicenseStatus = (typeof LicenseStatus)[keyof typeof LicenseStatus];
+/** A signer key as the MachineRegistry records it (struct SignerKey, contracts/types/Listing.sol). */
+export interface SignerKey {
+  machineId: bigint;
+  /** Unix seconds: the key signs periods that start at or after this. */
+  validFrom: number;
+  /** 0: not revoked; else the key signs only periods that end before this. */
+  validUntil: number;
+  kind: KeyKind;
+}
 
 function nameOf<T extends Record<string, number>>(table: T, value: number, what: string): keyof T {
   const entry = Object.entries(table).find(([, v]) => v === value);

@@ -1,16 +1,13 @@
-/** Mirrors of the Solidity enums in contracts/types/Membership.sol; keep the order identical. */
+/**
+ * Membership: the Solidity enums of contracts/types/Membership.sol (generated from the compiler's AST into
+ * src/generated/enums.ts by `npm run abis`) and the role bitmap.
+ */
+import { AccountStanding, MemberStatus, Role, RoleNames } from "../generated/enums.js";
 
-export const Role = { Operator: 0, Provider: 1, Consumer: 2, Licensor: 3, Auditor: 4 } as const;
-export type Role = (typeof Role)[keyof typeof Role];
+export { AccountStanding, MemberStatus, Role };
 export type RoleName = keyof typeof Role;
 
-export const MemberStatus = { None: 0, Active: 1, Suspended: 2, Exited: 3 } as const;
-export type MemberStatus = (typeof MemberStatus)[keyof typeof MemberStatus];
-
-export const AccountStanding = { None: 0, Frozen: 1, Member: 2, System: 3, Leaving: 4 } as const;
-export type AccountStanding = (typeof AccountStanding)[keyof typeof AccountStanding];
-
-export const ROLE_NAMES = Object.keys(Role) as RoleName[];
+export const ROLE_NAMES: RoleName[] = [...RoleNames];
 
 /** The role bitmap the Consortium stores: role `r` is bit `1 << r`. */
 export function roleMask(...roles: Role[]): number {

@@ -1,21 +1,69 @@
 /**
  * Usage reports as devices sign them: EIP-712 typed data over the meter's domain (chain id and meter
- * address), one definition shared with the contract (contracts/libraries/UsageReportHash.sol).
+ * address). `usageReportFields` is the one definition of a report's shape: the TypeScript type, the typed
+ * data, the JSON wire form (src/codec/report-wire.ts), the packed batch (src/codec/batch.ts) and the fast
+ * digest (src/crypto/report-digest.ts) come from it; tests hold it equal to the Solidity struct
+ * (contracts/types/Metering.sol) and the type string of contracts/libraries/UsageReportHash.sol.
  */
-import { hashTypedData, recoverTypedDataAddress, type Address, type Hex, type LocalAccount } from "viem";
+import {
+  hashTypedData,
+  recoverTypedDataAddress,
+  type Address,
+  type Hex,
+  type LocalAccount,
+  type TypedDataDomain,
+} from "viem";
 
-import { meterDomain, usageReportTypes } from "./typed-data.js";
+import { eip712Fields, keyOf, shapeOf, typedMessage, type MessageOf } from "./message.js";
 
-export interface UsageReport {
-  orderId: bigint;
-  sequence: number;
-  periodStart: number;
-  periodEnd: number;
-  machineSeconds: bigint;
-  units: bigint;
-  inspections: number;
-  licensedProducts: readonly bigint[];
-  readingsRoot: Hex;
+/**
+ * A device's usage report for an order. A device key signs machine seconds, units and licensed products; an
+ * inspector key signs inspections. Wallets show every field.
+ */
+export const usageReportFields = [
+  { name: "orderId", type: "uint64" },
+  /** The next number of the signer kind's stream for the order: 1, 2, 3, ... */
+  { name: "sequence", type: "uint32" },
+  /** Unix seconds; the report is judged as signed at `periodEnd`. */
+  { name: "periodStart", type: "uint40" },
+  { name: "periodEnd", type: "uint40" },
+  { name: "machineSeconds", type: "uint64" },
+  { name: "units", type: "uint64" },
+  { name: "inspections", type: "uint32" },
+  /** Per licence of the order's tariff, in its order; empty = none. */
+  { name: "licensedProducts", type: "uint64[]" },
+  /** Merkle root over the raw readings the device keeps (src/core/readings.ts). */
+  { name: "readingsRoot", type: "bytes32" },
+] as const;
+
+export type UsageReport = MessageOf<typeof usageReportFields>;
+
+/** The EIP-712 types of a usage report, for viem and wallets. */
+export const usageReportTypes = { UsageReport: eip712Fields(usageReportFields) } as const;
+
+/**
+ * The packed form `UsageMeter.submitReports` reads, from the table: each field big-endian in its type's width,
+ * an array as a one-byte count and then its entries; the signature (r, s, v) follows.
+ */
+export const PACKED_REPORT_LAYOUT: readonly PackedField[] = usageReportFields.map((field) => {
+  const { kind, bits, number, array } = shapeOf(field.type);
+  return { key: keyOf(field) as keyof UsageReport, bytes: bits / 8, array, number, hex: kind !== "uint" };
+});
+
+export interface PackedField {
+  key: keyof UsageReport;
+  /** The width of the field, or of each entry of an array. */
+  bytes: number;
+  array: boolean;
+  /** A number in TypeScript (else a bigint, or hex). */
+  number: boolean;
+  /** Hex in TypeScript (bytes32). */
+  hex: boolean;
+}
+
+/** The usage meter's EIP-712 domain: name "UsageMeter", version "1", bound to chain and deployment. */
+export function meterDomain(chainId: number, meter: Address): TypedDataDomain {
+  return { name: "UsageMeter", version: "1", chainId, verifyingContract: meter };
 }
 
 export interface SignedReport {
@@ -34,7 +82,7 @@ function typedData(domain: MeterDomain, report: UsageReport) {
     domain: meterDomain(domain.chainId, domain.meter),
     types: usageReportTypes,
     primaryType: "UsageReport",
-    message: { ...report, licensedProducts: [...report.licensedProducts] },
+    message: typedMessage(usageReportFields, report) as UsageReport & { licensedProducts: bigint[] },
   } as const;
 }
 

@@ -1,7 +1,9 @@
 /**
  * Vouchers and close authorisations as payers and payees sign them: EIP-712 typed data over the channels
- * contract's domain (chain id and contract address), one definition shared with the contract
- * (contracts/libraries/ChannelHash.sol). Signatures go on-chain in EIP-2098 compact form (r, vs).
+ * contract's domain (chain id and contract address). `voucherFields` and `closeAuthorizationFields` are the one
+ * definition of each message's shape (the TypeScript type, the typed data, the wire form and the fast digest of
+ * src/crypto/voucher-digest.ts come from them); tests hold their type strings equal to those of
+ * contracts/libraries/ChannelHash.sol. Signatures go on-chain in EIP-2098 compact form (r, vs).
  */
 import {
   encodeAbiParameters,
@@ -14,9 +16,10 @@ import {
   type Address,
   type Hex,
   type LocalAccount,
+  type TypedDataDomain,
 } from "viem";
 
-import { channelsDomain, closeAuthorizationTypes, voucherTypes } from "./typed-data.js";
+import { eip712Fields, typedMessage, type MessageOf } from "./message.js";
 
 /** Where a voucher pays: the chain and the channels deployment. */
 export interface ChannelsDomain {
@@ -31,14 +34,35 @@ export interface ChannelKey {
   nonce: bigint;
 }
 
-export interface Voucher {
-  payee: Address;
+/**
+ * A payment on a channel: the signer (the payer) owes `payee` `amount` in all, in token base units, on its
+ * channel opened with `nonce`; `usage` names the metered use it pays for. Signer, payee and nonce name the
+ * channel, so a wallet shows whom it pays, on which channel, how much in all.
+ */
+export const voucherFields = [
+  { name: "payee", type: "address" },
   /** The channel's nonce: with the payer (the signer) and the payee it names the channel. */
-  nonce: bigint;
+  { name: "nonce", type: "uint96" },
   /** Cumulative: everything the payer owes the payee on this channel, in token base units. */
-  amount: bigint;
+  { name: "amount", type: "uint256" },
   /** What the payment covers (e.g. the hash of a device-signed usage increment); zero for nothing named. */
-  usage: Hex;
+  { name: "usage", type: "bytes32" },
+] as const;
+
+export type Voucher = MessageOf<typeof voucherFields>;
+
+/** The payee's agreement to close a channel with `amount` paid in all. */
+export const closeAuthorizationFields = [
+  { name: "channel", type: "bytes32" },
+  { name: "amount", type: "uint256" },
+] as const;
+
+export const voucherTypes = { Voucher: eip712Fields(voucherFields) } as const;
+export const closeAuthorizationTypes = { CloseAuthorization: eip712Fields(closeAuthorizationFields) } as const;
+
+/** The payment channels' EIP-712 domain: name "PaymentChannels", version "1", bound to chain and deployment. */
+export function channelsDomain(chainId: number, channels: Address): TypedDataDomain {
+  return { name: "PaymentChannels", version: "1", chainId, verifyingContract: channels };
 }
 
 export interface SignedVoucher extends Voucher {
@@ -68,7 +92,7 @@ function voucherData(domain: ChannelsDomain, voucher: Voucher) {
     domain: channelsDomain(domain.chainId, domain.channels),
     types: voucherTypes,
     primaryType: "Voucher",
-    message: { payee: voucher.payee, nonce: voucher.nonce, amount: voucher.amount, usage: voucher.usage },
+    message: typedMessage(voucherFields, voucher) as Voucher,
   } as const;
 }
 

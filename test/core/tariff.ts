@@ -18,6 +18,7 @@ import { parseEuro } from "../../src/core/money.js";
 import { referenceHash } from "../../src/core/references.js";
 import type { MachineRegistry } from "../../typechain-types/index.js";
 import { marketFixture, type MarketFixture } from "../helpers/fixtures.js";
+import { toJson } from "../../src/codec/json.js";
 
 const connection = await network.create();
 const { networkHelpers } = connection;
@@ -181,8 +182,7 @@ function tariffArg(tariff: Tariff) {
   return { ...tariff, tiers: tariff.tiers.map((tier) => ({ ...tier })), licenseIds: [...tariff.licenseIds] };
 }
 
-const json = (value: unknown): string =>
-  JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+const json = (value: unknown): string => toJson(value);
 
 const FLAT: Tariff = {
   pricePerHour: parseEuro("36"),

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 
 import { getAddress, type Address, type Hex, type PublicClient } from "viem";
 
+import { KeyKind, type SignerKey } from "../../core/listing.js";
 import type { Tariff } from "../../core/tariff.js";
 import type { ChannelsClient } from "../../contracts/channels.js";
 import { machineRegistryAbi } from "../../generated/abis.js";
@@ -27,15 +28,8 @@ import type { PayerChannel, PayerStore } from "./store.js";
 import { UsageHasher, VoucherSigner } from "../../crypto/voucher-digest.js";
 import { channelIdOf, type ChannelKey, type ChannelsDomain, type Voucher } from "../../core/voucher.js";
 
-/** A signer key as the MachineRegistry records it. */
-export interface DeviceKey {
-  machineId: bigint;
-  validFrom: number;
-  /** 0: not revoked. */
-  validUntil: number;
-  /** 0: a device key, 1: an inspector key. */
-  kind: number;
-}
+/** A signer key as the MachineRegistry records it (src/core/listing.ts). */
+export type DeviceKey = SignerKey;
 
 /** Where the payer learns which machine a device key belongs to. */
 export interface DeviceDirectory {
@@ -63,7 +57,12 @@ export function registryDevices(publicClient: PublicClient, machineRegistry: Add
       const found =
         key.machineId === 0n
           ? undefined
-          : { machineId: key.machineId, validFrom: key.validFrom, validUntil: key.validUntil, kind: key.kind };
+          : {
+              machineId: key.machineId,
+              validFrom: key.validFrom,
+              validUntil: key.validUntil,
+              kind: key.kind as KeyKind,
+            };
       cache.set(device.toLowerCase(), { key: found, until: Date.now() + ttlMs });
       return found;
     },
@@ -297,7 +296,7 @@ export class PayerAgent {
       );
     }
     const key = await this.#options.devices.keyOf(device);
-    if (key === undefined || key.machineId !== machineId || key.kind !== 0) {
+    if (key === undefined || key.machineId !== machineId || key.kind !== KeyKind.Device) {
       throw new PaymentRefused(
         "bad-device",
         `The increment was signed by ${device}, which is not a device key of machine ${machineId}.`,

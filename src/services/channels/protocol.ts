@@ -7,12 +7,14 @@
  * cumulative usage, so the setup fee and the minimum charge fall on the first increments and machine time
  * rounds once over the channel.
  */
-import type { Address, Hex } from "viem";
+import type { Hex } from "viem";
+import { z } from "zod";
 
+import { hexSchema, messageSchema, parseWire } from "../../codec/wire-schema.js";
+import { messageToJson, WireError } from "../../core/message.js";
 import { price, type Tariff } from "../../core/tariff.js";
-import type { SignedUsage } from "../../core/increment.js";
-import { usageFromJson, usageToJson } from "../../core/increment.js";
-import type { Voucher } from "../../core/voucher.js";
+import { usageIncrementFields, usageToJson, type SignedUsage } from "../../core/increment.js";
+import { voucherFields, type Voucher } from "../../core/voucher.js";
 
 /** Usage a channel has been paid for so far. */
 export interface Totals {
@@ -102,64 +104,60 @@ export function requestToJson(request: PaymentRequest): string {
   });
 }
 
+const decimal = z
+  .string()
+  .regex(/^[0-9]+$/, { error: "must be a decimal string" })
+  .transform((value) => BigInt(value));
+
+/** POST /payments: the increment's wire form comes from its field table (src/core/increment.ts). */
+const requestSchema = z
+  .object({
+    channelId: z.string() as unknown as z.ZodType<Hex>,
+    increment: messageSchema(usageIncrementFields),
+    deviceSignature: hexSchema(65),
+    amount: decimal,
+  })
+  .transform(({ channelId, increment, deviceSignature, amount }) => ({
+    channelId,
+    usage: { increment, signature: deviceSignature },
+    amount,
+  })) satisfies z.ZodType<PaymentRequest>;
+
+/** The payer's answer: a voucher's wire form comes from its field table (src/core/voucher.ts). */
+const responseSchema = z.object({
+  voucher: messageSchema(voucherFields),
+  signature: hexSchema(65),
+}) satisfies z.ZodType<PaymentResponse>;
+
+const withoutStop = (message: string) => message.replace(/\.$/, "");
+
 export function requestFromJson(body: string): PaymentRequest {
-  let value: Record<string, unknown>;
+  let value: unknown;
   try {
-    value = JSON.parse(body) as Record<string, unknown>;
+    value = JSON.parse(body);
   } catch {
     throw new PaymentRefused("malformed", "The request body is not JSON.");
   }
   try {
-    if (typeof value.channelId !== "string") throw new TypeError("channelId is missing");
-    if (typeof value.deviceSignature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(value.deviceSignature)) {
-      throw new TypeError("deviceSignature must be a 65-byte hex signature");
-    }
-    if (typeof value.amount !== "string" || !/^[0-9]+$/.test(value.amount)) {
-      throw new TypeError("amount must be a decimal string");
-    }
-    return {
-      channelId: value.channelId as Hex,
-      usage: { increment: usageFromJson(value.increment), signature: value.deviceSignature as Hex },
-      amount: BigInt(value.amount),
-    };
+    return parseWire(requestSchema, value, "request");
   } catch (error) {
-    throw new PaymentRefused("malformed", `The request is malformed: ${(error as Error).message}.`);
+    if (!(error instanceof WireError)) throw error;
+    throw new PaymentRefused("malformed", `The request is malformed: ${withoutStop(error.message)}.`);
   }
 }
 
 export function responseToJson(response: PaymentResponse): string {
-  const { voucher } = response;
-  return JSON.stringify({
-    voucher: {
-      payee: voucher.payee,
-      nonce: voucher.nonce.toString(),
-      amount: voucher.amount.toString(),
-      usage: voucher.usage,
-    },
-    signature: response.signature,
-  });
+  return JSON.stringify({ voucher: messageToJson(voucherFields, response.voucher), signature: response.signature });
 }
 
+/** Reads the payer's answer; a TypeError says what is wrong with it. */
 export function responseFromJson(body: string): PaymentResponse {
-  const value = JSON.parse(body) as {
-    voucher?: { payee?: unknown; nonce?: unknown; amount?: unknown; usage?: unknown };
-    signature?: unknown;
-  };
-  const v = value.voucher;
-  if (
-    v === undefined ||
-    typeof v.payee !== "string" ||
-    typeof v.nonce !== "string" ||
-    typeof v.amount !== "string" ||
-    typeof v.usage !== "string" ||
-    typeof value.signature !== "string"
-  ) {
-    throw new TypeError(`The payer's answer is not a voucher: ${body.slice(0, 200)}`);
+  try {
+    return parseWire(responseSchema, JSON.parse(body), "answer");
+  } catch (error) {
+    if (!(error instanceof WireError)) throw error;
+    throw new TypeError(`The payer's answer is not a voucher (${withoutStop(error.message)}): ${body.slice(0, 200)}`);
   }
-  return {
-    voucher: { payee: v.payee as Address, nonce: BigInt(v.nonce), amount: BigInt(v.amount), usage: v.usage as Hex },
-    signature: value.signature as Hex,
-  };
 }
 
 export function refusalToJson(refusal: PaymentRefused): string {

@@ -8,18 +8,13 @@
  */
 import type { Address, PublicClient } from "viem";
 
+import { KeyKind, type SignerKey } from "../../core/listing.js";
 import { machineRegistryAbi, usageMeterAbi } from "../../generated/abis.js";
 
-export const KeyKind = { Device: 0, Inspector: 1 } as const;
-export type KeyKind = (typeof KeyKind)[keyof typeof KeyKind];
+export { KeyKind };
 
-export interface SignerInfo {
-  machineId: bigint;
-  validFrom: number;
-  /** 0: not revoked. */
-  validUntil: number;
-  kind: KeyKind;
-}
+/** The signer's key record (src/core/listing.ts). */
+export type SignerInfo = SignerKey;
 
 export interface OrderInfo {
   machineId: bigint;

@@ -18,7 +18,7 @@ import { SignatureError } from "../../crypto/secp256k1.js";
 import type { MeterDomain, SignedReport, UsageReport } from "../../core/report.js";
 import { KeyKind, type ChainView, type OrderInfo, type SignerInfo, type StreamInfo } from "./chain.js";
 import type { GatewayStore, NewReport, Refusal } from "./store.js";
-import { packReport, ReportVerifier } from "../../crypto/report-digest.js";
+import { ReportVerifier } from "../../crypto/report-digest.js";
 import {
   reportFromJson,
   STREAM_NAMES,
@@ -95,15 +95,21 @@ interface Candidate {
   signed: SignedReport;
   digest: Hex;
   signer: Hex;
+  /** The report and signature packed as the meter reads them (src/codec/batch.ts). */
+  packed: Uint8Array;
   key: SignerInfo;
   kind: KeyKind;
   order: OrderInfo;
   onChain: StreamInfo;
   chainTime: number;
   stream: string;
-  /** "Report 3 of order 1 (device stream)". */
-  name: string;
 }
+
+/** "Report 3 of order 1": words for a refusal, built only then (most reports are stored and never need them). */
+const reportName = (report: UsageReport) => `Report ${report.sequence} of order ${report.orderId}`;
+
+/** "Report 3 of order 1 (device stream)". */
+const nameOf = (c: Candidate) => `${reportName(c.signed.report)} (${STREAM_NAMES[c.kind]} stream)`;
 
 /** Whether `report` covers the readings a refused version of its number covered. */
 function sameReadings(report: UsageReport, refused: Refusal): boolean {
@@ -229,23 +235,28 @@ export class Ingest {
       throw error;
     }
     const { report } = signed;
-    const what = `Report ${report.sequence} of order ${report.orderId}`;
     // What needs no chain is checked first, and the order is read only for a known signer: a report that is
     // wrong costs at most one (cached, also when negative) read of its signer's key.
     if (report.periodEnd < report.periodStart) {
       throw new ReportRefused(
         422,
         "PeriodEndsBeforeStart",
-        `${what}: its period ends (${report.periodEnd}) before it starts (${report.periodStart}).`,
+        `${reportName(report)}: its period ends (${report.periodEnd}) before it starts (${report.periodStart}).`,
       );
     }
     let digest: Hex;
     let signer: Hex;
+    let packed: Uint8Array;
     try {
       ({ digest, signer } = this.#verifier.verify(signed));
+      packed = this.#verifier.packedBytes();
     } catch (error) {
       if (error instanceof SignatureError) {
-        throw new ReportRefused(400, "InvalidSignature", `${what}: the signature is not valid (${error.message}).`);
+        throw new ReportRefused(
+          400,
+          "InvalidSignature",
+          `${reportName(report)}: the signature is not valid (${error.message}).`,
+        );
       }
       throw error;
     }
@@ -257,26 +268,26 @@ export class Ingest {
       throw new ReportRefused(
         403,
         "UnknownSigner",
-        `${what}: it was signed by ${signer}, which is no machine's key in the MachineRegistry (or it was signed for another chain or meter).`,
+        `${reportName(report)}: it was signed by ${signer}, which is no machine's key in the MachineRegistry (or it was signed for another chain or meter).`,
       );
     }
     let order = chain.order(report.orderId);
     if (order instanceof Promise) order = await order;
     if (order === undefined) {
-      throw new ReportRefused(404, "UnknownOrder", `${what}: the meter has no order ${report.orderId}.`);
+      throw new ReportRefused(404, "UnknownOrder", `${reportName(report)}: the meter has no order ${report.orderId}.`);
     }
     if (!order.open) {
       throw new ReportRefused(
         409,
         "OrderNotOpen",
-        `${what}: order ${report.orderId} is closed; it takes no more reports.`,
+        `${reportName(report)}: order ${report.orderId} is closed; it takes no more reports.`,
       );
     }
     if (key.machineId !== order.machineId) {
       throw new ReportRefused(
         403,
         "SignerOfAnotherMachine",
-        `${what}: signer ${signer} is a key of machine ${key.machineId}, but the order books machine ${order.machineId}.`,
+        `${reportName(report)}: signer ${signer} is a key of machine ${key.machineId}, but the order books machine ${order.machineId}.`,
       );
     }
     let onChain = chain.stream(report.orderId, key.kind);
@@ -291,13 +302,13 @@ export class Ingest {
       signed,
       digest,
       signer,
+      packed,
       key,
       kind,
       order,
       onChain,
       chainTime,
       stream: `${report.orderId}:${kind}`,
-      name: `${what} (${STREAM_NAMES[kind]} stream)`,
     });
   }
 
@@ -354,7 +365,7 @@ export class Ingest {
   /** The meter's rules for the report itself: its period's end, its key's validity, its counts. */
   #checkReport(c: Candidate, head: StreamHead): void {
     const { report } = c.signed;
-    const { name, order, key, kind } = c;
+    const { order, key, kind } = c;
     const tolerance = this.toleranceSeconds;
     if (report.periodEnd > c.chainTime + tolerance) {
       this.#refuse(
@@ -362,7 +373,7 @@ export class Ingest {
         head,
         422,
         "PeriodInFuture",
-        `${name}: its period ends at ${report.periodEnd}, ${report.periodEnd - c.chainTime} s after the chain's time ` +
+        `${nameOf(c)}: its period ends at ${report.periodEnd}, ${report.periodEnd - c.chainTime} s after the chain's time ` +
           `(${c.chainTime}, its latest block); the gateway takes periods ending at most ${tolerance} s after it. ` +
           "Date periods by the chain's clock (GET /clock) and re-issue the report over the same readings.",
       );
@@ -373,7 +384,7 @@ export class Ingest {
         head,
         422,
         "PeriodAfterExpiry",
-        `${name}: its period ends at ${report.periodEnd}, after the order expired (${order.expiresAt}).`,
+        `${nameOf(c)}: its period ends at ${report.periodEnd}, after the order expired (${order.expiresAt}).`,
       );
     }
     if (key.validFrom > report.periodStart || (key.validUntil !== 0 && report.periodEnd >= key.validUntil)) {
@@ -382,7 +393,7 @@ export class Ingest {
         head,
         403,
         "SignerNotValidForPeriod",
-        `${name}: key ${c.signer} is valid from ${key.validFrom}${key.validUntil === 0 ? "" : ` until ${key.validUntil}`}, ` +
+        `${nameOf(c)}: key ${c.signer} is valid from ${key.validFrom}${key.validUntil === 0 ? "" : ` until ${key.validUntil}`}, ` +
           `not over the whole period ${report.periodStart}..${report.periodEnd}: a key signs periods that start at ` +
           "or after it became valid and end before it was revoked.",
       );
@@ -394,7 +405,7 @@ export class Ingest {
         head,
         422,
         "LicensedProductsMismatch",
-        `${name}: it counts ${n} licensed products; the order's tariff names ${order.licenseCount} licences.`,
+        `${nameOf(c)}: it counts ${n} licensed products; the order's tariff names ${order.licenseCount} licences.`,
       );
     }
     if (kind === KeyKind.Device) {
@@ -404,7 +415,7 @@ export class Ingest {
           head,
           422,
           "CountsNotAllowedForSigner",
-          `${name}: a device key signed ${report.inspections} inspections; only an inspector key may.`,
+          `${nameOf(c)}: a device key signed ${report.inspections} inspections; only an inspector key may.`,
         );
       }
       if (report.machineSeconds > BigInt(report.periodEnd - report.periodStart)) {
@@ -413,7 +424,7 @@ export class Ingest {
           head,
           422,
           "MoreSecondsThanThePeriod",
-          `${name}: ${report.machineSeconds} machine seconds do not fit its period of ${report.periodEnd - report.periodStart} s.`,
+          `${nameOf(c)}: ${report.machineSeconds} machine seconds do not fit its period of ${report.periodEnd - report.periodStart} s.`,
         );
       }
     } else if (report.machineSeconds !== 0n || report.units !== 0n || report.licensedProducts.some((x) => x !== 0n)) {
@@ -422,7 +433,7 @@ export class Ingest {
         head,
         422,
         "CountsNotAllowedForSigner",
-        `${name}: an inspector key may sign inspections only, not machine time, units or licensed products.`,
+        `${nameOf(c)}: an inspector key may sign inspections only, not machine time, units or licensed products.`,
       );
     }
   }
@@ -443,7 +454,7 @@ export class Ingest {
 
   #admit(c: Candidate): Promise<Accepted> {
     const { report } = c.signed;
-    const { name, stream, digest } = c;
+    const { stream, digest } = c;
     const slot = `${stream}:${report.sequence}`;
     const head = this.#headOf(stream, report.orderId, c.kind, c.onChain);
     // Everything stored or queued of the stream is at or below its head: a number above it is new.
@@ -455,7 +466,7 @@ export class Ingest {
           throw new ReportRefused(
             409,
             "SequenceTaken",
-            `${name}: the gateway holds another report with this number (digest ${known}); a number names one ` +
+            `${nameOf(c)}: the gateway holds another report with this number (digest ${known}); a number names one ` +
               `report only, and a stored one is never replaced. The stream's next number: ${streamsPath(report.orderId, c.kind)}.`,
           );
         }
@@ -467,7 +478,7 @@ export class Ingest {
       throw new ReportRefused(
         409,
         "AlreadyRecorded",
-        `${name}: the meter recorded ${c.onChain.lastSequence} reports of this stream already; number ` +
+        `${nameOf(c)}: the meter recorded ${c.onChain.lastSequence} reports of this stream already; number ` +
           `${report.sequence} cannot count again. The stream's next number: ${streamsPath(report.orderId, c.kind)}.`,
       );
     }
@@ -477,7 +488,7 @@ export class Ingest {
       throw new ReportRefused(
         409,
         "RefusedBefore",
-        `${name}: the gateway refused this very report for good before (${before.reason}) and never stores it; ` +
+        `${nameOf(c)}: the gateway refused this very report for good before (${before.reason}) and never stores it; ` +
           "re-issue the number over the same readings with a corrected period " +
           `(${streamsPath(report.orderId, c.kind)} says where it must start).`,
       );
@@ -488,7 +499,7 @@ export class Ingest {
       throw new ReportRefused(
         409,
         "ReplacementChangesReadings",
-        `${name}: it would replace the refused report with this number (${first.reason}, digest ${first.digest}), ` +
+        `${nameOf(c)}: it would replace the refused report with this number (${first.reason}, digest ${first.digest}), ` +
           `but a replacement covers the same readings (root ${first.readingsRoot}, ${first.machineSeconds} machine ` +
           `seconds, ${first.units} units, ${first.inspections} inspections); only its period may be corrected.`,
       );
@@ -497,7 +508,7 @@ export class Ingest {
       const gap = new ReportRefused(
         409,
         "SequenceGap",
-        `${name}: the next number of this stream is ${head.sequence + 1}; send the reports in order.`,
+        `${nameOf(c)}: the next number of this stream is ${head.sequence + 1}; send the reports in order.`,
       );
       // Reports checked side by side may reach this point out of order: wait a moment for the ones before, unless
       // the next one was refused for good (its replacement comes in a later request).
@@ -536,7 +547,7 @@ export class Ingest {
           head,
           422,
           "PeriodStartsBeforeOrder",
-          `${name}: its period starts at ${report.periodStart}, before the order opened (${c.order.openedAt}); ` +
+          `${nameOf(c)}: its period starts at ${report.periodStart}, before the order opened (${c.order.openedAt}); ` +
             `the stream's first period starts at ${mark} or later.`,
         );
       }
@@ -545,7 +556,7 @@ export class Ingest {
         head,
         422,
         "PeriodOverlapsPrevious",
-        `${name}: its period starts at ${report.periodStart}, before the stream's previous report ended (the later ` +
+        `${nameOf(c)}: its period starts at ${report.periodStart}, before the stream's previous report ended (the later ` +
           `of the meter's last recorded period and the gateway's last stored one); it must start at ${mark} or later ` +
           `(${streamsPath(report.orderId, c.kind)}). Re-issue it over the same readings from there.`,
       );
@@ -568,7 +579,7 @@ export class Ingest {
       digest,
       signer: c.signer,
       periodEnd: report.periodEnd,
-      packed: packReport(c.signed),
+      packed: c.packed,
     };
     this.#queued.set(slot, { row, done, resolve, reject });
     this.#scheduleFlush();

@@ -14,7 +14,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 
-import type { Hex } from "viem";
+import { bytesToHex, type Hex } from "viem";
 
 import { openDatabase, transaction, type StoreOptions } from "../../store/sqlite.js";
 import type { KeyKind } from "./chain.js";
@@ -31,11 +31,16 @@ export interface NewReport {
   digest: Hex;
   signer: Hex;
   periodEnd: number;
-  /** The report and signature packed (src/codec/batch.ts). */
-  packed: Hex;
+  /**
+   * The report and signature packed (src/codec/batch.ts): bytes, as the gateway's ingest gives them (stored as
+   * a BLOB, half the size of hex), or hex.
+   */
+  packed: Hex | Uint8Array;
 }
 
-export interface StoredReport extends NewReport {
+export interface StoredReport extends Omit<NewReport, "packed"> {
+  /** The packed report as hex, whichever form it was stored in. */
+  packed: Hex;
   id: number;
   status: ReportStatus;
   reason: string | null;
@@ -94,7 +99,7 @@ function reportOf(row: Row): StoredReport {
     digest: row.digest as Hex,
     signer: row.signer as Hex,
     periodEnd: Number(row.period_end),
-    packed: row.packed as Hex,
+    packed: typeof row.packed === "string" ? (row.packed as Hex) : bytesToHex(row.packed as Uint8Array),
     status: row.status as ReportStatus,
     reason: (row.reason as string | null) ?? null,
     tx: (row.tx as Hex | null) ?? null,
