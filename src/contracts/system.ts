@@ -75,8 +75,19 @@ const CHECKS: Record<ContractKey, readonly { view: string; wired?: ContractKey }
   ],
 };
 
+/** ", the address ${source} gives the MachineRegistry" where the addresses name it for another contract too. */
+function alias(addresses: Partial<MarketAddresses>, key: ContractKey, source: string): string {
+  const address = addresses[key]!;
+  const other = (Object.keys(CONTRACT_NAMES) as ContractKey[]).find(
+    (k) => k !== key && addresses[k] !== undefined && isAddressEqual(addresses[k], address),
+  );
+  return other === undefined ? "" : `, the address ${source} gives the ${CONTRACT_NAMES[other]}`;
+}
+
 /** One thing wrong with a deployment's addresses. */
 export interface SystemProblem {
+  /** noCode: nothing deployed there; wrongContract: another contract is; miswired: wired to another deployment. */
+  kind: "noCode" | "wrongContract" | "miswired";
   contract: ContractKey;
   address: Address;
   problem: string;
@@ -123,9 +134,9 @@ export async function verifySystem(
       const deployed = (await client.getCode({ address })) !== undefined;
       const problem = deployed
         ? `The contract at ${address} (the ${name} in ${source}) does not answer as the ${name} ` +
-          `(${answers[0]!.view}() failed): another contract is deployed there.`
+          `(${answers[0]!.view}() failed): another contract is deployed there${alias(addresses, contract, source)}.`
         : `No contract at ${address} (the ${name} in ${source}): nothing is deployed there on ${chain}.`;
-      problems.push({ contract, address, problem });
+      problems.push({ kind: deployed ? "wrongContract" : "noCode", contract, address, problem });
       continue;
     }
     for (const answer of answers) {
@@ -136,7 +147,7 @@ export async function verifySystem(
       const problem =
         `The ${name} at ${address} works with the ${CONTRACT_NAMES[answer.wired]} at ${actual ?? "(no answer)"}, ` +
         `but the ${CONTRACT_NAMES[answer.wired]} in ${source} is ${expected}: they mix two deployments.`;
-      problems.push({ contract, address, problem });
+      problems.push({ kind: "miswired", contract, address, problem });
     }
   }
   if (problems.length > 0) {

@@ -3,6 +3,7 @@
  * read. Jobs are plain functions over the SDK clients (src/contracts, src/core) that return data; the
  * command line (src/cli) parses the flags, calls them and renders their results.
  */
+import { CONTRACT_NAMES } from "../contracts/system.js";
 import { getAddress, isAddress, type Address } from "viem";
 
 import { CapacityError, type CapacityErrorParameters } from "../core/errors.js";
@@ -43,16 +44,7 @@ export async function chainTime(ops: Ops): Promise<number> {
   return Number((await ops.chain.publicClient.getBlock({ blockTag: "latest" })).timestamp);
 }
 
-export const CONTRACT_NAMES = {
-  consortium: "Consortium",
-  token: "SettlementToken",
-  gateway: "FiatGateway",
-  licenseRegistry: "LicenseRegistry",
-  machineRegistry: "MachineRegistry",
-  usageMeter: "UsageMeter",
-  readingVerifier: "ReadingVerifier",
-  paymentChannels: "PaymentChannels",
-} as const satisfies Record<keyof MarketAddresses, string>;
+export { CONTRACT_NAMES };
 
 /**
  * Reads a deployment's addresses from JSON: either this project's form (`{"consortium": "0x…", …,

@@ -72,7 +72,7 @@ describe("errors a person can act on", function () {
       expect(out.exitCode).to.equal(2);
       expect(out.stderr)
         .to.include(
-          `There is no contract at ${nobody} on chain ${f.chain.chainId}, where the addresses file puts the UsageMeter.`,
+          `No contract at ${nobody} (the UsageMeter in the addresses file): nothing is deployed there on chain ${f.chain.chainId}.`,
         )
         .and.include("npm run deploy prints the OPS_ADDRESSES line");
     });
@@ -82,11 +82,12 @@ describe("errors a person can act on", function () {
       expect(out.exitCode).to.equal(2);
       const { error } = JSON.parse(out.stdout);
       expect(error).to.include({ code: "deployment.wrongContract" });
-      expect(error.message).to.equal(
-        `The contract at ${f.ops.addresses.machineRegistry} is not the UsageMeter the addresses file says it is ` +
-          "(it does not answer registry()); that is the address the file gives the MachineRegistry. " +
-          error.hint,
+      expect(error.message).to.include(
+        `The contract at ${f.ops.addresses.machineRegistry} (the UsageMeter in the addresses file) does not answer as the ` +
+          "UsageMeter (registry() failed): another contract is deployed there, the address the addresses file gives the " +
+          "MachineRegistry.",
       );
+      expect(error.message).to.include(error.hint);
     });
 
     it("says when two contracts of the file are not wired to each other", async function () {
@@ -99,7 +100,7 @@ describe("errors a person can act on", function () {
       expect(out.exitCode).to.equal(2);
       expect(out.stderr).to.include(
         `The MachineRegistry at ${f.ops.addresses.machineRegistry} works with the LicenseRegistry at ${f.ops.addresses.licenseRegistry}, ` +
-          `but the addresses file expects the LicenseRegistry at ${f.ops.addresses.machineRegistry}`,
+          `but the LicenseRegistry in the addresses file is ${f.ops.addresses.machineRegistry}: they mix two deployments.`,
       );
     });
   });
