@@ -142,7 +142,3 @@ export function usageInsight(records: readonly UsageRecord[], window?: InsightWi
         : 1,
   );
 }
-
-// The table moved to src/cli/render/insight.ts; this re-export keeps an import from here working until the
-// command line imports it from there (a pure module must not reach up into the command line).
-export { renderInsight } from "../cli/render/insight.js";

@@ -333,11 +333,3 @@ export function parseInvoiceJson(text: string): InvoiceDocument {
     return value;
   }) as InvoiceDocument;
 }
-
-/* ---------------------------------------------------------------- moved */
-
-// Loading from the chain moved to src/contracts/invoices.ts and the table to src/cli/render/invoice.ts. These
-// re-exports keep the old imports (src/cli/ops-commands.ts, scripts/demo.ts) working until they import from
-// there; then they go, since a pure module must not reach up into the chain clients or the command line.
-export { loadInvoice, type LoadInvoiceOptions } from "../contracts/invoices.js";
-export { renderInvoiceTable } from "../cli/render/invoice.js";

@@ -107,6 +107,3 @@ export async function runInvoices(ops: Ops, caller: Wallet, options: InvoiceRunO
   }
   return run;
 }
-
-/** @deprecated scripts/demo.ts imports it from here; renderers live in src/cli/render. */
-export { renderInvoiceRun } from "../cli/render/invoices.js";

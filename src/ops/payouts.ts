@@ -337,6 +337,3 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
-
-/** @deprecated scripts/demo.ts imports it from here; renderers live in src/cli/render. */
-export { renderPayout } from "../cli/render/payout.js";

@@ -178,6 +178,3 @@ export async function memberBalances(
   }
   return lines;
 }
-
-/** @deprecated scripts/demo.ts and test/contracts/settlement.ts import them from here; renderers live in src/cli/render. */
-export { renderBalances, renderReconciliation } from "../cli/render/reconciliation.js";

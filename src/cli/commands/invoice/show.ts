@@ -1,4 +1,6 @@
-import { loadInvoice, renderInvoiceJson, renderInvoiceTable } from "../../../core/invoice.js";
+import { renderInvoiceTable } from "../../render/invoice.js";
+import { loadInvoice } from "../../../contracts/invoices.js";
+import { renderInvoiceJson } from "../../../core/invoice.js";
 import { OpsInputError } from "../../../ops/context.js";
 import { defineCommand, required } from "../../command.js";
 import { id, int } from "../../parse.js";

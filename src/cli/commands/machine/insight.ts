@@ -1,6 +1,6 @@
 import type { Address } from "viem";
 
-import { renderInsight } from "../../../core/insight.js";
+import { renderInsight } from "../../render/insight.js";
 import { ownerInsight } from "../../../ops/insight.js";
 import { memberIdOf } from "../../../ops/members.js";
 import { defineCommand, option } from "../../command.js";
