@@ -394,8 +394,9 @@ export class PayeeAgent {
     await watching?.stop();
   }
 
+  /** Closes the connections kept alive to the payer. */
   close(): void {
-    // Nothing to release: the payer's connections are fetch's, kept alive and closed when idle.
+    this.#payer.close();
   }
 
   #requireChain(): NonNullable<PayeeOptions["chain"]> {

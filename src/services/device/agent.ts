@@ -25,7 +25,7 @@ import {
   type StreamPositionJson,
 } from "../../codec/report-wire.js";
 import { DeviceStore, Stream, type Fate, type OrderConfig, type StoredReport } from "./store.js";
-import { GatewayClient, readStreamPosition } from "./gateway.js";
+import { GatewayClient } from "./gateway.js";
 import { Unreachable, type JsonAnswer } from "../../transport/client.js";
 
 import { proveFromStore, type ReadingProof } from "./prove.js";
@@ -129,6 +129,7 @@ export class DeviceAgent {
   readonly #options: DeviceAgentOptions;
   /** The last attempt to reach the gateway failed (so the next failure is not logged again). */
   #unreachable = false;
+  readonly #gateways = new Map<string, GatewayClient>();
   /** Serialises report cuts: each reads the stream's last number and commits the next. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -139,6 +140,13 @@ export class DeviceAgent {
 
   #log(line: string): void {
     this.#options.log?.(line);
+  }
+
+  /** The client of the gateway at `url` (one per gateway, so that its connections are kept alive). */
+  #gateway(url: string): GatewayClient {
+    let client = this.#gateways.get(url);
+    if (client === undefined) this.#gateways.set(url, (client = new GatewayClient(url)));
+    return client;
   }
 
   addOrder(order: OrderConfig): void {
@@ -241,7 +249,7 @@ export class DeviceAgent {
    * the gateway cannot be asked (GatewayUnavailable) or does not know the order (GatewayUnknownOrder).
    */
   async recover(url: string, orderId: bigint, stream: Stream): Promise<Recovery> {
-    const position = await readStreamPosition(url, orderId, stream);
+    const position = await this.#gateway(url).position(orderId, stream);
     const { moved, leftOut } = this.store.recover(orderId, stream, {
       sequence: position.nextSequence,
       periodStart: position.periodStart,
@@ -270,7 +278,7 @@ export class DeviceAgent {
       for (const stream of [Stream.Device, Stream.Inspector]) {
         const refused = this.store.blocking(orderId, stream);
         if (refused === undefined || refused.fate !== "replace") continue;
-        const position = await readStreamPosition(url, orderId, stream);
+        const position = await this.#gateway(url).position(orderId, stream);
         const done = { ...(await this.#reissue(refused, position)), chainTime: position.chainTime };
         out.push(done);
         if (done.outcome === "reissued") this.counters.reissued += 1;
@@ -345,7 +353,7 @@ export class DeviceAgent {
   async send(url: string, batchSize = 100): Promise<SendResult> {
     const result: SendResult = { acknowledged: 0, refused: [] };
     const pending = this.store.unacknowledged();
-    const gateway = new GatewayClient(url);
+    const gateway = this.#gateway(url);
     for (let i = 0; i < pending.length; i += batchSize) {
       const batch = pending.slice(i, i + batchSize);
       let reply: JsonAnswer;

@@ -15,7 +15,7 @@ import { ConfigRefused } from "../runtime/lifecycle.js";
 import type { Log } from "../runtime/log.js";
 import { checkSignerKey, readDeviceOrder, readMeterDomain, readMeterRegistry } from "./chain.js";
 import { ChainClock } from "./clock.js";
-import { GatewayUnavailable, readGatewayClock } from "./gateway.js";
+import { GatewayClient, GatewayUnavailable, readGatewayClock } from "./gateway.js";
 import { fitProfile, MachineSimulator, PROFILES, type ProfileName } from "./simulator.js";
 import { Stream, type DeviceStore } from "./store.js";
 import type { RunnerOrder } from "./runner.js";
@@ -50,10 +50,8 @@ export interface Connected {
 /** Without a node: the chain id given, the clock from the gateway's GET /clock, the licences as given. */
 function offline(setup: DeviceSetup, chainId: number): Connected {
   if (setup.registry !== undefined) throw new ConfigRefused("--registry needs a node to read it from: give --rpc-url.");
-  const clock = new ChainClock({
-    read: async () => (await readGatewayClock(setup.gateway)).chainTime,
-    resyncMs: setup.clockSyncMs,
-  });
+  const gateway = new GatewayClient(setup.gateway, 10_000);
+  const clock = new ChainClock({ read: async () => (await gateway.clock()).chainTime, resyncMs: setup.clockSyncMs });
   const orders = setup.orderIds.map((orderId) => ({ orderId, licenseIds: [...(setup.licenses ?? [])] }));
   return { domain: { chainId, meter: setup.meter }, clock, offline: true, orders };
 }

@@ -85,8 +85,3 @@ export class GatewayClient {
 export function readGatewayClock(gateway: string): Promise<ClockJson> {
   return new GatewayClient(gateway, 10_000).clock();
 }
-
-/** GET <gateway>/streams/<orderId>/<device|inspector>. */
-export function readStreamPosition(gateway: string, orderId: bigint, stream: Stream): Promise<StreamPositionJson> {
-  return new GatewayClient(gateway, 10_000).position(orderId, stream);
-}
