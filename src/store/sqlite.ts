@@ -12,7 +12,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 
 export type Synchronous = "NORMAL" | "FULL";
 
@@ -96,15 +96,30 @@ export function openDatabase(options: StoreOptions, schema: string): DatabaseSyn
   return db;
 }
 
+/** Each database's BEGIN, COMMIT and ROLLBACK, prepared once (a transaction is on every payment's path). */
+const statements = new WeakMap<
+  DatabaseSync,
+  { begin: StatementSync; commit: StatementSync; rollback: StatementSync }
+>();
+
 /** Runs `work` in one IMMEDIATE transaction: all of it is committed, or none. */
 export function transaction<T>(db: DatabaseSync, work: () => T): T {
-  db.exec("BEGIN IMMEDIATE");
+  let prepared = statements.get(db);
+  if (prepared === undefined) {
+    prepared = {
+      begin: db.prepare("BEGIN IMMEDIATE"),
+      commit: db.prepare("COMMIT"),
+      rollback: db.prepare("ROLLBACK"),
+    };
+    statements.set(db, prepared);
+  }
+  prepared.begin.run();
   try {
     const result = work();
-    db.exec("COMMIT");
+    prepared.commit.run();
     return result;
   } catch (error) {
-    db.exec("ROLLBACK");
+    prepared.rollback.run();
     throw error;
   }
 }
