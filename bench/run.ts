@@ -108,4 +108,9 @@ console.log(
     `${((100 * verify) / throughput["secp256k1.recoverLimit"]!).toFixed(0)}% of raw native recovery + keccak.`,
 );
 rates("latency", Object.entries(latencyMs), "ms");
+const times = (figure: string) =>
+  (latencyMs[`payment.roundTrip.${figure}`]! / latencyMs[`payment.roundTrip.baseline.${figure}`]!).toFixed(2);
+console.log(
+  `Payment round trip: ${times("p50")}x its baseline at p50, ${times("cpu")}x in CPU per round trip (goal: at most 2x).`,
+);
 console.log(`Wrote ${file}`);

@@ -8,26 +8,14 @@
  *     --channels 0x... --registry 0x... --payee 0x... --nonce 4294967297 --machine 1 \
  *     --store payer.sqlite --port 8600
  *
- * stdout: one JSON line per event: "ready" (listening; what the store holds), "paid" (each voucher answered,
- * `again` when re-answered), "stopped". Errors go to stderr; bad input exits with status 2.
+ * stdout: its log, one JSON line per entry (pino: time, level, and an `event` with its fields, or `msg` in
+ * words): "ready" (listening; what the store holds), "paid" (each voucher answered, `again` when re-answered),
+ * "node-down" and "node-up" (once each per outage), "stopping", "stopped". GET /status and GET /metrics
+ * (Prometheus) show its counters. SIGINT or SIGTERM (also to the npm that started it) stops it cleanly.
+ * Errors go to stderr; bad input, a channel that is not open, a store in use or a port taken exit with status 2.
  */
-import type { AddressInfo } from "node:net";
-
-import { privateKeyToAccount } from "viem/accounts";
-
-import { ChannelsClient } from "../src/contracts/channels.js";
-import {
-  createPayerServer,
-  PayerAgent,
-  registryDevices,
-  registryTariffs,
-  trackChannel,
-} from "../src/services/channels/payer.js";
-import { PayerStore } from "../src/services/channels/store.js";
-import { channelIdOf } from "../src/core/voucher.js";
-import { paymentChannelsAbi } from "../src/generated/abis.js";
-import { emit, privateKeyFromEnv, runScript } from "../src/cli/flags.js";
-import { rpcChain } from "../src/chain/rpc.js";
+import { runPayer } from "../src/services/channels/payer-service.js";
+import { privateKeyFromEnv, runService } from "../src/cli/flags.js";
 
 const USAGE = `Usage: CHANNEL_PAYER_KEY=0x... npx tsx scripts/channel-payer.ts [flags]
 
@@ -47,80 +35,25 @@ const USAGE = `Usage: CHANNEL_PAYER_KEY=0x... npx tsx scripts/channel-payer.ts [
 
   CHANNEL_PAYER_KEY      the payer account's private key: it signs the vouchers`;
 
-runScript("channel-payer", USAGE, async (flags) => {
-  const rpcUrl = flags.url("rpc-url", process.env.CHANNEL_RPC_URL || "http://127.0.0.1:8545");
-  const channels = flags.address("channels");
-  const registry = flags.address("registry");
-  const payee = flags.address("payee");
-  const nonce = flags.bigint("nonce", 96);
-  const terms = {
-    machineId: flags.bigint("machine", 64),
-    tariffVersion: flags.int("tariff-version", 1, 1, 2 ** 32 - 1),
-  };
-  const storePath = flags.string("store");
-  const host = flags.string("host", "127.0.0.1");
-  const port = flags.int("port", 8600, 0, 65535);
-  const caps = { perDevice: flags.euro("cap", "1000"), periodSeconds: flags.int("cap-period", 3600, 1) };
-  const synchronous = flags.oneOf("synchronous", ["NORMAL", "FULL"] as const, "NORMAL");
-  const privateKey = privateKeyFromEnv("CHANNEL_PAYER_KEY", "payer");
-  const payer = privateKeyToAccount(privateKey).address;
-
-  const chain = await rpcChain(rpcUrl);
-  const token = await chain.publicClient
-    .readContract({ address: channels, abi: paymentChannelsAbi, functionName: "token" })
-    .catch((error: unknown) => {
-      throw new Error(
-        `No PaymentChannels contract answers at ${channels} on chain ${chain.chainId}: check --channels.`,
-        {
-          cause: error,
-        },
-      );
-    });
-  const client = new ChannelsClient(chain, { paymentChannels: channels, token });
-  const key = { payer, payee, nonce };
-  const store = new PayerStore({ path: storePath, synchronous });
-  const channel = await trackChannel(store, client, key, terms);
-  const agent = new PayerAgent({
-    domain: { chainId: chain.chainId, channels },
-    privateKey,
-    store,
-    devices: registryDevices(chain.publicClient, registry),
-    tariffs: registryTariffs(chain.publicClient, registry),
-    caps,
-    onPaid: (paid) =>
-      emit("paid", {
-        channelId: paid.channelId,
-        sequence: paid.sequence,
-        amount: paid.voucher.amount,
-        usage: paid.voucher.usage,
-        signature: paid.signature,
-        again: paid.again,
-      }),
-  });
-  const server = createPayerServer(agent);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (error) => reject(new Error(`Cannot listen on ${host}:${port}: ${error.message}`)));
-    server.listen(port, host, resolve);
-  });
-  const bound = (server.address() as AddressInfo).port;
-  emit("ready", {
-    url: `http://${host}:${bound}`,
-    port: bound,
-    channelId: channelIdOf(key),
-    payer,
-    sequence: channel.sequence,
-    signed: channel.signed,
-    deposit: channel.deposit,
-  });
-
-  const stop = (signal: NodeJS.Signals) => {
-    server.close(() => {
-      store.close();
-      emit("stopped", { signal });
-      process.exit(0);
-    });
-    server.closeAllConnections();
-  };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
-});
+runService("channel-payer", USAGE, (flags, context) =>
+  runPayer(
+    {
+      rpcUrl: flags.url("rpc-url", process.env.CHANNEL_RPC_URL || "http://127.0.0.1:8545"),
+      channels: flags.address("channels"),
+      registry: flags.address("registry"),
+      payee: flags.address("payee"),
+      nonce: flags.bigint("nonce", 96),
+      terms: {
+        machineId: flags.bigint("machine", 64),
+        tariffVersion: flags.int("tariff-version", 1, 1, 2 ** 32 - 1),
+      },
+      store: flags.string("store"),
+      host: flags.string("host", "127.0.0.1"),
+      port: flags.int("port", 8600, 0, 65535),
+      caps: { perDevice: flags.euro("cap", "1000"), periodSeconds: flags.int("cap-period", 3600, 1) },
+      synchronous: flags.oneOf("synchronous", ["NORMAL", "FULL"] as const, "NORMAL"),
+      privateKey: privateKeyFromEnv("CHANNEL_PAYER_KEY", "payer"),
+    },
+    context,
+  ),
+);

@@ -44,6 +44,7 @@ import { signUsage } from "../src/core/increment.js";
 import { closeData } from "../src/core/voucher.js";
 import { DeviceAgent, LASER_CUTTER, MachineSimulator, Stream } from "../src/services/device/agent.js";
 import { DeviceStore } from "../src/services/device/store.js";
+import { GatewayClient } from "../src/services/device/gateway.js";
 import { renderTable, short } from "../src/cli/table.js";
 import { ContractChainView } from "../src/services/gateway/chain.js";
 import { Ingest } from "../src/services/gateway/ingest.js";
@@ -77,14 +78,8 @@ async function postReports(
   url: string,
   reports: SignedReport[],
 ): Promise<{ status: number; outcome?: string; reason?: string; error?: string }> {
-  const response = await fetch(`${url}/reports`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ reports: reports.map(reportToJson) }),
-  });
-  const body = (await response.json()) as {
-    results: { status: number; outcome?: string; reason?: string; error?: string }[];
-  };
+  const answer = await new GatewayClient(url).sendReports(reports.map(reportToJson));
+  const body = answer.body as { results: { status: number; outcome?: string; reason?: string; error?: string }[] };
   return body.results[0]!;
 }
 

@@ -1,13 +1,19 @@
 /**
  * Command-line glue for the long-running scripts: flags read with `node:util`'s parseArgs and checked one
  * by one with errors that name the flag and say what it takes, keys from the environment (a command line
- * is visible to every user of the machine), one JSON line per event on stdout.
+ * is visible to every user of the machine), one JSON line per event on stdout; a service run with its log
+ * and its stop signal, and its exit status (0 done, 1 failed, 2 refused: bad input, or a refusal that
+ * waiting cannot change).
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 import { getAddress, isAddress, type Address, type Hex } from "viem";
 
 import { parseEuro } from "../core/money.js";
+import { createLog } from "../services/runtime/log.js";
+import { ConfigRefused, processStop, ServiceRefused, type ServiceContext } from "../services/runtime/lifecycle.js";
+import { StoreLocked } from "../store/sqlite.js";
+import { ListenError } from "../transport/server.js";
 
 /** Bad input: the script prints the message and its usage, and exits with status 2. */
 export class UsageError extends Error {
@@ -195,10 +201,16 @@ export function emit(event: string, fields: Record<string, unknown> = {}): void 
   );
 }
 
+/** Errors that refuse the input or the setup for good: the process exits with status 2, without the usage. */
+function refusedForGood(error: unknown): boolean {
+  return error instanceof ServiceRefused || error instanceof StoreLocked || error instanceof ListenError;
+}
+
 /**
  * Runs a script's `main` with the flags of the command line, as its usage documents them (see {usageFlags});
- * `--help` prints the usage and exits 0. A UsageError is printed with the usage (exit status 2), any other
- * error with its message (exit status 1).
+ * `--help` prints the usage and exits 0. A UsageError or a ConfigRefused (the chain shows the configuration
+ * wrong) is printed with the usage (exit status 2), another refusal for good (ServiceRefused, a store in use,
+ * a port taken) with its message (exit status 2), any other error with its message (exit status 1).
  */
 export function runScript(
   name: string,
@@ -215,11 +227,40 @@ export function runScript(
     await main(flags);
   };
   run().catch((error: unknown) => {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof ConfigRefused) {
       process.stderr.write(`${name}: ${error.message}\n\n${usage}\n`);
       process.exit(2);
     }
     process.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+    process.exit(refusedForGood(error) ? 2 : 1);
   });
+}
+
+/**
+ * Runs a long-running service as {runScript} does, with its log (JSON lines on stdout) and its stop signal
+ * (SIGINT, SIGTERM, or the npm that started it gone); `main` resolves with the exit status (default 0) once
+ * the service has stopped.
+ */
+export function runService(
+  name: string,
+  usage: string,
+  main: (flags: Flags, context: ServiceContext) => Promise<number | void>,
+  argv = process.argv.slice(2),
+): void {
+  runScript(
+    name,
+    usage,
+    async (flags) => {
+      const log = createLog(name);
+      const stop = processStop(log);
+      let code: number | void;
+      try {
+        code = await main(flags, { signal: stop.signal, log });
+      } finally {
+        stop.release();
+      }
+      process.exit(code ?? 0);
+    },
+    argv,
+  );
 }

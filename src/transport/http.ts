@@ -1,22 +1,43 @@
 /**
  * What the off-chain services' HTTP endpoints (the gateway's POST /reports, the payer's POST /payments) share:
- * reading a JSON request body, declared as JSON and of bounded size. A body that is not declared as JSON is
- * refused before it is read (a web page can send `text/plain` anywhere without a CORS preflight; it cannot
- * send `application/json` so), and one above the limit as soon as its declared length or the bytes read
- * show it, without reading the rest: the refusal closes the connection instead.
+ * errors as answers, bigints in JSON as decimal strings, and reading a JSON request body, declared as JSON and
+ * of bounded size. A body that is not declared as JSON is refused before it is read (a web page can send
+ * `text/plain` anywhere without a CORS preflight; it cannot send `application/json` so), and one above the
+ * limit as soon as its declared length or the bytes read show it, without reading the rest: the refusal closes
+ * the connection instead.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-/** Why a request's body was not read: the HTTP status, a reason name, and words that say what to send instead. */
-export class BodyRefused extends Error {
-  override name = "BodyRefused";
+/**
+ * A request the server answers with an HTTP error: its status, a reason name for programs, and words for
+ * people that say what to send instead. Each service words the answer's body its own way (see server.ts).
+ */
+export class HttpError extends Error {
+  override name = "HttpError";
   constructor(
-    readonly status: 413 | 415,
-    readonly reason: "TooLarge" | "UnsupportedMediaType",
+    readonly status: number,
+    readonly reason: string,
     message: string,
+    /** More fields for the answer's body. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
+}
+
+/** Why a request's body was not read: the HTTP status, a reason name, and words that say what to send instead. */
+export class BodyRefused extends HttpError {
+  override name = "BodyRefused";
+  declare readonly status: 413 | 415;
+  declare readonly reason: "TooLarge" | "UnsupportedMediaType";
+  constructor(status: 413 | 415, reason: "TooLarge" | "UnsupportedMediaType", message: string) {
+    super(status, reason, message);
+  }
+}
+
+/** JSON text of `value`, bigints as decimal strings (the wire form of every amount and id). */
+export function jsonText(value: unknown, space?: number): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v), space);
 }
 
 /** Whether the request declares a JSON body: `application/json`, with or without parameters such as a charset. */

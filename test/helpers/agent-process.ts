@@ -1,7 +1,7 @@
 /**
  * A script of this project run as a real process for tests (`node --import tsx`, one process, so that a
- * SIGKILL hits the agent itself), whose stdout is one JSON event per line. Tests wait for events instead of
- * sleeping, and kill the process with SIGKILL at any moment. {runToEnd} runs a script that ends by itself
+ * SIGKILL hits the agent itself), whose stdout is its log, one JSON line per entry (see {eventOf}). Tests wait
+ * for events instead of sleeping, and kill the process with SIGKILL at any moment. {runToEnd} runs a script that ends by itself
  * (a command, bad input, --help) the same way and returns its exit status and output.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
@@ -11,10 +11,26 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface AgentEvent {
+  /** The log line's `event`; "log" for a line in words alone (its `msg` is then also its `text`). */
   event: string;
   /** Which life of the process printed it: 0 for the first start, 1 after the first restart, ... */
   life: number;
   [field: string]: unknown;
+}
+
+/**
+ * One line of a service's log (pino: `level`, `time`, `service`, and an `event` with its fields, or `msg` in
+ * words) as an event; a line that is no JSON is a "text" event.
+ */
+export function eventOf(line: string): { event: string; [field: string]: unknown } {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return { event: "text", text: line };
+  }
+  if (parsed.event === undefined) return { ...parsed, event: "log", text: parsed.msg };
+  return { ...parsed, event: String(parsed.event) };
 }
 
 /** Every process started here, so that a test can kill them all in its after hook (or on exit). */
@@ -105,13 +121,7 @@ export class AgentProcess {
     this.#life += 1;
     const life = this.#life;
     createInterface({ input: child.stdout! }).on("line", (line) => {
-      let parsed: Record<string, unknown>;
-      try {
-        parsed = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        parsed = { event: "text", text: line };
-      }
-      this.events.push({ ...parsed, event: String(parsed.event), life });
+      this.events.push({ ...eventOf(line), life });
       this.#notify();
     });
     createInterface({ input: child.stderr! }).on("line", (line) => {

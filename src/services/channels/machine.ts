@@ -7,7 +7,8 @@
  */
 import { keccak256, stringToHex, type Hex, type LocalAccount } from "viem";
 
-import type { Acknowledged, PayeeAgent } from "./payee.js";
+import { pauseAfter, sleep } from "../../chain/poll.js";
+import { isPermanent, type Acknowledged, type PayeeAgent } from "./payee.js";
 import type { PayeeStore } from "./store.js";
 import { signUsage, usageFromJson, type SignedUsage } from "../../core/increment.js";
 import type { ChannelsDomain } from "../../core/voucher.js";
@@ -22,24 +23,31 @@ export interface MachineOptions {
   domain: ChannelsDomain;
   /** Milliseconds between parts. */
   tickMs: number;
-  /** Milliseconds to wait before asking again when a payment failed (default: `tickMs`, at least 100). */
+  /**
+   * Milliseconds to wait before asking again when a payment failed (default: `tickMs`, at least 100), doubled
+   * at each failure in a row up to `maxRetryMs` (default: 5,000, or `retryMs` if more).
+   */
   retryMs?: number;
+  maxRetryMs?: number;
   /** Stop once this many parts are paid on the channel in all (default: go on until stopped). */
   parts?: number;
   /** Unix seconds. */
   now?: () => number;
   onAcknowledged?: (ack: Acknowledged) => void;
-  /** A payment failed; the machine waits and asks again for the same increment. */
-  onWaiting?: (sequence: number, error: Error) => void;
+  /** A payment failed (the `failures`-th in a row); the machine waits and asks again for the same increment. */
+  onWaiting?: (sequence: number, error: Error, failures: number) => void;
 }
 
-/** Why the machine stopped. */
-export type MachineStop = "done" | "closing" | "stopped";
+/**
+ * Why the machine stopped: the job is done, the payer started closing, it was told to, or a payment was refused
+ * in a way asking again cannot change (see {Machine.refusal}).
+ */
+export type MachineStop = "done" | "closing" | "stopped" | "refused";
 
 export class Machine {
   readonly #options: MachineOptions;
-  #stopped = false;
-  #wake: (() => void) | undefined;
+  readonly #stop = new AbortController();
+  #refusal: Error | undefined;
   /** Where the next part's period starts: where the newest acknowledged part's ended. */
   #lastEnd: number | undefined;
 
@@ -49,11 +57,22 @@ export class Machine {
     if (newest !== undefined) this.#lastEnd = usageFromJson(JSON.parse(newest.increment)).periodEnd;
   }
 
-  /** Makes parts until the job is done, the payer starts closing the channel, or {stop} is called. */
+  /** The refusal the machine stopped on ("refused"). */
+  get refusal(): Error | undefined {
+    return this.#refusal;
+  }
+
+  /**
+   * Makes parts until the job is done, the payer starts closing the channel, {stop} is called, or a payment is
+   * refused for good. A payment that failed otherwise is asked for again after a pause that grows.
+   */
   async run(): Promise<MachineStop> {
     const { agent, store, channelId, tickMs } = this.#options;
     const retryMs = this.#options.retryMs ?? Math.max(tickMs, 100);
-    while (!this.#stopped) {
+    const backoff = { maxMs: Math.max(this.#options.maxRetryMs ?? 5000, retryMs) };
+    const { signal } = this.#stop;
+    let failures = 0;
+    while (!signal.aborted) {
       const channel = store.channel(channelId);
       if (channel === undefined) throw new Error(`The payee's store has no channel ${channelId}; track it first.`);
       if (channel.closing) return "closing";
@@ -61,13 +80,20 @@ export class Machine {
       const signed = agent.pending(channelId) ?? (await this.#nextPart(channel.sequence + 1));
       try {
         const ack = await agent.pay(signed);
+        failures = 0;
         this.#lastEnd = signed.increment.periodEnd;
         this.#options.onAcknowledged?.(ack);
-        await this.#sleep(tickMs);
-      } catch (error) {
+        await sleep(tickMs, signal);
+      } catch (caught) {
         if (store.channel(channelId)?.closing === true) return "closing";
-        this.#options.onWaiting?.(signed.increment.sequence, error instanceof Error ? error : new Error(String(error)));
-        await this.#sleep(retryMs);
+        const error = caught instanceof Error ? caught : new Error(String(caught));
+        if (isPermanent(error)) {
+          this.#refusal = error;
+          return "refused";
+        }
+        failures += 1;
+        this.#options.onWaiting?.(signed.increment.sequence, error, failures);
+        await sleep(pauseAfter(retryMs, failures, backoff), signal);
       }
     }
     return "stopped";
@@ -75,8 +101,7 @@ export class Machine {
 
   /** Stops after the payment in progress (if any) is settled one way or the other. */
   stop(): void {
-    this.#stopped = true;
-    this.#wake?.();
+    this.#stop.abort();
   }
 
   /** The device-signed increment of part `sequence`: the machine ran from the previous part's end until now. */
@@ -93,18 +118,6 @@ export class Machine {
       machineSeconds: BigInt(periodEnd - periodStart),
       units: 1n,
       readingsRoot: keccak256(stringToHex(`readings of part ${sequence} of ${channelId}, ${periodStart}-${periodEnd}`)),
-    });
-  }
-
-  #sleep(ms: number): Promise<void> {
-    if (this.#stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
     });
   }
 }

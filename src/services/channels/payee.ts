@@ -6,9 +6,11 @@
  * transaction or the channel's deadline comes near, and whenever the payer starts closing: also after a
  * restart, since everything it needs is in its store.
  */
-import { Agent, request as httpRequest } from "node:http";
-
 import type { Address, Hex } from "viem";
+
+import { startPolling, unreachable, type Polling, type Reachability } from "../../chain/poll.js";
+import { ConfigRefused } from "../runtime/lifecycle.js";
+import { JsonClient } from "../../transport/client.js";
 
 import type { ChannelsClient } from "../../contracts/channels.js";
 import { UsageHasher, VoucherVerifier } from "../../crypto/voucher-digest.js";
@@ -21,7 +23,10 @@ import {
   responseFromJson,
   type RefusalCode,
 } from "./protocol.js";
+import { VoucherRejected } from "./refusals.js";
 import type { PayeeChannel, PayeeStore } from "./store.js";
+
+export { isPermanent, VoucherRejected } from "./refusals.js";
 import { usageFromJson, usageToJson, type SignedUsage } from "../../core/increment.js";
 import { channelIdOf, type ChannelKey, type ChannelsDomain } from "../../core/voucher.js";
 import type { Wallet } from "../../chain/transact.js";
@@ -73,22 +78,31 @@ interface Answer {
   signature: Hex;
 }
 
-/** A voucher the payee will not accept; the machine must not go on. */
-export class VoucherRejected extends Error {
-  override name = "VoucherRejected";
+/** What a payee did since it started. */
+export interface PayeeCounters {
+  /** Increments paid and their vouchers stored. */
+  acknowledged: number;
+  /** Increments acknowledged before, asked about again. */
+  again: number;
+  /** Payments the payer refused, by refusal code ("rejected": a voucher this payee did not accept). */
+  refused: Record<string, number>;
+  /** Payments that failed otherwise (the payer unreachable, or failing). */
+  failed: number;
+  claims: number;
 }
 
 export class PayeeAgent {
   readonly #options: PayeeOptions;
   readonly #verifier: VoucherVerifier;
   readonly #usage: UsageHasher;
-  readonly #agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  readonly counters: PayeeCounters = { acknowledged: 0, again: 0, refused: {}, failed: 0, claims: 0 };
+  readonly #payer: JsonClient;
   readonly #payee: string;
-  #timer: NodeJS.Timeout | undefined;
-  #watching: Promise<void> | undefined;
+  #watching: Polling | undefined;
 
   constructor(options: PayeeOptions) {
     this.#options = options;
+    this.#payer = new JsonClient(options.payerUrl, { what: "the payer", timeoutMs: options.timeoutMs ?? 5000 });
     this.#verifier = new VoucherVerifier(options.domain);
     this.#usage = new UsageHasher(options.domain);
     this.#payee = options.payee.toLowerCase();
@@ -96,6 +110,19 @@ export class PayeeAgent {
 
   /** Gets the increment paid; resolves once the voucher is stored, rejects if the machine must not go on. */
   async pay(signed: SignedUsage): Promise<Acknowledged> {
+    try {
+      const ack = await this.#pay(signed);
+      this.counters[ack.again ? "again" : "acknowledged"] += 1;
+      return ack;
+    } catch (error) {
+      const code = error instanceof PaymentRefused ? error.code : error instanceof VoucherRejected ? "rejected" : "";
+      if (code === "") this.counters.failed += 1;
+      else this.counters.refused[code] = (this.counters.refused[code] ?? 0) + 1;
+      throw error;
+    }
+  }
+
+  async #pay(signed: SignedUsage): Promise<Acknowledged> {
     const { store } = this.#options;
     const { increment } = signed;
     const channel = store.channel(increment.channelId);
@@ -135,6 +162,7 @@ export class PayeeAgent {
       throw new VoucherRejected(
         `Increment ${increment.sequence} would take channel ${channel.channelId} to ${amount}, above its deposit ` +
           `of ${channel.deposit} (as last seen on chain): the payer must top it up.`,
+        false,
       );
     }
     const usage = this.#usage.hex(increment);
@@ -222,53 +250,23 @@ export class PayeeAgent {
     }
   }
 
-  #ask(body: string): Promise<Answer> {
-    const url = new URL("/payments", this.#options.payerUrl);
-    return new Promise((resolve, reject) => {
-      const req = httpRequest(
-        url,
-        {
-          method: "POST",
-          agent: this.#agent,
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-          timeout: this.#options.timeoutMs ?? 5000,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            try {
-              if (res.statusCode === 200) {
-                resolve(responseFromJson(text));
-                return;
-              }
-              const refusal = JSON.parse(text) as { error?: string; reason?: string; expectedSequence?: number };
-              if (refusal.error === undefined || !Object.hasOwn(REFUSAL_STATUS, refusal.error)) {
-                // Not a refusal (a failure inside the payer, or not a payer at all): it may have signed, so the
-                // same increment is asked for again.
-                reject(new Error(`The payer failed (HTTP ${res.statusCode}): ${refusal.reason ?? text.slice(0, 200)}`));
-                return;
-              }
-              reject(
-                new PaymentRefused(
-                  refusal.error as RefusalCode,
-                  `The payer refused: ${refusal.reason ?? text}`,
-                  refusal.expectedSequence,
-                ),
-              );
-            } catch (error) {
-              reject(error instanceof Error ? error : new Error(String(error)));
-            }
-          });
-        },
-      );
-      req.on("timeout", () => req.destroy(new Error(`The payer at ${url.origin} did not answer in time.`)));
-      req.on("error", (error) =>
-        reject(new Error(`Cannot reach the payer at ${url.origin}: ${error.message}`, { cause: error })),
-      );
-      req.end(body);
-    });
+  /**
+   * POST /payments: the voucher, or a PaymentRefused when the payer refuses (it signed nothing); any other
+   * failure (unreachable, a failure inside the payer, an answer no payer gives) may hide a voucher signed, so
+   * the same increment is asked for again.
+   */
+  async #ask(body: string): Promise<Answer> {
+    const answer = await this.#payer.post("/payments", body);
+    if (answer.status === 200) return responseFromJson(answer.text);
+    const refusal = (answer.body ?? {}) as { error?: string; reason?: string; expectedSequence?: number };
+    if (refusal.error === undefined || !Object.hasOwn(REFUSAL_STATUS, refusal.error)) {
+      throw new Error(`The payer failed (HTTP ${answer.status}): ${refusal.reason ?? answer.text.slice(0, 200)}`);
+    }
+    throw new PaymentRefused(
+      refusal.error as RefusalCode,
+      `The payer refused: ${refusal.reason ?? answer.text}`,
+      refusal.expectedSequence,
+    );
   }
 
   /* ------------------------------------------------------------------ on chain */
@@ -281,13 +279,13 @@ export class PayeeAgent {
     const chain = this.#requireChain();
     const channelId = channelIdOf(key);
     if (key.payee.toLowerCase() !== this.#payee) {
-      throw new Error(`Channel ${channelId} pays ${key.payee}, not this payee (${this.#options.payee}).`);
+      throw new ConfigRefused(`Channel ${channelId} pays ${key.payee}, not this payee (${this.#options.payee}).`);
     }
     const known = this.#options.store.channel(channelId);
     if (known === undefined) {
       const state = await chain.client.state(channelId);
       if (!state.open) {
-        throw new Error(
+        throw new ConfigRefused(
           `Channel ${channelId} (payer ${key.payer}, nonce ${key.nonce}) is not open on chain: check the payer, the ` +
             "nonce and the PaymentChannels address, or have the payer open it first.",
         );
@@ -305,7 +303,7 @@ export class PayeeAgent {
         closing: state.closing,
       });
     } else if (known.machineId !== terms.machineId || known.tariffVersion !== terms.tariffVersion) {
-      throw new Error(
+      throw new ConfigRefused(
         `This store serves channel ${channelId} for machine ${known.machineId} under tariff v${known.tariffVersion}, ` +
           `not machine ${terms.machineId} v${terms.tariffVersion}: the terms of a channel never change.`,
       );
@@ -336,6 +334,7 @@ export class PayeeAgent {
       signature: newest.signature,
     });
     this.#options.store.recordClaim(channelId, newest.amount, receipt.transactionHash);
+    this.counters.claims += 1;
     this.#options.onClaim?.({ channelId, amount: newest.amount, tx: receipt.transactionHash });
     await this.sync(channelId);
     return newest.amount - channel.claimed;
@@ -365,28 +364,39 @@ export class PayeeAgent {
     return claimed;
   }
 
-  /** Watches every `intervalMs` until {stopWatching}; errors are reported to `onError` and watching goes on. */
-  startWatching(intervalMs: number, onError: (error: unknown) => void = () => undefined): void {
-    const tick = () => {
-      this.#watching = this.watchOnce()
-        .then(() => undefined)
-        .catch(onError)
-        .finally(() => {
-          if (this.#timer !== undefined) this.#timer = setTimeout(tick, intervalMs);
-        });
-    };
-    this.#timer = setTimeout(tick, 0);
+  /**
+   * Watches every `intervalMs` until {stopWatching}. A round the node did not answer is told to `node` (which
+   * says the outage once); other errors go to `onError`. Failed rounds are tried again after a pause that
+   * doubles, up to ten intervals (at most 30 s).
+   */
+  startWatching(intervalMs: number, onError: (error: unknown) => void = () => undefined, node?: Reachability): void {
+    if (this.#watching !== undefined) return;
+    this.#watching = startPolling(
+      async () => {
+        await this.watchOnce();
+        node?.ok();
+      },
+      {
+        intervalMs,
+        backoff: { maxMs: Math.min(30_000, 10 * intervalMs) },
+        onError: (error) => {
+          if (node !== undefined && unreachable(error)) node.failed(error);
+          else onError(error);
+        },
+      },
+    );
   }
 
+  /** Stops watching once the round in progress (a claim, say) has ended. */
   async stopWatching(): Promise<void> {
-    const timer = this.#timer;
-    this.#timer = undefined;
-    if (timer !== undefined) clearTimeout(timer);
-    await this.#watching;
+    const watching = this.#watching;
+    this.#watching = undefined;
+    await watching?.stop();
   }
 
+  /** Closes the connections kept alive to the payer. */
   close(): void {
-    this.#agent.destroy();
+    this.#payer.close();
   }
 
   #requireChain(): NonNullable<PayeeOptions["chain"]> {

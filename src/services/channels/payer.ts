@@ -4,15 +4,15 @@
  * and period, signs the next voucher, commits it durably, and only then answers. An increment it paid
  * already is answered with the same voucher again, so a payee that lost an answer can simply ask again.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Server } from "node:http";
 
-import { getAddress, type Address, type Hex, type PublicClient } from "viem";
+import { getAddress, type Address, type Hex } from "viem";
 
-import { KeyKind, type SignerKey } from "../../core/listing.js";
-import type { Tariff } from "../../core/tariff.js";
-import type { ChannelsClient } from "../../contracts/channels.js";
-import { machineRegistryAbi } from "../../generated/abis.js";
-import { BodyRefused, readJsonBody } from "../../transport/http.js";
+import type { Reachability } from "../../chain/poll.js";
+import { KeyKind } from "../../core/listing.js";
+import { BodyRefused, createHttpServer, HttpError, json, jsonBody, type Reply } from "../../transport/server.js";
+import { countFrom, countsFrom, gaugeFrom, metricsRoute, Registry } from "../runtime/metrics.js";
+import type { DeviceDirectory, TariffSource } from "./chain.js";
 import {
   PaymentRefused,
   REFUSAL_STATUS,
@@ -26,69 +26,16 @@ import {
 import { recoverAddress } from "../../crypto/secp256k1.js";
 import type { PayerChannel, PayerStore } from "./store.js";
 import { UsageHasher, VoucherSigner } from "../../crypto/voucher-digest.js";
-import { channelIdOf, type ChannelKey, type ChannelsDomain, type Voucher } from "../../core/voucher.js";
+import type { ChannelsDomain, Voucher } from "../../core/voucher.js";
 
-/** A signer key as the MachineRegistry records it (src/core/listing.ts). */
-export type DeviceKey = SignerKey;
-
-/** Where the payer learns which machine a device key belongs to. */
-export interface DeviceDirectory {
-  keyOf(device: Address): Promise<DeviceKey | undefined>;
-}
-
-/** Where the payer learns a machine's tariff versions (which never change once published). */
-export interface TariffSource {
-  tariffOf(machineId: bigint, version: number): Promise<Tariff>;
-}
-
-/** Device keys read from the MachineRegistry, each kept for `ttlMs` (so that revocations arrive within it). */
-export function registryDevices(publicClient: PublicClient, machineRegistry: Address, ttlMs = 30_000): DeviceDirectory {
-  const cache = new Map<string, { key: DeviceKey | undefined; until: number }>();
-  return {
-    async keyOf(device) {
-      const hit = cache.get(device.toLowerCase());
-      if (hit !== undefined && hit.until > Date.now()) return hit.key;
-      const key = await publicClient.readContract({
-        address: machineRegistry,
-        abi: machineRegistryAbi,
-        functionName: "signerKey",
-        args: [device],
-      });
-      const found =
-        key.machineId === 0n
-          ? undefined
-          : {
-              machineId: key.machineId,
-              validFrom: key.validFrom,
-              validUntil: key.validUntil,
-              kind: key.kind as KeyKind,
-            };
-      cache.set(device.toLowerCase(), { key: found, until: Date.now() + ttlMs });
-      return found;
-    },
-  };
-}
-
-/** Tariff versions read from the MachineRegistry, kept for good. */
-export function registryTariffs(publicClient: PublicClient, machineRegistry: Address): TariffSource {
-  const cache = new Map<string, Promise<Tariff>>();
-  return {
-    tariffOf(machineId, version) {
-      const id = `${machineId}/${version}`;
-      let tariff = cache.get(id);
-      if (tariff === undefined) {
-        tariff = publicClient.readContract({
-          address: machineRegistry,
-          abi: machineRegistryAbi,
-          functionName: "tariffOf",
-          args: [machineId, version],
-        });
-        cache.set(id, tariff);
-      }
-      return tariff;
-    },
-  };
-}
+export {
+  registryDevices,
+  registryTariffs,
+  trackChannel,
+  type DeviceDirectory,
+  type DeviceKey,
+  type TariffSource,
+} from "./chain.js";
 
 /** The payer's limits: at most `perDevice` paid to any one device per `periodSeconds` of reported time. */
 export interface SpendingCaps {
@@ -122,51 +69,23 @@ export interface PaidVoucher {
   again: boolean;
 }
 
-/**
- * Registers the payer's channel `key` from its on-chain state the first time (a channel that is not open
- * cannot be registered), with when it was opened (read from the chain once, then kept); on later starts takes
- * up a top-up. The machine and tariff version are the terms the channel was opened for.
- */
-export async function trackChannel(
-  store: PayerStore,
-  client: ChannelsClient,
-  key: ChannelKey,
-  terms: { machineId: bigint; tariffVersion: number },
-): Promise<PayerChannel> {
-  const channelId = channelIdOf(key);
-  const state = await client.state(channelId);
-  const known = store.channel(channelId);
-  if (known === undefined) {
-    if (!state.open) {
-      throw new Error(
-        `Channel ${channelId} (payee ${key.payee}, nonce ${key.nonce}) is not open on chain: check the payee, the ` +
-          "nonce and the PaymentChannels address, or open the channel first.",
-      );
-    }
-    store.addChannel({
-      channelId,
-      payee: key.payee,
-      nonce: key.nonce,
-      deposit: state.deposit,
-      machineId: terms.machineId,
-      tariffVersion: terms.tariffVersion,
-      openedAt: await client.openedAt(key.nonce),
-    });
-    return store.channel(channelId)!;
-  }
-  if (known.machineId !== terms.machineId || known.tariffVersion !== terms.tariffVersion) {
-    throw new Error(
-      `This store pays channel ${channelId} for machine ${known.machineId} under tariff v${known.tariffVersion}, ` +
-        `not machine ${terms.machineId} v${terms.tariffVersion}: the terms of a channel never change.`,
-    );
-  }
-  if (known.openedAt === 0) store.setOpenedAt(channelId, await client.openedAt(key.nonce));
-  if (state.open && state.deposit > known.deposit) store.setDeposit(channelId, state.deposit);
-  return store.channel(channelId)!;
+/** What a payer did since it started. */
+export interface PayerCounters {
+  /** Vouchers signed (a new increment paid). */
+  vouchers: number;
+  /** Vouchers answered again (an increment paid before, asked for again). */
+  again: number;
+  /** Payments refused, by refusal code. */
+  refused: Record<string, number>;
+  /** Payments that failed inside the payer (not a refusal). */
+  failed: number;
 }
 
 export class PayerAgent {
+  readonly counters: PayerCounters = { vouchers: 0, again: 0, refused: {}, failed: 0 };
   readonly #options: PayerOptions;
+  /** Payments asked for and not answered yet. */
+  #backlog = 0;
   readonly #signer: VoucherSigner;
   readonly #usage: UsageHasher;
   /** Payments are answered one at a time per channel, in order. */
@@ -180,9 +99,23 @@ export class PayerAgent {
 
   /** Pays for one increment, or throws a PaymentRefused saying why not. */
   pay(request: PaymentRequest): Promise<PaymentResponse> {
+    this.#backlog += 1;
     const result = this.#queue.then(() => this.#pay(request));
-    this.#queue = result.catch(() => undefined);
+    this.#queue = result.then(
+      () => (this.#backlog -= 1),
+      (error: unknown) => {
+        this.#backlog -= 1;
+        if (error instanceof PaymentRefused)
+          this.counters.refused[error.code] = (this.counters.refused[error.code] ?? 0) + 1;
+        else this.counters.failed += 1;
+      },
+    );
     return result;
+  }
+
+  /** Payments asked for and not answered yet. */
+  get backlog(): number {
+    return this.#backlog;
   }
 
   async #pay(request: PaymentRequest): Promise<PaymentResponse> {
@@ -276,6 +209,8 @@ export class PayerAgent {
 
   /** Tells `onPaid`; what it throws must not turn a committed voucher into a failed payment. */
   #tell(paid: PaidVoucher): void {
+    if (paid.again) this.counters.again += 1;
+    else this.counters.vouchers += 1;
     try {
       this.#options.onPaid?.(paid);
     } catch {
@@ -370,45 +305,69 @@ export class PayerAgent {
  */
 export const MAX_PAYMENT_BODY_BYTES = 8 * 1024;
 
+/** What serves a payer beside its agent: the node as its chain reads find it, and more for GET /status. */
+export interface PayerServerOptions {
+  node?: Reachability;
+  /** More of GET /status: the channels served, what the store holds. */
+  status?: () => Record<string, unknown>;
+}
+
+/** The payer's metrics, read at each scrape from its counters. */
+export function payerMetrics(agent: PayerAgent, node?: Reachability): Registry {
+  const registry = new Registry();
+  const { counters } = agent;
+  countFrom(registry, "payer_vouchers_total", "Vouchers signed (increments paid)", () => counters.vouchers);
+  countFrom(registry, "payer_vouchers_again_total", "Vouchers answered again", () => counters.again);
+  countsFrom(registry, "payer_payments_refused_total", "Payments refused", "code", () => ({ ...counters.refused }));
+  countFrom(registry, "payer_payments_failed_total", "Payments failed inside the payer", () => counters.failed);
+  gaugeFrom(registry, "payer_backlog_payments", "Payments asked for, not answered yet", () => agent.backlog);
+  gaugeFrom(registry, "payer_node_reachable", "1 while the node answers, 0 in an outage", () =>
+    node?.reachable === false ? 0 : 1,
+  );
+  return registry;
+}
+
+/** A refusal in the protocol's wire form: `{ error: code, reason }`; 500 "internal" for the unforeseen. */
+function payerRefusal(caught: unknown): Reply {
+  const error =
+    caught instanceof BodyRefused
+      ? new PaymentRefused(caught.status === 413 ? "too-large" : "unsupported-media-type", caught.message)
+      : caught;
+  if (error instanceof PaymentRefused) return jsonBody(REFUSAL_STATUS[error.code], refusalToJson(error));
+  if (error instanceof HttpError) return json(error.status, { error: "not-found", reason: error.message });
+  return json(500, { error: "internal", reason: (error as Error).message });
+}
+
 /**
  * Serves a payer agent over HTTP: POST /payments (Content-Type: application/json, at most
- * MAX_PAYMENT_BODY_BYTES) pays an increment; GET /health answers "ok".
+ * MAX_PAYMENT_BODY_BYTES) pays an increment; GET /health answers "ok"; GET /status the counters (and what
+ * `options.status` adds) as JSON, GET /metrics the same for Prometheus.
  */
-export function createPayerServer(agent: PayerAgent): Server {
-  return createServer((request: IncomingMessage, response: ServerResponse) => {
-    if (request.method === "GET" && request.url === "/health") {
-      response.writeHead(200, { "content-type": "text/plain" }).end("ok");
-      return;
-    }
-    if (request.method !== "POST" || request.url !== "/payments") {
-      response
-        .writeHead(404, { "content-type": "application/json" })
-        .end(JSON.stringify({ error: "not-found", reason: "POST usage increments to /payments." }));
-      return;
-    }
-    void (async () => {
-      try {
-        const body = await readJsonBody(request, response, {
-          maxBytes: MAX_PAYMENT_BODY_BYTES,
-          tooLarge: "a payment request carries one usage increment",
-        });
-        const paid = await agent.pay(requestFromJson(body));
-        response.writeHead(200, { "content-type": "application/json" }).end(responseToJson(paid));
-      } catch (caught) {
-        const error =
-          caught instanceof BodyRefused
-            ? new PaymentRefused(caught.status === 413 ? "too-large" : "unsupported-media-type", caught.message)
-            : caught;
-        if (error instanceof PaymentRefused) {
-          response
-            .writeHead(REFUSAL_STATUS[error.code], { "content-type": "application/json" })
-            .end(refusalToJson(error));
-        } else {
-          response
-            .writeHead(500, { "content-type": "application/json" })
-            .end(JSON.stringify({ error: "internal", reason: (error as Error).message }));
-        }
-      }
-    })();
+export function createPayerServer(agent: PayerAgent, options: PayerServerOptions = {}): Server {
+  const metrics = payerMetrics(agent, options.node);
+  return createHttpServer({
+    routes: [
+      {
+        method: "POST",
+        path: "/payments",
+        body: { maxBytes: MAX_PAYMENT_BODY_BYTES, tooLarge: "a payment request carries one usage increment" },
+        handle: async (request) =>
+          jsonBody(200, responseToJson(await agent.pay(requestFromJson(await request.text())))),
+      },
+      { method: "GET", path: "/health", handle: () => ({ status: 200, body: "ok", type: "text/plain" }) },
+      {
+        method: "GET",
+        path: "/status",
+        handle: () =>
+          json(200, {
+            ...options.status?.(),
+            ...agent.counters,
+            backlog: agent.backlog,
+            ...(options.node === undefined ? {} : { node: options.node.status() }),
+          }),
+      },
+      metricsRoute(metrics),
+    ],
+    refusal: payerRefusal,
   });
 }

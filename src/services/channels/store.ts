@@ -305,10 +305,17 @@ export class PayeeStore {
   readonly #saveVoucher;
   readonly #savePayment;
   readonly #pending;
+  readonly #savePending;
   readonly #clearPending;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options, PAYEE_SCHEMA);
+    // Prepared once: saving the pending increment is on every payment's path.
+    this.#savePending = this.#db.prepare(
+      "INSERT INTO pending (channel_id, sequence, increment, device_signature) VALUES (?, ?, ?, ?) " +
+        "ON CONFLICT (channel_id) DO UPDATE SET sequence = excluded.sequence, increment = excluded.increment, " +
+        "device_signature = excluded.device_signature",
+    );
     this.#pending = this.#db.prepare("SELECT * FROM pending WHERE channel_id = ?");
     this.#clearPending = this.#db.prepare("DELETE FROM pending WHERE channel_id = ? AND sequence <= ?");
     this.#channel = this.#db.prepare("SELECT * FROM channels WHERE channel_id = ?");
@@ -417,13 +424,7 @@ export class PayeeStore {
 
   /** Keeps `pending` as the increment waiting for the payer's answer (there is at most one per channel). */
   savePending(pending: PendingIncrement): void {
-    this.#db
-      .prepare(
-        "INSERT INTO pending (channel_id, sequence, increment, device_signature) VALUES (?, ?, ?, ?) " +
-          "ON CONFLICT (channel_id) DO UPDATE SET sequence = excluded.sequence, increment = excluded.increment, " +
-          "device_signature = excluded.device_signature",
-      )
-      .run(pending.channelId, pending.sequence, pending.increment, pending.deviceSignature);
+    this.#savePending.run(pending.channelId, pending.sequence, pending.increment, pending.deviceSignature);
   }
 
   /** Forgets the pending increment `sequence` (the payer refused it: it signed nothing for it). */

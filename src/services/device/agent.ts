@@ -14,7 +14,7 @@
  */
 import type { Hex, LocalAccount } from "viem";
 
-import { proveReading, ReadingKind, readingsRoot, totals, type Reading } from "../../core/readings.js";
+import { ReadingKind, readingsRoot, totals, type Reading } from "../../core/readings.js";
 import { checkReport, signReport, type MeterDomain, type SignedReport, type UsageReport } from "../../core/report.js";
 import {
   NUMBER_TAKEN_REFUSALS,
@@ -25,10 +25,22 @@ import {
   type StreamPositionJson,
 } from "../../codec/report-wire.js";
 import { DeviceStore, Stream, type Fate, type OrderConfig, type StoredReport } from "./store.js";
-import { readStreamPosition } from "./gateway.js";
-import { seededRandom } from "../../core/random.js";
+import { GatewayClient } from "./gateway.js";
+import { Unreachable, type JsonAnswer } from "../../transport/client.js";
+
+import { proveFromStore, type ReadingProof } from "./prove.js";
 
 export { Stream } from "./store.js";
+export { proveFromStore, type ReadingProof } from "./prove.js";
+export {
+  fitProfile,
+  LASER_CUTTER,
+  MachineSimulator,
+  PRESS_BRAKE,
+  PROFILES,
+  type MachineProfile,
+  type ProfileName,
+} from "./simulator.js";
 
 /** The stream a reading belongs to: inspections are the inspector's, the rest the machine's. */
 export function streamOf(kind: ReadingKind): Stream {
@@ -44,13 +56,6 @@ export interface DeviceAgentOptions {
   inspectorKey?: LocalAccount;
   /** Plain-words progress and problems; default: nothing. */
   log?: (line: string) => void;
-}
-
-/** A reading and what proves it: the signed report that commits to it and its Merkle proof. */
-export interface ReadingProof {
-  reading: Reading;
-  signed: SignedReport;
-  proof: Hex[];
 }
 
 export interface SendResult {
@@ -124,6 +129,7 @@ export class DeviceAgent {
   readonly #options: DeviceAgentOptions;
   /** The last attempt to reach the gateway failed (so the next failure is not logged again). */
   #unreachable = false;
+  readonly #gateways = new Map<string, GatewayClient>();
   /** Serialises report cuts: each reads the stream's last number and commits the next. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -134,6 +140,13 @@ export class DeviceAgent {
 
   #log(line: string): void {
     this.#options.log?.(line);
+  }
+
+  /** The client of the gateway at `url` (one per gateway, so that its connections are kept alive). */
+  #gateway(url: string): GatewayClient {
+    let client = this.#gateways.get(url);
+    if (client === undefined) this.#gateways.set(url, (client = new GatewayClient(url)));
+    return client;
   }
 
   addOrder(order: OrderConfig): void {
@@ -236,7 +249,7 @@ export class DeviceAgent {
    * the gateway cannot be asked (GatewayUnavailable) or does not know the order (GatewayUnknownOrder).
    */
   async recover(url: string, orderId: bigint, stream: Stream): Promise<Recovery> {
-    const position = await readStreamPosition(url, orderId, stream);
+    const position = await this.#gateway(url).position(orderId, stream);
     const { moved, leftOut } = this.store.recover(orderId, stream, {
       sequence: position.nextSequence,
       periodStart: position.periodStart,
@@ -265,7 +278,7 @@ export class DeviceAgent {
       for (const stream of [Stream.Device, Stream.Inspector]) {
         const refused = this.store.blocking(orderId, stream);
         if (refused === undefined || refused.fate !== "replace") continue;
-        const position = await readStreamPosition(url, orderId, stream);
+        const position = await this.#gateway(url).position(orderId, stream);
         const done = { ...(await this.#reissue(refused, position)), chainTime: position.chainTime };
         out.push(done);
         if (done.outcome === "reissued") this.counters.reissued += 1;
@@ -340,21 +353,19 @@ export class DeviceAgent {
   async send(url: string, batchSize = 100): Promise<SendResult> {
     const result: SendResult = { acknowledged: 0, refused: [] };
     const pending = this.store.unacknowledged();
+    const gateway = this.#gateway(url);
     for (let i = 0; i < pending.length; i += batchSize) {
       const batch = pending.slice(i, i + batchSize);
-      let response: Response;
+      let reply: JsonAnswer;
       try {
-        response = await fetch(`${url}/reports`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ reports: batch.map((r) => reportToJson(r.signed)) }),
-        });
+        reply = await gateway.sendReports(batch.map((r) => reportToJson(r.signed)));
       } catch (error) {
+        if (!(error instanceof Unreachable)) throw error;
         this.counters.sendFailures += 1;
         // Said once per outage, not at every attempt; the reports wait in the store meanwhile.
         if (!this.#unreachable) {
           this.#log(
-            `cannot reach the gateway at ${url} (${(error as Error).message}); ${pending.length} report(s) wait ` +
+            `cannot reach the gateway at ${url} (${error.detail}); ${pending.length} report(s) wait ` +
               "in the store and go out when it answers again",
           );
         }
@@ -365,201 +376,60 @@ export class DeviceAgent {
         this.#unreachable = false;
         this.#log(`the gateway at ${url} answers again (after ${this.counters.sendFailures} failed attempt(s) in all)`);
       }
-      const body = (await response.json().catch(() => ({}))) as {
+      const body = (reply.body ?? {}) as {
         results?: { status: number; reason?: string; error?: string }[];
         error?: string;
       };
       this.counters.sent += batch.length;
       if (!Array.isArray(body.results) || body.results.length !== batch.length) {
         this.counters.sendFailures += 1;
-        this.#log(`the gateway answered ${response.status} ${body.error ?? ""}; will send again later`);
+        this.#log(`the gateway answered ${reply.status} ${body.error ?? ""}; will send again later`);
         return result;
       }
-      body.results.forEach((answer, j) => {
-        const { stream, signed } = batch[j]!;
-        const { orderId, sequence } = signed.report;
-        if (answer.status < 300) {
-          this.store.acknowledge(orderId, stream, sequence);
-          result.acknowledged += 1;
-          this.counters.acknowledged += 1;
-        } else if (answer.status < 500) {
-          const reason = answer.reason ?? String(answer.status);
-          const error = answer.error ?? "";
-          this.counters.refused[reason] = (this.counters.refused[reason] ?? 0) + 1;
-          // A gap only means an earlier report is missing there: it is sent again. Anything else is for good:
-          // kept with the gateway's words, and either re-issued, its number given up, or the stream stuck.
-          const fate: Fate | undefined =
-            reason === SEQUENCE_GAP
-              ? undefined
-              : PERIOD_REFUSALS.has(reason)
-                ? "replace"
-                : NUMBER_TAKEN_REFUSALS.has(reason)
-                  ? "taken"
-                  : "stuck";
-          if (fate !== undefined)
-            this.store.refuse(orderId, stream, sequence, `${answer.status} ${error || reason}`, reason, fate);
-          result.refused.push({ orderId, stream, sequence, status: answer.status, reason, error, fate });
-          this.#log(
-            `the gateway refused report ${sequence} of order ${orderId}: ${error || answer.status}` +
-              (fate === "replace"
-                ? "; it is re-issued over the same readings with a corrected period"
-                : fate === "taken"
-                  ? "; its number names another report there, so it is not sent again"
-                  : fate === "stuck"
-                    ? "; no corrected period cures that, so the stream stops here"
-                    : ""),
-          );
-        }
-      });
+      body.results.forEach((answer, j) => this.#answered(batch[j]!, answer, result));
     }
     return result;
   }
-}
 
-/**
- * Proves the reading at `index` of the order's log against the signed report that covers it, from the store
- * alone (no key is needed: the report was signed when it was cut).
- */
-export function proveFromStore(store: DeviceStore, orderId: bigint, index: bigint): ReadingProof {
-  const found = store.reading(orderId, index);
-  if (found === undefined) throw new RangeError(`Order ${orderId} has no reading with index ${index}.`);
-  if (found.sequence === undefined) {
-    throw new RangeError(`Reading ${index} of order ${orderId} is in no report yet; cut a report first.`);
-  }
-  if (found.sequence === 0) {
-    throw new RangeError(
-      `Reading ${index} of order ${orderId} was left out of every report: it is dated before where the stream went ` +
-        "on after this store was found behind the gateway.",
-    );
-  }
-  const stored = store.report(orderId, found.stream, found.sequence)!;
-  const readings = store.readingsOf(orderId, found.stream, found.sequence);
-  return { reading: found.reading, signed: stored.signed, proof: proveReading(readings, found.reading) };
-}
-
-/** How a simulated machine works: a laser cutter or press brake making parts in cycles. */
-export interface MachineProfile {
-  /** Spindle (beam, ram) seconds per part. */
-  cycleSeconds: number;
-  /** Seconds between parts besides the cycle (loading, unloading). */
-  handlingSeconds: number;
-  /** Share of parts made under a licence (0..1), and the licence. */
-  licensedShare: number;
-  licenseId: number;
-  /** A worker inspects every this many parts (0: never). */
-  inspectEvery: number;
-}
-
-export const LASER_CUTTER: MachineProfile = {
-  cycleSeconds: 42,
-  handlingSeconds: 18,
-  licensedShare: 0.25,
-  licenseId: 0,
-  inspectEvery: 10,
-};
-
-/** A press brake bending parts: short strokes, longer handling, no licensed designs, an inspection every 25 parts. */
-export const PRESS_BRAKE: MachineProfile = {
-  cycleSeconds: 8,
-  handlingSeconds: 22,
-  licensedShare: 0,
-  licenseId: 0,
-  inspectEvery: 25,
-};
-
-/** The simulated machines by name, as the device agent's command line takes them. */
-export const PROFILES = { "laser-cutter": LASER_CUTTER, "press-brake": PRESS_BRAKE } as const;
-export type ProfileName = keyof typeof PROFILES;
-
-/**
- * `profile` fitted to an order and sped up: `speed` times as many parts per hour (cycle and handling divided,
- * whole seconds, a cycle at least 1 s); licensed parts are made under the order's first licence, or not at all
- * when its tariff names none (they could not be reported); no inspections without an inspector key.
- */
-export function fitProfile(
-  profile: MachineProfile,
-  options: { speed?: number; licenseIds: readonly number[]; inspections: boolean },
-): MachineProfile {
-  const speed = options.speed ?? 1;
-  if (!(speed > 0)) throw new RangeError(`A machine's speed must be more than 0; got ${speed}.`);
-  const licensed = options.licenseIds.length > 0;
-  return {
-    cycleSeconds: Math.max(1, Math.round(profile.cycleSeconds / speed)),
-    handlingSeconds: Math.round(profile.handlingSeconds / speed),
-    licensedShare: licensed ? profile.licensedShare : 0,
-    licenseId: licensed
-      ? options.licenseIds.includes(profile.licenseId)
-        ? profile.licenseId
-        : options.licenseIds[0]!
-      : 0,
-    inspectEvery: options.inspections ? profile.inspectEvery : 0,
-  };
-}
-
-/**
- * Simulates a machine at a realistic rate: each part takes some handling, then its cycle of spindle time
- * (±10 %); spindle seconds are read as they accrue (at each part's end, and for the part in progress at
- * every `run`), so a period never holds more spindle time than it lasted; one reading per part, and an
- * inspection every so many parts. Deterministic for a seed; time is whatever clock the caller advances.
- */
-export class MachineSimulator {
-  readonly #random: () => number;
-  #clock: number;
-  /** Spindle time is read up to here. */
-  #accrued: number;
-  #current: { spinFrom: number; done: number } | undefined;
-  #parts = 0;
-
-  constructor(
-    readonly profile: MachineProfile,
-    start: number,
-    seed = 1,
-  ) {
-    this.#random = seededRandom(seed);
-    this.#clock = start;
-    this.#accrued = start;
-  }
-
-  get parts(): number {
-    return this.#parts;
-  }
-
-  /** The readings from the last run up to `until` (Unix seconds). */
-  run(until: number): Omit<Reading, "index">[] {
-    const p = this.profile;
-    const out: Omit<Reading, "index">[] = [];
-    for (;;) {
-      if (this.#current === undefined) {
-        const cycle = Math.max(1, Math.round(p.cycleSeconds * (0.9 + 0.2 * this.#random())));
-        const spinFrom = this.#clock + p.handlingSeconds;
-        this.#current = { spinFrom, done: spinFrom + cycle };
-      }
-      const { spinFrom, done } = this.#current;
-      const from = Math.max(spinFrom, this.#accrued);
-      if (done > until) {
-        if (until > from) {
-          out.push({ at: until, kind: ReadingKind.SpindleSeconds, amount: BigInt(until - from), licenseId: 0 });
-          this.#accrued = until;
-        }
-        return out;
-      }
-      if (done > from) {
-        out.push({ at: done, kind: ReadingKind.SpindleSeconds, amount: BigInt(done - from), licenseId: 0 });
-      }
-      this.#accrued = done;
-      this.#clock = done;
-      this.#current = undefined;
-      this.#parts += 1;
-      const licensed = p.licensedShare > 0 && this.#random() < p.licensedShare;
-      out.push({
-        at: done,
-        kind: licensed ? ReadingKind.LicensedUnits : ReadingKind.Units,
-        amount: 1n,
-        licenseId: licensed ? p.licenseId : 0,
-      });
-      if (p.inspectEvery > 0 && this.#parts % p.inspectEvery === 0) {
-        out.push({ at: done, kind: ReadingKind.Inspection, amount: 1n, licenseId: 0 });
-      }
+  /** Marks what the gateway answered for one report: acknowledged, or refused (for good, or a gap). */
+  #answered(
+    { stream, signed }: StoredReport,
+    answer: { status: number; reason?: string; error?: string },
+    result: SendResult,
+  ): void {
+    const { orderId, sequence } = signed.report;
+    if (answer.status < 300) {
+      this.store.acknowledge(orderId, stream, sequence);
+      result.acknowledged += 1;
+      this.counters.acknowledged += 1;
+      return;
     }
+    if (answer.status >= 500) return;
+    const reason = answer.reason ?? String(answer.status);
+    const error = answer.error ?? "";
+    this.counters.refused[reason] = (this.counters.refused[reason] ?? 0) + 1;
+    // A gap only means an earlier report is missing there: it is sent again. Anything else is for good:
+    // kept with the gateway's words, and either re-issued, its number given up, or the stream stuck.
+    const fate: Fate | undefined =
+      reason === SEQUENCE_GAP
+        ? undefined
+        : PERIOD_REFUSALS.has(reason)
+          ? "replace"
+          : NUMBER_TAKEN_REFUSALS.has(reason)
+            ? "taken"
+            : "stuck";
+    if (fate !== undefined)
+      this.store.refuse(orderId, stream, sequence, `${answer.status} ${error || reason}`, reason, fate);
+    result.refused.push({ orderId, stream, sequence, status: answer.status, reason, error, fate });
+    this.#log(
+      `the gateway refused report ${sequence} of order ${orderId}: ${error || answer.status}` +
+        (fate === "replace"
+          ? "; it is re-issued over the same readings with a corrected period"
+          : fate === "taken"
+            ? "; its number names another report there, so it is not sent again"
+            : fate === "stuck"
+              ? "; no corrected period cures that, so the stream stops here"
+              : ""),
+    );
   }
 }

@@ -9,9 +9,10 @@ import { getAddress, type Address, type PublicClient } from "viem";
 import { machineRegistryAbi, usageMeterAbi } from "../../generated/abis.js";
 import type { MeterDomain } from "../../core/report.js";
 import { errorReason } from "../../chain/errors.js";
+import { ConfigRefused } from "../runtime/lifecycle.js";
 
 /** A fact on the chain that makes the agent's configuration wrong (the wrong meter, order or key). */
-export class DeviceConfigError extends Error {
+export class DeviceConfigError extends ConfigRefused {
   override name = "DeviceConfigError";
 }
 

@@ -10,6 +10,7 @@
  * gateway has answered every report, for a while at most. What it does is told as events (position, signed, sent,
  * refused, reissued) for the caller to print.
  */
+import { poll, Reachability, sleep } from "../../chain/poll.js";
 import { DeviceAgent, MachineSimulator, Stream } from "./agent.js";
 import { GatewayUnknownOrder } from "./gateway.js";
 
@@ -71,8 +72,10 @@ const STREAM_NAME = ["device", "inspector"] as const;
 
 export class DeviceRunner {
   readonly #options: DeviceRunnerOptions;
-  #stopping = false;
-  #wake: (() => void) | undefined;
+  readonly #stop = new AbortController();
+  /** The clock's reads and the re-issues' reads of the gateway: a failure said once until they work again. */
+  readonly #clockReads: Reachability;
+  readonly #reissueReads: Reachability;
   #signed = 0;
   #acknowledged = 0;
   #refused = 0;
@@ -89,12 +92,18 @@ export class DeviceRunner {
       throw new RangeError(`Reports are cut at most once a second; got every ${options.reportEverySeconds} s.`);
     }
     this.#options = options;
+    this.#clockReads = new Reachability("the clock", {
+      down: (error) => options.log?.(`cannot read the clock (${(error as Error).message}); trying again at every tick`),
+    });
+    this.#reissueReads = new Reachability("the gateway's positions", {
+      down: (error) =>
+        options.log?.(`cannot re-issue refused reports now (${(error as Error).message}); trying again at every tick`),
+    });
   }
 
   /** Ends production at the next tick (the run then reports what is open and drains). */
   stop(): void {
-    this.#stopping = true;
-    this.#wake?.();
+    this.#stop.abort();
   }
 
   async run(): Promise<RunSummary> {
@@ -103,11 +112,10 @@ export class DeviceRunner {
     let reason: StopReason | undefined;
     let lastCut: number | undefined;
     const expired = new Set<bigint>();
-    while (reason === undefined) {
-      if (this.#stopping) reason = "stopped";
-      else if (o.durationMs !== undefined && Date.now() - startedAt >= o.durationMs) reason = "duration";
+    const round = async () => {
+      if (o.durationMs !== undefined && Date.now() - startedAt >= o.durationMs) reason = "duration";
       else if (o.orders.every(({ orderId }) => this.#out.has(orderId))) reason = "stuck";
-      if (reason !== undefined) break;
+      if (reason !== undefined) return false;
       const now = await this.#now();
       if (now !== undefined) this.#record(now, expired);
       await this.#position();
@@ -120,8 +128,11 @@ export class DeviceRunner {
       }
       await this.#send();
       await this.#reissue();
-      if (reason === undefined) await this.#sleep(o.tickMs);
-    }
+      return reason === undefined;
+    };
+    // A round that throws is no outage (those are said and waited out inside it): the run ends with it.
+    await poll(round, { intervalMs: o.tickMs, signal: this.#stop.signal, onError: () => "stop" });
+    reason ??= "stopped";
     // Stopped on time or when told: what is open is reported too, so that nothing waits for the next start.
     if (reason === "duration" || reason === "stopped") {
       const now = await this.#now();
@@ -212,8 +223,9 @@ export class DeviceRunner {
     let done;
     try {
       done = await o.agent.reissue(o.gateway);
+      this.#reissueReads.ok();
     } catch (error) {
-      o.log?.(`cannot re-issue refused reports now (${(error as Error).message}); trying again at the next tick`);
+      this.#reissueReads.failed(error);
       return;
     }
     for (const r of done) {
@@ -251,9 +263,11 @@ export class DeviceRunner {
 
   async #now(): Promise<number | undefined> {
     try {
-      return await this.#options.clock();
+      const now = await this.#options.clock();
+      this.#clockReads.ok();
+      return now;
     } catch (error) {
-      this.#options.log?.(`cannot read the clock (${(error as Error).message}); trying again at the next tick`);
+      this.#clockReads.failed(error);
       return undefined;
     }
   }
@@ -356,15 +370,7 @@ export class DeviceRunner {
   }
 
   /** Waits `ms`, or less when stopped (unless `wakeable` is false). */
-  #sleep(ms: number, wakeable = true): Promise<void> {
-    if (wakeable && this.#stopping) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      if (wakeable) this.#wake = done;
-    });
+  async #sleep(ms: number, wakeable = true): Promise<void> {
+    await sleep(ms, wakeable ? this.#stop.signal : undefined);
   }
 }

@@ -10,6 +10,9 @@ import type { Address, PublicClient } from "viem";
 
 import { KeyKind, type SignerKey } from "../../core/listing.js";
 import { machineRegistryAbi, usageMeterAbi } from "../../generated/abis.js";
+import { ReadCache, then, type Maybe } from "../../chain/cache.js";
+
+export type { Maybe } from "../../chain/cache.js";
 
 export { KeyKind };
 
@@ -34,9 +37,6 @@ export interface StreamInfo {
   /** Where the stream's next period may start: the end of its last recorded period, or the order's opening. */
   periodEnd: number;
 }
-
-/** A value, or its promise: a cache answers at once what it holds, so that the hot path need not wait. */
-export type Maybe<T> = T | Promise<T>;
 
 /** The chain as the gateway's checks see it. */
 export interface ChainView {
@@ -63,70 +63,6 @@ export interface ContractChainViewOptions {
   maxEntries?: number;
   /** How long the chain's time is reused (default 1 s: well below any clock tolerance). */
   clockTtlMs?: number;
-}
-
-/**
- * Chain reads, each kept for `ttl` ms: the value itself once the read settled (answered at once), its promise
- * while it runs (so that concurrent checks share one read). A negative answer ("no such key") is kept like any
- * other, so junk naming one unknown signer costs one read; a failed read is not kept. At most `maxEntries` are
- * kept: the oldest read goes first, and expired ones are dropped as new ones come (entries are held in the
- * order they were read, so the expired ones are always the oldest).
- */
-export class ReadCache<K, V> {
-  readonly #entries = new Map<K, { at: number; value: Promise<V>; settled: boolean; result?: V }>();
-  constructor(
-    readonly ttl: number,
-    readonly maxEntries: number,
-    readonly now: () => number = Date.now,
-  ) {
-    if (!(maxEntries >= 1)) throw new RangeError(`A read cache holds at least one entry, not ${maxEntries}.`);
-  }
-
-  /** How many reads are kept (expired ones included until they are dropped). */
-  get size(): number {
-    return this.#entries.size;
-  }
-
-  get(key: K, read: () => Promise<V>): Maybe<V> {
-    const now = this.now();
-    const hit = this.#entries.get(key);
-    if (hit !== undefined) {
-      if (now - hit.at < this.ttl) return hit.settled ? (hit.result as V) : hit.value;
-      this.#entries.delete(key);
-    }
-    this.#makeRoom(now);
-    const value = read();
-    const entry: { at: number; value: Promise<V>; settled: boolean; result?: V } = { at: now, value, settled: false };
-    this.#entries.set(key, entry);
-    value.then(
-      (result) => {
-        entry.result = result;
-        entry.settled = true;
-      },
-      () => {
-        if (this.#entries.get(key) === entry) this.#entries.delete(key);
-      },
-    );
-    return value;
-  }
-
-  /** Forgets what is kept for `key`: the next `get` reads again. */
-  forget(key: K): void {
-    this.#entries.delete(key);
-  }
-
-  /** Drops the expired reads, and the oldest while there is no room for one more. */
-  #makeRoom(now: number): void {
-    for (const [key, entry] of this.#entries) {
-      if (now - entry.at < this.ttl && this.#entries.size < this.maxEntries) break;
-      this.#entries.delete(key);
-    }
-  }
-}
-
-/** `f` of a value or of its promise, without waiting when there is nothing to wait for. */
-export function then<T, U>(value: Maybe<T>, f: (value: T) => Maybe<U>): Maybe<U> {
-  return value instanceof Promise ? value.then(f) : f(value);
 }
 
 /** A ChainView reading the deployed MachineRegistry and UsageMeter through viem. */

@@ -4,13 +4,23 @@
  * once each report is stored durably; GET /status shows the counters (received, stored, submitted, confirmed,
  * rejected by reason) as JSON; GET /clock the chain's time the gateway judges periods by, and its tolerance;
  * GET /streams/<orderId>/<device|inspector> where a stream stands (the next number, where its period must start),
- * for a device that recovers its position or re-issues a refused report. The submitter runs beside it.
+ * for a device that recovers its position or re-issues a refused report; GET /metrics the same counters (and the
+ * backlog, and whether the node answers) for Prometheus. The submitter runs beside it.
  */
-import { createServer, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { setImmediate as nextTurn } from "node:timers/promises";
 
-import { BodyRefused, readJsonBody } from "../../transport/http.js";
+import type { Reachability, ReachabilityStatus } from "../../chain/poll.js";
+import {
+  createHttpServer,
+  defaultRefusal,
+  HttpError,
+  json,
+  listen,
+  type Request,
+  type Route,
+} from "../../transport/server.js";
+import { countFrom, countsFrom, gaugeFrom, metricsRoute, Registry } from "../runtime/metrics.js";
 import { KeyKind } from "./chain.js";
 import type { Ingest } from "./ingest.js";
 import { ReportRefused } from "./ingest.js";
@@ -56,10 +66,17 @@ export interface GatewayStatus {
   batches: number;
   requeued: number;
   depth: number;
+  /** Whether the node answers (from the submitter's rounds), and since when. */
+  node?: ReachabilityStatus;
 }
 
 /** The counters: ingest since this process started; the rest over everything the store holds. */
-export function gatewayStatus(ingest: Ingest, store: GatewayStore, submitter?: Submitter): GatewayStatus {
+export function gatewayStatus(
+  ingest: Ingest,
+  store: GatewayStore,
+  submitter?: Submitter,
+  node?: Reachability,
+): GatewayStatus {
   const { byStatus, rejectedByReason } = store.counts();
   const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
   const confirmed = byStatus.recorded + byStatus.duplicate + byStatus.rejected;
@@ -81,13 +98,8 @@ export function gatewayStatus(ingest: Ingest, store: GatewayStore, submitter?: S
     batches: submitter?.counters.batches ?? 0,
     requeued: submitter?.counters.requeued ?? 0,
     depth: submitter?.depth ?? 0,
+    ...(node === undefined ? {} : { node: node.status() }),
   };
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
 }
 
 type Answer = { status: number; outcome?: string; digest?: string; reason?: string; error?: string };
@@ -121,9 +133,9 @@ async function answerAll(ingest: Ingest, reports: readonly unknown[]): Promise<A
 }
 
 /** A read that needs the chain; a node that does not answer is a 503 the caller may retry. */
-async function fromChain<T>(read: () => Promise<T>): Promise<T> {
+async function fromChain<T>(read: () => Promise<T>, node?: Reachability): Promise<T> {
   try {
-    return await read();
+    return await (node === undefined ? read() : node.watch(read));
   } catch (error) {
     throw new ReportRefused(
       503,
@@ -136,91 +148,113 @@ async function fromChain<T>(read: () => Promise<T>): Promise<T> {
 export interface GatewayServer {
   server: Server;
   url: string;
+  /** The metrics GET /metrics serves (this gateway's own registry). */
+  metrics: Registry;
   close(): Promise<void>;
 }
 
-/** Serves the gateway on `host` (default 127.0.0.1) and `port` (0: any free one). */
-export async function serveGateway(options: {
+export interface GatewayServerOptions {
   ingest: Ingest;
   store: GatewayStore;
   submitter?: Submitter;
+  /** The node, as the submitter finds it: shown in /status and /metrics. */
+  node?: Reachability;
   host?: string;
   port?: number;
-}): Promise<GatewayServer> {
-  const { ingest, store, submitter } = options;
-  const server = createServer((req, res) => {
-    void (async () => {
-      try {
-        if (req.method === "GET" && (req.url === "/status" || req.url === "/metrics")) {
-          send(res, 200, gatewayStatus(ingest, store, submitter));
-          return;
-        }
-        if (req.method === "GET" && req.url === "/clock") {
-          send(res, 200, await fromChain(() => ingest.clock()));
-          return;
-        }
-        const stream = STREAM_PATH.exec(req.url ?? "");
-        if (req.method === "GET" && stream !== null) {
-          const orderId = BigInt(stream[1]!);
-          const kind = stream[2] === "device" ? KeyKind.Device : KeyKind.Inspector;
-          const position = orderId < 2n ** 64n ? await fromChain(() => ingest.position(orderId, kind)) : undefined;
-          if (position === undefined) {
-            send(res, 404, { reason: "UnknownOrder", error: `The meter has no order ${orderId}.` });
-          } else send(res, 200, position);
-          return;
-        }
-        if (req.url !== "/reports") {
-          send(res, 404, {
-            error:
-              `No such endpoint: ${req.method} ${req.url}. POST /reports, GET /status, GET /clock, ` +
-              "GET /streams/<orderId>/<device|inspector>.",
-          });
-          return;
-        }
-        if (req.method !== "POST") {
-          send(res, 405, { error: "Send reports with POST /reports." });
-          return;
-        }
-        const body = await readJsonBody(req, res, {
-          maxBytes: MAX_REPORTS_BODY_BYTES,
-          tooLarge: `send at most ${MAX_REPORTS_PER_REQUEST} reports at once`,
-        });
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(body);
-        } catch (error) {
-          send(res, 400, { reason: "MalformedJson", error: `The body is not JSON (${(error as Error).message}).` });
-          return;
-        }
-        const batch = (parsed as { reports?: unknown } | null)?.reports;
-        if (Array.isArray(batch)) {
-          if (batch.length > MAX_REPORTS_PER_REQUEST) {
-            throw new ReportRefused(
-              413,
-              "TooManyReports",
-              `A request may carry at most ${MAX_REPORTS_PER_REQUEST} reports; this one has ${batch.length}: ` +
-                `send them in batches of at most ${MAX_REPORTS_PER_REQUEST}.`,
-            );
-          }
-          send(res, 200, { results: await answerAll(ingest, batch) });
-          return;
-        }
-        const one = await answer(ingest, parsed);
-        send(res, one.status, one);
-      } catch (error) {
-        const refused = error instanceof ReportRefused || error instanceof BodyRefused ? error : undefined;
-        send(res, refused?.status ?? 500, { reason: refused?.reason ?? "Error", error: (error as Error).message });
-      }
-    })();
+}
+
+/** The gateway's metrics, read at each scrape from its counters and its store. */
+export function gatewayMetrics(options: GatewayServerOptions): Registry {
+  const { ingest, store, submitter, node } = options;
+  const registry = new Registry();
+  const counts = () => store.counts().byStatus;
+  const accepted = () => ({ stored: ingest.counters.stored, already_stored: ingest.counters.alreadyStored });
+  countsFrom(registry, "gateway_reports_accepted_total", "Reports accepted since start", "outcome", accepted);
+  countsFrom(registry, "gateway_reports_refused_total", "Reports refused since start", "reason", () => ({
+    ...ingest.counters.refused,
+  }));
+  countFrom(
+    registry,
+    "gateway_reports_submitted_total",
+    "Reports sent to the meter",
+    () => submitter?.counters.submitted ?? 0,
+  );
+  countFrom(registry, "gateway_batches_total", "Batches sent to the meter", () => submitter?.counters.batches ?? 0);
+  countFrom(
+    registry,
+    "gateway_reports_requeued_total",
+    "Reports queued again",
+    () => submitter?.counters.requeued ?? 0,
+  );
+  countsFrom(registry, "gateway_reports_final_total", "Reports final on chain", "outcome", () => {
+    const { recorded, duplicate, rejected } = counts();
+    return { recorded, duplicate, rejected };
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve);
+  gaugeFrom(registry, "gateway_backlog_reports", "Reports stored, not sent yet", () => counts().stored);
+  gaugeFrom(registry, "gateway_in_flight_reports", "Reports sent, not final yet", () => counts().submitted);
+  gaugeFrom(registry, "gateway_node_reachable", "1 while the node answers, 0 in an outage", () =>
+    node?.reachable === false ? 0 : 1,
+  );
+  return registry;
+}
+
+/** POST /reports: one report, or a batch of at most MAX_REPORTS_PER_REQUEST. */
+async function reports(ingest: Ingest, request: Request) {
+  const parsed = await request.json();
+  const batch = (parsed as { reports?: unknown } | null)?.reports;
+  if (Array.isArray(batch)) return json(200, { results: await answerAll(ingest, batch) });
+  const one = await answer(ingest, parsed);
+  return json(one.status, one);
+}
+
+function routes(options: GatewayServerOptions, metrics: Registry): Route[] {
+  const { ingest, store, submitter, node } = options;
+  return [
+    {
+      method: "POST",
+      path: "/reports",
+      body: {
+        maxBytes: MAX_REPORTS_BODY_BYTES,
+        tooLarge: `send at most ${MAX_REPORTS_PER_REQUEST} reports at once`,
+        entries: {
+          field: "reports",
+          max: MAX_REPORTS_PER_REQUEST,
+          reason: "TooManyReports",
+          tooMany: (n) =>
+            `A request may carry at most ${MAX_REPORTS_PER_REQUEST} reports; this one has ${n}: ` +
+            `send them in batches of at most ${MAX_REPORTS_PER_REQUEST}.`,
+        },
+      },
+      handle: (request) => reports(ingest, request),
+    },
+    { method: "GET", path: "/status", handle: () => json(200, gatewayStatus(ingest, store, submitter, node)) },
+    metricsRoute(metrics),
+    { method: "GET", path: "/clock", handle: async () => json(200, await fromChain(() => ingest.clock(), node)) },
+    {
+      method: "GET",
+      path: STREAM_PATH,
+      shows: "/streams/<orderId>/<device|inspector>",
+      async handle(request) {
+        const orderId = BigInt(request.match![1]!);
+        const kind = request.match![2] === "device" ? KeyKind.Device : KeyKind.Inspector;
+        const position = orderId < 2n ** 64n ? await fromChain(() => ingest.position(orderId, kind), node) : undefined;
+        if (position === undefined) throw new HttpError(404, "UnknownOrder", `The meter has no order ${orderId}.`);
+        return json(200, position);
+      },
+    },
+  ];
+}
+
+/** Serves the gateway on `host` (default 127.0.0.1) and `port` (0: any free one). */
+export async function serveGateway(options: GatewayServerOptions): Promise<GatewayServer> {
+  const metrics = gatewayMetrics(options);
+  const server = createHttpServer({
+    routes: routes(options, metrics),
+    refusal: (error) =>
+      error instanceof ReportRefused
+        ? json(error.status, { reason: error.reason, error: error.message })
+        : defaultRefusal(error),
   });
-  const { address, port } = server.address() as AddressInfo;
-  return {
-    server,
-    url: `http://${address}:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const listening = await listen(server, { host: options.host, port: options.port });
+  return { server, url: listening.url, metrics, close: listening.close };
 }

@@ -11,6 +11,7 @@ import { concatHex, parseEventLogs, size, type Hex, type PublicClient } from "vi
 import { usageMeterAbi } from "../../generated/abis.js";
 import { RejectReason } from "../../contracts/meter.js";
 import { contractEvents } from "../../chain/events.js";
+import { startPolling, unreachable, type Polling, type Reachability } from "../../chain/poll.js";
 import type { Wallet } from "../../chain/transact.js";
 import type { GatewayStore, Outcome, StoredReport } from "./store.js";
 
@@ -33,6 +34,8 @@ export interface SubmitterOptions {
   log?: (line: string) => void;
   /** The same as structured events: "sent" {tx, count}, "final" {tx, count}, "requeued" {tx, count}. */
   event?: (name: string, fields: Record<string, unknown>) => void;
+  /** Told whether the node answers at each round of `start` (an outage is said once, by it). */
+  node?: Reachability;
 }
 
 export interface SubmitterCounters {
@@ -50,9 +53,7 @@ export class Submitter {
   readonly counters: SubmitterCounters = { batches: 0, submitted: 0, requeued: 0, failures: 0 };
   readonly #options: SubmitterOptions;
   #gasPerReport: number;
-  #running = false;
-  #stop: (() => void) | undefined;
-  #loop: Promise<void> | undefined;
+  #polling: Polling | undefined;
 
   constructor(options: SubmitterOptions) {
     this.#options = options;
@@ -264,32 +265,41 @@ export class Submitter {
     });
   }
 
-  /** Runs `tick` every `intervalMs` until stopped; errors are logged in plain words and retried. */
+  /**
+   * Runs `tick` every `intervalMs` until stopped. A round the node did not answer is told to `node` (which says
+   * the outage once); other failures are logged in plain words, each once until another comes. Failed rounds
+   * are tried again after a pause that doubles, up to ten intervals (at most 30 s).
+   */
   start(intervalMs = 500): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#loop = (async () => {
-      while (this.#running) {
-        try {
-          await this.tick();
-        } catch (error) {
-          this.#log(`submitting failed, will try again: ${(error as Error).message}`);
-        }
-        if (!this.#running) break;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, intervalMs);
-          this.#stop = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-    })();
+    if (this.#polling !== undefined) return;
+    let said: string | undefined;
+    const { node } = this.#options;
+    this.#polling = startPolling(
+      async () => {
+        await this.tick();
+        node?.ok();
+        said = undefined;
+      },
+      {
+        intervalMs,
+        backoff: { maxMs: Math.min(30_000, 10 * intervalMs) },
+        onError: (error) => {
+          if (node !== undefined && unreachable(error)) {
+            node.failed(error);
+            return;
+          }
+          node?.ok();
+          const words = (error as Error).message;
+          if (words !== said) this.#log(`submitting failed, will try again: ${words}`);
+          said = words;
+        },
+      },
+    );
   }
 
   async stop(): Promise<void> {
-    this.#running = false;
-    this.#stop?.();
-    await this.#loop;
+    const polling = this.#polling;
+    this.#polling = undefined;
+    await polling?.stop();
   }
 }

@@ -99,7 +99,7 @@ describe("channel agents killed at random moments (real processes on anvil)", fu
       () => [
         ...common,
         ...["--payer", c.payer.account.address, "--payer-url", `http://127.0.0.1:${port}`],
-        ...["--store", payeeStorePath, "--tick-ms", String(TICK_MS), "--parts", String(parts)],
+        ...["--store", payeeStorePath, "--port", "0", "--tick-ms", String(TICK_MS), "--parts", String(parts)],
         ...["--claim-threshold", claimThreshold, "--watch-ms", "250", "--timeout-ms", "3000"],
       ],
       { CHANNEL_PAYEE_KEY: c.payee.key, CHANNEL_DEVICE_KEY: c.deviceKey },

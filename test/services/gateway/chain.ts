@@ -1,10 +1,6 @@
 /*
 chain.tree: the gateway's chain reads (src/services/gateway/chain.ts) and what it keeps of them.
 
-ReadCache
-├── G-05 when many distinct keys are read ──── at most maxEntries are kept; the oldest goes first
-├── G-05 when reads expire ─────────────────── they are dropped as new ones come, not kept forever
-└── when a read fails ──────────────────────── it is not kept; the next ask reads again
 ContractChainView
 ├── G-05 when an unknown signer is asked about again and again ── one registry read for the TTL
 ├── G-05 when many distinct signers are asked about ── the key cache stays at its bound
@@ -17,7 +13,7 @@ import { expect } from "chai";
 import { getAddress, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { ContractChainView, ReadCache } from "../../../src/services/gateway/chain.js";
+import { ContractChainView } from "../../../src/services/gateway/chain.js";
 
 /** A node whose registry knows no key, counting its reads. */
 function emptyRegistry(): { client: PublicClient; reads: () => number } {
@@ -35,44 +31,6 @@ function view(client: PublicClient, maxEntries?: number): ContractChainView {
 }
 
 describe("gateway chain reads", function () {
-  describe("ReadCache", function () {
-    it("G-05 keeps at most maxEntries reads under many distinct keys, the oldest going first", async function () {
-      const cache = new ReadCache<number, number>(60_000, 100);
-      let reads = 0;
-      const read = (i: number) => async () => {
-        reads += 1;
-        return i;
-      };
-      for (let i = 0; i < 10_000; i++) {
-        await cache.get(i, read(i));
-        expect(cache.size).to.be.at.most(100);
-      }
-      expect(cache.size).to.equal(100);
-      expect(cache.get(9_999, read(-1))).to.equal(9_999);
-      expect(reads).to.equal(10_000);
-      expect(await cache.get(0, read(0))).to.equal(0);
-      expect(reads).to.equal(10_001);
-    });
-
-    it("G-05 drops expired reads as new ones come", async function () {
-      let now = 0;
-      const cache = new ReadCache<number, number>(1000, 100, () => now);
-      for (let i = 0; i < 50; i++) await cache.get(i, async () => i);
-      expect(cache.size).to.equal(50);
-      now = 1000;
-      await cache.get(50, async () => 50);
-      expect(cache.size).to.equal(1);
-    });
-
-    it("does not keep a failed read", async function () {
-      const cache = new ReadCache<string, number>(60_000, 10);
-      const failed = cache.get("a", () => Promise.reject(new Error("node down")));
-      await (failed as Promise<number>).catch(() => undefined);
-      expect(cache.size).to.equal(0);
-      expect(await cache.get("a", async () => 1)).to.equal(1);
-    });
-  });
-
   describe("ContractChainView", function () {
     it("G-05 reads an unknown signer once for the TTL, however often it is asked about", async function () {
       const node = emptyRegistry();

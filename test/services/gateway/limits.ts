@@ -15,8 +15,8 @@ POST /reports
     machine's own: PeriodInFuture after the latest block is read again (the cached one may be older than the device's)
 */
 import { expect } from "chai";
-import { getAddress, type Address, type Hex, type PublicClient } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { getAddress } from "viem";
+import { generatePrivateKey } from "viem/accounts";
 
 import { ContractChainView } from "../../../src/services/gateway/chain.js";
 import { Ingest } from "../../../src/services/gateway/ingest.js";
@@ -27,59 +27,10 @@ import {
   type GatewayServer,
 } from "../../../src/services/gateway/server.js";
 import { GatewayStore } from "../../../src/services/gateway/store.js";
-import { ReportSigner } from "../../../src/crypto/report-digest.js";
-import { reportToJson, type ReportJson } from "../../../src/codec/report-wire.js";
-import type { UsageReport } from "../../../src/core/report.js";
+import { oneDeviceNode } from "../../helpers/gateway-node.js";
 import { rawPost } from "../../helpers/http.js";
 
-const DOMAIN = { chainId: 31337, meter: getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3") as Address };
-const DEVICE_KEY = generatePrivateKey();
-const DEVICE = privateKeyToAccount(DEVICE_KEY).address.toLowerCase();
-const NOW = Math.floor(Date.now() / 1000);
-
-/** A node that knows one device key (machine 1) and one open order (1), and counts what it is asked. */
-function countingNode(): { client: PublicClient; reads: Record<string, number> } {
-  const reads: Record<string, number> = {};
-  const readContract = async (call: { functionName: string; args: readonly unknown[] }) => {
-    reads[call.functionName] = (reads[call.functionName] ?? 0) + 1;
-    if (call.functionName === "signerKey") {
-      const known = String(call.args[0]).toLowerCase() === DEVICE;
-      return { machineId: known ? 1n : 0n, validFrom: 0, validUntil: 0, kind: 0 };
-    }
-    if (call.functionName === "getOrder") {
-      const known = call.args[0] === 1n;
-      return { status: known ? 1 : 0, machineId: 1n, expiresAt: NOW + 86400, licenseCount: 0, openedAt: NOW - 3600 };
-    }
-    if (call.functionName === "meterOf") {
-      return { deviceSequence: 0, inspectorSequence: 0, devicePeriodEnd: NOW - 3600, inspectorPeriodEnd: NOW - 3600 };
-    }
-    throw new Error(`unexpected read ${call.functionName}`);
-  };
-  // The chain's clock: its latest block, a second old.
-  const getBlock = async () => {
-    reads.getBlock = (reads.getBlock ?? 0) + 1;
-    return { timestamp: BigInt(Math.floor(Date.now() / 1000) - 1) };
-  };
-  return { client: { readContract, getBlock } as unknown as PublicClient, reads };
-}
-
-function report(fields: Partial<UsageReport> = {}): UsageReport {
-  return {
-    orderId: 1n,
-    sequence: 1,
-    periodStart: NOW - 600,
-    periodEnd: NOW - 60,
-    machineSeconds: 500n,
-    units: 3n,
-    inspections: 0,
-    licensedProducts: [],
-    readingsRoot: `0x${"ab".repeat(32)}`,
-    ...fields,
-  };
-}
-
-const signed = (fields: Partial<UsageReport> = {}, key: Hex = DEVICE_KEY): ReportJson =>
-  reportToJson(new ReportSigner(DOMAIN, key).sign(report(fields)));
+const { DOMAIN, NOW, countingNode, signed } = oneDeviceNode();
 
 describe("gateway limits", function () {
   this.timeout(60_000);
