@@ -68,5 +68,7 @@ export function parseWire<T>(schema: z.ZodType<T>, input: unknown, name: string)
     (value, part) => (value as Record<PropertyKey, unknown> | undefined)?.[part],
     input,
   );
-  throw new WireError(field, `${field} ${issue.message}, got ${JSON.stringify(got) ?? "nothing"}.`);
+  // The schemas' own words read on from the field ("orderId must be ..."); zod's own are sentences of their own.
+  const words = /^(must|does not)/.test(issue.message) ? ` ${issue.message}` : `: ${issue.message}`;
+  throw new WireError(field, `${field}${words}, got ${JSON.stringify(got) ?? "nothing"}.`);
 }

@@ -22,7 +22,6 @@ export function tokenDomain(name: string, chainId: number, token: Address): Type
   return { name, version: "1", chainId, verifyingContract: token };
 }
 
-// Each message's field table lives with the message (report.ts, voucher.ts, increment.ts); here is the index.
 export { meterDomain, usageReportFields, usageReportTypes } from "./report.js";
 export {
   channelsDomain,
