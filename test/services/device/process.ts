@@ -216,9 +216,10 @@ describe("device agent as a process (scripts/device-agent.ts, against the gatewa
     if (inspection !== undefined) {
       specs.push([["--prove", `${inspection.signed.report.sequence}:0`, "--stream", "inspector"], Stream.Inspector]);
     }
-    const runs = await Promise.all(
-      specs.map(([args]) => runAgent(["--store", storePath, "--order", String(o.orderId), ...args], {})),
-    );
+    // One after another: a store has one holder at a time (its exclusive lock), a proof's process too.
+    const runs = [];
+    for (const [args] of specs)
+      runs.push(await runAgent(["--store", storePath, "--order", String(o.orderId), ...args], {}));
     for (const [i, run] of runs.entries()) {
       expect(run.code, run.stderr).to.equal(0);
       const out = JSON.parse(run.stdout) as {
